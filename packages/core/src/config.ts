@@ -1,0 +1,148 @@
+// The model config for the whole GPT family (GPT-2/OPT/Pythia-like and Llama/OLMo-like) and its presets.
+// Not the parameter list (param-spec.ts) and not the training options (the trainer owns those).
+
+export type NormKind = 'layernorm' | 'rmsnorm';
+export type PositionKind = 'learned' | 'rope';
+export type MlpKind = 'gelu' | 'swiglu';
+
+export interface ModelConfig {
+  vocabSize: number;
+  contextLength: number;
+  nLayer: number;
+  dModel: number;
+  nHead: number;
+  /** Key/value heads: nHead for multi-head, 1 for multi-query, a divisor of nHead for grouped-query. */
+  nKvHead: number;
+  headDim: number;
+  dFF: number;
+  norm: NormKind;
+  normEps: number;
+  position: PositionKind;
+  ropeTheta: number;
+  mlp: MlpKind;
+  bias: boolean;
+  tieEmbeddings: boolean;
+  /** Multiplies the logits; a tied clone keeps its embedding and scales this by 1/width. */
+  logitScale: number;
+  dropout: number;
+}
+
+const gptStyle = {
+  norm: 'layernorm',
+  normEps: 1e-5,
+  position: 'learned',
+  ropeTheta: 10000,
+  mlp: 'gelu',
+  bias: true,
+  tieEmbeddings: true,
+  logitScale: 1,
+  dropout: 0,
+} as const;
+
+const llamaStyle = {
+  norm: 'rmsnorm',
+  normEps: 1e-5,
+  position: 'rope',
+  ropeTheta: 10000,
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
+  logitScale: 1,
+  dropout: 0,
+} as const;
+
+/** Byte tokenizer vocabulary: 256 bytes plus end-of-text. Presets are resized to the data's vocabulary. */
+const BYTE_VOCAB = 257;
+
+function gpt(dModel: number, nLayer: number, nHead: number, contextLength: number, vocabSize = BYTE_VOCAB): ModelConfig {
+  return { ...gptStyle, vocabSize, contextLength, nLayer, dModel, nHead, nKvHead: nHead, headDim: dModel / nHead, dFF: 4 * dModel };
+}
+
+function llama(dModel: number, nLayer: number, nHead: number, nKvHead: number, dFF: number, contextLength: number, vocabSize = BYTE_VOCAB): ModelConfig {
+  return { ...llamaStyle, vocabSize, contextLength, nLayer, dModel, nHead, nKvHead, headDim: dModel / nHead, dFF };
+}
+
+/**
+ * Presets. Each `*-N` CPU preset has a 2x-wider sibling `*-2N` with the same depth and head_dim,
+ * which is exactly the shape `hyperclone --width 2` produces.
+ */
+export const PRESETS: Readonly<Record<string, ModelConfig>> = {
+  tiny: gpt(64, 2, 4, 128),
+  'tiny-llama': llama(64, 2, 4, 2, 192, 128),
+  'cpu-128': gpt(128, 4, 4, 256),
+  'cpu-256': gpt(256, 4, 8, 256),
+  'cpu-512': gpt(512, 4, 16, 256),
+  'llama-cpu-128': llama(128, 4, 4, 2, 384, 256),
+  'llama-cpu-256': llama(256, 4, 8, 4, 768, 256),
+  'gpt2-124m': gpt(768, 12, 12, 1024, 50257),
+  'gpt2-350m': { ...gpt(1024, 24, 16, 1024, 50257) },
+  'llama-160m': llama(768, 12, 12, 4, 2048, 1024, 32000),
+};
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}
+
+export function getPreset(name: string): ModelConfig {
+  const preset = PRESETS[name];
+  if (!preset) {
+    throw new Error(`unknown model preset "${name}"; choose one of: ${presetNames().join(', ')}`);
+  }
+  return { ...preset };
+}
+
+/** Reads a config from a preset name or an object, fills defaults, and validates it. */
+export function resolveConfig(configOrPreset: string | Partial<ModelConfig>): ModelConfig {
+  const config = typeof configOrPreset === 'string' ? getPreset(configOrPreset) : withDefaults(configOrPreset);
+  validateConfig(config);
+  return config;
+}
+
+function withDefaults(partial: Partial<ModelConfig>): ModelConfig {
+  const base = partial.norm === 'rmsnorm' || partial.position === 'rope' || partial.mlp === 'swiglu' ? llamaStyle : gptStyle;
+  const dModel = partial.dModel ?? 0;
+  const nHead = partial.nHead ?? 0;
+  return {
+    ...base,
+    vocabSize: BYTE_VOCAB,
+    contextLength: 256,
+    nLayer: 0,
+    dModel,
+    nHead,
+    nKvHead: nHead,
+    headDim: nHead > 0 ? dModel / nHead : 0,
+    dFF: 4 * dModel,
+    ...stripUndefined(partial),
+  } as ModelConfig;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const POSITIVE_INTEGERS = ['vocabSize', 'contextLength', 'nLayer', 'dModel', 'nHead', 'nKvHead', 'headDim', 'dFF'] as const;
+
+export function validateConfig(c: ModelConfig): void {
+  const problems: string[] = [];
+  for (const key of POSITIVE_INTEGERS) {
+    const v = c[key];
+    if (!Number.isInteger(v) || v < 1) problems.push(`${key} must be a positive integer (got ${String(v)})`);
+  }
+  if (Number.isInteger(c.nHead) && Number.isInteger(c.nKvHead) && c.nKvHead >= 1 && c.nHead % c.nKvHead !== 0) {
+    problems.push(`nHead (${c.nHead}) must be a multiple of nKvHead (${c.nKvHead})`);
+  }
+  if (c.position === 'rope' && c.headDim % 2 !== 0) problems.push(`rope needs an even headDim (got ${c.headDim})`);
+  if (c.norm !== 'layernorm' && c.norm !== 'rmsnorm') problems.push(`norm must be "layernorm" or "rmsnorm" (got ${String(c.norm)})`);
+  if (c.position !== 'learned' && c.position !== 'rope') problems.push(`position must be "learned" or "rope" (got ${String(c.position)})`);
+  if (c.mlp !== 'gelu' && c.mlp !== 'swiglu') problems.push(`mlp must be "gelu" or "swiglu" (got ${String(c.mlp)})`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) problems.push(`dropout must be in [0, 1) (got ${c.dropout})`);
+  if (!(c.normEps > 0)) problems.push(`normEps must be positive (got ${c.normEps})`);
+  if (!(Number.isFinite(c.logitScale) && c.logitScale > 0)) problems.push(`logitScale must be a positive number (got ${c.logitScale})`);
+  if (typeof c.bias !== 'boolean' || typeof c.tieEmbeddings !== 'boolean') problems.push('bias and tieEmbeddings must be booleans');
+  if (problems.length > 0) throw new Error(`invalid model config: ${problems.join('; ')}`);
+}
+
+/** The config with a different vocabulary size (a preset meets a dataset's tokenizer). */
+export function withVocab(c: ModelConfig, vocabSize: number): ModelConfig {
+  return { ...c, vocabSize };
+}
