@@ -1,0 +1,46 @@
+// The shape of a `hyperclone` sub-command and the error type that becomes a one-line reason.
+// Not argument parsing for any one command (each command parses its own flags with node:util parseArgs).
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Resolves to the exit code (0 when omitted). Throws CliError (or any Error) on bad input. */
+  run(argv: string[]): Promise<number | void>;
+}
+
+/** A user mistake: printed as one line, exit code 2 for usage, 1 otherwise. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** parseArgs with strict flags; unknown or malformed flags become a CliError naming the usage. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message.split('\n')[0]}\nusage: ${usage}`, 2);
+  }
+}
+
+export function requireFlag<V>(value: V | undefined, flag: string, usage: string): V {
+  if (value === undefined) throw new CliError(`missing required flag --${flag}\nusage: ${usage}`, 2);
+  return value;
+}
+
+/** A number flag: finite, and an integer when asked. */
+export function numberFlag(value: string | undefined, flag: string, { integer = false, min = -Infinity } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+    throw new CliError(`--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''} (got "${value}")`, 2);
+  }
+  return n;
+}
