@@ -22,7 +22,11 @@ export class CliError extends Error {
 }
 
 /** parseArgs with strict flags; unknown or malformed flags become a CliError naming the usage. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (e) {
