@@ -13,3 +13,4 @@ export * from './checkpoint.js';
 export * from './logger.js';
 export * from './initializer.js';
 export * from './model-params.js';
+export * from './sample.js';
