@@ -1,1 +1,3 @@
-export {};
+export * from './random-init.js';
+export * from './from-checkpoint.js';
+export * from './clone-info.js';

@@ -1,0 +1,35 @@
+// Where clone info lives in a checkpoint: config.json's origin.clone, read back with a shape check.
+// Not the clone transform (clone-weights.ts): only the record of how a clone was made.
+
+import type { CloneInfo } from '@hyperclone/core';
+import { validateConfig } from '@hyperclone/core';
+
+export const CLONE_VARIANTS = ['symmetric', 'noisy-symmetric', 'diagonal', 'noisy-diagonal'] as const;
+export type CloneVariant = CloneInfo['variant'];
+
+/**
+ * The clone info stored in an origin (origin.clone), or undefined when the origin is not a clone's.
+ * Throws when origin.clone is present but malformed, since a wrong record would mislead symmetryReport.
+ */
+export function cloneInfoFromOrigin(origin: Record<string, unknown> | undefined): CloneInfo | undefined {
+  const raw = origin?.['clone'];
+  if (raw === undefined || raw === null) return undefined;
+  const c = raw as Partial<CloneInfo>;
+  const problems: string[] = [];
+  if (!Number.isInteger(c.width) || (c.width ?? 0) < 1) problems.push('width is not a positive integer');
+  if (!Number.isInteger(c.ffn) || (c.ffn ?? 0) < 1) problems.push('ffn is not a positive integer');
+  if (!CLONE_VARIANTS.includes(c.variant as CloneVariant)) problems.push(`variant ${JSON.stringify(c.variant)} is unknown`);
+  if (c.snrDb !== null && typeof c.snrDb !== 'number') problems.push('snrDb is neither a number nor null');
+  if (c.tie !== null && c.tie !== 'keep' && c.tie !== 'untie') problems.push('tie is not "keep", "untie" or null');
+  if (!Number.isInteger(c.seed)) problems.push('seed is not an integer');
+  if (typeof c.sourceConfig !== 'object' || c.sourceConfig === null) problems.push('sourceConfig is missing');
+  else {
+    try {
+      validateConfig(c.sourceConfig);
+    } catch (e) {
+      problems.push(`sourceConfig: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new Error(`origin.clone is malformed (${problems.join('; ')}); re-create the clone or remove origin.clone`);
+  return c as CloneInfo;
+}
