@@ -1,0 +1,61 @@
+// hyperclone: an initializer whose weights are a function-preserving, wider copy of a source model.
+// Not the transform (clone-weights.ts); this resolves the source and records provenance.
+
+import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict } from '@hyperclone/core';
+import { loadCheckpoint } from '@hyperclone/core';
+import { cloneWeights } from './clone-weights.js';
+import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
+
+/** A checkpoint directory, a loaded checkpoint, an initialized model, or any initializer (clones of clones). */
+export type CloneSource = string | Checkpoint | InitializedModel | Initializer;
+
+interface SourceModel {
+  config: ModelConfig;
+  weights: StateDict;
+  origin: Record<string, unknown>;
+  checkpoint?: string;
+}
+
+export function hyperclone(source: CloneSource, options: CloneOptions): Initializer {
+  resolveCloneOptions(options); // bad multipliers fail here, before anything loads
+  describeSource(source);
+  return {
+    kind: 'hyperclone',
+    load: async (): Promise<InitializedModel> => {
+      const src = await loadSource(source);
+      const result = cloneWeights(src.config, src.weights, options);
+      const origin: Record<string, unknown> = { kind: 'hyperclone', clone: result.clone, source: src.origin };
+      if (src.checkpoint !== undefined) origin['sourceCheckpoint'] = src.checkpoint;
+      if (result.fallbacks.length > 0) origin['fallbacks'] = result.fallbacks;
+      return { config: result.config, weights: result.weights, origin, clone: result.clone };
+    },
+  };
+}
+
+function describeSource(source: CloneSource): 'dir' | 'initializer' | 'model' {
+  if (typeof source === 'string') {
+    if (source.length === 0) throw new Error('hyperclone source is an empty path; pass a checkpoint directory');
+    return 'dir';
+  }
+  if (typeof source === 'object' && source !== null) {
+    if (typeof (source as Initializer).load === 'function') return 'initializer';
+    if ('config' in source && 'weights' in source && source.weights instanceof Map) return 'model';
+  }
+  throw new Error('hyperclone source must be a checkpoint directory, a loaded Checkpoint, an InitializedModel or an Initializer');
+}
+
+async function loadSource(source: CloneSource): Promise<SourceModel> {
+  const kind = describeSource(source);
+  if (kind === 'dir') {
+    const dir = source as string;
+    let ckpt: Checkpoint;
+    try {
+      ckpt = await loadCheckpoint(dir, { withTrainingState: false });
+    } catch (e) {
+      throw new Error(`hyperclone cannot use ${dir} as its source: ${(e as Error).message}`);
+    }
+    return { config: ckpt.config, weights: ckpt.weights, origin: ckpt.origin ?? { kind: 'unknown' }, checkpoint: dir };
+  }
+  const model = kind === 'initializer' ? await (source as Initializer).load() : (source as Checkpoint | InitializedModel);
+  return { config: model.config, weights: model.weights, origin: model.origin ?? { kind: 'unknown' } };
+}

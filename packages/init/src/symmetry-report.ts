@@ -1,0 +1,89 @@
+// symmetryReport: the paper's symmetry metric, how alike the cloned copies inside each matrix still are.
+// Not a training hook: the trainer calls it and logs the numbers.
+
+import type { CloneInfo, ModelConfig, StateDict } from '@hyperclone/core';
+import { checkWeights } from '@hyperclone/core';
+import { cloneConfig } from './clone-config.js';
+import { cloneRule } from './clone-rules.js';
+
+export interface MatrixSymmetry {
+  name: string;
+  /** 'embeddings', 'blocks.{i}' or 'head'. */
+  layer: string;
+  /** How many column sub-vectors each row splits into. */
+  nIn: number;
+  /** Mean pairwise cosine similarity of a row's sub-vectors, averaged over rows (1 = exact copies). */
+  similarity: number;
+}
+
+export interface SymmetryReport {
+  matrices: MatrixSymmetry[];
+  /** Mean over each layer's matrices, in model order. */
+  layers: { layer: string; similarity: number }[];
+  /** Mean over all matrices; null when nothing was cloned along its input (width = ffn = 1). */
+  overall: number | null;
+}
+
+/**
+ * For every 2-D parameter whose input grew (nIn >= 2): split each row into nIn equal sub-vectors,
+ * take the mean pairwise cosine similarity, average over rows. A pair with a zero sub-vector
+ * counts 0 (a diagonal clone's off-diagonal blocks share no direction yet).
+ */
+export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInfo: CloneInfo): SymmetryReport {
+  const expected = cloneConfig(cloneInfo.sourceConfig, cloneInfo.width, cloneInfo.ffn, cloneInfo.tie ?? 'keep');
+  if (expected.dModel !== config.dModel || expected.dFF !== config.dFF || expected.nHead !== config.nHead || expected.nLayer !== config.nLayer) {
+    throw new Error(
+      `symmetryReport: the model (dModel ${config.dModel}, dFF ${config.dFF}) is not a ${cloneInfo.width}x/${cloneInfo.ffn}x clone of its recorded source ` +
+        `(dModel ${cloneInfo.sourceConfig.dModel}, dFF ${cloneInfo.sourceConfig.dFF}); pass the clone info of the last cloning step`,
+    );
+  }
+  checkWeights(config, weights, 'symmetryReport weights');
+  const source = cloneInfo.sourceConfig;
+  const matrices: MatrixSymmetry[] = [];
+  for (const [name, t] of weights) {
+    if (t.shape.length !== 2) continue;
+    // an untied clone of a tied source has a head the source lacked: it follows the head rule
+    const nIn = cloneRule(name, source, cloneInfo.width, cloneInfo.ffn).nIn;
+    if (nIn < 2) continue;
+    const [rows, cols] = t.shape as [number, number];
+    matrices.push({ name, layer: layerOf(name), nIn, similarity: rowSymmetry(t.data as Float32Array, rows, cols, nIn) });
+  }
+  const layers = [...new Set(matrices.map((m) => m.layer))].map((layer) => ({ layer, similarity: mean(matrices.filter((m) => m.layer === layer).map((m) => m.similarity)) }));
+  return { matrices, layers, overall: matrices.length ? mean(matrices.map((m) => m.similarity)) : null };
+}
+
+function layerOf(name: string): string {
+  const m = /^blocks\.\d+/.exec(name);
+  if (m) return m[0];
+  return name === 'lm_head.weight' ? 'head' : 'embeddings';
+}
+
+/** Mean over rows of the mean pairwise cosine between a row's nIn sub-vectors of length cols/nIn. */
+export function rowSymmetry(data: Float32Array, rows: number, cols: number, nIn: number): number {
+  const len = cols / nIn;
+  const norms = new Float64Array(nIn);
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let a = 0; a < nIn; a++) norms[a] = Math.sqrt(dot(data, row + a * len, row + a * len, len));
+    let sum = 0;
+    for (let a = 0; a < nIn; a++) {
+      for (let b = a + 1; b < nIn; b++) {
+        const denom = norms[a]! * norms[b]!;
+        sum += denom > 0 ? dot(data, row + a * len, row + b * len, len) / denom : 0;
+      }
+    }
+    total += sum / ((nIn * (nIn - 1)) / 2);
+  }
+  return rows > 0 ? total / rows : 0;
+}
+
+function dot(x: Float32Array, a: number, b: number, n: number): number {
+  let s = 0;
+  for (let j = 0; j < n; j++) s += x[a + j]! * x[b + j]!;
+  return s;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}

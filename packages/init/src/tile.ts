@@ -1,0 +1,42 @@
+// Block tiling of host matrices and vectors: the building blocks of every HyperCloning rule.
+// Not the per-parameter rules (clone-rules.ts) and not noise (clone-noise.ts).
+
+export interface TileMatrixOptions {
+  /** Source shape [rows, cols]. */
+  rows: number;
+  cols: number;
+  /** Copies along the output (row) and input (column) dimensions. */
+  nOut: number;
+  nIn: number;
+  /** Multiplies every copied block (1/nIn for a hidden linear layer, 1 for an embedding). */
+  scale: number;
+  /** Only the diagonal blocks (r, r) get the source, unscaled; the rest are zero (needs nOut == nIn). */
+  diagonal?: boolean;
+}
+
+/** tile(W, nOut, nIn) · scale, or the block diagonal of W: [rows·nOut, cols·nIn] row-major. */
+export function tileMatrix(src: Float32Array, o: TileMatrixOptions): Float32Array {
+  const { rows, cols, nOut, nIn } = o;
+  if (src.length !== rows * cols) throw new Error(`tileMatrix: source holds ${src.length} values, not ${rows}x${cols}`);
+  if (o.diagonal && nOut !== nIn) throw new Error(`tileMatrix: a block diagonal needs nOut == nIn (got ${nOut} and ${nIn})`);
+  const scaled = o.diagonal || o.scale === 1 ? src : src.map((v) => v * o.scale); // (rows, cols)
+  const outCols = cols * nIn;
+  const out = new Float32Array(rows * nOut * outCols); // (rows·nOut, cols·nIn)
+  for (let r = 0; r < nOut; r++) {
+    for (let i = 0; i < rows; i++) {
+      const row = scaled.subarray(i * cols, (i + 1) * cols);
+      const start = (r * rows + i) * outCols;
+      for (let c = 0; c < nIn; c++) {
+        if (!o.diagonal || c === r) out.set(row, start + c * cols);
+      }
+    }
+  }
+  return out;
+}
+
+/** [v; v; ...; v]: n copies end to end (x.repeat(n)). */
+export function tileVector(src: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(src.length * n);
+  for (let r = 0; r < n; r++) out.set(src, r * src.length);
+  return out;
+}
