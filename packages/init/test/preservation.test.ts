@@ -1,0 +1,93 @@
+// HyperCloning preserves the function: a property test over random configs of the whole family, on the tfjs backend.
+import type { Backend, ModelConfig } from '@hyperclone/core';
+import { resolveConfig } from '@hyperclone/core';
+import { createTfjsBackend } from '@hyperclone/backend-tfjs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLONE_VARIANTS, cloneWeights, type CloneOptions } from '../src/index.js';
+import { comparePreservation } from './helpers/compare.js';
+import { realTokens, roughWeights, runModel } from './helpers/run-model.js';
+
+let b: Backend;
+beforeAll(async () => {
+  b = await createTfjsBackend();
+});
+afterAll(() => b?.close());
+
+/** Largest |Δlogit| seen per variant, printed at the end for the record. */
+const worst = new Map<string, number>();
+afterAll(() => {
+  const rows = [...worst].map(([variant, d]) => `${variant}: ${d.toExponential(2)}`);
+  console.log(`largest |Δlogit| per variant (${b?.engine}, fp32): ${rows.join(', ')}`);
+});
+
+const caseArb = fc.record({
+  norm: fc.constantFrom('layernorm', 'rmsnorm'),
+  position: fc.constantFrom('learned', 'rope'),
+  mlp: fc.constantFrom('gelu', 'swiglu'),
+  bias: fc.boolean(),
+  tied: fc.boolean(),
+  attention: fc.constantFrom('mha', 'gqa', 'mqa'),
+  headDim: fc.constantFrom(2, 4),
+  dModel: fc.constantFrom(8, 12),
+  dFF: fc.constantFrom(6, 16),
+  nLayer: fc.constantFrom(1, 2),
+  logitScale: fc.constantFrom(1, 0.5),
+  width: fc.constantFrom(2, 3, 4),
+  ffn: fc.constantFrom(1, 2, 3, 4),
+  variant: fc.constantFrom(...CLONE_VARIANTS),
+  tie: fc.constantFrom('keep', 'untie'),
+  snrDb: fc.constantFrom(0, 10, 20),
+  seed: fc.integer({ min: 0, max: 10_000 }),
+});
+type Case = typeof caseArb extends fc.Arbitrary<infer C> ? C : never;
+
+function sourceConfig(k: Case): ModelConfig {
+  const nHead = k.attention === 'gqa' ? 4 : 2;
+  const nKvHead = k.attention === 'mha' ? nHead : k.attention === 'gqa' ? 2 : 1;
+  return resolveConfig({
+    norm: k.norm, position: k.position, mlp: k.mlp, bias: k.bias, tieEmbeddings: k.tied, logitScale: k.logitScale,
+    nHead, nKvHead, headDim: k.headDim, dModel: k.dModel, dFF: k.dFF, nLayer: k.nLayer, vocabSize: 257, contextLength: 16,
+  });
+}
+
+function cloneOptions(k: Case): CloneOptions {
+  const o: CloneOptions = { width: k.width, ffn: k.ffn, variant: k.variant, tie: k.tie, seed: k.seed };
+  if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
+  return o;
+}
+
+describe('function preservation (property test, tfjs fp32)', () => {
+  it('holds for random configs of both families, multipliers 2-4, every variant, tie mode and attention kind', () => {
+    const seen = new Set<string>();
+    const B = 2;
+    const T = 12;
+    fc.assert(
+      fc.property(caseArb, (k) => {
+        const config = sourceConfig(k);
+        const weights = roughWeights(config, k.seed);
+        const clone = cloneWeights(config, weights, cloneOptions(k));
+        const { inputs, targets } = realTokens(B, T, k.seed);
+        const src = runModel(b, config, weights, inputs, targets, B);
+        const wide = runModel(b, clone.config, clone.weights, inputs, targets, B);
+        const p = comparePreservation(src, wide, 257, config.dModel, k.width);
+        const where = JSON.stringify(k);
+        expect(p.maxAbsLogit, where).toBeLessThanOrEqual(1e-4);
+        expect(p.relLogit, where).toBeLessThan(1e-5);
+        expect(p.top1Mismatches, where).toBe(0);
+        expect(p.lossDiff, where).toBeLessThanOrEqual(1e-5);
+        expect(p.maxHidden, where).toBeLessThan(1e-5);
+        worst.set(k.variant, Math.max(worst.get(k.variant) ?? 0, p.maxAbsLogit));
+        for (const tag of [k.variant, k.attention, `width${k.width}`, k.norm, k.position, k.mlp, `bias${k.bias}`, k.tied ? `tied-${k.tie}` : 'untied', k.ffn !== k.width ? 'ffn!=width' : 'ffn=width']) {
+          seen.add(tag);
+        }
+      }),
+      { numRuns: 300, seed: 20240917 },
+    );
+    // the run must have covered the whole family, not only what it happened to draw
+    for (const tag of [...CLONE_VARIANTS, 'mha', 'gqa', 'mqa', 'width2', 'width3', 'width4', 'layernorm', 'rmsnorm', 'learned', 'rope', 'gelu', 'swiglu',
+      'biastrue', 'biasfalse', 'tied-keep', 'tied-untie', 'untied', 'ffn!=width', 'ffn=width']) {
+      expect(seen, tag).toContain(tag);
+    }
+  });
+});
