@@ -2,5 +2,7 @@
 // Not their implementations.
 
 import type { Command } from '../command.js';
+import { cloneCommand } from './clone.js';
+import { initCommand } from './init.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [initCommand, cloneCommand];

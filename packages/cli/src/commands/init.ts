@@ -1,0 +1,41 @@
+// `hyperclone init`: writes a randomly initialized checkpoint of a preset or a config.json.
+// Not training (`hyperclone train --model` initializes on its own) and not cloning (clone.ts).
+
+import { existsSync } from 'node:fs';
+import { countParams, saveCheckpoint } from '@hyperclone/core';
+import { randomInit } from '@hyperclone/init';
+import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { readModelFlag } from '../model-flag.js';
+
+const usage = 'hyperclone init --model <preset|config.json> --out CKPT [--seed S] [--vocab-size V]';
+
+const flags = { model: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, 'vocab-size': { type: 'string' } } as const;
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'write a randomly initialized checkpoint (GPT-2 init scheme, seeded)',
+  usage,
+  async run(argv) {
+    const { values: f } = parseFlags(argv, flags, usage);
+    const model = await readModelFlag(requireFlag(f.model, 'model', usage));
+    const out = requireFlag(f.out, 'out', usage);
+    refuseExisting(out);
+    const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 });
+    const vocabSize = numberFlag(f['vocab-size'], 'vocab-size', { integer: true, min: 1 });
+    let init;
+    try {
+      init = randomInit(model, { ...(seed !== undefined ? { seed } : {}), ...(vocabSize !== undefined ? { vocabSize } : {}) });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const m = await init.load();
+    await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin });
+    process.stdout.write(`wrote ${out}: ${countParams(m.config).toLocaleString('en-US')} parameters, dModel ${m.config.dModel}, ${m.config.nLayer} layers, seed ${String(m.origin['seed'])}\n`);
+    return 0;
+  },
+};
+
+/** Checkpoints are never overwritten by init or clone: a typo must not destroy a trained model. */
+export function refuseExisting(out: string): void {
+  if (existsSync(out)) throw new CliError(`--out ${out} already exists; choose a new path or remove it first`);
+}
