@@ -1,0 +1,50 @@
+// The addon's entry point: module-level functions (version, CUDA, threads) and the Engine class.
+// Not per-backend state: each Engine (engine.h) holds its own device and tensor table.
+#include <napi.h>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include "boundary.h"
+#include "compat.h"
+#include "engine.h"
+
+namespace hc {
+
+static Napi::Value Version(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), TORCH_VERSION);
+}
+
+static Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  return guarded(info, "cudaDeviceCount", [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), torch::cuda::is_available() ? static_cast<double>(torch::cuda::device_count()) : 0);
+  });
+}
+
+static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  return guarded(info, "setNumThreads", [&]() -> Napi::Value {
+    const int64_t n = intArg(info, 0);
+    if (n < 1) throw std::runtime_error("threads must be a positive integer (got " + std::to_string(n) + ")");
+    at::set_num_threads(static_cast<int>(n));
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("Engine", Engine::Define(env));
+  return exports;
+}
+
+}  // namespace hc
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return hc::Init(env, exports); }
+
+NODE_API_MODULE(hyperclone_torch, InitAddon)

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// Builds the libtorch addon (build/Release/hyperclone_torch.node) offline: cmake-js, plain cmake, or g++ alone.
+// Not an installer: it never downloads anything; libtorch comes from LIBTORCH or the system (apt-get install libtorch-dev).
+//
+// Usage: node scripts/build-native.mjs [--mode auto|cmake-js|cmake|direct] [--jobs N]
+//   auto (default): cmake-js when it and cmake are present, else plain cmake, else direct g++.
+//   LIBTORCH=<dir with share/cmake/Torch> picks a libtorch (e.g. a PyTorch wheel's torch/ dir).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const buildDir = join(packageDir, 'build');
+const output = join(buildDir, 'Release', 'hyperclone_torch.node');
+const require = createRequire(join(packageDir, 'package.json'));
+
+const HINT =
+  'install libtorch (Debian: `apt-get install -y libtorch-dev cmake g++`) or set LIBTORCH to a directory holding ' +
+  "share/cmake/Torch (e.g. `python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'`), then run `npm run build:native`";
+
+function parseArgs(argv) {
+  const args = { mode: 'auto', jobs: availableParallelism() };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--mode') args.mode = argv[++i];
+    else if (argv[i] === '--jobs') args.jobs = Number(argv[++i]);
+    else fail(`unknown option ${argv[i]}; use --mode auto|cmake-js|cmake|direct and --jobs N`);
+  }
+  if (!['auto', 'cmake-js', 'cmake', 'direct'].includes(args.mode)) fail(`--mode must be auto, cmake-js, cmake or direct (got ${args.mode})`);
+  return args;
+}
+
+function fail(message) {
+  console.error(`build:native: ${message}`);
+  process.exit(1);
+}
+
+function log(message) {
+  console.log(`build:native: ${message}`);
+}
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Where libtorch lives: its CMake config dir, headers, libraries, and the C++ ABI it was built with. */
+function findLibtorch() {
+  const candidates = [];
+  if (process.env.LIBTORCH) candidates.push({ root: resolve(process.env.LIBTORCH), cmakeDir: join(resolve(process.env.LIBTORCH), 'share/cmake/Torch') });
+  for (const libDir of systemLibDirs()) candidates.push({ root: '/usr', cmakeDir: join(libDir, 'cmake/Torch'), libDir });
+  const found = candidates.find((c) => existsSync(join(c.cmakeDir, 'TorchConfig.cmake')));
+  if (!found) {
+    const where = process.env.LIBTORCH ? `LIBTORCH=${process.env.LIBTORCH} has no share/cmake/Torch/TorchConfig.cmake` : 'no libtorch found';
+    fail(`${where}; ${HINT}`);
+  }
+  const config = readFileSync(join(found.cmakeDir, 'TorchConfig.cmake'), 'utf8');
+  const abi = /_GLIBCXX_USE_CXX11_ABI=([01])/.exec(config)?.[1] ?? '1';
+  return {
+    cmakeDir: found.cmakeDir,
+    prefixPath: process.env.LIBTORCH ? found.root : null,
+    includeDirs: [join(found.root, 'include'), join(found.root, 'include/torch/csrc/api/include')],
+    libDir: found.libDir ?? join(found.root, 'lib'),
+    abi,
+  };
+}
+
+function systemLibDirs() {
+  const dirs = [];
+  if (existsSync('/usr/lib')) {
+    for (const name of readdirSync('/usr/lib')) if (name.endsWith('-linux-gnu')) dirs.push(join('/usr/lib', name));
+  }
+  dirs.push('/usr/lib', '/usr/local/lib');
+  return dirs;
+}
+
+/** Node-API headers: the node-api-headers package (what cmake-js uses), else node's own include dir. */
+function nodeApiInclude() {
+  try {
+    return dirname(require.resolve('node-api-headers/include/node_api.h'));
+  } catch {
+    const fromNode = resolve(dirname(process.execPath), '..', 'include', 'node');
+    if (existsSync(join(fromNode, 'node_api.h'))) return fromNode;
+    if (process.env.NODE_API_INC && existsSync(join(process.env.NODE_API_INC, 'node_api.h'))) return process.env.NODE_API_INC;
+    return fail('no Node-API headers (node_api.h): install node-api-headers, use a node with include/node, or set NODE_API_INC');
+  }
+}
+
+function nodeAddonApiDir() {
+  try {
+    return dirname(require.resolve('node-addon-api/napi.h'));
+  } catch {
+    return fail('node-addon-api is missing: run `npm ci` first');
+  }
+}
+
+function run(command, args, options = {}) {
+  log(`$ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: packageDir, ...options });
+  if (result.status !== 0) fail(`${command} failed (exit ${result.status ?? result.signal}); ${HINT}`);
+}
+
+function buildWithCmakeJs(torch, jobs) {
+  const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+  const extra = torch.prefixPath ? [`--CDLIBTORCH=${torch.prefixPath}`] : [];
+  // package.json's binary.napi_versions makes cmake-js use node-api-headers instead of downloading node headers.
+  run(process.execPath, [cmakeJs, 'build', '-d', packageDir, '-O', buildDir, '-p', String(jobs), ...extra]);
+}
+
+function buildWithCmake(torch, jobs) {
+  const args = ['-S', packageDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DNODE_API_INC=${nodeApiInclude()}`, `-DNODE_ADDON_API_DIR=${nodeAddonApiDir()}`];
+  if (torch.prefixPath) args.push(`-DLIBTORCH=${torch.prefixPath}`);
+  else args.push(`-DTorch_DIR=${torch.cmakeDir}`);
+  run('cmake', args);
+  run('cmake', ['--build', buildDir, '--parallel', String(jobs)]);
+}
+
+/** g++ alone, for machines without cmake (e.g. a GPU box with only a PyTorch wheel). */
+async function buildDirect(torch, jobs) {
+  const cxx = process.env.CXX ?? 'g++';
+  const objDir = join(buildDir, 'direct');
+  mkdirSync(objDir, { recursive: true });
+  mkdirSync(dirname(output), { recursive: true });
+  const flags = [
+    '-std=c++17', '-O2', '-fPIC', '-Wall', '-Wno-unused-parameter', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
+    '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DBUILDING_NODE_EXTENSION',
+    `-I${nodeApiInclude()}`, `-I${nodeAddonApiDir()}`, ...torch.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem${d}`),
+  ];
+  const sources = readdirSync(join(packageDir, 'native')).filter((f) => f.endsWith('.cpp'));
+  const queue = [...sources];
+  const compileOne = async () => {
+    for (let src = queue.shift(); src; src = queue.shift()) {
+      await spawnAsync(cxx, [...flags, '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, compileOne));
+  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((l) => existsSync(join(torch.libDir, `lib${l}.so`)));
+  run(cxx, [
+    '-shared', '-o', output, ...sources.map((s) => join(objDir, `${s}.o`)), `-L${torch.libDir}`,
+    // --no-as-needed keeps libtorch_cuda loaded, which registers the CUDA kernels we never name directly.
+    '-Wl,--no-as-needed', ...libs.map((l) => `-l${l}`), '-Wl,--as-needed', `-Wl,-rpath,${torch.libDir}`,
+  ]);
+}
+
+function spawnAsync(command, args) {
+  log(`$ ${command} ... -c ${args.at(-3)}`);
+  return new Promise((resolveDone, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', cwd: packageDir });
+    child.on('exit', (code) => (code === 0 ? resolveDone() : reject(new Error(`${command} failed on ${args.at(-3)} (exit ${code})`))));
+    child.on('error', reject);
+  });
+}
+
+function chooseMode(requested) {
+  if (requested !== 'auto') return requested;
+  let cmakeJs = false;
+  try {
+    require.resolve('cmake-js/package.json');
+    cmakeJs = true;
+  } catch {}
+  if (has('cmake') && cmakeJs) return 'cmake-js';
+  if (has('cmake')) return 'cmake';
+  return 'direct';
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!has(process.env.CXX ?? 'g++') && !has('c++')) fail(`no C++ compiler; ${HINT}`);
+  const torch = findLibtorch();
+  const mode = chooseMode(args.mode);
+  log(`libtorch config ${torch.cmakeDir} (C++11 ABI ${torch.abi}); mode ${mode}, ${args.jobs} jobs`);
+  const started = Date.now();
+  if (mode === 'cmake-js') buildWithCmakeJs(torch, args.jobs);
+  else if (mode === 'cmake') buildWithCmake(torch, args.jobs);
+  else await buildDirect(torch, args.jobs).catch((e) => fail(`${e.message}; ${HINT}`));
+  if (!existsSync(output)) fail(`the build finished but ${output} is missing`);
+  log(`built ${output} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();

@@ -1,0 +1,76 @@
+// Loads the compiled libtorch addon and types its surface; says how to build it when it is missing.
+// Not the Backend: torch-backend.ts wraps an Engine into core's interface.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** One backend's native state: device, autocast and a table of tensors addressed by integer ids. */
+export interface NativeEngine {
+  fromHost(data: Float32Array | Int32Array, shape: readonly number[]): number;
+  toHost(id: number): Float32Array | Int32Array;
+  shape(id: number): number[];
+  dtype(id: number): number;
+  scalar(value: number): number;
+  beginScope(): void;
+  endScope(keepIds: number[]): void;
+  keep(id: number): void;
+  dispose(ids: number[]): void;
+  live(): number;
+  sync(): void;
+  close(): void;
+  unary(code: number, x: number): number;
+  binary(code: number, a: number, b: number): number;
+  cast(x: number, dtypeCode: number): number;
+  sum(x: number, axes: number[], keepDims: boolean): number;
+  max(x: number, axis: number, keepDims: boolean): number;
+  argmax(x: number, axis: number): number;
+  reshape(x: number, shape: number[]): number;
+  transpose(x: number, perm: number[]): number;
+  slice(x: number, begin: number[], size: number[]): number;
+  concat(xs: number[], axis: number): number;
+  gather(table: number, indices: number): number;
+  oneHot(indices: number, depth: number): number;
+  matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
+  dropout(x: number, rate: number, seed: number): number;
+  layerNorm(x: number, weight: number, bias: number, eps: number): number;
+  rmsNorm(x: number, weight: number, eps: number): number;
+  attention(q: number, k: number, v: number, scale: number, causal: boolean, dropout: number, seed: number): number;
+  crossEntropy(logits: number, targets: number, ignoreIndex: number): number;
+  gradLeaves(xs: number[]): number[];
+  gradients(value: number, leaves: number[]): number[];
+  adamw(p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamwMany(ps: number[], gs: number[], ms: number[], vs: number[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+}
+
+export interface NativeAddon {
+  version(): string;
+  cudaDeviceCount(): number;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  Engine: new (device: string, autocast: boolean) => NativeEngine;
+}
+
+/** Where the addon is loaded from: HYPERCLONE_TORCH_ADDON, else this package's build/Release. */
+export function addonPath(): string {
+  return process.env.HYPERCLONE_TORCH_ADDON ?? fileURLToPath(new URL('../build/Release/hyperclone_torch.node', import.meta.url));
+}
+
+export const BUILD_HINT =
+  'run `npm run build:native` after `apt-get install -y libtorch-dev cmake g++` ' +
+  '(or set LIBTORCH to a libtorch holding share/cmake/Torch, e.g. the torch/ dir of a PyTorch wheel)';
+
+let cached: NativeAddon | null = null;
+
+/** The addon, loaded once; throws with the build command when it is missing or cannot load. */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const path = addonPath();
+  if (!existsSync(path)) throw new Error(`the libtorch addon is not built (no ${path}); ${BUILD_HINT}`);
+  try {
+    cached = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    throw new Error(`the libtorch addon at ${path} failed to load (${(e as Error).message}); rebuild it: ${BUILD_HINT}`);
+  }
+  return cached;
+}
