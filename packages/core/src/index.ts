@@ -14,3 +14,4 @@ export * from './logger.js';
 export * from './initializer.js';
 export * from './model-params.js';
 export * from './sample.js';
+export * from './conformance/index.js';
