@@ -1,0 +1,133 @@
+// BatchSampler: deterministic, resumable [B, T] batches of (inputs, targets) from a TokenSplit,
+// random windows with replacement (nanoGPT) or shuffled epochs without replacement.
+// Not a data loader thread: reads are synchronous and cheap (a few KB per row).
+
+import { Permutation } from './permutation.js';
+import { randomBelow, streamRng } from './stream-rng.js';
+import type { TokenSplit } from './token-split.js';
+
+export type SamplerMode = 'random' | 'epoch';
+
+/** The sampler's cursor: small JSON saved in checkpoints. */
+export interface SamplerState {
+  kind: 'hyperclone-sampler';
+  version: 1;
+  mode: SamplerMode;
+  seed: number;
+  batchSize: number;
+  seqLen: number;
+  rank: number;
+  worldSize: number;
+  /** Tokens in the split when the state was taken: a different length means different data. */
+  splitLength: number;
+  /** Batches this rank has drawn so far. */
+  step: number;
+}
+
+export interface BatchSamplerOptions {
+  batchSize: number;
+  seqLen: number;
+  seed: number;
+  rank?: number;
+  worldSize?: number;
+  mode?: SamplerMode;
+  /** Resume from a saved cursor (same as calling restore). */
+  state?: SamplerState;
+}
+
+export interface Batch {
+  /** [B, T] row-major token ids. */
+  inputs: Int32Array;
+  /** [B, T] the next token of each input position. */
+  targets: Int32Array;
+}
+
+function positiveInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`BatchSampler: ${name} must be a positive integer (got ${v})`);
+  return v;
+}
+
+export class BatchSampler {
+  readonly batchSize: number;
+  readonly seqLen: number;
+  readonly seed: number;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly mode: SamplerMode;
+  /** Non-overlapping windows per epoch (epoch mode). */
+  readonly windowsPerEpoch: number;
+  private step = 0;
+  private perm: Permutation | null = null;
+  private permEpoch = -1;
+  private readonly row: Int32Array; // [T + 1]
+
+  constructor(
+    readonly split: TokenSplit,
+    options: BatchSamplerOptions,
+  ) {
+    this.batchSize = positiveInt(options.batchSize, 'batchSize');
+    this.seqLen = positiveInt(options.seqLen, 'seqLen');
+    this.worldSize = positiveInt(options.worldSize ?? 1, 'worldSize');
+    this.rank = options.rank ?? 0;
+    if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.worldSize) throw new Error(`BatchSampler: rank ${this.rank} is outside [0, ${this.worldSize})`);
+    if (!Number.isInteger(options.seed)) throw new Error(`BatchSampler: seed must be an integer (got ${options.seed})`);
+    this.seed = options.seed >>> 0;
+    this.mode = options.mode ?? 'random';
+    if (this.mode !== 'random' && this.mode !== 'epoch') throw new Error(`BatchSampler: mode must be "random" or "epoch" (got "${String(this.mode)}")`);
+    if (split.length < this.seqLen + 1) {
+      throw new Error(`BatchSampler: the ${split.name} split has ${split.length} tokens, fewer than seqLen + 1 = ${this.seqLen + 1}; use a shorter --seq-len or more data`);
+    }
+    this.windowsPerEpoch = Math.floor((split.length - 1) / this.seqLen);
+    this.row = new Int32Array(this.seqLen + 1);
+    if (options.state) this.restore(options.state);
+  }
+
+  /** First token of global window g (g counts windows over all ranks: step * W * B + rank * B + b). */
+  windowStart(g: number): number {
+    if (this.mode === 'random') return randomBelow(streamRng(this.seed, 'sampler/random', g), this.split.length - this.seqLen);
+    const epoch = Math.floor(g / this.windowsPerEpoch);
+    if (epoch !== this.permEpoch) {
+      this.perm = new Permutation(this.windowsPerEpoch, this.seed, 'sampler/epoch', epoch);
+      this.permEpoch = epoch;
+    }
+    return this.perm!.at(g % this.windowsPerEpoch) * this.seqLen;
+  }
+
+  /** The next [B, T] batch of this rank. */
+  next(): Batch {
+    const { batchSize: B, seqLen: T } = this;
+    const inputs = new Int32Array(B * T); // [B, T]
+    const targets = new Int32Array(B * T); // [B, T]
+    const first = (this.step * this.worldSize + this.rank) * B;
+    for (let b = 0; b < B; b++) {
+      this.split.readInto(this.windowStart(first + b), T + 1, this.row, 0); // [T + 1]
+      inputs.set(this.row.subarray(0, T), b * T);
+      targets.set(this.row.subarray(1, T + 1), b * T);
+    }
+    this.step++;
+    return { inputs, targets };
+  }
+
+  /** Completed passes over the data (epoch mode; fractional). */
+  get epoch(): number {
+    return (this.step * this.worldSize * this.batchSize) / this.windowsPerEpoch;
+  }
+
+  state(): SamplerState {
+    const { mode, seed, batchSize, seqLen, rank, worldSize, step } = this;
+    return { kind: 'hyperclone-sampler', version: 1, mode, seed, batchSize, seqLen, rank, worldSize, splitLength: this.split.length, step };
+  }
+
+  /** Continues from a saved cursor; the next batch is the one an uninterrupted run would draw. */
+  restore(state: SamplerState): void {
+    if (state?.kind !== 'hyperclone-sampler' || state.version !== 1) throw new Error(`BatchSampler.restore: not a sampler state (kind ${String(state?.kind)}, version ${String(state?.version)})`);
+    const mine = this.state();
+    for (const key of ['mode', 'seed', 'batchSize', 'seqLen', 'rank', 'worldSize', 'splitLength'] as const) {
+      if (state[key] !== mine[key]) {
+        throw new Error(`BatchSampler.restore: saved ${key} ${String(state[key])} differs from this sampler's ${String(mine[key])}; resume with the same data and options`);
+      }
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`BatchSampler.restore: bad step ${state.step}`);
+    this.step = state.step;
+  }
+}

@@ -1,0 +1,44 @@
+// Document pieces of one corpus file, whatever its format (.txt, .jsonl, .parquet, .gz), with
+// --skip-bad handling: bad records or files are counted and skipped, else they stop the run.
+// Not the split into train/val and not tokenization.
+
+import { DataError } from './data-error.js';
+import type { InputFile } from './input-files.js';
+import { jsonlDocuments } from './jsonl-documents.js';
+import { parquetDocuments } from './parquet-documents.js';
+import { sourceText, type SourceStats } from './source-text.js';
+import { splitDocuments, type DocPiece, type DocSplit } from './text-documents.js';
+
+export interface CorpusOptions {
+  split: DocSplit;
+  textField: string;
+  skipBad: boolean;
+  /** Called once per skipped record or file (only with skipBad). */
+  onSkip: (error: DataError) => void;
+}
+
+function piecesOf(file: InputFile, options: CorpusOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+  const onBad = (e: DataError): void => {
+    if (!options.skipBad) throw e;
+    options.onSkip(e);
+  };
+  if (file.format === 'parquet') return parquetDocuments(file.path, { textField: options.textField, onBad }, onBytes, stats);
+  const text = sourceText(file, onBytes, stats);
+  if (file.format === 'jsonl') return jsonlDocuments(text, file.path, { textField: options.textField, onBad });
+  return splitDocuments(text, options.split);
+}
+
+/** Pieces of every document in the file; with skipBad a file that turns out unusable is cut short. */
+export async function* fileDocuments(file: InputFile, options: CorpusOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+  let open = false;
+  try {
+    for await (const piece of piecesOf(file, options, onBytes, stats)) {
+      open = !piece.end;
+      yield piece;
+    }
+  } catch (e) {
+    if (!(e instanceof DataError) || !options.skipBad) throw e;
+    options.onSkip(e);
+    if (open) yield { text: '', end: true, line: 0 };
+  }
+}

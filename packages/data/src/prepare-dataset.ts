@@ -1,0 +1,182 @@
+// prepareDataset: corpus files -> token dataset directory (train.arrow, val.arrow, tokenizer,
+// meta.json), streaming with bounded memory, tokenizing on worker threads, written atomically.
+// Not the CLI (packages/cli/src/commands/prepare.ts renders progress and errors).
+
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { silentLogger, writeDirAtomic } from '@hyperclone/core';
+import { ArrowTokenWriter, dtypeMax } from './arrow-token-writer.js';
+import type { TokenDtype } from './arrow-ipc.js';
+import { fileDocuments, type CorpusOptions } from './corpus-documents.js';
+import type { DataError } from './data-error.js';
+import { DATASET_FORMAT, DATASET_VERSION, type DatasetMeta, type SourceInfo } from './dataset-meta.js';
+import { expandInputs, looksLikeValidation, type InputFile } from './input-files.js';
+import { DEFAULT_VAL_FRACTION, resolvePrepareOptions, type PrepareOptions, type ResolvedPrepareOptions } from './prepare-options.js';
+import { ProgressMeter } from './progress.js';
+import type { SourceStats } from './source-text.js';
+import { splitTail } from './split-tail.js';
+import { TokenPipeline, type Split } from './token-pipeline.js';
+import { inlinePool, workerPool, type TokenizePool } from './tokenize-pool.js';
+import { resolveTokenizer } from './resolve-tokenizer.js';
+import type { Tokenizer } from './tokenizer.js';
+import { ValSelector } from './val-split.js';
+
+export interface PrepareResult {
+  out: string;
+  meta: DatasetMeta;
+  wallMs: number;
+  tokensPerSec: number;
+  bytesPerSec: number;
+}
+
+interface InputPlan {
+  train: InputFile[];
+  val: InputFile[];
+  valFraction: number;
+}
+
+async function planInputs(o: ResolvedPrepareOptions): Promise<InputPlan> {
+  let train = await expandInputs(o.inputs);
+  let val = o.valInputs.length > 0 ? await expandInputs(o.valInputs) : [];
+  if (val.length === 0 && o.valFraction === null && o.autoVal) {
+    const auto = train.filter((f) => f.fromDir && looksLikeValidation(f.path));
+    if (auto.length > 0 && auto.length < train.length) {
+      val = auto;
+      o.logger?.info({ files: auto.map((f) => f.path) }, 'validation split: files named like validation data');
+    }
+  }
+  const valPaths = new Set(val.map((f) => f.path));
+  train = train.filter((f) => !valPaths.has(f.path));
+  if (train.length === 0) throw new Error('prepare: every input is a validation input; pass training files with --input');
+  return { train, val, valFraction: val.length > 0 ? 0 : (o.valFraction ?? DEFAULT_VAL_FRACTION) };
+}
+
+function chooseDtype(o: ResolvedPrepareOptions, tokenizer: Tokenizer): TokenDtype {
+  const dtype = o.dtype === 'auto' ? (tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32') : o.dtype;
+  if (tokenizer.vocabSize > dtypeMax(dtype) + 1) {
+    throw new Error(`prepare: tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids, which do not fit ${dtype}; use --dtype uint32 (or auto)`);
+  }
+  return dtype;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('prepare: interrupted; nothing was written');
+}
+
+interface Skips {
+  documents: number;
+  files: number;
+  reasons: Record<string, number>;
+}
+
+/** Streams every file's documents through the pipeline; returns what was read from each. */
+async function ingest(o: ResolvedPrepareOptions, plan: InputPlan, pipeline: TokenPipeline, meter: ProgressMeter, skips: Skips): Promise<SourceInfo[]> {
+  const corpus: CorpusOptions = {
+    split: o.split,
+    textField: o.textField,
+    skipBad: o.skipBad,
+    onSkip: (e: DataError) => {
+      if (e.wholeFile) skips.files++;
+      else skips.documents++;
+      skips.reasons[e.reason] = (skips.reasons[e.reason] ?? 0) + 1;
+      o.logger?.warn({ file: e.file, line: e.line, reason: e.reason }, e.message);
+    },
+  };
+  const selector = new ValSelector(plan.valFraction, o.seed);
+  const sources: SourceInfo[] = [];
+  const files: Array<[InputFile, Split | null]> = [...plan.train.map((f): [InputFile, null] => [f, null]), ...plan.val.map((f): [InputFile, Split] => [f, 'val'])];
+  for (const [file, fixed] of files) {
+    const stats: Partial<SourceStats> = {};
+    let split: Split | null = null;
+    for await (const piece of fileDocuments(file, corpus, (n) => (meter.bytesDone += n), stats)) {
+      checkAborted(o.signal);
+      split ??= fixed ?? (selector.next() ? 'val' : 'train');
+      await pipeline.add(piece.text, split, piece.end);
+      if (piece.end) split = null;
+      meter.emit();
+    }
+    if (stats.sha256) sources.push({ path: file.path, bytes: stats.bytes!, sha256: stats.sha256, split: fixed ?? 'train' });
+  }
+  await pipeline.flush();
+  return sources;
+}
+
+async function startPool(o: ResolvedPrepareOptions, tokenizer: Tokenizer, source: string, totalBytes: number): Promise<TokenizePool> {
+  const workers = o.workers ?? (totalBytes < 4 * 2 ** 20 ? 0 : Math.min(availableParallelism(), 8));
+  return workers > 0 ? workerPool(source, workers) : inlinePool(tokenizer);
+}
+
+export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
+  const o = resolvePrepareOptions(options);
+  const logger = o.logger ?? silentLogger;
+  const startMs = performance.now();
+  const plan = await planInputs(o);
+  const totalBytes = [...plan.train, ...plan.val].reduce((s, f) => s + f.bytes, 0);
+  const meter = new ProgressMeter('tokenize', totalBytes, o.onProgress);
+  let meta: DatasetMeta | undefined;
+  await writeDirAtomic(o.out, async (tmp) => {
+    const { tokenizer, saved } = await resolveTokenizer(o, plan.train, plan.valFraction, tmp, meter);
+    const dtype = chooseDtype(o, tokenizer);
+    meter.startPhase('tokenize', totalBytes);
+    const writerOptions = { dtype, vocabSize: tokenizer.vocabSize, batchTokens: o.batchTokens };
+    const writers = { train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions), val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions) };
+    const pool = await startPool(o, tokenizer, saved.files[0] ? join(tmp, saved.files[0]) : saved.spec, totalBytes);
+    const pipeline = new TokenPipeline(pool, writers, tokenizer.eotId, (n, docs) => {
+      meter.tokens += n;
+      meter.documents += docs;
+    });
+    const skips: Skips = { documents: 0, files: 0, reasons: {} };
+    let sources: SourceInfo[];
+    try {
+      sources = await ingest(o, plan, pipeline, meter, skips);
+    } catch (e) {
+      await pipeline.abandon();
+      await Promise.all([writers.train.abort(), writers.val.abort()]);
+      throw e;
+    } finally {
+      await pool.close();
+    }
+    let results = { train: await writers.train.close(), val: await writers.val.close() };
+    const documents = { ...pipeline.documents };
+    if (results.train.tokens === 0) {
+      const skipped = skips.files + skips.documents > 0 ? ` (${skips.files} files and ${skips.documents} records skipped as bad)` : '';
+      throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${o.split.kind !== 'file' ? ' and the document split' : ''}`);
+    }
+    let method: DatasetMeta['split']['method'] = plan.val.length > 0 ? 'val-inputs' : plan.valFraction > 0 ? 'documents' : 'none';
+    if (method === 'documents' && results.val.tokens === 0) {
+      meter.startPhase('split', results.train.bytes);
+      logger.warn({ documents: documents.train, valFraction: plan.valFraction }, 'too few documents to split by document; validation is the last tokens instead');
+      results = await splitTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
+      method = 'tail';
+    }
+    meta = {
+      format: DATASET_FORMAT,
+      version: DATASET_VERSION,
+      tokenizer: saved.spec,
+      tokenizerFile: saved.files[0] ?? null,
+      vocabSize: tokenizer.vocabSize,
+      eotId: tokenizer.eotId,
+      dtype,
+      batchTokens: o.batchTokens,
+      tokens: { train: results.train.tokens, val: results.val.tokens },
+      documents,
+      split: { method, valFraction: plan.val.length > 0 ? null : plan.valFraction, seed: o.seed },
+      files: {
+        'train.arrow': { bytes: results.train.bytes, sha256: results.train.sha256 },
+        'val.arrow': { bytes: results.val.bytes, sha256: results.val.sha256 },
+        ...(await saved.hashes()),
+      },
+      sources,
+      skipped: skips,
+      created: new Date().toISOString(),
+    };
+    checkAborted(o.signal);
+    await writeFile(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  });
+  meter.finish();
+  const wallMs = performance.now() - startMs;
+  const tokens = meta!.tokens.train + meta!.tokens.val;
+  logger.info({ out: o.out, tokens: meta!.tokens, documents: meta!.documents, wallMs }, 'dataset written');
+  return { out: o.out, meta: meta!, wallMs, tokensPerSec: tokens / (wallMs / 1000), bytesPerSec: totalBytes / (wallMs / 1000) };
+}

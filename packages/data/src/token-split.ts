@@ -1,0 +1,41 @@
+// TokenSplit: a read-only, randomly addressable sequence of token ids (one split of a dataset).
+// Not a sampler (see batch-sampler.ts) and not tied to a file format (Arrow and .bin both implement it).
+
+export interface TokenSplit {
+  /** `train` or `val`. */
+  readonly name: string;
+  /** Number of tokens. */
+  readonly length: number;
+  /** Copies tokens [start, start + count) into a new array (synchronous, reads from disk on demand). */
+  read(start: number, count: number): Int32Array;
+  /** Copies tokens [start, start + count) into `out` at `outOffset`. */
+  readInto(start: number, count: number, out: Int32Array, outOffset?: number): void;
+  /** Releases file descriptors. Reads after close throw. */
+  close(): void;
+}
+
+export function checkRange(split: { name: string; length: number }, start: number, count: number): void {
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > split.length) {
+    throw new RangeError(`${split.name}: cannot read ${count} tokens at ${start}; the split has ${split.length} tokens`);
+  }
+}
+
+/** A read-only range of a split, e.g. the first half of the training tokens. */
+export function sliceSplit(split: TokenSplit, begin: number, end: number, name = split.name): TokenSplit {
+  if (!(begin >= 0 && end <= split.length && begin <= end)) throw new RangeError(`${split.name}: bad slice [${begin}, ${end}) of ${split.length} tokens`);
+  const sliced: TokenSplit = {
+    name,
+    length: end - begin,
+    read(start, count) {
+      const out = new Int32Array(count);
+      sliced.readInto(start, count, out, 0);
+      return out;
+    },
+    readInto(start, count, out, outOffset = 0) {
+      checkRange(sliced, start, count);
+      split.readInto(begin + start, count, out, outOffset);
+    },
+    close: () => split.close(),
+  };
+  return sliced;
+}
