@@ -3,6 +3,9 @@
 
 import type { Command } from '../command.js';
 import { cloneCommand } from './clone.js';
+import { evalCommand } from './eval.js';
 import { initCommand } from './init.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
 
-export const commands: Command[] = [initCommand, cloneCommand];
+export const commands: Command[] = [initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand];

@@ -1,0 +1,69 @@
+// Cost accounting of a run: tokens, formula FLOPs, time in training steps, wall-clock device-hours
+// and MFU, carried across resumes so a resumed run reports the whole run's cost.
+// Not timing of individual ops and not the peak table (peaks.ts).
+
+export interface AccountingState {
+  step: number;
+  tokens: number;
+  /** Seconds spent inside training steps (forward, backward, update), all invocations. */
+  trainSeconds: number;
+  /** Wall-clock seconds of all earlier invocations (start to exit, evaluation and saving included). */
+  wallSeconds: number;
+}
+
+export class Accounting {
+  step = 0;
+  tokens = 0;
+  trainSeconds = 0;
+  private wallBeforeSec = 0;
+  private readonly startMs = performance.now();
+
+  constructor(
+    /** Training FLOPs per token (core's trainFlopsPerToken at the run's sequence length). */
+    readonly flopsPerToken: number,
+    readonly deviceCount: number,
+    /** Peak FLOP/s of all devices together; null when unknown. */
+    readonly peakFlopsPerSec: number | null,
+  ) {}
+
+  restore(s: AccountingState): void {
+    this.step = s.step;
+    this.tokens = s.tokens;
+    this.trainSeconds = s.trainSeconds;
+    this.wallBeforeSec = s.wallSeconds;
+  }
+
+  state(): AccountingState {
+    return { step: this.step, tokens: this.tokens, trainSeconds: this.trainSeconds, wallSeconds: this.wallSeconds() };
+  }
+
+  addStep(tokens: number, seconds: number): void {
+    this.step++;
+    this.tokens += tokens;
+    this.trainSeconds += seconds;
+  }
+
+  wallSeconds(): number {
+    return this.wallBeforeSec + (performance.now() - this.startMs) / 1000;
+  }
+
+  /** Wall-clock hours of the run so far times the devices in use. */
+  deviceHours(): number {
+    return (this.wallSeconds() * this.deviceCount) / 3600;
+  }
+
+  flops(): number {
+    return this.tokens * this.flopsPerToken;
+  }
+
+  /** Training throughput over the whole run (tokens per second of training steps). */
+  tokensPerSec(): number | null {
+    return this.trainSeconds > 0 ? this.tokens / this.trainSeconds : null;
+  }
+
+  /** Model FLOPs utilization at a throughput: formula FLOP/s over the devices' peak. */
+  mfu(tokensPerSec: number | null): number | null {
+    if (tokensPerSec === null || this.peakFlopsPerSec === null || this.peakFlopsPerSec <= 0) return null;
+    return (tokensPerSec * this.flopsPerToken) / this.peakFlopsPerSec;
+  }
+}

@@ -1,0 +1,94 @@
+// AdamW over a backend: first and second moments per parameter, decoupled weight decay only on the
+// parameters the spec marks for decay (2+ dimensions), the update done by the backend's fused adamw.
+// Not the gradient computation or clipping (train-step.ts) and not the schedule (schedule.ts).
+
+import type { Backend, ParamSpec, StateDict, Tensor } from '@hyperclone/core';
+import { fusedOps, hostTensor, zeros } from '@hyperclone/core';
+
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export class AdamW {
+  private m = new Map<string, Tensor>();
+  private v = new Map<string, Tensor>();
+  /** Updates taken so far (bias correction uses step + 1 for the next one). */
+  stepCount = 0;
+
+  constructor(
+    private readonly b: Backend,
+    private readonly specs: readonly ParamSpec[],
+    private readonly options: AdamWOptions,
+  ) {
+    for (const s of specs) {
+      this.m.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
+      this.v.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
+    }
+  }
+
+  /** One update of every parameter in place of the record's handles. grads follow the spec order. */
+  step(params: Record<string, Tensor>, grads: readonly Tensor[], lr: number): void {
+    const b = this.b;
+    const adamw = fusedOps(b).adamw;
+    this.stepCount++;
+    this.specs.forEach((s, i) => {
+      const p = params[s.name]!;
+      const m = this.m.get(s.name)!;
+      const v = this.v.get(s.name)!;
+      const hp = { ...this.options, lr, step: this.stepCount, weightDecay: s.decay ? this.options.weightDecay : 0 };
+      const [p2, m2, v2] = b.tidy(() => adamw(p, grads[i]!, m, v, hp));
+      replace(b, p, p2, (t) => (params[s.name] = t));
+      replace(b, m, m2, (t) => this.m.set(s.name, t));
+      replace(b, v, v2, (t) => this.v.set(s.name, t));
+    });
+  }
+
+  /** Moments as host tensors named `m.<param>` / `v.<param>` (optimizer.safetensors), plus the step. */
+  stateDict(): StateDict {
+    const out: StateDict = new Map();
+    for (const s of this.specs) {
+      out.set(`m.${s.name}`, this.b.toHost(this.m.get(s.name)!));
+      out.set(`v.${s.name}`, this.b.toHost(this.v.get(s.name)!));
+    }
+    out.set('step', hostTensor([1], Float32Array.of(this.stepCount)));
+    return out;
+  }
+
+  /** Restores moments saved by stateDict; throws naming the first missing or mis-shaped entry. */
+  loadStateDict(sd: StateDict, source: string): void {
+    for (const s of this.specs) {
+      for (const key of [`m.${s.name}`, `v.${s.name}`]) {
+        const t = sd.get(key);
+        if (!t) throw new Error(`optimizer state in ${source} has no "${key}": it was saved for a different model`);
+        if (t.shape.join(',') !== s.shape.join(',')) {
+          throw new Error(`optimizer state in ${source}: "${key}" is [${t.shape.join(', ')}], the model needs [${s.shape.join(', ')}]`);
+        }
+      }
+    }
+    const step = sd.get('step');
+    if (!step) throw new Error(`optimizer state in ${source} has no "step"`);
+    this.dispose();
+    for (const s of this.specs) {
+      this.m.set(s.name, this.b.keep(this.b.fromHost(sd.get(`m.${s.name}`)!)));
+      this.v.set(s.name, this.b.keep(this.b.fromHost(sd.get(`v.${s.name}`)!)));
+    }
+    this.stepCount = step.data[0]!;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) this.b.dispose(t);
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Adopts a new handle from a fused update; the old one is freed unless the backend updated in place. */
+function replace(b: Backend, old: Tensor, next: Tensor, set: (t: Tensor) => void): void {
+  if (next === old) return;
+  b.keep(next);
+  b.dispose(old);
+  set(next);
+}

@@ -1,0 +1,103 @@
+// Benchmark plots as Vega-Lite specs rendered to SVG in Node (no browser, no canvas).
+// Not the report layout (report.ts) and not the numbers (compare.ts).
+
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+/** One evaluation of one arm and seed, the unit every curve is drawn from. */
+export interface CurvePoint {
+  arm: string;
+  seed: number;
+  step: number;
+  tokens: number;
+  flops: number;
+  deviceHours: number;
+  valLoss: number;
+  valAcc: number;
+  symmetry: number | null;
+}
+
+export type XAxis = 'tokens' | 'flops' | 'deviceHours';
+export type YAxis = 'valLoss' | 'valAcc' | 'symmetry';
+
+const TITLES: Record<XAxis | YAxis, string> = {
+  tokens: 'training tokens',
+  flops: 'training FLOPs',
+  deviceHours: 'device-hours',
+  valLoss: 'validation loss (nats)',
+  valAcc: 'validation next-token accuracy',
+  symmetry: 'symmetry (mean cosine of cloned blocks)',
+};
+
+export interface CurveOptions {
+  title: string;
+  x: XAxis;
+  y: YAxis;
+  /** A horizontal target line. */
+  target?: number | null;
+  width?: number;
+  height?: number;
+}
+
+/** Lines per arm and seed (color = arm, dash = seed), with an optional dashed target rule. */
+export function curveSpec(points: readonly CurvePoint[], o: CurveOptions): vl.TopLevelSpec {
+  const data = points.filter((p) => p[o.y] !== null && Number.isFinite(p[o.y] as number)).map((p) => ({ ...p, run: `${p.arm} #${p.seed}` }));
+  const lines = {
+    data: { values: data },
+    mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
+    encoding: {
+      x: { field: o.x, type: 'quantitative', title: TITLES[o.x], axis: { format: o.x === 'deviceHours' ? '.2~e' : '.2~s' } },
+      y: { field: o.y, type: 'quantitative', title: TITLES[o.y], scale: { zero: false } },
+      color: { field: 'arm', type: 'nominal', title: 'arm' },
+      detail: { field: 'run', type: 'nominal' },
+      strokeDash: { field: 'seed', type: 'nominal', title: 'seed' },
+    },
+  };
+  const layers: unknown[] = [lines];
+  if (o.target !== undefined && o.target !== null) {
+    layers.push({
+      data: { values: [{ target: o.target }] },
+      mark: { type: 'rule', strokeDash: [6, 4], color: '#444' },
+      encoding: { y: { field: 'target', type: 'quantitative' } },
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: o.title,
+    width: o.width ?? 520,
+    height: o.height ?? 300,
+    layer: layers,
+  } as vl.TopLevelSpec;
+}
+
+export interface BarDatum {
+  label: string;
+  mean: number;
+  std: number;
+}
+
+/** Bars with ±1 std error bars (the variants ablation). */
+export function barSpec(bars: readonly BarDatum[], title: string, yTitle: string): vl.TopLevelSpec {
+  const values = bars.map((b) => ({ ...b, lo: b.mean - b.std, hi: b.mean + b.std }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 260,
+    data: { values },
+    layer: [
+      { mark: 'bar', encoding: { x: { field: 'label', type: 'nominal', title: null, sort: null }, y: { field: 'mean', type: 'quantitative', title: yTitle } } },
+      { mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'label', type: 'nominal', sort: null }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+      { data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'one', type: 'quantitative' } } },
+    ],
+  } as vl.TopLevelSpec;
+}
+
+export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,56 @@
+// evaluateCheckpoint: a saved model's validation loss, perplexity and accuracy on the same seeded
+// windows the trainer uses, plus downstream tasks (what `hyperclone eval` prints). Not the in-loop
+// evaluation (training-run.ts calls evaluate.ts and tasks.ts directly).
+
+import type { Backend } from '@hyperclone/core';
+import { disposeParams, loadCheckpoint, uploadParams } from '@hyperclone/core';
+import { openDatasetInfo, trainData } from './data-source.js';
+import type { ValMetrics } from './events.js';
+import { evaluateWindows } from './evaluate.js';
+import type { TaskScore } from './tasks.js';
+import { loadTask, scoreTask } from './tasks.js';
+
+export interface EvalCheckpointOptions {
+  data: string;
+  backend: Backend;
+  /** Multiple-choice task files ({query, choices, gold} JSONL). */
+  tasks?: string[];
+  /** Validation windows (default 64) of seqLen tokens (default: the model's context length). */
+  evalWindows?: number;
+  seqLen?: number;
+  batchSize?: number;
+  /** The trainer's default, so the numbers match a run's eval.jsonl. */
+  evalSeed?: number;
+  taskLimit?: number;
+}
+
+export interface CheckpointEval {
+  val: ValMetrics;
+  tasks: Record<string, TaskScore>;
+}
+
+export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions): Promise<CheckpointEval> {
+  const ckpt = await loadCheckpoint(dir, { withTrainingState: false });
+  const tasks = await Promise.all((o.tasks ?? []).map((f) => loadTask(f)));
+  const opened = await openDatasetInfo(o.data);
+  const seqLen = o.seqLen ?? ckpt.config.contextLength;
+  if (opened.info.vocabSize > ckpt.config.vocabSize) {
+    opened.dataset.close();
+    throw new Error(`the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`);
+  }
+  const data = trainData(opened, { batchSize: 1, seqLen, seed: 0, evalWindows: o.evalWindows ?? 64, evalSeed: o.evalSeed ?? 1234 });
+  const b = o.backend;
+  const params = uploadParams(b, ckpt.config, ckpt.weights);
+  try {
+    const val = evaluateWindows(b, ckpt.config, params, data.evalSet, o.batchSize ?? 16);
+    const scores: Record<string, TaskScore> = {};
+    const tokenizer = tasks.length > 0 ? await data.tokenizer() : null;
+    for (const task of tasks) {
+      scores[task.name] = scoreTask(b, ckpt.config, params, tokenizer!, task.items, o.taskLimit ? { limit: o.taskLimit } : {});
+    }
+    return { val, tasks: scores };
+  } finally {
+    disposeParams(b, params);
+    data.close();
+  }
+}

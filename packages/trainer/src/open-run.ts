@@ -1,0 +1,143 @@
+// Opens a run: loads the initializer, the data and the tasks, resolves the run config, and for
+// --resume loads and checks the latest checkpoint, all before the first file is written, so bad
+// input leaves nothing behind. Not the loop (train-from.ts).
+
+import { resolve } from 'node:path';
+import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, StateDict } from '@hyperclone/core';
+import { loadCheckpoint, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
+import { symmetryReport } from '@hyperclone/init';
+import { Accounting } from './accounting.js';
+import { AdamW } from './adamw.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { openDatasetInfo, trainData } from './data-source.js';
+import type { ParsedTrainOptions } from './options.js';
+import { resolvePeak } from './peaks.js';
+import type { RunConfig } from './run-config.js';
+import { resolveRunConfig, trajectoryMismatch } from './run-config.js';
+import { RunFiles } from './run-files.js';
+import { targetTask } from './targets.js';
+import type { Task } from './tasks.js';
+import { loadTask } from './tasks.js';
+import type { TrainerState } from './trainer-state.js';
+import { checkTrainerState } from './trainer-state.js';
+import type { SymmetryProbe } from './training-run.js';
+import { TrainingRun } from './training-run.js';
+
+interface Resumed {
+  path: string;
+  ckpt: Checkpoint;
+  state: TrainerState;
+}
+
+export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise<{ run: TrainingRun; resumedFrom: number | null }> {
+  const log = o.logger ?? silentLogger;
+  const files = new RunFiles(resolve(o.out));
+  if (!o.resume) files.checkFresh();
+  const model = await init.load();
+  const modelConfig = o.dropout === undefined ? model.config : { ...model.config, dropout: o.dropout };
+  const opened = await openDatasetInfo(o.data);
+  let config: RunConfig;
+  let tasks: Task[];
+  let resumed: Resumed | null;
+  try {
+    config = resolveRunConfig({
+      options: o, backend: o.backend, initKind: init.kind, origin: model.origin, clone: model.clone ?? null, model: modelConfig, dataset: opened.info,
+    });
+    tasks = await loadTasks(config);
+    resumed = o.resume ? await loadResume(files, config, init.kind) : null;
+  } catch (e) {
+    opened.dataset.close();
+    throw e;
+  }
+  const data = trainData(opened, config);
+  warnAboutSymmetry(config, log);
+  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o });
+  if (resumed) {
+    run.p.optimizer.loadStateDict(resumed.ckpt.optimizer!, resumed.path);
+    run.restore(resumed.state);
+    run.lastSaved = { step: resumed.state.step, path: resumed.path };
+    await files.truncateAfter(resumed.state.step);
+  }
+  await files.writeConfig(config);
+  return { run, resumedFrom: resumed?.state.step ?? null };
+}
+
+async function loadTasks(config: RunConfig): Promise<Task[]> {
+  const tasks = await Promise.all(config.tasks.map((file) => loadTask(file)));
+  const names = tasks.map((t) => t.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`two task files are both named "${dup}"; rename one (a task is named after its folder for docs.jsonl, else its file)`);
+  const needed = targetTask(config.target);
+  if (needed && !names.includes(needed)) throw new Error(`the target ${config.target!.metric} needs the task "${needed}"; pass its JSONL file in tasks (--task)`);
+  return tasks;
+}
+
+/** The latest checkpoint of the run, checked against the run's saved config and the new one. */
+async function loadResume(files: RunFiles, config: RunConfig, initKind: string): Promise<Resumed> {
+  const saved = await files.readConfig();
+  const mismatch = trajectoryMismatch(saved, config);
+  if (saved.init.kind !== initKind) mismatch.unshift(`init (saved ${saved.init.kind}, now ${initKind})`);
+  if (mismatch.length) throw new Error(`cannot resume ${files.runDir}: these settings differ from the saved run: ${mismatch.join('; ')}`);
+  const latest = await new CheckpointStore(files.runDir, config.keepLast).latest();
+  if (!latest) throw new Error(`cannot resume ${files.runDir}: it has no checkpoint yet (checkpoints/step-*); start it again without resume`);
+  const ckpt = await loadCheckpoint(latest.path).catch((e: Error) => {
+    throw new Error(`cannot resume from ${latest.path}: ${e.message}`);
+  });
+  const state = checkTrainerState(ckpt.trainerState, latest.path);
+  if (JSON.stringify(ckpt.config) !== JSON.stringify(config.model)) throw new Error(`cannot resume: ${latest.path} holds a different model config than the run`);
+  if (!ckpt.optimizer) throw new Error(`cannot resume from ${latest.path}: it has no optimizer.safetensors`);
+  if (state.step >= config.steps) throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
+  return { path: latest.path, ckpt, state };
+}
+
+interface AssembleParts {
+  files: RunFiles;
+  data: ReturnType<typeof trainData>;
+  tasks: Task[];
+  log: Logger;
+  o: ParsedTrainOptions;
+}
+
+async function assemble(b: Backend, config: RunConfig, weights: StateDict, { files, data, tasks, log, o }: AssembleParts): Promise<TrainingRun> {
+  const peak = resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg));
+  log.info({ event: 'peak', peakFlopsPerSec: peak.flopsPerSec, source: peak.source }, 'MFU peak');
+  const specs = paramSpec(config.model);
+  const tokenizer = tasks.length > 0 ? await data.tokenizer() : null;
+  return new TrainingRun({
+    b,
+    config,
+    specs,
+    params: uploadParams(b, config.model, weights),
+    optimizer: new AdamW(b, specs, { beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay }),
+    data,
+    files,
+    store: new CheckpointStore(files.runDir, config.keepLast),
+    accounting: new Accounting(config.flopsPerToken, b.device.count, peak.flopsPerSec),
+    schedule: {
+      kind: config.schedule, lr: config.lr, minLr: config.minLr, warmupSteps: config.warmup, totalSteps: config.steps, decayFraction: config.decayFraction,
+    },
+    tasks,
+    tokenizer,
+    symmetry: config.init.clone ? symmetryProbe(config, config.init.clone) : null,
+    peakSource: peak.source,
+    log,
+    hooks: { onStart: o.onStart, onStep: o.onStep, onEval: o.onEval, onCheckpoint: o.onCheckpoint },
+  });
+}
+
+function symmetryProbe(config: RunConfig, clone: CloneInfo): SymmetryProbe {
+  return (weights) => {
+    const report = symmetryReport(weights, config.model, clone);
+    return { mean: report.overall, layers: report.layers };
+  };
+}
+
+/** Pure symmetric cloning without dropout keeps the copies identical forever: say so. */
+function warnAboutSymmetry(config: RunConfig, log: Logger): void {
+  const clone = config.init.clone;
+  if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy')) return;
+  log.warn(
+    { event: 'symmetry', variant: clone.variant, dropout: config.model.dropout },
+    `this ${clone.variant} clone trains without dropout or noise, so its cloned copies get identical updates and stay exact copies (the extra width is never used); set dropout > 0 or clone with a noisy variant`,
+  );
+}

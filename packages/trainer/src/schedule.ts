@@ -1,0 +1,39 @@
+// Learning-rate schedules: linear warmup, then cosine to a floor, warmup-stable-decay, or constant.
+// Not stateful: every schedule is a pure function of the step, so a resumed run gets the same rates.
+
+export type ScheduleKind = 'cosine' | 'wsd' | 'constant';
+
+export interface Schedule {
+  kind: ScheduleKind;
+  /** Peak learning rate. */
+  lr: number;
+  /** Floor reached at the last step (cosine, wsd). */
+  minLr: number;
+  /** Steps of linear warmup from lr/warmupSteps to lr. */
+  warmupSteps: number;
+  totalSteps: number;
+  /** wsd: the fraction of totalSteps spent in the final linear decay. */
+  decayFraction: number;
+}
+
+/**
+ * The learning rate of optimizer step `step` (1-based: the first update is step 1).
+ *   1. warmup:   step <= warmupSteps, lr · step / warmupSteps
+ *   2. constant: lr
+ *   3. cosine:   minLr + (lr - minLr) · (1 + cos(π · progress)) / 2, progress 0 -> 1 after warmup
+ *   4. wsd:      lr until the last decayFraction of the run, then linear to minLr
+ */
+export function learningRate(step: number, s: Schedule): number {
+  if (s.warmupSteps > 0 && step <= s.warmupSteps) return (s.lr * step) / s.warmupSteps;
+  if (s.kind === 'constant') return s.lr;
+  if (s.kind === 'cosine') {
+    const span = Math.max(1, s.totalSteps - s.warmupSteps);
+    const progress = Math.min(1, (step - s.warmupSteps) / span);
+    return s.minLr + ((s.lr - s.minLr) * (1 + Math.cos(Math.PI * progress))) / 2;
+  }
+  const decaySteps = Math.max(1, Math.round(s.decayFraction * s.totalSteps));
+  const decayStart = Math.max(s.warmupSteps, s.totalSteps - decaySteps);
+  if (step <= decayStart) return s.lr;
+  const progress = Math.min(1, (step - decayStart) / Math.max(1, s.totalSteps - decayStart));
+  return s.lr + (s.minLr - s.lr) * progress;
+}

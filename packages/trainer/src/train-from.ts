@@ -1,0 +1,61 @@
+// trainFrom: the pre-training loop. Each step trains, logs, evaluates when due, checkpoints when
+// due, and stops at the end, at a target, after --stop-after steps, or on an abort signal (always
+// leaving a checkpoint). Not the pieces themselves (training-run.ts) or opening a run (open-run.ts).
+
+import type { Initializer } from '@hyperclone/core';
+import { silentLogger } from '@hyperclone/core';
+import { openRun } from './open-run.js';
+import type { TrainOptions } from './options.js';
+import { parseTrainOptions } from './options.js';
+import type { StopReason, Summary } from './summary.js';
+import type { TrainingRun } from './training-run.js';
+
+export interface TrainResult {
+  summary: Summary;
+  /** The last checkpoint written (the final weights for a completed run). */
+  checkpoint: string;
+  runDir: string;
+}
+
+export async function trainFrom(init: Initializer, options: TrainOptions): Promise<TrainResult> {
+  const o = parseTrainOptions(options);
+  const log = o.logger ?? silentLogger;
+  const { run, resumedFrom } = await openRun(init, o);
+  try {
+    const c = run.p.config;
+    log.info({ event: 'start', runDir: c.out, resumedFromStep: resumedFrom, steps: c.steps, params: c.params, tokensPerStep: c.tokensPerStep, backend: c.backend }, resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`);
+    o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
+    const stopReason = await loop(run, o.signal);
+    const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
+    const summary = run.summary(stopReason);
+    await run.p.files.writeSummary(summary);
+    log.info({ event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss }, `stopped: ${stopReason}`);
+    return { summary, checkpoint, runDir: c.out };
+  } finally {
+    run.dispose();
+  }
+}
+
+async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<StopReason> {
+  const c = run.p.config;
+  let ran = 0;
+  while (run.step < c.steps) {
+    if (signal?.aborted) return 'interrupted';
+    const row = run.trainStep();
+    ran++;
+    const last = row.step === c.steps;
+    const evalRow = row.step % c.evalEvery === 0 || last ? await run.evaluate() : null;
+    if (evalRow?.symmetry && evalRow.symmetry.mean !== null) row.symmetry = evalRow.symmetry.mean;
+    if (row.step % c.logEvery === 0 || last || evalRow) await run.logStep(row);
+    if (evalRow && run.takeBest() && c.keepBest) await run.saveBest();
+    if (c.checkpointEvery > 0 && row.step % c.checkpointEvery === 0) await run.checkpoint('periodic');
+    if (evalRow?.reachedTarget && c.stopAtTarget) return 'target';
+    if (c.stopAfter !== null && ran >= c.stopAfter && !last) return 'stop-after';
+    await yieldToEvents(); // lets a SIGINT handler run between steps
+  }
+  return 'completed';
+}
+
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

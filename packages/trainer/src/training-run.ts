@@ -1,0 +1,211 @@
+// One training run in memory: weights and moments on the backend, the data, the accounting, and the
+// three things a run does (a training step, an evaluation, a checkpoint). Not the loop's order of
+// events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
+
+import type { Backend, Logger, ParamSpec, Tensor } from '@hyperclone/core';
+import { downloadParams, disposeParams } from '@hyperclone/core';
+import type { Accounting } from './accounting.js';
+import type { AdamW } from './adamw.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { CheckpointEvent, EvalEvent, StepEvent, SymmetryScore } from './events.js';
+import { evaluateWindows } from './evaluate.js';
+import type { ParsedTrainOptions } from './options.js';
+import type { RunConfig } from './run-config.js';
+import type { RunFiles } from './run-files.js';
+import type { Schedule } from './schedule.js';
+import { learningRate } from './schedule.js';
+import { buildSummary, type StopReason, type Summary } from './summary.js';
+import type { TargetHit } from './targets.js';
+import { metricValue, reaches } from './targets.js';
+import type { Task, TaskScore, TaskTokenizer } from './tasks.js';
+import { scoreTask } from './tasks.js';
+import type { TrainData } from './train-data.js';
+import { computeGradients, dropoutSeed } from './train-step.js';
+import type { TrainerState } from './trainer-state.js';
+import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './trainer-state.js';
+
+export type Hooks = Pick<ParsedTrainOptions, 'onStart' | 'onStep' | 'onEval' | 'onCheckpoint'>;
+
+/** Measures clone symmetry from host weights (set for cloned models only). */
+export type SymmetryProbe = (weights: ReturnType<typeof downloadParams>) => SymmetryScore;
+
+export interface RunParts {
+  b: Backend;
+  config: RunConfig;
+  specs: ParamSpec[];
+  params: Record<string, Tensor>;
+  optimizer: AdamW;
+  data: TrainData;
+  files: RunFiles;
+  store: CheckpointStore;
+  accounting: Accounting;
+  schedule: Schedule;
+  tasks: Task[];
+  tokenizer: TaskTokenizer | null;
+  symmetry: SymmetryProbe | null;
+  peakSource: string | null;
+  log: Logger;
+  hooks: Hooks;
+}
+
+export class TrainingRun {
+  bestValLoss: number | null = null;
+  lastEval: EvalEvent | null = null;
+  hit: TargetHit | null = null;
+  lastSaved: { step: number; path: string } | null = null;
+  private sinceLog = { tokens: 0, trainSeconds: 0 };
+
+  constructor(readonly p: RunParts) {}
+
+  get step(): number {
+    return this.p.accounting.step;
+  }
+
+  /** One optimizer step over gradAccum micro-batches. Throws (weights untouched) on a non-finite loss or gradient. */
+  trainStep(): StepEvent {
+    const { b, config: c, specs, params, accounting } = this.p;
+    const step = accounting.step + 1;
+    const lr = learningRate(step, this.p.schedule);
+    const startMs = performance.now();
+    const batches = Array.from({ length: c.gradAccum }, () => this.p.data.nextBatch());
+    const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro));
+    const names = specs.map((s) => s.name);
+    const { loss, gradNorm, grads } = computeGradients(b, c.model, params, names, batches, seeds, c);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      b.dispose(grads);
+      throw new Error(this.divergedMessage(step, loss, gradNorm));
+    }
+    this.p.optimizer.step(params, grads, lr);
+    b.dispose(grads);
+    b.sync();
+    const stepSeconds = (performance.now() - startMs) / 1000;
+    accounting.addStep(c.tokensPerStep, stepSeconds);
+    this.sinceLog.tokens += c.tokensPerStep;
+    this.sinceLog.trainSeconds += stepSeconds;
+    const tokensPerSec = this.sinceLog.tokens / Math.max(this.sinceLog.trainSeconds, 1e-9);
+    return {
+      step, totalSteps: c.steps, tokens: accounting.tokens, loss, lr, gradNorm, tokensPerSec,
+      mfu: accounting.mfu(tokensPerSec), deviceHours: accounting.deviceHours(), stepSeconds,
+    };
+  }
+
+  private divergedMessage(step: number, loss: number, gradNorm: number): string {
+    const what = Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`;
+    const last = this.lastSaved ? `the last good checkpoint is ${this.lastSaved.path} (step ${this.lastSaved.step})` : 'no checkpoint was saved before it';
+    return `training diverged at step ${step}: ${what}; stopped without applying the update, and ${last}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
+  }
+
+  async logStep(row: StepEvent): Promise<void> {
+    await this.p.files.appendMetrics(row);
+    this.sinceLog = { tokens: 0, trainSeconds: 0 };
+    this.p.log.debug({ ...row, event: 'step' }, 'step');
+    this.p.hooks.onStep?.(row);
+  }
+
+  /** Validation windows, downstream tasks and (for clones) symmetry; records the target's first hit. */
+  async evaluate(): Promise<EvalEvent> {
+    const { b, config: c, params, accounting } = this.p;
+    const val = evaluateWindows(b, c.model, params, this.p.data.evalSet, c.evalBatchSize);
+    const tasks: Record<string, TaskScore> = {};
+    for (const task of this.p.tasks) {
+      tasks[task.name] = scoreTask(b, c.model, params, this.p.tokenizer!, task.items, c.taskLimit ? { limit: c.taskLimit } : {});
+    }
+    const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, c.model, params)) : null;
+    const row: EvalEvent = {
+      step: accounting.step, tokens: accounting.tokens, flops: accounting.flops(), deviceHours: accounting.deviceHours(),
+      val, tasks, symmetry, reachedTarget: false,
+    };
+    this.recordTarget(row);
+    this.lastEval = row;
+    await this.p.files.appendEval(row);
+    this.p.log.info({ event: 'eval', step: row.step, valLoss: val.loss, valPpl: val.ppl, valAcc: val.acc, tasks, symmetryMean: symmetry?.mean ?? null }, 'evaluation');
+    this.p.hooks.onEval?.(row);
+    return row;
+  }
+
+  private recordTarget(row: EvalEvent): void {
+    const target = this.p.config.target;
+    if (!target || this.hit) return;
+    const value = metricValue(target.metric, row.val, row.tasks);
+    if (value === null || !reaches(target, value)) return;
+    this.hit = { step: row.step, tokens: row.tokens, flops: row.flops, deviceHours: row.deviceHours, value };
+    row.reachedTarget = true;
+    this.p.log.info({ event: 'target', ...this.hit, metric: target.metric, target: target.value }, 'reached the target');
+  }
+
+  /** True when the last evaluation set a new best validation loss (and updates the record). */
+  takeBest(): boolean {
+    const loss = this.lastEval?.val.loss;
+    if (loss === undefined || (this.bestValLoss !== null && loss >= this.bestValLoss)) return false;
+    this.bestValLoss = loss;
+    return true;
+  }
+
+  /** Saves weights, moments and trainer state as checkpoints/step-N (once per step). */
+  async checkpoint(reason: CheckpointEvent['reason']): Promise<string> {
+    const step = this.step;
+    if (this.lastSaved?.step === step) return this.lastSaved.path;
+    const { b, config: c, params } = this.p;
+    const path = await this.p.store.save(step, {
+      config: c.model,
+      weights: downloadParams(b, c.model, params),
+      origin: { ...c.init.origin, trainedBy: 'hyperclone trainer', run: c.out, step },
+      optimizer: this.p.optimizer.stateDict(),
+      trainerState: this.trainerState() as unknown as Record<string, unknown>,
+    });
+    this.lastSaved = { step, path };
+    this.emitCheckpoint({ step, dir: path, reason });
+    return path;
+  }
+
+  async saveBest(): Promise<void> {
+    const from = await this.checkpoint('periodic');
+    const path = await this.p.store.saveBest(from);
+    this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
+  }
+
+  private emitCheckpoint(e: CheckpointEvent): void {
+    this.p.log.info({ event: 'checkpoint', ...e }, 'checkpoint saved');
+    this.p.hooks.onCheckpoint?.(e);
+  }
+
+  trainerState(): TrainerState {
+    const { accounting: a, config: c } = this.p;
+    return {
+      format: TRAINER_STATE_FORMAT,
+      version: TRAINER_STATE_VERSION,
+      step: a.step,
+      tokens: a.tokens,
+      accounting: a.state(),
+      deviceSeconds: a.deviceHours() * 3600,
+      sampler: this.p.data.samplerState(),
+      rng: { seed: c.seed, dropout: 'hash(seed, step, micro)' },
+      schedule: { ...this.p.schedule, nextStep: a.step + 1 },
+      bestValLoss: this.bestValLoss,
+      lastEval: this.lastEval,
+      targetHit: this.hit,
+      data: { dir: c.data, tokenizer: c.dataset.tokenizer },
+    };
+  }
+
+  restore(state: TrainerState): void {
+    this.p.accounting.restore(state.accounting);
+    this.p.data.restoreSampler(state.sampler);
+    this.bestValLoss = state.bestValLoss;
+    this.lastEval = state.lastEval;
+    this.hit = state.targetHit;
+  }
+
+  summary(stopReason: StopReason): Summary {
+    return buildSummary({
+      config: this.p.config, accounting: this.p.accounting, lastEval: this.lastEval, bestValLoss: this.bestValLoss,
+      hit: this.hit, stopReason, peakSource: this.p.peakSource, checkpoint: this.lastSaved?.path ?? null,
+    });
+  }
+
+  dispose(): void {
+    disposeParams(this.p.b, this.p.params);
+    this.p.optimizer.dispose();
+    this.p.data.close();
+  }
+}

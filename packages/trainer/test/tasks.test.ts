@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
+import { disposeParams, forward, getPreset, hostTensor, uploadParams } from '@hyperclone/core';
+import { createTfjsBackend } from '@hyperclone/backend-tfjs';
+import { randomWeights } from '@hyperclone/init';
+import { choiceLogProbs, loadTask, scoreTask, type TaskItem, type TaskTokenizer } from '../src/index.js';
+
+const bytes: TaskTokenizer = { encode: (s) => Array.from(new TextEncoder().encode(s)), eotId: 256 };
+const config: ModelConfig = { ...getPreset('tiny'), contextLength: 32 };
+let b: Backend;
+let params: Record<string, Tensor>;
+
+beforeAll(async () => {
+  b = await createTfjsBackend();
+  params = uploadParams(b, config, randomWeights(config, 11));
+});
+afterAll(() => {
+  disposeParams(b, params);
+  b.close();
+});
+
+/** log p(continuation | query), one sequence at a time in float64 on the host. */
+function directLogProb(query: string, choice: string): number {
+  const ctx = bytes.encode(query) as number[];
+  const cont = bytes.encode(' ' + choice) as number[];
+  const full = [...ctx, ...cont].slice(-(config.contextLength + 1));
+  const input = full.slice(0, -1);
+  const logits = b.tidy(() => forward(b, config, params, b.fromHost(hostTensor([1, input.length], Int32Array.from(input)))).logits);
+  const data = b.toHost(logits).data;
+  b.dispose(logits);
+  const V = config.vocabSize;
+  let sum = 0;
+  for (let k = 0; k < cont.length; k++) {
+    const t = input.length - cont.length + k;
+    const row = Array.from(data.subarray(t * V, (t + 1) * V));
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
+    sum += row[full[t + 1]!]! - lse;
+  }
+  return sum;
+}
+
+describe('scoreTask', () => {
+  const items: TaskItem[] = [
+    { query: 'Question: what is red?\nAnswer:', choices: ['a rose', 'the sky at noon', 'grass'], gold: 0 },
+    { query: 'The cat sat on the', choices: ['mat', 'moon'], gold: 1 },
+    { query: 'A long query that will not fit the thirty-two token context of this test model at all', choices: ['yes', 'no'], gold: 0 },
+  ];
+
+  it('predicts the arg-max of summed and per-character log-probabilities, as computed one sequence at a time', () => {
+    let hits = 0;
+    let hitsNorm = 0;
+    for (const item of items) {
+      const sums = item.choices.map((c) => directLogProb(item.query, c));
+      const norm = sums.map((s, j) => s / item.choices[j]!.length);
+      if (sums.indexOf(Math.max(...sums)) === item.gold) hits++;
+      if (norm.indexOf(Math.max(...norm)) === item.gold) hitsNorm++;
+    }
+    const score = scoreTask(b, config, params, bytes, items, { maxLogitsPerBatch: 3 * 32 * 257 });
+    expect(score.count).toBe(3);
+    expect(score.acc).toBeCloseTo(hits / 3, 10);
+    expect(score.accNorm).toBeCloseTo(hitsNorm / 3, 10);
+  });
+
+  it('batched, padded log-probabilities equal one-sequence-at-a-time ones', () => {
+    const batched = choiceLogProbs(b, config, params, bytes, items, { maxLogitsPerBatch: 3 * 32 * 257 });
+    items.forEach((item, i) => item.choices.forEach((c, j) => expect(batched[i]![j]).toBeCloseTo(directLogProb(item.query, c), 3)));
+  });
+
+  it('scores only the first `limit` items', () => {
+    expect(scoreTask(b, config, params, bytes, items, { limit: 2 }).count).toBe(2);
+  });
+});
+
+describe('loadTask', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-task-'));
+
+  it('names a docs.jsonl task after its folder and reads the shared ARC-Easy file', async () => {
+    const task = await loadTask('../shared/evals/arc_easy/docs.jsonl'.replace('../shared', '/work/shared'));
+    expect(task.name).toBe('arc_easy');
+    expect(task.items).toHaveLength(570);
+    expect(task.items[0]!.choices[task.items[0]!.gold]).toBe('cellular telephone');
+  });
+
+  it('says which line is wrong and why', async () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, '{"query": "q", "choices": ["a", "b"], "gold": 0}\n{"query": "q", "choices": ["a", "b"], "gold": 2}\n');
+    await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:2: "gold" must be an index into choices \(0\.\.1\), got 2/);
+    writeFileSync(file, 'not json\n');
+    await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:1 is not valid JSON/);
+    await expect(loadTask(join(dir, 'missing.jsonl'))).rejects.toThrowError(/cannot read task file .*missing\.jsonl: ENOENT/);
+  });
+});
