@@ -19,16 +19,17 @@ export function tileMatrix(src: Float32Array, o: TileMatrixOptions): Float32Arra
   const { rows, cols, nOut, nIn } = o;
   if (src.length !== rows * cols) throw new Error(`tileMatrix: source holds ${src.length} values, not ${rows}x${cols}`);
   if (o.diagonal && nOut !== nIn) throw new Error(`tileMatrix: a block diagonal needs nOut == nIn (got ${nOut} and ${nIn})`);
-  const scaled = o.diagonal || o.scale === 1 ? src : src.map((v) => v * o.scale); // (rows, cols)
+  const scale = o.diagonal ? 1 : o.scale;
   const outCols = cols * nIn;
   const out = new Float32Array(rows * nOut * outCols); // (rows·nOut, cols·nIn)
   for (let r = 0; r < nOut; r++) {
     for (let i = 0; i < rows; i++) {
-      const row = scaled.subarray(i * cols, (i + 1) * cols);
       const start = (r * rows + i) * outCols;
-      for (let c = 0; c < nIn; c++) {
-        if (!o.diagonal || c === r) out.set(row, start + c * cols);
-      }
+      // write the scaled row once, then copy it into the row's other blocks (no scaled temporary)
+      const first = start + (o.diagonal ? r : 0) * cols;
+      for (let j = 0; j < cols; j++) out[first + j] = src[i * cols + j]! * scale;
+      if (o.diagonal) continue;
+      for (let c = 1; c < nIn; c++) out.copyWithin(start + c * cols, first, first + cols);
     }
   }
   return out;
