@@ -1,0 +1,205 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, Initializer, Logger } from '@hyperclone/core';
+import { loadCheckpoint } from '@hyperclone/core';
+import { createTfjsBackend } from '@hyperclone/backend-tfjs';
+import { randomInit } from '@hyperclone/init';
+import { SUMMARY_FIELDS, trainFrom, type StepEvent, type TrainOptions } from '../src/index.js';
+import { shakespeareDataset, tempDir } from './fixtures.js';
+
+let b: Backend;
+let data: string;
+
+beforeAll(async () => {
+  b = await createTfjsBackend();
+  data = await shakespeareDataset();
+});
+afterAll(() => b.close());
+
+/** A small, fast setting: 4 × 32 tokens a step, evaluation on 4 windows. */
+function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    data, out, backend: b, steps: 20, batchSize: 4, seqLen: 32, lr: 3e-3, warmup: 3, evalEvery: 5, evalWindows: 4,
+    peakFlopsPerSec: 1e10, ...extra,
+  };
+}
+
+function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+}
+
+function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
+  const lines: { level: string; msg: string }[] = [];
+  const at = (level: string) => (_: object, msg?: string) => void lines.push({ level, msg: msg ?? '' });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+describe('trainFrom: exact resume', () => {
+  it('20 steps straight and 10 + resume 10 give bit-identical losses for steps 11-20 (with dropout)', async () => {
+    const straight = tempDir();
+    const split = tempDir();
+    const init = randomInit('tiny', { seed: 5 });
+    const common = { dropout: 0.1, gradAccum: 2, checkpointEvery: 4 };
+    await trainFrom(init, options(straight, common));
+    const first = await trainFrom(init, options(split, { ...common, stopAfter: 10 }));
+    expect(first.summary.stopReason).toBe('stop-after');
+    expect(first.summary.steps).toBe(10);
+    expect(first.checkpoint).toMatch(/step-00000010$/);
+    const second = await trainFrom(init, options(split, { ...common, resume: true }));
+    expect(second.summary.steps).toBe(20);
+    expect(second.summary.tokens).toBe(20 * 2 * 4 * 32);
+
+    const a = readJsonl<StepEvent>(join(straight, 'metrics.jsonl'));
+    const c = readJsonl<StepEvent>(join(split, 'metrics.jsonl'));
+    expect(c.map((r) => r.step)).toEqual(a.map((r) => r.step));
+    for (let i = 10; i < 20; i++) {
+      expect(c[i]!.loss).toBe(a[i]!.loss);
+      expect(c[i]!.gradNorm).toBe(a[i]!.gradNorm);
+      expect(c[i]!.lr).toBe(a[i]!.lr);
+    }
+    const wa = (await loadCheckpoint(join(straight, 'checkpoints/step-00000020'))).weights;
+    const wc = (await loadCheckpoint(join(split, 'checkpoints/step-00000020'))).weights;
+    for (const [name, t] of wa) expect(Buffer.from(wc.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
+    // accounting carried across the resume
+    expect(second.summary.trainSeconds).toBeGreaterThan(first.summary.trainSeconds);
+    expect(second.summary.deviceHours).toBeGreaterThan(first.summary.deviceHours);
+  });
+
+  it('the same seed gives the same first-step loss twice; another seed does not', async () => {
+    const run = (seed: number) => trainFrom(randomInit('tiny', { seed }), options(tempDir(), { steps: 1, seed }));
+    const loss = async (seed: number) => readJsonl<StepEvent>(join((await run(seed)).runDir, 'metrics.jsonl'))[0]!.loss;
+    const [x, y, z] = [await loss(1), await loss(1), await loss(2)];
+    expect(x).toBe(y);
+    expect(z).not.toBe(x);
+  });
+});
+
+describe('trainFrom: run directory', () => {
+  it('writes config.json, metrics.jsonl, eval.jsonl, checkpoints (last K + best) and a summary.json with every field', async () => {
+    const out = tempDir();
+    const { summary, checkpoint, runDir } = await trainFrom(randomInit('tiny'), options(out, { steps: 12, checkpointEvery: 3, keepLast: 2, logEvery: 4 }));
+    for (const field of SUMMARY_FIELDS) expect(summary).toHaveProperty(field);
+    const onDisk = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    for (const field of SUMMARY_FIELDS) expect(onDisk).toHaveProperty(field);
+    expect(onDisk['init']).toBe('random');
+    expect(onDisk['backend']).toBe('tfjs');
+    expect(onDisk['device']).toEqual(b.device);
+    expect(onDisk['params']).toBe(124_736);
+    expect(onDisk['tokens']).toBe(12 * 4 * 32);
+    expect(onDisk['flops']).toBe(summary.tokens * (JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { flopsPerToken: number }).flopsPerToken);
+    expect(onDisk['target']).toBeNull();
+    expect(onDisk['reachedTarget']).toBeNull();
+    expect(onDisk['mfu']).toBeGreaterThan(0);
+    expect(summary.finalValLoss).toBeLessThan(5.6);
+
+    const metrics = readJsonl<StepEvent>(join(out, 'metrics.jsonl'));
+    expect(metrics.map((r) => r.step)).toEqual([4, 5, 8, 10, 12]); // every 4th, plus evaluation steps
+    for (const key of ['step', 'tokens', 'loss', 'lr', 'gradNorm', 'tokensPerSec', 'deviceHours', 'mfu']) expect(metrics[0]).toHaveProperty(key);
+    const evals = readJsonl<{ step: number; val: { loss: number; ppl: number; acc: number; tokens: number } }>(join(out, 'eval.jsonl'));
+    expect(evals.map((e) => e.step)).toEqual([5, 10, 12]);
+    expect(evals[0]!.val.tokens).toBe(4 * 32);
+    expect(evals[0]!.val.ppl).toBeCloseTo(Math.exp(evals[0]!.val.loss), 6);
+
+    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', 'step-00000010', 'step-00000012']);
+    expect(checkpoint).toBe(join(out, 'checkpoints', 'step-00000012'));
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ steps: 12, batchSize: 4, seqLen: 32, gradAccum: 1, warmup: 3, schedule: 'cosine', evalSeed: 1234 });
+    expect(config['minLr']).toBeCloseTo(3e-4, 12);
+    const state = JSON.parse(readFileSync(join(checkpoint, 'trainer-state.json'), 'utf8')) as Record<string, unknown>;
+    expect(state).toMatchObject({ step: 12, tokens: 12 * 128, data: { tokenizer: 'byte' } });
+  });
+
+  it('records the first evaluation that reaches a target accuracy and can stop there', async () => {
+    const out = tempDir();
+    const { summary } = await trainFrom(randomInit('tiny'), options(out, { steps: 40, evalEvery: 2, target: { metric: 'valAcc', value: 0.12 }, stopAtTarget: true }));
+    expect(summary.reachedTarget).toBe(true);
+    expect(summary.stopReason).toBe('target');
+    const evals = readJsonl<{ step: number; val: { acc: number }; reachedTarget: boolean; deviceHours: number }>(join(out, 'eval.jsonl'));
+    const hit = evals.find((e) => e.val.acc >= 0.12)!;
+    expect(summary.stepsToTarget).toBe(hit.step);
+    expect(summary.steps).toBe(hit.step);
+    expect(summary.tokensToTarget).toBe(hit.step * 128);
+    expect(summary.deviceHoursToTarget).toBe(hit.deviceHours);
+    expect(summary.flopsToTarget).toBeGreaterThan(0);
+    expect(evals.filter((e) => e.reachedTarget)).toHaveLength(1);
+  });
+
+  it('a target that is not reached is reported as such', async () => {
+    const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, target: { metric: 'valLoss', value: 0.1 } }));
+    expect(summary).toMatchObject({ target: { metric: 'valLoss', value: 0.1 }, reachedTarget: false, stepsToTarget: null, deviceHoursToTarget: null });
+  });
+});
+
+describe('trainFrom: stopping', () => {
+  it('an abort finishes the step, saves a checkpoint, and resume continues from it', async () => {
+    const out = tempDir();
+    const controller = new AbortController();
+    const stopped = await trainFrom(randomInit('tiny'), options(out, { signal: controller.signal, onStep: (e: StepEvent) => e.step === 3 && controller.abort() }));
+    expect(stopped.summary.stopReason).toBe('interrupted');
+    expect(stopped.summary.steps).toBe(3);
+    expect(existsSync(join(out, 'checkpoints/step-00000003/optimizer.safetensors'))).toBe(true);
+    const resumed = await trainFrom(randomInit('tiny'), options(out, { resume: true, steps: 20 }));
+    expect(resumed.summary).toMatchObject({ steps: 20, stopReason: 'completed' });
+    expect(readJsonl<StepEvent>(join(out, 'metrics.jsonl')).map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('a non-finite loss stops with a clear error and keeps the last good checkpoint', async () => {
+    const out = tempDir();
+    const base = randomInit('tiny');
+    let calls = 0;
+    // poisons the weights on the second load: the resumed run's first step meets an infinite loss
+    const poisoned: Initializer = {
+      kind: 'random',
+      load: async () => {
+        const m = await base.load();
+        if (calls++ > 0) m.weights.get('norm_f.weight')!.data.fill(Infinity);
+        return m;
+      },
+    };
+    await trainFrom(poisoned, options(out, { steps: 4 }));
+    const again = tempDir();
+    await expect(trainFrom(poisoned, options(again, { steps: 4 }))).rejects.toThrowError(
+      /training diverged at step 1: loss NaN; stopped without applying the update, and no checkpoint was saved before it/,
+    );
+    expect(existsSync(join(out, 'checkpoints/step-00000004'))).toBe(true);
+  });
+});
+
+describe('trainFrom: bad input', () => {
+  it('a missing data directory fails before anything is written', async () => {
+    const out = join(tempDir(), 'run');
+    await expect(trainFrom(randomInit('tiny'), options(out, { data: '/nonexistent/data' }))).rejects.toThrowError(/no such dataset directory/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses to overwrite a run, and refuses a resume with a changed trajectory', async () => {
+    const out = tempDir();
+    await trainFrom(randomInit('tiny'), options(out, { steps: 4, stopAfter: 2 }));
+    await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4 }))).rejects.toThrowError(/already holds a run; resume it/);
+    await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, lr: 1e-2, resume: true }))).rejects.toThrowError(
+      /cannot resume .*: these settings differ from the saved run: lr \(saved 0.003, now 0.01\); minLr/,
+    );
+  });
+
+  it('refuses a corrupt checkpoint on resume, naming the file', async () => {
+    const out = tempDir();
+    await trainFrom(randomInit('tiny'), options(out, { steps: 4, stopAfter: 2 }));
+    const weights = join(out, 'checkpoints/step-00000002/model.safetensors');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 1000));
+    await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true }))).rejects.toThrowError(/cannot resume from .*step-00000002: .*model\.safetensors/);
+  });
+
+  it('a cloned run without dropout or noise warns that symmetry cannot break, and logs symmetry at evaluations', async () => {
+    const { hyperclone } = await import('@hyperclone/init');
+    const small = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2 }));
+    const log = recordingLogger();
+    const out = tempDir();
+    const wide = await trainFrom(hyperclone(small.checkpoint, { width: 2 }), options(out, { steps: 2, evalEvery: 1, logger: log }));
+    expect(wide.summary.init).toBe('hyperclone');
+    expect(log.lines.some((l) => l.level === 'warn' && /stay exact copies/.test(l.msg))).toBe(true);
+    const evals = readJsonl<{ symmetry: { mean: number } }>(join(out, 'eval.jsonl'));
+    expect(evals[0]!.symmetry.mean).toBeCloseTo(1, 4);
+    expect(readJsonl<StepEvent>(join(out, 'metrics.jsonl'))[0]!.symmetry).toBeCloseTo(1, 4);
+  });
+});
