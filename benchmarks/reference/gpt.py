@@ -249,11 +249,11 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
     """
     c = config if isinstance(config, ModelConfig) else ModelConfig.from_json(config)
     dev = torch.device(device)
-    torch.manual_seed(seed)
     autocast_dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(dtype)
     param_dtype = {"float32": torch.float32, "float64": torch.float64}.get(dtype, torch.float32)
     if autocast_dtype is None and dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32, float64, bfloat16 or float16 (got {dtype!r})")
+    torch.manual_seed(seed)
     model = GPT(c).to(device=dev, dtype=param_dtype)
     init_weights(model)
     model.train()
@@ -267,7 +267,7 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        return loss
+        return loss.detach()
 
     for _ in range(warmup_steps):
         step()
@@ -276,11 +276,17 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
     for _ in range(steps):
         loss = step()
     _sync(dev)
-    wall_s = time.perf_counter() - start
-    result = {
+    result = _report(model, dev, dtype, batch, seq, steps, time.perf_counter() - start, loss.item())
+    print(json.dumps(result))
+    return result
+
+
+def _report(model: GPT, dev: torch.device, dtype: str, batch: int, seq: int, steps: int, wall_s: float,
+            final_loss: float) -> dict:
+    return {
         "impl": "pytorch-reference",
         "torch": torch.__version__,
-        "device": str(dev) if dev.type != "cuda" else torch.cuda.get_device_name(dev),
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else str(dev),
         "dtype": dtype,
         "sdpa": HAS_SDPA,
         "params": sum(p.numel() for p in model.parameters()),
@@ -290,10 +296,8 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
         "wallSec": wall_s,
         "stepMs": 1000 * wall_s / steps,
         "tokensPerSec": batch * seq * steps / wall_s,
-        "finalLoss": float(loss),
+        "finalLoss": final_loss,
     }
-    print(json.dumps(result))
-    return result
 
 
 def main() -> None:
