@@ -2,7 +2,7 @@
 // parameters the spec marks for decay (2+ dimensions), the update done by the backend's fused adamw.
 // Not the gradient computation or clipping (train-step.ts) and not the schedule (schedule.ts).
 
-import type { Backend, ParamSpec, StateDict, Tensor } from '@hyperclone/core';
+import type { AdamWHyper, Backend, ParamSpec, StateDict, Tensor } from '@hyperclone/core';
 import { fusedOps, hostTensor, zeros } from '@hyperclone/core';
 
 export interface AdamWOptions {
@@ -34,6 +34,11 @@ export class AdamW {
     const b = this.b;
     const adamw = fusedOps(b).adamw;
     this.stepCount++;
+    const many = multiTensor(b);
+    if (many) {
+      this.stepMany(many, params, grads, lr);
+      return;
+    }
     this.specs.forEach((s, i) => {
       const p = params[s.name]!;
       const m = this.m.get(s.name)!;
@@ -44,6 +49,17 @@ export class AdamW {
       replace(b, m, m2, (t) => this.m.set(s.name, t));
       replace(b, v, v2, (t) => this.v.set(s.name, t));
     });
+  }
+
+  /** Engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per decay group. */
+  private stepMany(many: MultiTensorAdamW, params: Record<string, Tensor>, grads: readonly Tensor[], lr: number): void {
+    for (const decay of [true, false]) {
+      const idx = this.specs.map((s, i) => (s.decay === decay ? i : -1)).filter((i) => i >= 0);
+      if (idx.length === 0) continue;
+      const names = idx.map((i) => this.specs[i]!.name);
+      const hp: AdamWHyper = { ...this.options, lr, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
+      many(names.map((n) => params[n]!), idx.map((i) => grads[i]!), names.map((n) => this.m.get(n)!), names.map((n) => this.v.get(n)!), hp);
+    }
   }
 
   /** Moments as host tensors named `m.<param>` / `v.<param>` (optimizer.safetensors), plus the step. */
@@ -83,6 +99,14 @@ export class AdamW {
     this.m.clear();
     this.v.clear();
   }
+}
+
+type MultiTensorAdamW = (params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper) => void;
+
+/** The engine's in-place AdamW over lists of tensors, when it has one (an optional capability beyond Backend). */
+function multiTensor(b: Backend): MultiTensorAdamW | null {
+  const fn = (b as Backend & { adamwAll?: MultiTensorAdamW }).adamwAll;
+  return typeof fn === 'function' ? fn.bind(b) : null;
 }
 
 /** Adopts a new handle from a fused update; the old one is freed unless the backend updated in place. */

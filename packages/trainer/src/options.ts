@@ -49,6 +49,7 @@ export const trainOptionsSchema = z
     evalWindows: positiveInt.default(64),
     evalBatchSize: positiveInt.optional(),
     evalSeed: nonNegativeInt.default(1234),
+    evalAtStart: z.boolean().default(false),
     tasks: z.array(z.string().min(1)).default([]),
     taskLimit: positiveInt.optional(),
     logEvery: positiveInt.default(1),

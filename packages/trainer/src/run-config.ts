@@ -52,6 +52,8 @@ export interface RunConfig {
   evalWindows: number;
   evalBatchSize: number;
   evalSeed: number;
+  /** Evaluate the initial weights too (step 0), e.g. to see a clone start at its source's loss. */
+  evalAtStart: boolean;
   tasks: string[];
   taskLimit: number | null;
   logEvery: number;
@@ -119,6 +121,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     evalWindows: o.evalWindows,
     evalBatchSize: o.evalBatchSize ?? o.batchSize,
     evalSeed: o.evalSeed,
+    evalAtStart: o.evalAtStart,
     tasks: o.tasks.map((t) => resolve(t)),
     taskLimit: o.taskLimit ?? null,
     logEvery: o.logEvery,

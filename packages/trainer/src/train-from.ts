@@ -25,7 +25,7 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
     const c = run.p.config;
     log.info({ event: 'start', runDir: c.out, resumedFromStep: resumedFrom, steps: c.steps, params: c.params, tokensPerStep: c.tokensPerStep, backend: c.backend }, resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`);
     o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
-    const stopReason = await loop(run, o.signal);
+    const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
     const summary = run.summary(stopReason);
     await run.p.files.writeSummary(summary);
@@ -54,6 +54,13 @@ async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<
     await yieldToEvents(); // lets a SIGINT handler run between steps
   }
   return 'completed';
+}
+
+/** Step 0: the initial weights' evaluation; true when it already meets a target the run stops at. */
+async function evaluateAtStart(run: TrainingRun): Promise<boolean> {
+  const row = await run.evaluate();
+  if (run.takeBest() && run.p.config.keepBest) await run.saveBest();
+  return row.reachedTarget && run.p.config.stopAtTarget;
 }
 
 function yieldToEvents(): Promise<void> {

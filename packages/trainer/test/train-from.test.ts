@@ -190,16 +190,18 @@ describe('trainFrom: bad input', () => {
     await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true }))).rejects.toThrowError(/cannot resume from .*step-00000002: .*model\.safetensors/);
   });
 
-  it('a cloned run without dropout or noise warns that symmetry cannot break, and logs symmetry at evaluations', async () => {
+  it('a cloned run starts at its source\'s validation loss (step 0), logs symmetry, and warns that symmetry cannot break without dropout', async () => {
     const { hyperclone } = await import('@hyperclone/init');
     const small = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2 }));
     const log = recordingLogger();
     const out = tempDir();
-    const wide = await trainFrom(hyperclone(small.checkpoint, { width: 2 }), options(out, { steps: 2, evalEvery: 1, logger: log }));
+    const wide = await trainFrom(hyperclone(small.checkpoint, { width: 2 }), options(out, { steps: 2, evalEvery: 1, evalAtStart: true, logger: log }));
     expect(wide.summary.init).toBe('hyperclone');
     expect(log.lines.some((l) => l.level === 'warn' && /stay exact copies/.test(l.msg))).toBe(true);
-    const evals = readJsonl<{ symmetry: { mean: number } }>(join(out, 'eval.jsonl'));
-    expect(evals[0]!.symmetry.mean).toBeCloseTo(1, 4);
+    const evals = readJsonl<{ step: number; val: { loss: number }; symmetry: { mean: number } }>(join(out, 'eval.jsonl'));
+    expect(evals.map((e) => e.step)).toEqual([0, 1, 2]);
+    expect(evals[0]!.val.loss).toBeCloseTo(small.summary.finalValLoss!, 4);
+    expect(evals[0]!.symmetry.mean).toBeCloseTo(1, 6);
     expect(readJsonl<StepEvent>(join(out, 'metrics.jsonl'))[0]!.symmetry).toBeCloseTo(1, 4);
   });
 });

@@ -17,7 +17,7 @@ const usage =
   'hyperclone train --data DIR --out RUN (--model <preset|config.json> | --init CKPT) [--steps N] [--batch-size B] [--seq-len T] ' +
   '[--grad-accum N | --batch-tokens N] [--lr L] [--min-lr L] [--warmup N] [--rewarmup N] [--schedule cosine|wsd|constant] [--decay-fraction F] ' +
   '[--weight-decay W] [--beta1 B] [--beta2 B] [--eps E] [--grad-clip C] [--dropout P] [--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] ' +
-  '[--target-loss X | --target-acc Y [--target-task NAME]] [--stop-at-target] [--eval-every N] [--eval-windows N] [--eval-batch-size N] [--eval-seed S] ' +
+  '[--target-loss X | --target-acc Y [--target-task NAME]] [--stop-at-target] [--eval-every N] [--eval-windows N] [--eval-batch-size N] [--eval-seed S] [--eval-at-start] ' +
   '[--task FILE.jsonl]... [--task-limit N] [--log-every N] [--checkpoint-every N] [--keep-last K] [--stop-after N] [--seed S] [--resume] ' +
   '[--precision fp32|tf32|bf16] [--peak-tflops X]';
 
@@ -30,7 +30,7 @@ const flags = {
   backend: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
   'target-loss': { type: 'string' }, 'target-acc': { type: 'string' }, 'target-task': { type: 'string' }, 'stop-at-target': { type: 'boolean' },
   'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' }, 'eval-batch-size': { type: 'string' }, 'eval-seed': { type: 'string' },
-  task: { type: 'string', multiple: true }, 'task-limit': { type: 'string' }, 'log-every': { type: 'string' },
+  'eval-at-start': { type: 'boolean' }, task: { type: 'string', multiple: true }, 'task-limit': { type: 'string' }, 'log-every': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'keep-last': { type: 'string' }, 'stop-after': { type: 'string' }, seed: { type: 'string' },
   resume: { type: 'boolean' }, precision: { type: 'string' }, 'peak-tflops': { type: 'string' },
 } as const;
@@ -87,7 +87,7 @@ function savedSettings(c: RunConfig): Settings {
     data: c.data, steps: c.steps, batchSize: c.batchSize, seqLen: c.seqLen, gradAccum: c.gradAccum, lr: c.lr, minLr: c.minLr,
     warmup: c.warmup, schedule: c.schedule, decayFraction: c.decayFraction, weightDecay: c.weightDecay, beta1: c.beta1, beta2: c.beta2,
     eps: c.eps, gradClip: c.gradClip, dropout: c.model.dropout, seed: c.seed, evalEvery: c.evalEvery, evalWindows: c.evalWindows,
-    evalBatchSize: c.evalBatchSize, evalSeed: c.evalSeed, tasks: c.tasks, logEvery: c.logEvery, checkpointEvery: c.checkpointEvery,
+    evalBatchSize: c.evalBatchSize, evalSeed: c.evalSeed, evalAtStart: c.evalAtStart, tasks: c.tasks, logEvery: c.logEvery, checkpointEvery: c.checkpointEvery,
     keepLast: c.keepLast, keepBest: c.keepBest, stopAtTarget: c.stopAtTarget, precision: c.precision,
   };
   if (c.taskLimit !== null) s.taskLimit = c.taskLimit;
@@ -105,7 +105,7 @@ function flagSettings(f: Flags): Settings {
     decayFraction: num(f['decay-fraction'], 'decay-fraction'), weightDecay: num(f['weight-decay'], 'weight-decay'), beta1: num(f.beta1, 'beta1'),
     beta2: num(f.beta2, 'beta2'), eps: num(f.eps, 'eps'), gradClip: num(f['grad-clip'], 'grad-clip'), dropout: num(f.dropout, 'dropout'),
     seed: int(f.seed, 'seed', 0), evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'),
-    evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'), evalSeed: int(f['eval-seed'], 'eval-seed', 0), tasks: f.task,
+    evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'), evalSeed: int(f['eval-seed'], 'eval-seed', 0), evalAtStart: f['eval-at-start'], tasks: f.task,
     taskLimit: int(f['task-limit'], 'task-limit'), logEvery: int(f['log-every'], 'log-every'), checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
     keepLast: int(f['keep-last'], 'keep-last'), stopAfter: int(f['stop-after'], 'stop-after'), resume: f.resume,
     stopAtTarget: f['stop-at-target'], precision: f.precision, target: targetFlag(f),
