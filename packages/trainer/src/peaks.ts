@@ -92,7 +92,7 @@ export function measureMatmulPeak(b: Backend): number {
 
 /** The peak to divide by: an explicit override, the GPU table, or the measured matmul peak. */
 export function resolvePeak(b: Backend, precision: Precision, override: number | undefined, warn: (msg: string) => void): PeakFlops {
-  if (override !== undefined) return { flopsPerSec: override, source: 'given (peakFlopsPerSec)' };
+  if (override !== undefined) return { flopsPerSec: override, source: 'given peak (peakFlopsPerSec)' };
   const { kind, name, count } = b.device;
   if (kind === 'cuda' || kind === 'gpu') {
     const perDevice = gpuPeak(name, precision);

@@ -162,6 +162,10 @@ function report({ summary: s, checkpoint, runDir }: TrainResult): number {
   const val = s.finalValLoss === null ? 'n/a' : `${s.finalValLoss.toFixed(4)} (acc ${s.finalValAcc!.toFixed(4)})`;
   const cost = `${s.tokens.toLocaleString('en-US')} tokens, ${s.trainSeconds.toFixed(1)} s in steps, ${s.deviceHours.toFixed(5)} device-hours`;
   process.stdout.write(`step ${s.steps}/${s.totalSteps}: val loss ${val}; ${cost}\n`);
+  if (s.tokensPerSec !== null) {
+    const mfu = s.mfu === null ? '' : `, MFU ${(100 * s.mfu).toFixed(2)}% against the ${s.peakSource}`;
+    process.stdout.write(`throughput: ${Math.round(s.tokensPerSec).toLocaleString('en-US')} tokens/s on ${s.engine}${mfu}\n`);
+  }
   if (s.target) {
     const reached = s.reachedTarget ? `reached at step ${s.stepsToTarget} after ${s.deviceHoursToTarget!.toFixed(5)} device-hours` : 'not reached';
     process.stdout.write(`target ${s.target.metric} ${s.target.value}: ${reached}\n`);
