@@ -2,7 +2,9 @@
 // --skip-bad handling: bad records or files are counted and skipped, else they stop the run.
 // Not the split into train/val and not tokenization.
 
+import { createHash } from 'node:crypto';
 import { DataError } from './data-error.js';
+import { generateStories, parseBuiltin } from './default-corpus.js';
 import type { InputFile } from './input-files.js';
 import { jsonlDocuments } from './jsonl-documents.js';
 import { parquetDocuments } from './parquet-documents.js';
@@ -17,11 +19,27 @@ export interface CorpusOptions {
   onSkip: (error: DataError) => void;
 }
 
+/** The built-in story corpus: one story per document, hashed like a file. */
+async function* storyDocuments(file: InputFile, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const story of generateStories({ bytes: parseBuiltin(file.path)!.bytes })) {
+    const n = Buffer.byteLength(story);
+    hash.update(story);
+    bytes += n;
+    onBytes(n);
+    yield { text: story, end: true, line: 0 };
+  }
+  stats.bytes = bytes;
+  stats.sha256 = hash.digest('hex');
+}
+
 function piecesOf(file: InputFile, options: CorpusOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
   const onBad = (e: DataError): void => {
     if (!options.skipBad) throw e;
     options.onSkip(e);
   };
+  if (file.format === 'builtin') return storyDocuments(file, onBytes, stats);
   if (file.format === 'parquet') return parquetDocuments(file.path, { textField: options.textField, onBad }, onBytes, stats);
   const text = sourceText(file, onBytes, stats);
   if (file.format === 'jsonl') return jsonlDocuments(text, file.path, { textField: options.textField, onBad });

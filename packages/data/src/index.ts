@@ -18,3 +18,4 @@ export * from './text-documents.js';
 export * from './progress.js';
 export * from './prepare-options.js';
 export * from './prepare-dataset.js';
+export * from './default-corpus.js';

@@ -4,8 +4,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import { parseBuiltin } from './default-corpus.js';
 
-export type InputFormat = 'txt' | 'jsonl' | 'parquet';
+export type InputFormat = 'txt' | 'jsonl' | 'parquet' | 'builtin';
 
 export interface InputFile {
   path: string;
@@ -92,6 +93,11 @@ export async function expandInputs(inputs: string[]): Promise<InputFile[]> {
     out.push({ path, format: fmt?.format ?? 'txt', gzip: fmt?.gzip ?? path.toLowerCase().endsWith('.gz'), bytes: (await stat(path)).size, fromDir });
   };
   for (const input of inputs) {
+    const builtin = parseBuiltin(input);
+    if (builtin) {
+      out.push({ path: input, format: 'builtin', gzip: false, bytes: builtin.bytes, fromDir: false });
+      continue;
+    }
     if (/[*?[]/.test(input) && !existsSync(input)) {
       const matches = await expandGlob(input);
       if (matches.length === 0) throw new Error(`--input ${input}: the pattern matches no files`);

@@ -141,7 +141,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     const documents = { ...pipeline.documents };
     if (results.train.tokens === 0) {
       const skipped = skips.files + skips.documents > 0 ? ` (${skips.files} files and ${skips.documents} records skipped as bad)` : '';
-      throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${o.split.kind !== 'file' ? ' and the document split' : ''}`);
+      throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${!['file', 'auto'].includes(o.split.kind) ? ' and the document split' : ''}`);
     }
     let method: DatasetMeta['split']['method'] = plan.val.length > 0 ? 'val-inputs' : plan.valFraction > 0 ? 'documents' : 'none';
     if (method === 'documents' && results.val.tokens === 0) {

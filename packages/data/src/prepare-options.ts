@@ -19,7 +19,7 @@ export interface PrepareOptions {
   valFraction?: number;
   /** Files named like valid.txt / *_val.jsonl inside input directories become validation (default true). */
   autoVal?: boolean;
-  /** How .txt files are cut into documents (default: the whole file is one document). */
+  /** How .txt files are cut into documents (default auto: the whole file, cut at lines holding only <|endoftext|>). */
   split?: DocSplit;
   /** JSONL field / parquet column with the text (default "text"). */
   textField?: string;
@@ -66,7 +66,7 @@ export function resolvePrepareOptions(o: PrepareOptions): ResolvedPrepareOptions
     valInputs: o.valInputs ?? [],
     valFraction: o.valFraction ?? null,
     autoVal: o.autoVal ?? true,
-    split: o.split ?? { kind: 'file' },
+    split: o.split ?? { kind: 'auto' },
     textField: o.textField ?? 'text',
     skipBad: o.skipBad ?? false,
     seed: o.seed ?? 1337,

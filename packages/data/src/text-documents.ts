@@ -1,5 +1,6 @@
-// Splits a stream of text into documents: the whole file, one per line, blank-line separated,
-// or split on a separator such as TinyStories' <|endoftext|>; long documents come out in pieces.
+// Splits a stream of text into documents: the whole file (auto: also cut at lines holding only
+// <|endoftext|>, as in TinyStories), one per line, blank-line separated, or on a separator string;
+// long documents come out in pieces.
 // Not a reader of files (source-text.ts) and not a tokenizer.
 
 import { safeCut } from './safe-split.js';
@@ -11,7 +12,10 @@ export interface DocPiece {
   line: number;
 }
 
-export type DocSplit = { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
+export type DocSplit = { kind: 'auto' } | { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
+
+/** A line that holds only the end-of-text literal (plus its newline): a document boundary in auto mode. */
+const EOT_LINE = /(?<![^\n])<\|endoftext\|>[ \t\r]*(?:\n|(?![\s\S]))/g;
 
 /** Pieces are cut near this many characters (at safe boundaries, see safe-split.ts). */
 export const PIECE_CHARS = 1 << 20;
@@ -26,6 +30,7 @@ function countNewlines(s: string, from: number, to: number): number {
 function patternOf(split: DocSplit): RegExp {
   if (split.kind === 'lines') return /\r?\n/g;
   if (split.kind === 'blank-lines') return /\n[ \t\r]*\n/g;
+  if (split.kind === 'auto') return new RegExp(EOT_LINE.source, 'g');
   if (split.kind === 'separator') return new RegExp(split.separator.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
   throw new Error('unreachable');
 }
@@ -45,7 +50,7 @@ async function* wholeFile(chunks: AsyncIterable<string>): AsyncGenerator<DocPiec
   if (emitted || buffer.length > 0) yield { text: buffer, end: true, line: 1 };
 }
 
-/** Documents between separators, trimmed; empty ones dropped. */
+/** Documents between separators, trimmed (except in auto mode, which keeps the text exact); empty ones dropped. */
 async function* separated(chunks: AsyncIterable<string>, split: DocSplit): AsyncGenerator<DocPiece> {
   const pattern = patternOf(split);
   const keepBack = split.kind === 'separator' ? split.separator.length - 1 : 0;
@@ -59,9 +64,11 @@ async function* separated(chunks: AsyncIterable<string>, split: DocSplit): Async
     scanned = pos;
     return line;
   };
+  const trim = split.kind !== 'auto';
   function* finish(text: string, end: boolean): Generator<DocPiece> {
-    const body = open ? text : text.trimStart();
-    const out = end ? body.trimEnd() : body;
+    const body = open || !trim ? text : text.trimStart();
+    let out = end && trim ? body.trimEnd() : body;
+    if (!open && end && out.trim().length === 0) out = ''; // a whitespace-only document is no document
     if (out.length > 0 || (end && open)) yield { text: out, end, line: docLine };
     open = end ? false : open || out.length > 0;
   }

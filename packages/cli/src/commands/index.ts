@@ -5,7 +5,8 @@ import type { Command } from '../command.js';
 import { cloneCommand } from './clone.js';
 import { evalCommand } from './eval.js';
 import { initCommand } from './init.js';
+import { prepareCommand } from './prepare.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-export const commands: Command[] = [initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand];
+export const commands: Command[] = [prepareCommand, initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand];
