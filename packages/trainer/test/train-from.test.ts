@@ -35,35 +35,51 @@ function recordingLogger(): Logger & { lines: { level: string; msg: string }[] }
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-describe('trainFrom: exact resume', () => {
-  it('20 steps straight and 10 + resume 10 give bit-identical losses for steps 11-20 (with dropout)', async () => {
-    const straight = tempDir();
-    const split = tempDir();
-    const init = randomInit('tiny', { seed: 5 });
-    const common = { dropout: 0.1, gradAccum: 2, checkpointEvery: 4 };
-    await trainFrom(init, options(straight, common));
-    const first = await trainFrom(init, options(split, { ...common, stopAfter: 10 }));
-    expect(first.summary.stopReason).toBe('stop-after');
-    expect(first.summary.steps).toBe(10);
-    expect(first.checkpoint).toMatch(/step-00000010$/);
-    const second = await trainFrom(init, options(split, { ...common, resume: true }));
-    expect(second.summary.steps).toBe(20);
-    expect(second.summary.tokens).toBe(20 * 2 * 4 * 32);
+/** 20 steps straight vs 10 + resume 10, with dropout and two micro-batches a step. */
+async function resumeTrace(backend: Backend): Promise<void> {
+  const straight = tempDir();
+  const split = tempDir();
+  const init = randomInit('tiny', { seed: 5 });
+  const common = { backend, dropout: 0.1, gradAccum: 2, checkpointEvery: 4 };
+  await trainFrom(init, options(straight, common));
+  const first = await trainFrom(init, options(split, { ...common, stopAfter: 10 }));
+  expect(first.summary.stopReason).toBe('stop-after');
+  expect(first.summary.steps).toBe(10);
+  expect(first.checkpoint).toMatch(/step-00000010$/);
+  const second = await trainFrom(init, options(split, { ...common, resume: true }));
+  expect(second.summary.steps).toBe(20);
+  expect(second.summary.tokens).toBe(20 * 2 * 4 * 32);
 
-    const a = readJsonl<StepEvent>(join(straight, 'metrics.jsonl'));
-    const c = readJsonl<StepEvent>(join(split, 'metrics.jsonl'));
-    expect(c.map((r) => r.step)).toEqual(a.map((r) => r.step));
-    for (let i = 10; i < 20; i++) {
-      expect(c[i]!.loss).toBe(a[i]!.loss);
-      expect(c[i]!.gradNorm).toBe(a[i]!.gradNorm);
-      expect(c[i]!.lr).toBe(a[i]!.lr);
+  const a = readJsonl<StepEvent>(join(straight, 'metrics.jsonl'));
+  const c = readJsonl<StepEvent>(join(split, 'metrics.jsonl'));
+  expect(c.map((r) => r.step)).toEqual(a.map((r) => r.step));
+  for (let i = 10; i < 20; i++) {
+    expect(c[i]!.loss).toBe(a[i]!.loss);
+    expect(c[i]!.gradNorm).toBe(a[i]!.gradNorm);
+    expect(c[i]!.lr).toBe(a[i]!.lr);
+  }
+  const wa = (await loadCheckpoint(join(straight, 'checkpoints/step-00000020'))).weights;
+  const wc = (await loadCheckpoint(join(split, 'checkpoints/step-00000020'))).weights;
+  for (const [name, t] of wa) expect(Buffer.from(wc.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
+  // accounting carried across the resume
+  expect(second.summary.trainSeconds).toBeGreaterThan(first.summary.trainSeconds);
+  expect(second.summary.deviceHours).toBeGreaterThan(first.summary.deviceHours);
+}
+
+describe('trainFrom: exact resume', () => {
+  it('tfjs: 20 steps straight and 10 + resume 10 give bit-identical losses and weights (with dropout)', async () => {
+    await resumeTrace(b);
+  });
+
+  it('torch: the same, on the libtorch backend', async () => {
+    const { createTorchBackend, isTorchAvailable, torchUnavailableReason } = await import('@hyperclone/backend-torch');
+    if (!isTorchAvailable()) throw new Error(`the torch backend is required for this test: ${torchUnavailableReason()}`);
+    const torch = await createTorchBackend({ device: 'cpu', threads: 1 });
+    try {
+      await resumeTrace(torch);
+    } finally {
+      torch.close();
     }
-    const wa = (await loadCheckpoint(join(straight, 'checkpoints/step-00000020'))).weights;
-    const wc = (await loadCheckpoint(join(split, 'checkpoints/step-00000020'))).weights;
-    for (const [name, t] of wa) expect(Buffer.from(wc.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
-    // accounting carried across the resume
-    expect(second.summary.trainSeconds).toBeGreaterThan(first.summary.trainSeconds);
-    expect(second.summary.deviceHours).toBeGreaterThan(first.summary.deviceHours);
   });
 
   it('the same seed gives the same first-step loss twice; another seed does not', async () => {
