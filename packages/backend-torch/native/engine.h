@@ -74,6 +74,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   /** Runs one op under this engine's autocast setting and the exception guard. */
   template <typename F>
   Napi::Value run(const Napi::CallbackInfo& info, const char* op, F&& fn) {
+    if (closed_) throw Napi::Error::New(info.Env(), std::string("torch ") + op + ": this backend is closed; make a new one with createTorchBackend()");
     AutocastGuard autocast(autocast_);
     return guarded(info, op, std::forward<F>(fn));
   }
@@ -90,6 +91,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   c10::Device device_;
   bool autocast_ = false;
   bool fusedAdamwFailed_ = false;
+  bool closed_ = false;
   std::map<std::pair<int64_t, int64_t>, at::Tensor> causalMasks_;
 };
 

@@ -64,13 +64,16 @@ let cached: NativeAddon | null = null;
 
 /** The addon, loaded once; throws with the build command when it is missing or cannot load. */
 export function loadAddon(): NativeAddon {
-  if (cached) return cached;
-  const path = addonPath();
+  cached ??= loadAddonAt(addonPath());
+  return cached;
+}
+
+/** Loads the addon file at `path` (uncached). */
+export function loadAddonAt(path: string): NativeAddon {
   if (!existsSync(path)) throw new Error(`the libtorch addon is not built (no ${path}); ${BUILD_HINT}`);
   try {
-    cached = createRequire(import.meta.url)(path) as NativeAddon;
+    return createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
     throw new Error(`the libtorch addon at ${path} failed to load (${(e as Error).message}); rebuild it: ${BUILD_HINT}`);
   }
-  return cached;
 }

@@ -10,7 +10,7 @@ describeTorch('conformance on torch cpu', () => {
   let backend: TorchBackend | null = null;
   const open = async (): Promise<TorchBackend> => {
     if (!backend) {
-      backend = await createTorchBackend({ device: 'cpu' });
+      backend = await createTorchBackend({ device: 'cpu', threads: 1 });
       console.log(`conformance: ${backend.engine} on ${backend.device.name}`);
     }
     return backend;

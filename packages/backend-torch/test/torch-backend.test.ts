@@ -1,0 +1,112 @@
+// Torch-specific behavior beyond the conformance suite: errors at the boundary, closed backends, device
+// info, options, int32 paths, in-place AdamW over many tensors. Not op math (conformance.test.ts).
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { float32, int32, referenceFused, type AdamWHyper, type Tensor } from '@hyperclone/core';
+import { createTorchBackend, isTorchAvailable, type TorchBackend } from '../src/index.js';
+import { loadAddon, loadAddonAt } from '../src/addon.js';
+import { describeTorch } from './torch-ready.js';
+
+describeTorch('torch backend specifics', () => {
+  let b: TorchBackend;
+  beforeAll(async () => {
+    b = await createTorchBackend({ device: 'cpu', threads: 2 });
+  });
+  afterAll(() => b.close());
+
+  it('reports libtorch, the CPU model and the thread count', () => {
+    expect(isTorchAvailable()).toBe(true);
+    expect(b.name).toBe('torch');
+    expect(b.engine).toMatch(/^libtorch \d+\.\d+\.\d+ \(cpu, 2 threads\)$/);
+    expect(b.threads).toBe(2);
+    expect(b.device.kind).toBe('cpu');
+    expect(b.device.count).toBe(1);
+    const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();
+    expect(b.device.name).toBe(model);
+    expect(Object.keys(b.fused).sort()).toEqual(
+      ['adamw', 'attention', 'crossEntropy', 'gelu', 'layerNorm', 'logSoftmax', 'rmsNorm', 'silu', 'softmax'],
+    );
+  });
+
+  it('turns libtorch exceptions into JS errors with the op and libtorch message', () => {
+    b.tidy(() => {
+      const a = b.fromHost(float32([2, 3], [1, 2, 3, 4, 5, 6]));
+      expect(() => b.matmul(a, a)).toThrow(/^torch matmul: .*cannot be multiplied \(2x3 and 2x3\)/);
+      expect(() => b.reshape(a, [4, 2])).toThrow(/^torch reshape: shape '\[4, 2\]' is invalid for input of size 6/);
+      expect(() => b.concat([a, b.fromHost(float32([3], [1, 2, 3]))], 0)).toThrow(/^torch concat: /);
+      expect(() => b.fromHost({ dtype: 'float32', shape: [4], data: new Float32Array(3) })).toThrow(
+        /^torch fromHost: shape holds 4 values but the data has 3/,
+      );
+      expect(() => b.dropout(a, 1.5, 0)).toThrow(/dropout rate must be in \[0, 1\)/);
+      expect(() => b.valueAndGrad(([x]) => b.mul(x!, x!), [a])).toThrow(/valueAndGrad needs f to return a scalar; it returned shape \[2, 3\]/);
+      expect(() => b.tidy(() => Promise.resolve() as never)).toThrow(/tidy cannot take an async function/);
+    });
+  });
+
+  it('a disposed tensor fails loudly, and a failed op leaks nothing', () => {
+    const before = b.liveTensors();
+    const x = b.fromHost(float32([2], [1, 2]));
+    b.dispose(x);
+    expect(() => b.toHost(x)).toThrow(/^torch toHost: tensor #\d+ was disposed/);
+    expect(() => b.tidy(() => b.matmul(b.fromHost(float32([2, 2], [1, 2, 3, 4])), b.fromHost(float32([3], [1, 2, 3]))))).toThrow();
+    expect(b.liveTensors()).toBe(before);
+  });
+
+  it('keeps int32 as int32 through sum, argmax, cast and gather; reads non-contiguous views', () => {
+    b.tidy(() => {
+      const ids = b.fromHost(int32([2, 3], [1, 2, 3, 4, 5, 6]));
+      const s = b.sum(ids, 1);
+      expect(b.dtype(s)).toBe('int32');
+      expect(Array.from(b.toHost(s).data)).toEqual([6, 15]);
+      const m = b.fromHost(float32([2, 3], [0.5, 9, -1, 7, 2, 3]));
+      const arg = b.argmax(m, -1);
+      expect(b.toHost(arg)).toEqual({ dtype: 'int32', shape: [2], data: Int32Array.from([1, 0]) });
+      expect(Array.from(b.toHost(b.cast(b.fromHost(float32([3], [-1.7, 1.7, 2.2])), 'int32')).data)).toEqual([-1, 1, 2]);
+      const t = b.transpose(m, [1, 0]);
+      expect(b.toHost(t)).toEqual({ dtype: 'float32', shape: [3, 2], data: Float32Array.from([0.5, 7, 9, 2, -1, 3]) });
+      expect(Array.from(b.toHost(b.slice(m, [0, 1], [-1, -1])).data)).toEqual([9, -1, 2, 3]);
+      expect(b.toHost(b.sum(m, [])).data).toEqual(b.toHost(m).data);
+    });
+  });
+
+  it('adamwAll updates every tensor in place exactly like the reference composition', () => {
+    const hp: AdamWHyper = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 4 };
+    const shapes = [[3, 4], [4], [2, 2, 2]];
+    const host = (k: number, shape: number[]) =>
+      float32(shape, Array.from({ length: shape.reduce((a, c) => a * c, 1) }, (_, i) => Math.sin(i * 1.3 + k) * (k === 3 ? 0.1 : 1) + (k === 3 ? 0.2 : 0)));
+    b.tidy(() => {
+      const up = (k: number) => shapes.map((s) => b.fromHost(host(k, s)));
+      const [ps, gs, ms, vs] = [up(0), up(1), up(2), up(3)] as [Tensor[], Tensor[], Tensor[], Tensor[]];
+      const ref = shapes.map((_, i) => referenceFused(b).adamw(ps[i]!, gs[i]!, ms[i]!, vs[i]!, hp).map((t) => b.toHost(t)));
+      b.adamwAll(ps, gs, ms, vs, hp);
+      shapes.forEach((_, i) => {
+        [ps[i]!, ms[i]!, vs[i]!].forEach((t, j) => {
+          const got = b.toHost(t).data;
+          const want = ref[i]![j]!.data;
+          got.forEach((g, k) => expect(Math.abs(g - want[k]!)).toBeLessThan(1e-6));
+        });
+      });
+      const [p2, m2, v2] = b.fused.adamw!(ps[0]!, gs[0]!, ms[0]!, vs[0]!, { ...hp, step: 5 });
+      expect([p2, m2, v2]).toEqual([ps[0], ms[0], vs[0]]); // same handles: updated in place
+    });
+  });
+
+  it('rejects bad options and a closed backend with what to do', async () => {
+    await expect(createTorchBackend({ device: 'cpu', autocast: 'bf16' })).rejects.toThrow(/needs device "cuda"/);
+    await expect(createTorchBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    if (loadAddon().cudaDeviceCount() === 0) {
+      await expect(createTorchBackend({ device: 'cuda' })).rejects.toThrow(/no CUDA or sees no GPU/);
+    }
+    const other = await createTorchBackend({ threads: 2 });
+    const x = other.fromHost(float32([1], [1]));
+    other.close();
+    expect(other.liveTensors()).toBe(0);
+    expect(() => other.toHost(x)).toThrow(/this backend is closed; make a new one with createTorchBackend\(\)/);
+    expect(b.toHost(b.scalar(2)).data[0]).toBe(2); // other backends are unaffected
+  });
+
+  it('names the build command when the addon file is missing', () => {
+    expect(() => loadAddonAt('/nonexistent/hyperclone_torch.node')).toThrow(/not built .*npm run build:native.*libtorch-dev/);
+  });
+});
