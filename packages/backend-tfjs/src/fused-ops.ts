@@ -9,7 +9,10 @@ import { crossEntropy } from './fused-cross-entropy.js';
 import { layerNorm, rmsNorm } from './fused-norm.js';
 import { unwrap, wrap } from './required-ops.js';
 
-export function tfjsFusedOps(): Partial<FusedOps> {
+/** A matmul without its own gradient (attention's forward and backward call it). */
+export type PlainMatMul = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) => tf.Tensor;
+
+export function tfjsFusedOps(matMul: PlainMatMul): Partial<FusedOps> {
   return {
     softmax: (x) => wrap(tf.softmax(unwrap(x), -1)),
     logSoftmax: (x) => wrap(tf.logSoftmax(unwrap(x), -1)),
@@ -17,7 +20,7 @@ export function tfjsFusedOps(): Partial<FusedOps> {
     silu: (x) => wrap(silu(unwrap(x))),
     layerNorm: (x, w, b, eps) => wrap(layerNorm(unwrap(x), unwrap(w), b ? unwrap(b) : null, eps)),
     rmsNorm: (x, w, eps) => wrap(rmsNorm(unwrap(x), unwrap(w), eps)),
-    attention: (q, k, v, o) => wrap(attention(unwrap(q), unwrap(k), unwrap(v), o)),
+    attention: (q, k, v, o) => wrap(attention(unwrap(q), unwrap(k), unwrap(v), o, matMul)),
     crossEntropy: (logits, targets, ignoreIndex) => wrap(crossEntropy(unwrap(logits), unwrap(targets), ignoreIndex)),
   };
 }

@@ -5,16 +5,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DType, HostTensor, RequiredOps, Tensor } from '@hyperclone/core';
 import { hostTensor } from '@hyperclone/core';
 import { customOp } from './custom-op.js';
+import { explicitMatMul } from './explicit-matmul.js';
 
 /** Our opaque handle <-> the tfjs tensor it is. */
 export const unwrap = (t: Tensor): tf.Tensor => t as unknown as tf.Tensor;
 export const wrap = (t: tf.Tensor): Tensor => t as unknown as Tensor;
 
-/**
- * @param copyHostData the tfjs cpu engine keeps (and hands back) the very typed array it was given;
- *   copying keeps host arrays and tensors independent there. Other engines copy anyway.
- */
-export function requiredOps(copyHostData: boolean): RequiredOps {
+export interface RequiredOpsOptions {
+  /** The tfjs cpu engine keeps (and hands back) the very typed array it was given: copy there. */
+  copyHostData: boolean;
+  /** The wasm engine's transposed matmul is slow: transpose explicitly (explicit-matmul.ts). */
+  explicitTransposes: boolean;
+}
+
+export function requiredOps({ copyHostData, explicitTransposes }: RequiredOpsOptions): RequiredOps {
+  const matMul = explicitTransposes ? explicitMatMul : tf.matMul;
   const binary = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: Tensor, b: Tensor) => wrap(f(unwrap(a), unwrap(b)));
   const unary = (f: (x: tf.Tensor) => tf.Tensor) => (x: Tensor) => wrap(f(unwrap(x)));
   return {
@@ -50,7 +55,7 @@ export function requiredOps(copyHostData: boolean): RequiredOps {
     // int32 then cast: the wasm engine's OneHot writes int32 bit patterns into float32 outputs
     oneHot: (indices, depth) => wrap(tf.cast(tf.oneHot(unwrap(indices), depth), 'float32')),
 
-    matmul: (a, b, transposeA = false, transposeB = false) => wrap(tf.matMul(unwrap(a), unwrap(b), transposeA, transposeB)),
+    matmul: (a, b, transposeA = false, transposeB = false) => wrap(matMul(unwrap(a), unwrap(b), transposeA, transposeB)),
 
     dropout: (x, rate, seed) => wrap(tf.dropout(unwrap(x), rate, undefined, seed)),
   };

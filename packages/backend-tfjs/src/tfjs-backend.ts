@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backend, DeviceInfo, FusedOps, Tensor, TensorContainer } from '@hyperclone/core';
 import { startEngine, type TfjsBackendOptions, type TfjsEngine } from './engine-select.js';
 import { tfjsFusedOps } from './fused-ops.js';
+import { plainMatMul } from './explicit-matmul.js';
 import { ensureGradients } from './register-gradients.js';
 import { requiredOps, unwrap, wrap } from './required-ops.js';
 
@@ -32,8 +33,9 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
     if (tf.getBackend() !== started.tfjsName) reselect(started.tfjsName);
   };
 
-  const ops = guard(requiredOps(started.engine === 'cpu'), activate);
-  const fused: Partial<FusedOps> = guard(tfjsFusedOps(), activate);
+  const wasm = started.engine === 'wasm';
+  const ops = guard(requiredOps({ copyHostData: started.engine === 'cpu', explicitTransposes: wasm }), activate);
+  const fused: Partial<FusedOps> = guard(tfjsFusedOps(wasm ? plainMatMul : tf.matMul), activate);
   const device: DeviceInfo = { ...started.device };
 
   const backend: TfjsBackend = {

@@ -29,15 +29,18 @@ const input = (name: string, value: HostTensor): GradCheckInput => ({ name, valu
 export function gradChecks(): ConformanceCheck[] {
   return [
     gradCheck(
-      'valueAndGrad matches finite differences: matmul (2-D and batched, transposed) + bias + tanh',
+      'valueAndGrad matches finite differences: matmul (2-D and batched, every transpose combination) + bias + tanh',
       (rng) => [
         input('A', randn(rng, [2, 3, 4])), input('W', randn(rng, [5, 4], 0.5)), input('bias', randn(rng, [5])),
         input('P', randn(rng, [2, 4, 3])), input('Q', randn(rng, [2, 4, 2])),
+        input('S', randn(rng, [3, 2])), input('U', randn(rng, [4, 3])), input('G', randn(rng, [1, 2, 3, 4])),
       ],
-      (b, [A, W, bias, P, Q]) => {
+      (b, [A, W, bias, P, Q, S, U, G]) => {
         const y = b.tanh(b.add(b.matmul(b.reshape(A!, [-1, 4]), W!, false, true), bias!)); // (6, 5)
         const z = b.tanh(b.matmul(P!, Q!, true, false)); // (2, 3, 2)
-        return b.add(weightedSum(b, y, 1), weightedSum(b, z, 2));
+        const u = b.tanh(b.matmul(S!, U!, true, true)); // (2, 4)
+        const g = b.matmul(b.tanh(b.matmul(G!, G!, false, true)), G!); // (1, 2, 3, 4)
+        return [y, z, u, g].map((t, i) => weightedSum(b, t, i + 1)).reduce((s, t) => b.add(s, t));
       },
     ),
     gradCheck(
