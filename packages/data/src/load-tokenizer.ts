@@ -12,6 +12,10 @@ export const TOKENIZER_KINDS = 'byte, gpt2, bpe:N, hf:DIR';
 
 async function fromDatasetDir(dir: string): Promise<Tokenizer> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { tokenizer?: string; tokenizerFile?: string | null };
+  if (meta.tokenizer?.startsWith('hf:')) {
+    const { loadHfTokenizer } = await import('./hf-tokenizer.js');
+    return loadHfTokenizer(dir);
+  }
   if (meta.tokenizerFile) return loadTokenizerFile(join(dir, meta.tokenizerFile), meta.tokenizer ?? meta.tokenizerFile);
   if (!meta.tokenizer) throw new Error(`${dir}/meta.json names no tokenizer; re-run hyperclone prepare`);
   return loadTokenizer(meta.tokenizer);

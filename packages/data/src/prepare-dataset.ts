@@ -102,6 +102,12 @@ async function ingest(o: ResolvedPrepareOptions, plan: InputPlan, pipeline: Toke
   return sources;
 }
 
+/** What a worker thread loads: the same kind of tokenizer as this thread (transformers.js for hf:). */
+function workerSource(saved: { spec: string; files: string[] }, dir: string): string {
+  if (saved.spec.startsWith('hf:')) return `hf:${dir}`;
+  return saved.files[0] ? join(dir, saved.files[0]) : saved.spec;
+}
+
 async function startPool(o: ResolvedPrepareOptions, tokenizer: Tokenizer, source: string, totalBytes: number): Promise<TokenizePool> {
   const workers = o.workers ?? (totalBytes < 4 * 2 ** 20 ? 0 : Math.min(availableParallelism(), 8));
   return workers > 0 ? workerPool(source, workers) : inlinePool(tokenizer);
@@ -121,7 +127,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     meter.startPhase('tokenize', totalBytes);
     const writerOptions = { dtype, vocabSize: tokenizer.vocabSize, batchTokens: o.batchTokens };
     const writers = { train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions), val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions) };
-    const pool = await startPool(o, tokenizer, saved.files[0] ? join(tmp, saved.files[0]) : saved.spec, totalBytes);
+    const pool = await startPool(o, tokenizer, workerSource(saved, tmp), totalBytes);
     const pipeline = new TokenPipeline(pool, writers, tokenizer.eotId, (n, docs) => {
       meter.tokens += n;
       meter.documents += docs;
@@ -174,9 +180,9 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareRe
     checkAborted(o.signal);
     await writeFile(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   });
-  meter.finish();
   const wallMs = performance.now() - startMs;
   const tokens = meta!.tokens.train + meta!.tokens.val;
+  meter.finish({ bytes: totalBytes, tokens, documents: meta!.documents.train + meta!.documents.val, elapsedMs: wallMs });
   logger.info({ out: o.out, tokens: meta!.tokens, documents: meta!.documents, wallMs }, 'dataset written');
   return { out: o.out, meta: meta!, wallMs, tokensPerSec: tokens / (wallMs / 1000), bytesPerSec: totalBytes / (wallMs / 1000) };
 }

@@ -39,9 +39,13 @@ export class ProgressMeter {
     this.phaseStart = performance.now();
   }
 
-  /** The last report: phase 'done', counts of the final phase kept. */
-  finish(): void {
+  /** The last report: phase 'done' with the run's totals. */
+  finish(totals: { bytes: number; tokens: number; documents: number; elapsedMs: number }): void {
     this.phase = 'done';
+    this.bytesDone = this.bytesTotal = totals.bytes;
+    this.tokens = totals.tokens;
+    this.documents = totals.documents;
+    this.phaseStart = performance.now() - totals.elapsedMs;
     this.emit(true);
   }
 

@@ -62,7 +62,7 @@ function summary(r: PrepareResult): string {
   const docs = m.documents.train + m.documents.val;
   const skipped = m.skipped.documents + m.skipped.files > 0 ? `; skipped ${m.skipped.documents} records and ${m.skipped.files} files (${Object.entries(m.skipped.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '';
   return (
-    `wrote ${r.out}: ${m.tokens.train.toLocaleString('en-US')} train + ${m.tokens.val.toLocaleString('en-US')} val tokens, ${docs.toLocaleString('en-US')} documents ` +
+    `wrote ${r.out}: ${m.tokens.train.toLocaleString('en-US')} train + ${m.tokens.val.toLocaleString('en-US')} val tokens, ${docs.toLocaleString('en-US')} document${docs === 1 ? '' : 's'} ` +
     `(val by ${m.split.method}), tokenizer ${m.tokenizer} (vocab ${m.vocabSize}, ${m.dtype}); ` +
     `${(r.wallMs / 1000).toFixed(1)} s, ${Math.round(r.tokensPerSec).toLocaleString('en-US')} tokens/s${skipped}\n`
   );
