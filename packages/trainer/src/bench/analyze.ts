@@ -1,0 +1,147 @@
+// From finished runs to the benchmark's numbers: per-seed targets, cost to target per arm, and
+// speedups (random / clone) in FLOPs, tokens and device-hours with mean ± std and Welch p-values,
+// with and without the small model's cost. Not training (compare.ts) or rendering (report.ts).
+
+import type { EvalEvent } from '../events.js';
+import type { Summary } from '../summary.js';
+import { mean, std, welchTTest } from './stats.js';
+import { costToTarget, metricOf, type Cost, type TargetMetric } from './time-to-target.js';
+
+export interface ArmRun {
+  arm: string;
+  seed: number;
+  runDir: string;
+  summary: Summary;
+  evals: EvalEvent[];
+}
+
+export type CostKey = 'flops' | 'tokens' | 'deviceHours';
+export const COST_KEYS: CostKey[] = ['flops', 'tokens', 'deviceHours'];
+
+export interface SeedOutcome {
+  seed: number;
+  target: number;
+  finalValAcc: number | null;
+  finalValLoss: number | null;
+  /** Cost at the first evaluation reaching the target; null when the budget ran out first. */
+  cost: Cost | null;
+  /** What the run spent in all (a missed target counts this much in the t-test). */
+  budget: Cost;
+  runDir: string;
+}
+
+export interface SpeedupStats {
+  /** random cost / clone cost per seed (seeds where both reached the target). */
+  perSeed: (number | null)[];
+  mean: number | null;
+  std: number | null;
+  /** Welch's t-test of random vs clone cost over seeds (an arm that missed counts its whole budget). */
+  p: number | null;
+}
+
+export interface CloneArmResult {
+  arm: string;
+  reached: number;
+  seeds: number;
+  speedup: Record<CostKey, SpeedupStats>;
+  /** The same, with the small model's training cost added to every clone seed. */
+  speedupWithSmall: Record<CostKey, SpeedupStats> | null;
+}
+
+export interface BenchResult {
+  format: 'hyperclone-bench';
+  version: 1;
+  options: Record<string, unknown>;
+  target: { metric: TargetMetric; definition: string; perSeed: Record<string, number> };
+  small: { steps: number; tokens: number; flops: number; deviceHours: number; finalValLoss: number | null; finalValAcc: number | null } | null;
+  arms: Record<string, SeedOutcome[]>;
+  clones: CloneArmResult[];
+}
+
+export interface AnalyzeInput {
+  runs: ArmRun[];
+  small: Summary | null;
+  target: { metric: TargetMetric; value: number } | null;
+  options: Record<string, unknown>;
+}
+
+export function analyze(input: AnalyzeInput): BenchResult {
+  const metric: TargetMetric = input.target?.metric ?? 'valAcc';
+  const seeds = [...new Set(input.runs.map((r) => r.seed))].sort((a, b) => a - b);
+  const randomBySeed = new Map(input.runs.filter((r) => r.arm === 'random').map((r) => [r.seed, r]));
+  const targetFor = (seed: number): number => {
+    if (input.target) return input.target.value;
+    const random = randomBySeed.get(seed);
+    const last = random?.evals.at(-1);
+    if (!last) throw new Error(`no random-arm evaluation for seed ${seed}: cannot set the default target`);
+    return metricOf(last, metric);
+  };
+
+  const arms: Record<string, SeedOutcome[]> = {};
+  for (const r of input.runs) {
+    const target = targetFor(r.seed);
+    (arms[r.arm] ??= []).push({
+      seed: r.seed,
+      target,
+      finalValAcc: r.summary.finalValAcc,
+      finalValLoss: r.summary.finalValLoss,
+      cost: costToTarget(r.evals, metric, target),
+      budget: { step: r.summary.steps, tokens: r.summary.tokens, flops: r.summary.flops, deviceHours: r.summary.deviceHours },
+      runDir: r.runDir,
+    });
+  }
+
+  const random = arms['random'] ?? [];
+  const smallCost = input.small ? { tokens: input.small.tokens, flops: input.small.flops, deviceHours: input.small.deviceHours } : null;
+  const clones = Object.keys(arms)
+    .filter((a) => a !== 'random')
+    .map((arm): CloneArmResult => {
+      const outcomes = arms[arm]!;
+      return {
+        arm,
+        reached: outcomes.filter((o) => o.cost !== null).length,
+        seeds: outcomes.length,
+        speedup: speedups(random, outcomes, null),
+        speedupWithSmall: smallCost ? speedups(random, outcomes, smallCost) : null,
+      };
+    });
+
+  return {
+    format: 'hyperclone-bench',
+    version: 1,
+    options: input.options,
+    target: {
+      metric,
+      definition: input.target ? 'given' : `the random arm's final ${metric === 'valAcc' ? 'validation accuracy' : 'validation loss'}, per seed`,
+      perSeed: Object.fromEntries(seeds.map((s) => [String(s), targetFor(s)])),
+    },
+    small: input.small
+      ? { steps: input.small.steps, tokens: input.small.tokens, flops: input.small.flops, deviceHours: input.small.deviceHours, finalValLoss: input.small.finalValLoss, finalValAcc: input.small.finalValAcc }
+      : null,
+    arms,
+    clones,
+  };
+}
+
+function speedups(
+  random: SeedOutcome[],
+  clone: SeedOutcome[],
+  extra: Omit<Cost, 'step'> | null,
+): Record<CostKey, SpeedupStats> {
+  const out = {} as Record<CostKey, SpeedupStats>;
+  for (const key of COST_KEYS) {
+    const pairs = clone.map((c) => ({ c, r: random.find((r) => r.seed === c.seed) ?? null }));
+    const perSeed = pairs.map(({ c, r }) => (c.cost && r?.cost ? r.cost[key] / (c.cost[key] + (extra?.[key] ?? 0)) : null));
+    const valid = perSeed.filter((v): v is number => v !== null);
+    const randomCosts = pairs.filter((p) => p.r).map(({ r }) => (r!.cost ?? r!.budget)[key]);
+    const cloneCosts = pairs.map(({ c }) => (c.cost ?? c.budget)[key] + (extra?.[key] ?? 0));
+    const test = welchTTest(randomCosts, cloneCosts);
+    out[key] = {
+      perSeed,
+      mean: valid.length ? mean(valid) : null,
+      std: valid.length ? std(valid) : null,
+      p: Number.isNaN(test.p) ? null : test.p,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+// compareCloneVsRandom: the benchmark the project exists for. Train (or take) a small model, clone
+// it wide, then train the wide model from each clone variant and from random init with identical
+// data order, hyperparameters, evaluation windows and seeds, and measure the cost of reaching the
+// random arm's final accuracy. Not the report's rendering (report.ts) or the statistics (stats.ts).
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, Logger } from '@hyperclone/core';
+import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
+import { fromCheckpoint, hyperclone, randomInit } from '@hyperclone/init';
+import type { CloneVariant } from '@hyperclone/init';
+import type { Summary } from '../summary.js';
+import { trainFrom } from '../train-from.js';
+import type { TrainOptions } from '../options.js';
+import { analyze, type BenchResult, type ArmRun } from './analyze.js';
+import { readEvals, type TargetMetric } from './time-to-target.js';
+import { writeReport } from './report.js';
+
+export interface CompareOptions {
+  data: string;
+  out: string;
+  backend: Backend;
+  /** A preset name (trained here for smallSteps) or a trained checkpoint directory. */
+  small: string;
+  smallSteps?: number;
+  width: number;
+  ffn?: number;
+  variants?: CloneVariant[];
+  snrDb?: number;
+  tie?: 'keep' | 'untie';
+  /** Seeds per arm (K >= 1; >= 3 for a p-value worth reading). */
+  seeds?: number;
+  /** Steps of every wide arm (the budget). */
+  steps: number;
+  batchSize?: number;
+  seqLen?: number;
+  lr?: number;
+  smallLr?: number;
+  warmup?: number;
+  /** Warmup of the cloned arms (default: the same as warmup). */
+  rewarmup?: number;
+  dropout?: number;
+  evalEvery?: number;
+  evalWindows?: number;
+  /** Default: the random arm's final validation accuracy, per seed. */
+  target?: { metric: TargetMetric; value: number };
+  logger?: Logger;
+  /** Called before each training run starts: (label, index, total). */
+  onRun?: (label: string, index: number, total: number) => void;
+  /** Passed through to every trainFrom (progress display). */
+  trainHooks?: Pick<TrainOptions, 'onStep' | 'onEval' | 'signal'>;
+}
+
+export const DEFAULT_VARIANTS: CloneVariant[] = ['noisy-symmetric'];
+
+export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResult> {
+  const log = o.logger ?? silentLogger;
+  const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => i);
+  const variants = o.variants ?? DEFAULT_VARIANTS;
+  const total = 1 + seeds.length * (1 + variants.length);
+  let index = 0;
+  const common = commonTrainOptions(o);
+
+  // 1. the small model
+  o.onRun?.('small', index++, total);
+  const small = await smallModel(o, common);
+  log.info({ event: 'bench-small', checkpoint: small.checkpoint }, 'small model ready');
+
+  // 2-3. wide arms: random and each clone variant, for every seed, on identical data and windows
+  const cloneOptions = (variant: CloneVariant, seed: number) => ({
+    width: o.width,
+    ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
+    variant,
+    ...(o.snrDb !== undefined ? { snrDb: o.snrDb } : {}),
+    ...(o.tie !== undefined ? { tie: o.tie } : {}),
+    seed,
+    logger: log,
+  });
+  const wideConfig = (await hyperclone(small.checkpoint, cloneOptions('symmetric', 0)).load()).config;
+  const randomConfig = { ...wideConfig, logitScale: 1, tieEmbeddings: (await fromCheckpoint(small.checkpoint).load()).config.tieEmbeddings };
+
+  const runs: ArmRun[] = [];
+  for (const seed of seeds) {
+    const arms: [string, () => ReturnType<typeof randomInit>, number | undefined][] = [
+      ['random', () => randomInit(randomConfig, { seed }), o.warmup],
+      ...variants.map((v): [string, () => ReturnType<typeof randomInit>, number | undefined] => [
+        `clone:${v}`,
+        () => hyperclone(small.checkpoint, cloneOptions(v, seed)),
+        o.rewarmup ?? o.warmup,
+      ]),
+    ];
+    for (const [arm, init, warmup] of arms) {
+      const runDir = join(o.out, 'runs', `${arm.replace(':', '-')}-seed${seed}`);
+      o.onRun?.(`${arm} seed ${seed}`, index++, total);
+      const result = await trainFrom(init(), {
+        ...common,
+        out: runDir,
+        steps: o.steps,
+        seed,
+        evalAtStart: true,
+        ...(warmup !== undefined ? { warmup } : {}),
+      });
+      runs.push({ arm, seed, runDir, summary: result.summary, evals: readEvals(runDir) });
+      log.info({ event: 'bench-arm', arm, seed, finalValAcc: result.summary.finalValAcc }, `${arm} seed ${seed} done`);
+    }
+  }
+
+  // 4-6. targets, costs, speedups, report
+  const result = analyze({ runs, small: small.summary, target: o.target ?? null, options: describe(o, variants, seeds.length) });
+  await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeReport(o.out, result);
+  return result;
+}
+
+function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'steps'> {
+  return {
+    data: o.data,
+    backend: o.backend,
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    ...(o.seqLen !== undefined ? { seqLen: o.seqLen } : {}),
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(o.dropout !== undefined ? { dropout: o.dropout } : {}),
+    ...(o.evalEvery !== undefined ? { evalEvery: o.evalEvery } : {}),
+    ...(o.evalWindows !== undefined ? { evalWindows: o.evalWindows } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.trainHooks ?? {}),
+  };
+}
+
+async function smallModel(o: CompareOptions, common: Omit<TrainOptions, 'out' | 'steps'>): Promise<{ checkpoint: string; summary: Summary | null }> {
+  if (isCheckpointDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
+  if (existsSync(o.small)) throw new Error(`--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors)`);
+  const result = await trainFrom(randomInit(o.small, { seed: 0 }), {
+    ...common,
+    ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),
+    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+    out: join(o.out, 'small'),
+    steps: o.smallSteps ?? o.steps,
+    seed: 0,
+  });
+  return { checkpoint: result.checkpoint, summary: result.summary };
+}
+
+/** A given small checkpoint's training cost, when it sits in a run directory with a summary.json. */
+async function readSmallSummary(dir: string): Promise<Summary | null> {
+  for (const candidate of [join(dir, '..', 'summary.json'), join(dir, '..', '..', 'summary.json')]) {
+    if (existsSync(candidate)) {
+      const { readFile } = await import('node:fs/promises');
+      return JSON.parse(await readFile(candidate, 'utf8')) as Summary;
+    }
+  }
+  return null;
+}
+
+function describe(o: CompareOptions, variants: CloneVariant[], seeds: number): Record<string, unknown> {
+  return {
+    data: o.data,
+    small: o.small,
+    smallSteps: o.smallSteps ?? o.steps,
+    width: o.width,
+    ffn: o.ffn ?? o.width,
+    variants,
+    seeds,
+    steps: o.steps,
+    batchSize: o.batchSize ?? null,
+    seqLen: o.seqLen ?? null,
+    lr: o.lr ?? null,
+    warmup: o.warmup ?? null,
+    rewarmup: o.rewarmup ?? null,
+    dropout: o.dropout ?? null,
+    backend: o.backend.name,
+    engine: o.backend.engine,
+    device: o.backend.device,
+  };
+}

@@ -1,0 +1,153 @@
+// The benchmark report: report.md and report.html with the speedup tables and SVG plots.
+// Not the numbers (analyze.ts): everything here is presentation of a BenchResult.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BenchResult, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
+import { COST_KEYS } from './analyze.js';
+import { barSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
+import { readEvals } from './time-to-target.js';
+import { mean } from './stats.js';
+import { REPORT_CSS } from './report-style.js';
+
+const COST_TITLES: Record<CostKey, string> = { flops: 'FLOPs', tokens: 'tokens', deviceHours: 'device-hours' };
+
+export interface Plot {
+  file: string;
+  title: string;
+  svg: string;
+}
+
+export async function writeReport(out: string, result: BenchResult): Promise<Plot[]> {
+  const plots = await renderPlots(result);
+  await mkdir(join(out, 'plots'), { recursive: true });
+  for (const p of plots) await writeFile(join(out, 'plots', p.file), p.svg);
+  await writeFile(join(out, 'report.md'), markdown(result, plots));
+  await writeFile(join(out, 'report.html'), html(result, plots));
+  return plots;
+}
+
+export function curvePoints(result: BenchResult): CurvePoint[] {
+  const points: CurvePoint[] = [];
+  for (const [arm, outcomes] of Object.entries(result.arms)) {
+    for (const o of outcomes) {
+      for (const e of readEvals(o.runDir)) {
+        points.push({ arm, seed: o.seed, step: e.step, tokens: e.tokens, flops: e.flops, deviceHours: e.deviceHours, valLoss: e.val.loss, valAcc: e.val.acc, symmetry: e.symmetry?.mean ?? null });
+      }
+    }
+  }
+  return points;
+}
+
+async function renderPlots(result: BenchResult): Promise<Plot[]> {
+  const points = curvePoints(result);
+  const targets = Object.values(result.target.perSeed);
+  const target = targets.length ? mean(targets) : null;
+  const accTarget = result.target.metric === 'valAcc' ? target : null;
+  const lossTarget = result.target.metric === 'valLoss' ? target : null;
+  const curves: [string, CurveOptions][] = [
+    ['accuracy-vs-flops.svg', { title: 'Validation accuracy vs training FLOPs (dashed: target)', x: 'flops', y: 'valAcc', target: accTarget }],
+    ['accuracy-vs-tokens.svg', { title: 'Validation accuracy vs tokens', x: 'tokens', y: 'valAcc', target: accTarget }],
+    ['loss-vs-tokens.svg', { title: 'Validation loss vs tokens (clone curves start at step 0)', x: 'tokens', y: 'valLoss', target: lossTarget }],
+    ['accuracy-vs-device-hours.svg', { title: 'Validation accuracy vs device-hours', x: 'deviceHours', y: 'valAcc', target: accTarget }],
+    ['loss-vs-device-hours.svg', { title: 'Validation loss vs device-hours', x: 'deviceHours', y: 'valLoss', target: lossTarget }],
+  ];
+  const plots: Plot[] = [];
+  for (const [file, options] of curves) plots.push({ file, title: options.title, svg: await renderSvg(curveSpec(points, options)) });
+  const cloned = points.filter((p) => p.arm !== 'random' && p.symmetry !== null);
+  if (cloned.length) {
+    const title = 'Clone symmetry over training (1 = copies still identical)';
+    plots.push({ file: 'symmetry-vs-tokens.svg', title, svg: await renderSvg(curveSpec(cloned, { title, x: 'tokens', y: 'symmetry' })) });
+  }
+  const bars = result.clones.filter((c) => c.speedup.flops.mean !== null).map((c) => ({ label: c.arm.replace('clone:', ''), mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 }));
+  if (bars.length) {
+    const title = 'FLOPs speedup to target by clone variant (mean ± std over seeds; 1 = no gain)';
+    plots.push({ file: 'variants-speedup.svg', title, svg: await renderSvg(barSpec(bars, title, 'speedup (random / clone)')) });
+  }
+  return plots;
+}
+
+const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const sci = (v: number): string => v.toExponential(3);
+const pText = (p: number | null): string => (p === null ? '–' : p < 1e-4 ? '< 1e-4' : p.toFixed(4));
+
+function speedupCell(s: SpeedupStats): string {
+  return s.mean === null ? 'not reached' : `${fmt(s.mean)} ± ${fmt(s.std)}x (p ${pText(s.p)})`;
+}
+
+/** Rows of [header..., cells...] tables shared by the markdown and the HTML. */
+export function speedupRows(result: BenchResult, withSmall: boolean): string[][] {
+  const header = ['arm', 'reached', ...COST_KEYS.map((k) => `speedup in ${COST_TITLES[k]}`)];
+  const rows = result.clones.map((c: CloneArmResult) => {
+    const s = withSmall ? c.speedupWithSmall : c.speedup;
+    return [c.arm, `${c.reached}/${c.seeds}`, ...COST_KEYS.map((k) => (s ? speedupCell(s[k]) : '–'))];
+  });
+  return [header, ...rows];
+}
+
+export function seedRows(result: BenchResult): string[][] {
+  const rows = [['arm', 'seed', 'target acc', 'final acc', 'final loss', 'steps to target', 'tokens to target', 'FLOPs to target', 'device-hours to target']];
+  for (const [arm, outcomes] of Object.entries(result.arms)) {
+    for (const o of outcomes) {
+      rows.push([arm, String(o.seed), fmt(o.target, 4), fmt(o.finalValAcc, 4), fmt(o.finalValLoss, 4), o.cost ? String(o.cost.step) : 'not reached', o.cost ? String(o.cost.tokens) : '–', o.cost ? sci(o.cost.flops) : '–', o.cost ? sci(o.cost.deviceHours) : '–']);
+    }
+  }
+  return rows;
+}
+
+function mdTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  return [`| ${header!.join(' | ')} |`, `|${header!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function markdown(result: BenchResult, plots: Plot[]): string {
+  const small = result.small;
+  return `# Clone vs random: time to target
+
+Target: ${result.target.definition} (${result.target.metric}: ${Object.entries(result.target.perSeed).map(([s, v]) => `seed ${s} ${fmt(v, 4)}`).join(', ')}).
+Speedup = cost of the random arm to the target / cost of the clone arm to the same target, per seed; mean ± sample std over seeds; p = Welch's t-test of the two arms' costs.
+
+## Speedup (wide training only)
+
+${mdTable(speedupRows(result, false))}
+
+## Speedup counting the small model's training
+
+${small ? `The small model cost ${sci(small.flops)} FLOPs, ${small.tokens} tokens and ${sci(small.deviceHours)} device-hours (final val loss ${fmt(small.finalValLoss, 4)}, acc ${fmt(small.finalValAcc, 4)}).\n\n${mdTable(speedupRows(result, true))}` : 'The small model was given as a checkpoint without a run summary, so its cost is unknown.'}
+
+## Every arm and seed
+
+${mdTable(seedRows(result))}
+
+## Plots
+
+${plots.map((p) => `### ${p.title}\n\n![${p.title}](plots/${p.file})`).join('\n\n')}
+
+## Settings
+
+\`\`\`json
+${JSON.stringify(result.options, null, 2)}
+\`\`\`
+`;
+}
+
+function htmlTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return `<table><thead><tr>${header!.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+function html(result: BenchResult, plots: Plot[]): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hyperclone: clone vs random</title><style>${REPORT_CSS}</style></head>
+<body><main>
+<h1>Clone vs random: time to target</h1>
+<p>Target: ${result.target.definition}. Speedup = random arm's cost to the target / clone arm's cost, per seed; mean ± std over seeds; p = Welch's t-test.</p>
+<h2>Speedup (wide training only)</h2>${htmlTable(speedupRows(result, false))}
+<h2>Speedup counting the small model's training</h2>${result.small ? htmlTable(speedupRows(result, true)) : '<p>Small model cost unknown (given as a checkpoint without a run summary).</p>'}
+<h2>Plots</h2>${plots.map((p) => `<figure>${p.svg}<figcaption>${p.title}</figcaption></figure>`).join('\n')}
+<h2>Every arm and seed</h2>${htmlTable(seedRows(result))}
+<h2>Settings</h2><pre>${JSON.stringify(result.options, null, 2).replace(/</g, '&lt;')}</pre>
+</main></body></html>
+`;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine with Node 20 for hyperclone: system packages, npm packages,
+# the TypeScript build and the native libtorch addon. Safe to run again (each step is idempotent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+dpkg -s libtorch-dev >/dev/null 2>&1 || need_apt+=(libtorch-dev)
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+if [ "${HYPERCLONE_PYTORCH_REFERENCE:-0}" = 1 ]; then
+  /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_apt[@]}"
+fi
+
+echo "setup: npm ci"
+npm ci --no-audit --no-fund
+
+echo "setup: building TypeScript (tsc -b)"
+npm run build --silent
+
+echo "setup: building the libtorch addon"
+npm run build:native --silent
+
+echo "setup: done"
