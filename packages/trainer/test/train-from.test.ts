@@ -40,7 +40,7 @@ async function resumeTrace(backend: Backend): Promise<void> {
   const straight = tempDir();
   const split = tempDir();
   const init = randomInit('tiny', { seed: 5 });
-  const common = { backend, dropout: 0.1, gradAccum: 2, checkpointEvery: 4 };
+  const common = { backend, dropout: 0.1, gradAccum: 2, checkpointEvery: 4, batchSize: 2, seqLen: 16, evalEvery: 10 };
   await trainFrom(init, options(straight, common));
   const first = await trainFrom(init, options(split, { ...common, stopAfter: 10 }));
   expect(first.summary.stopReason).toBe('stop-after');
@@ -48,7 +48,7 @@ async function resumeTrace(backend: Backend): Promise<void> {
   expect(first.checkpoint).toMatch(/step-00000010$/);
   const second = await trainFrom(init, options(split, { ...common, resume: true }));
   expect(second.summary.steps).toBe(20);
-  expect(second.summary.tokens).toBe(20 * 2 * 4 * 32);
+  expect(second.summary.tokens).toBe(20 * 2 * 2 * 16);
 
   const a = readJsonl<StepEvent>(join(straight, 'metrics.jsonl'));
   const c = readJsonl<StepEvent>(join(split, 'metrics.jsonl'));
@@ -118,6 +118,8 @@ describe('trainFrom: run directory', () => {
     expect(evals[0]!.val.ppl).toBeCloseTo(Math.exp(evals[0]!.val.loss), 6);
 
     expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', 'step-00000010', 'step-00000012']);
+    const best = await loadCheckpoint(join(out, 'checkpoints/best'));
+    expect((best.trainerState as { bestValLoss: number }).bestValLoss).toBe(summary.bestValLoss);
     expect(checkpoint).toBe(join(out, 'checkpoints', 'step-00000012'));
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ steps: 12, batchSize: 4, seqLen: 32, gradAccum: 1, warmup: 3, schedule: 'cosine', evalSeed: 1234 });
