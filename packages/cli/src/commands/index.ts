@@ -2,6 +2,7 @@
 // Not their implementations.
 
 import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
 import { cloneCommand } from './clone.js';
 import { evalCommand } from './eval.js';
 import { initCommand } from './init.js';
@@ -9,4 +10,4 @@ import { prepareCommand } from './prepare.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-export const commands: Command[] = [prepareCommand, initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand];
+export const commands: Command[] = [prepareCommand, initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand, benchCommand];

@@ -4,9 +4,11 @@
 // random arm's final accuracy. Not the report's rendering (report.ts) or the statistics (stats.ts).
 
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, Logger } from '@hyperclone/core';
 import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
+import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, hyperclone, randomInit } from '@hyperclone/init';
 import type { CloneVariant } from '@hyperclone/init';
 import type { Summary } from '../summary.js';
@@ -130,7 +132,10 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
 async function smallModel(o: CompareOptions, common: Omit<TrainOptions, 'out' | 'steps'>): Promise<{ checkpoint: string; summary: Summary | null }> {
   if (isCheckpointDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
   if (existsSync(o.small)) throw new Error(`--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors)`);
-  const result = await trainFrom(randomInit(o.small, { seed: 0 }), {
+  const dataset = await openDataset(o.data);
+  const vocabSize = dataset.meta.vocabSize;
+  dataset.close();
+  const result = await trainFrom(randomInit(o.small, { seed: 0, vocabSize }), {
     ...common,
     ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),
     ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
@@ -144,10 +149,7 @@ async function smallModel(o: CompareOptions, common: Omit<TrainOptions, 'out' | 
 /** A given small checkpoint's training cost, when it sits in a run directory with a summary.json. */
 async function readSmallSummary(dir: string): Promise<Summary | null> {
   for (const candidate of [join(dir, '..', 'summary.json'), join(dir, '..', '..', 'summary.json')]) {
-    if (existsSync(candidate)) {
-      const { readFile } = await import('node:fs/promises');
-      return JSON.parse(await readFile(candidate, 'utf8')) as Summary;
-    }
+    if (existsSync(candidate)) return JSON.parse(await readFile(candidate, 'utf8')) as Summary;
   }
   return null;
 }
