@@ -143,6 +143,14 @@ describe('trainFrom: run directory', () => {
     expect(evals.filter((e) => e.reachedTarget)).toHaveLength(1);
   });
 
+  it('scores downstream tasks at each evaluation and can aim at a task accuracy', async () => {
+    const arc = join(import.meta.dirname, '../../../../shared/evals/arc_easy/docs.jsonl');
+    const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, tasks: [arc], taskLimit: 4, target: { metric: 'arc_easy.accNorm', value: 0 } }));
+    expect(summary.tasks['arc_easy']!.count).toBe(4);
+    expect(summary.reachedTarget).toBe(true);
+    expect(summary.stepsToTarget).toBe(2);
+  });
+
   it('a target that is not reached is reported as such', async () => {
     const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, target: { metric: 'valLoss', value: 0.1 } }));
     expect(summary).toMatchObject({ target: { metric: 'valLoss', value: 0.1 }, reachedTarget: false, stepsToTarget: null, deviceHoursToTarget: null });
@@ -188,6 +196,14 @@ describe('trainFrom: bad input', () => {
   it('a missing data directory fails before anything is written', async () => {
     const out = join(tempDir(), 'run');
     await expect(trainFrom(randomInit('tiny'), options(out, { data: '/nonexistent/data' }))).rejects.toThrowError(/no such dataset directory/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a task target needs its task file', async () => {
+    const out = join(tempDir(), 'run');
+    await expect(trainFrom(randomInit('tiny'), options(out, { target: { metric: 'arc_easy.acc', value: 0.3 } }))).rejects.toThrowError(
+      /the target arc_easy.acc needs the task "arc_easy"; pass its JSONL file in tasks/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
