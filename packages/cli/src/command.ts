@@ -28,7 +28,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   usage: string,
 ): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: expandMultiple(argv, options), strict: true, allowPositionals: false, options });
   } catch (e) {
     throw new CliError(`${(e as Error).message.split('\n')[0]}\nusage: ${usage}`, 2);
   }
@@ -47,4 +47,24 @@ export function numberFlag(value: string | undefined, flag: string, { integer = 
     throw new CliError(`--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''} (got "${value}")`, 2);
   }
   return n;
+}
+
+/**
+ * `--input a b c` means `--input a --input b --input c` for flags that take several values (the
+ * DESIGN.md form `--input <file|dir>...`); values run until the next token that starts with `--`.
+ */
+function expandMultiple(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  let repeat: string | null = null;
+  for (const token of argv) {
+    if (token.startsWith('--')) {
+      const name = token.slice(2).split('=')[0]!;
+      repeat = options[name]?.multiple && !token.includes('=') ? token : null;
+      out.push(token);
+      continue;
+    }
+    if (repeat !== null && out.at(-1) !== repeat) out.push(repeat);
+    out.push(token);
+  }
+  return out;
 }
