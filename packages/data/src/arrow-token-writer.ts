@@ -124,9 +124,8 @@ export class ArrowTokenWriter {
     const meta = encodeRecordBatchMessage(this.fill, dataBytes, bodyLength);
     this.blocks.push({ offset: this.position, metaDataLength: meta.length, bodyLength });
     await this.write(meta);
-    const body = new Uint8Array(bodyLength);
-    body.set(new Uint8Array(this.buffer.buffer, 0, dataBytes));
-    await this.write(body);
+    await this.write(new Uint8Array(this.buffer.buffer, 0, dataBytes)); // no copy of the batch
+    if (bodyLength > dataBytes) await this.write(new Uint8Array(bodyLength - dataBytes));
     this.tokens += this.fill;
     this.fill = 0;
   }

@@ -2,7 +2,7 @@
 // Not a general JSON reader: a file holding one big JSON array is rejected with a hint.
 
 import { DataError } from './data-error.js';
-import { PIECE_CHARS, type DocPiece } from './text-documents.js';
+import { RECORD_PIECE_CHARS, type DocPiece } from './text-documents.js';
 import { safeCut } from './safe-split.js';
 
 export interface JsonlOptions {
@@ -34,7 +34,7 @@ function textOf(line: string, lineNo: number, file: string, field: string): stri
 
 function* pieces(text: string, line: number): Generator<DocPiece> {
   let rest = text;
-  for (let cut = safeCut(rest, PIECE_CHARS); cut > 0; cut = safeCut(rest, PIECE_CHARS)) {
+  for (let cut = safeCut(rest, RECORD_PIECE_CHARS); cut > 0; cut = safeCut(rest, RECORD_PIECE_CHARS)) {
     yield { text: rest.slice(0, cut), end: false, line };
     rest = rest.slice(cut);
   }

@@ -7,7 +7,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetS
 import { compressors } from 'hyparquet-compressors';
 import { DataError } from './data-error.js';
 import type { SourceStats } from './source-text.js';
-import { PIECE_CHARS, type DocPiece } from './text-documents.js';
+import { RECORD_PIECE_CHARS, type DocPiece } from './text-documents.js';
 import { safeCut } from './safe-split.js';
 
 export interface ParquetOptions {
@@ -58,7 +58,7 @@ export async function* parquetDocuments(path: string, options: ParquetOptions, o
       }
       if (value.length === 0) continue;
       let rest = value;
-      for (let cut = safeCut(rest, PIECE_CHARS); cut > 0; cut = safeCut(rest, PIECE_CHARS)) {
+      for (let cut = safeCut(rest, RECORD_PIECE_CHARS); cut > 0; cut = safeCut(rest, RECORD_PIECE_CHARS)) {
         yield { text: rest.slice(0, cut), end: false, line: row };
         rest = rest.slice(cut);
       }

@@ -32,7 +32,7 @@ export interface PrepareOptions {
   batchTokens?: number;
   /** Tokenizer worker threads (default: all cores, none for inputs under 4 MiB). */
   workers?: number;
-  /** Text used to train bpe:N, at most (default 256 MiB; the rest is only tokenized). */
+  /** Text used to train bpe:N, at most (default 64 MiB; the rest is only tokenized). */
   bpeTrainBytes?: number;
   onProgress?: (p: PrepareProgress) => void;
   logger?: Logger;
@@ -73,7 +73,7 @@ export function resolvePrepareOptions(o: PrepareOptions): ResolvedPrepareOptions
     dtype: o.dtype ?? 'auto',
     batchTokens: o.batchTokens ?? 1 << 20,
     workers: o.workers ?? null,
-    bpeTrainBytes: o.bpeTrainBytes ?? 256 * 2 ** 20,
+    bpeTrainBytes: o.bpeTrainBytes ?? 64 * 2 ** 20,
     onProgress: o.onProgress,
     logger: o.logger,
     signal: o.signal,

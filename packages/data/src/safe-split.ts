@@ -7,10 +7,10 @@ function isSpace(c: number): boolean {
 
 /**
  * Cut position in (0, limit] for text longer than `limit`: the last "x\n|y" (x, y not spaces), else the
- * last single space between two non-spaces, else `limit` itself (moved off a surrogate pair).
- * Returns 0 when the text is not longer than `limit`.
+ * last single space between two non-spaces, else (when `hard`) `limit` itself, moved off a surrogate
+ * pair. Searches (limit / 2, limit]. Returns 0 when the text is not longer than `limit` or no cut fits.
  */
-export function safeCut(text: string, limit: number): number {
+export function safeCut(text: string, limit: number, hard = true): number {
   if (text.length <= limit) return 0;
   const floor = Math.floor(limit / 2);
   for (let i = limit; i > floor; i--) {
@@ -19,6 +19,18 @@ export function safeCut(text: string, limit: number): number {
   for (let i = limit; i > floor; i--) {
     if (text.charCodeAt(i) === 32 && !isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(i + 1))) return i;
   }
+  if (!hard) return 0;
   const c = text.charCodeAt(limit - 1);
   return c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit;
+}
+
+/**
+ * How much of a growing document buffer can go out now as a piece: up to its last safe cut once it
+ * holds `minChars`, so the buffer stays small (a hard cut only past `maxChars`). 0 means keep it all.
+ */
+export function pieceEnd(text: string, minChars: number, maxChars: number): number {
+  if (text.length < minChars) return 0;
+  const cut = safeCut(text, text.length - 1, false);
+  if (cut > 0) return cut;
+  return text.length > maxChars ? safeCut(text, maxChars) : 0;
 }

@@ -3,7 +3,7 @@
 // long documents come out in pieces.
 // Not a reader of files (source-text.ts) and not a tokenizer.
 
-import { safeCut } from './safe-split.js';
+import { pieceEnd } from './safe-split.js';
 
 /** A part of a document; `end` marks its last piece. `line` is the document's first line (1-based). */
 export interface DocPiece {
@@ -14,11 +14,49 @@ export interface DocPiece {
 
 export type DocSplit = { kind: 'auto' } | { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
 
-/** A line that holds only the end-of-text literal (plus its newline): a document boundary in auto mode. */
-const EOT_LINE = /(?<![^\n])<\|endoftext\|>[ \t\r]*(?:\n|(?![\s\S]))/g;
+const EOT_TEXT = '<|endoftext|>';
 
-/** Pieces are cut near this many characters (at safe boundaries, see safe-split.ts). */
-export const PIECE_CHARS = 1 << 20;
+interface Match {
+  index: number;
+  end: number;
+}
+
+/** A line that holds only <|endoftext|> (plus spaces and its newline), found with indexOf (no regex scan). */
+function eotLine(buffer: string, from: number): Match | null {
+  for (let i = buffer.indexOf(EOT_TEXT, from); i >= 0; i = buffer.indexOf(EOT_TEXT, i + 1)) {
+    if (i > 0 && buffer.charCodeAt(i - 1) !== 10) continue;
+    let end = i + EOT_TEXT.length;
+    while (end < buffer.length && [32, 9, 13].includes(buffer.charCodeAt(end))) end++;
+    if (end === buffer.length) return { index: i, end }; // at the end of the text read so far
+    if (buffer.charCodeAt(end) === 10) return { index: i, end: end + 1 };
+  }
+  return null;
+}
+
+/** The next separator at or after `from`, as a function of the split kind. */
+function finder(split: DocSplit): (buffer: string, from: number) => Match | null {
+  if (split.kind === 'auto') return eotLine;
+  if (split.kind === 'separator') {
+    const sep = split.separator;
+    return (buffer, from) => {
+      const i = buffer.indexOf(sep, from);
+      return i < 0 ? null : { index: i, end: i + sep.length };
+    };
+  }
+  const pattern = split.kind === 'lines' ? /\r?\n/g : /\n[ \t\r]*\n/g;
+  return (buffer, from) => {
+    pattern.lastIndex = from;
+    const m = pattern.exec(buffer);
+    return m ? { index: m.index, end: m.index + m[0].length } : null;
+  };
+}
+
+/** Long documents go out in pieces once this many characters are buffered (cut at safe boundaries, see safe-split.ts). */
+export const PIECE_CHARS = 1 << 14;
+/** Records (JSONL lines, parquet rows) longer than this go out in pieces. */
+export const RECORD_PIECE_CHARS = 1 << 20;
+/** A document without any safe boundary is cut hard beyond this many characters. */
+export const MAX_PIECE_CHARS = 1 << 22;
 
 
 function countNewlines(s: string, from: number, to: number): number {
@@ -27,21 +65,14 @@ function countNewlines(s: string, from: number, to: number): number {
   return n;
 }
 
-function patternOf(split: DocSplit): RegExp {
-  if (split.kind === 'lines') return /\r?\n/g;
-  if (split.kind === 'blank-lines') return /\n[ \t\r]*\n/g;
-  if (split.kind === 'auto') return new RegExp(EOT_LINE.source, 'g');
-  if (split.kind === 'separator') return new RegExp(split.separator.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
-  throw new Error('unreachable');
-}
-
 /** The whole file is one document, cut into pieces. */
 async function* wholeFile(chunks: AsyncIterable<string>): AsyncGenerator<DocPiece> {
   let buffer = '';
   let emitted = false;
   for await (const chunk of chunks) {
     buffer += chunk;
-    for (let cut = safeCut(buffer, PIECE_CHARS); cut > 0; cut = safeCut(buffer, PIECE_CHARS)) {
+    const cut = pieceEnd(buffer, PIECE_CHARS, MAX_PIECE_CHARS);
+    if (cut > 0) {
       yield { text: buffer.slice(0, cut), end: false, line: 1 };
       buffer = buffer.slice(cut);
       emitted = true;
@@ -52,7 +83,7 @@ async function* wholeFile(chunks: AsyncIterable<string>): AsyncGenerator<DocPiec
 
 /** Documents between separators, trimmed (except in auto mode, which keeps the text exact); empty ones dropped. */
 async function* separated(chunks: AsyncIterable<string>, split: DocSplit): AsyncGenerator<DocPiece> {
-  const pattern = patternOf(split);
+  const find = finder(split);
   const keepBack = split.kind === 'separator' ? split.separator.length - 1 : 0;
   let buffer = '';
   let line = 1; // line of buffer[scanned]
@@ -72,17 +103,19 @@ async function* separated(chunks: AsyncIterable<string>, split: DocSplit): Async
     if (out.length > 0 || (end && open)) yield { text: out, end, line: docLine };
     open = end ? false : open || out.length > 0;
   }
+  let searchFrom = 0; // where the separator search resumes: text before it holds no separator start
   function* drain(final: boolean): Generator<DocPiece> {
     const regionEnd = final ? buffer.length : split.kind === 'separator' ? buffer.length - keepBack : buffer.lastIndexOf('\n') + 1;
     let docStart = 0;
-    pattern.lastIndex = 0;
-    for (let m = pattern.exec(buffer); m && m.index + m[0].length <= regionEnd; m = pattern.exec(buffer)) {
+    let m = find(buffer, searchFrom);
+    for (; m && m.end <= regionEnd; m = find(buffer, m.end)) {
       yield* finish(buffer.slice(docStart, m.index), true);
-      docStart = m.index + m[0].length;
+      docStart = m.end;
       docLine = lineAt(docStart);
     }
+    const resume = Math.max(docStart, Math.min(m ? m.index : Infinity, regionEnd - 1));
     if (!final) {
-      const cut = safeCut(buffer.slice(docStart), 4 * PIECE_CHARS);
+      const cut = pieceEnd(buffer.slice(docStart, resume), PIECE_CHARS, MAX_PIECE_CHARS); // never past a possible separator
       if (cut > 0) {
         yield* finish(buffer.slice(docStart, docStart + cut), false);
         docStart += cut;
@@ -91,6 +124,7 @@ async function* separated(chunks: AsyncIterable<string>, split: DocSplit): Async
     lineAt(docStart);
     buffer = buffer.slice(docStart);
     scanned = 0;
+    searchFrom = Math.max(0, resume - docStart);
     if (final) yield* finish(buffer, true);
   }
   for await (const chunk of chunks) {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Gpt2Tokenizer, PIECE_CHARS, splitDocuments, type DocPiece, type DocSplit } from '../src/index.js';
-import { safeCut } from '../src/safe-split.js';
+import { Gpt2Tokenizer, MAX_PIECE_CHARS, splitDocuments, type DocPiece, type DocSplit } from '../src/index.js';
+import { pieceEnd, safeCut } from '../src/safe-split.js';
 import { SHAKESPEARE, TINYSTORIES } from './helpers.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
@@ -60,7 +60,7 @@ describe('document splitting', () => {
     const { docs: d, pieces } = await docs(text, { kind: 'file' });
     expect(d).toEqual([text]);
     expect(pieces.length).toBeGreaterThan(2);
-    expect(pieces.every((p, i) => p.text.length <= PIECE_CHARS || i === pieces.length - 1)).toBe(true);
+    expect(pieces.every((p) => p.text.length <= MAX_PIECE_CHARS)).toBe(true);
     const gpt2 = new Gpt2Tokenizer();
     const joined = pieces.flatMap((p) => Array.from(gpt2.encode(p.text)));
     expect(joined).toEqual(Array.from(gpt2.encode(text)));
@@ -71,5 +71,8 @@ describe('document splitting', () => {
     expect(safeCut('abcd\nef gh ij', 8)).toBe(5);
     expect(safeCut('abcdef gh ij', 10)).toBe(9);
     expect(safeCut('abcdefgh😀ijkl', 9)).toBe(8);
+    expect(safeCut('abcdefghijkl', 9, false)).toBe(0);
+    expect(pieceEnd('ab cd\nef gh', 4, 100)).toBe(6);
+    expect(pieceEnd('ab', 4, 100)).toBe(0);
   });
 });
