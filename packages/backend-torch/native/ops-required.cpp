@@ -40,9 +40,23 @@ Napi::Value Engine::Unary(const Napi::CallbackInfo& info) {
   return run(info, "unary op", [&]() -> Napi::Value { return put(info.Env(), unaryOp(intArg(info, 0), get(info, 1))); });
 }
 
+/**
+ * Under autocast a linear layer's bf16 matmul output meets its fp32 bias here; nn.Linear adds the bias
+ * inside the bf16 addmm, so the 1-D fp32 operand joins in bf16 too (residual adds keep fp32 promotion).
+ */
+static void biasJoinsReducedPrecision(at::Tensor& a, at::Tensor& b) {
+  auto reduced = [](const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 && t.dim() >= 2; };
+  auto fp32Bias = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.dim() == 1; };
+  if (reduced(a) && fp32Bias(b)) b = b.to(at::kBFloat16);
+  else if (reduced(b) && fp32Bias(a)) a = a.to(at::kBFloat16);
+}
+
 Napi::Value Engine::Binary(const Napi::CallbackInfo& info) {
   return run(info, "binary op", [&]() -> Napi::Value {
-    return put(info.Env(), normalized(binaryOp(intArg(info, 0), get(info, 1), get(info, 2))));
+    const int64_t code = intArg(info, 0);
+    at::Tensor a = get(info, 1), b = get(info, 2);
+    if (autocast_ && code == kAdd) biasJoinsReducedPrecision(a, b);
+    return put(info.Env(), normalized(binaryOp(code, a, b)));
   });
 }
 

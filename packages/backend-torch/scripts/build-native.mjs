@@ -5,6 +5,7 @@
 // Usage: node scripts/build-native.mjs [--mode auto|cmake-js|cmake|direct] [--jobs N]
 //   auto (default): cmake-js when it and cmake are present, else plain cmake, else direct g++.
 //   LIBTORCH=<dir with share/cmake/Torch> picks a libtorch (e.g. a PyTorch wheel's torch/ dir).
+//   NODE_API_INC, NODE_ADDON_API_DIR, TORCH_CXX11_ABI override header dirs and the C++ ABI (machines without npm).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -56,7 +57,8 @@ function findLibtorch() {
     fail(`${where}; ${HINT}`);
   }
   const config = readFileSync(join(found.cmakeDir, 'TorchConfig.cmake'), 'utf8');
-  const abi = /_GLIBCXX_USE_CXX11_ABI=([01])/.exec(config)?.[1] ?? '1';
+  // TORCH_CXX11_ABI (e.g. from python: int(torch._C._GLIBCXX_USE_CXX11_ABI)) wins over the CMake config's flag.
+  const abi = process.env.TORCH_CXX11_ABI ?? /_GLIBCXX_USE_CXX11_ABI=([01])/.exec(config)?.[1] ?? '1';
   return {
     cmakeDir: found.cmakeDir,
     prefixPath: process.env.LIBTORCH ? found.root : null,
@@ -75,23 +77,27 @@ function systemLibDirs() {
   return dirs;
 }
 
-/** Node-API headers: the node-api-headers package (what cmake-js uses), else node's own include dir. */
+/** Node-API headers: NODE_API_INC, else the node-api-headers package (what cmake-js uses), else node's own include dir. */
 function nodeApiInclude() {
+  const fromEnv = process.env.NODE_API_INC;
+  if (fromEnv && existsSync(join(fromEnv, 'node_api.h'))) return fromEnv;
   try {
     return dirname(require.resolve('node-api-headers/include/node_api.h'));
   } catch {
     const fromNode = resolve(dirname(process.execPath), '..', 'include', 'node');
     if (existsSync(join(fromNode, 'node_api.h'))) return fromNode;
-    if (process.env.NODE_API_INC && existsSync(join(process.env.NODE_API_INC, 'node_api.h'))) return process.env.NODE_API_INC;
     return fail('no Node-API headers (node_api.h): install node-api-headers, use a node with include/node, or set NODE_API_INC');
   }
 }
 
+/** node-addon-api's napi.h: NODE_ADDON_API_DIR, else the npm package. */
 function nodeAddonApiDir() {
+  const fromEnv = process.env.NODE_ADDON_API_DIR;
+  if (fromEnv && existsSync(join(fromEnv, 'napi.h'))) return fromEnv;
   try {
     return dirname(require.resolve('node-addon-api/napi.h'));
   } catch {
-    return fail('node-addon-api is missing: run `npm ci` first');
+    return fail('node-addon-api is missing: run `npm ci` first (or set NODE_ADDON_API_DIR to a dir holding napi.h)');
   }
 }
 

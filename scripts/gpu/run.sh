@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# On a CUDA machine with PyTorch 2.x but no Node.js and no network: unpack the carried node, build the addon
+# against the wheel's libtorch, run the conformance suite on cuda, then time gpt2-124m training in bf16 for
+# hyperclone-on-torch and the plain PyTorch reference (tokens/s, MFU). Every step is logged; JSON lands in $OUT.
+# Not the packing (pack.sh runs first, on the CPU machine) and not a test gate: later steps run even if one fails.
+#
+#   bash scripts/gpu/run.sh                       # carry .device-carry; results in $OUT (default tmp/gpu-out)
+#   DEVICE=cpu PRESET=tiny BATCH=4 SEQ=64 PYTHON=/usr/bin/python3 bash scripts/gpu/run.sh   # rehearsal on a CPU box
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+CARRY=${CARRY:-$ROOT/.device-carry}
+OUT=${OUT:-$ROOT/tmp/gpu-out}
+DEVICE=${DEVICE:-cuda}
+PRESET=${PRESET:-gpt2-124m}
+BATCH=${BATCH:-8}
+SEQ=${SEQ:-1024}
+STEPS=${STEPS:-10}
+WARMUP=${WARMUP:-3}
+ROUNDS=${ROUNDS:-2}
+PYTHON=${PYTHON:-python3}
+WORK=${WORK:-$ROOT/tmp/gpu-work}
+mkdir -p "$OUT" "$WORK"
+exec > >(tee -a "$OUT/run.log") 2>&1
+step() { echo; echo "=== [$(date +%T) +${SECONDS}s] $*"; }
+STATUS=0
+fail() { echo "!!! $*"; STATUS=1; }
+
+step "host: $(uname -srm), $(nproc) cores; device $DEVICE; preset $PRESET batch $BATCH seq $SEQ steps $STEPS"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+ls -la "$CARRY" || { echo "no $CARRY: run scripts/gpu/pack.sh and carry .device-carry"; exit 2; }
+
+step "unpack node"
+NODE="$WORK/node"
+if [ ! -x "$NODE" ] || [ "$("$NODE" --version 2>/dev/null)" != "$(cat "$CARRY/node.version")" ]; then
+  if command -v xz >/dev/null; then
+    xz -dc "$CARRY/node.xz" > "$NODE.partial"
+  else
+    "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$CARRY/node.xz" "$NODE.partial"
+  fi
+  mv "$NODE.partial" "$NODE" && chmod +x "$NODE"
+fi
+"$NODE" --version || { echo "the carried node does not run here"; exit 2; }
+
+step "python and torch"
+"$PYTHON" - > "$OUT/torch-info.json" <<'PY' || { echo "python3 cannot import torch"; exit 2; }
+import json, os, torch
+info = {"torch": torch.__version__, "dir": os.path.dirname(torch.__file__), "cuda": torch.version.cuda,
+        "cudaAvailable": torch.cuda.is_available(), "abi": int(torch._C._GLIBCXX_USE_CXX11_ABI),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+print(json.dumps(info))
+PY
+cat "$OUT/torch-info.json"
+TORCH_DIR=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["dir"])' "$OUT/torch-info.json")
+export TORCH_CXX11_ABI=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["abi"])' "$OUT/torch-info.json")
+export HYPERCLONE_DEVICE_NAME=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["device"] or "")' "$OUT/torch-info.json")
+[ -n "$HYPERCLONE_DEVICE_NAME" ] || unset HYPERCLONE_DEVICE_NAME
+if [ -f "$TORCH_DIR/share/cmake/Torch/TorchConfig.cmake" ]; then export LIBTORCH="$TORCH_DIR"; else echo "no share/cmake/Torch in $TORCH_DIR: using the system libtorch"; fi
+
+step "build the addon (g++ directly; cmake as a fallback)"
+export NODE_API_INC="$CARRY/include/node-api" NODE_ADDON_API_DIR="$CARRY/include/node-addon-api"
+export HYPERCLONE_TORCH_ADDON="$ROOT/packages/backend-torch/build/Release/hyperclone_torch.node"
+BUILD="packages/backend-torch/scripts/build-native.mjs"
+timeout 420 "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
+  || { command -v cmake >/dev/null && timeout 420 "$NODE" "$BUILD" --mode cmake --jobs "$(nproc)"; } \
+  || { echo "the addon did not build; see the compiler output above"; exit 3; }
+
+step "conformance on $DEVICE"
+timeout 240 "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
+  || fail "conformance reported failures (see above and $OUT/conformance-$DEVICE.json)"
+
+step "throughput: $PRESET, batch $BATCH x $SEQ, hyperclone-on-torch vs the PyTorch reference"
+AUTOCAST=none; [ "$DEVICE" = cuda ] && AUTOCAST=bf16
+timeout 300 "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
+  --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,pytorch \
+  --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
+  || fail "the throughput benchmark failed"
+
+step "done (status $STATUS); results in $OUT:"
+ls -la "$OUT"
+exit $STATUS
