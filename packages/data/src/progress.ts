@@ -10,11 +10,14 @@ export interface PrepareProgress {
   tokens: number;
   documents: number;
   elapsedMs: number;
+  /** Rates over the last few seconds (over the whole run when phase is 'done'). */
   bytesPerSec: number;
   tokensPerSec: number;
   /** Seconds left at the current rate; null before any progress. */
   etaSec: number | null;
 }
+
+const WINDOW_MS = 5000;
 
 export class ProgressMeter {
   bytesDone = 0;
@@ -22,6 +25,8 @@ export class ProgressMeter {
   documents = 0;
   private phaseStart = performance.now();
   private lastEmitMs = 0;
+  /** Recent (time, bytes, tokens) samples: rates and ETA use the last few seconds, not the whole phase. */
+  private history: Array<{ ms: number; bytes: number; tokens: number }> = [];
 
   constructor(
     private phase: PreparePhase,
@@ -31,7 +36,8 @@ export class ProgressMeter {
   ) {}
 
   startPhase(phase: PreparePhase, bytesTotal: number): void {
-    this.emit(true);
+    if (this.bytesDone > 0) this.emit(true);
+    this.history = [];
     this.phase = phase;
     this.bytesTotal = bytesTotal;
     this.bytesDone = 0;
@@ -50,9 +56,16 @@ export class ProgressMeter {
   }
 
   snapshot(): PrepareProgress {
-    const elapsedMs = performance.now() - this.phaseStart;
-    const sec = Math.max(elapsedMs / 1000, 1e-9);
-    const bytesPerSec = this.bytesDone / sec;
+    const now = performance.now();
+    const elapsedMs = now - this.phaseStart;
+    let base = { ms: this.phaseStart, bytes: 0, tokens: 0 };
+    if (this.phase !== 'done') {
+      this.history.push({ ms: now, bytes: this.bytesDone, tokens: this.tokens });
+      while (this.history.length > 2 && now - this.history[1]!.ms > WINDOW_MS) this.history.shift();
+      if (now - this.history[0]!.ms > 1000) base = this.history[0]!;
+    }
+    const sec = Math.max((now - base.ms) / 1000, 1e-9);
+    const bytesPerSec = (this.bytesDone - base.bytes) / sec;
     const left = Math.max(0, this.bytesTotal - this.bytesDone);
     return {
       phase: this.phase,
@@ -62,7 +75,7 @@ export class ProgressMeter {
       documents: this.documents,
       elapsedMs,
       bytesPerSec,
-      tokensPerSec: this.tokens / sec,
+      tokensPerSec: (this.tokens - base.tokens) / sec,
       etaSec: bytesPerSec > 0 ? left / bytesPerSec : null,
     };
   }
