@@ -42,7 +42,7 @@ export async function trainBpeOnCorpus(o: ResolvedPrepareOptions, spec: string, 
   const tokenizer = BpeTokenizer.fromMerges(spec, merges);
   o.logger?.info(
     { spec, vocabSize: tokenizer.vocabSize, trainChars: counter.chars, words: counter.counts.size, countMs, mergeMs: performance.now() - startMs - countMs },
-    'trained BPE tokenizer',
+    `trained ${spec} on ${(counter.chars / 2 ** 20).toFixed(1)} Mi characters in ${((performance.now() - startMs) / 1000).toFixed(1)} s`,
   );
   if (tokenizer.vocabSize < vocabSize) o.logger?.warn({ asked: vocabSize, got: tokenizer.vocabSize }, 'corpus too small for the vocabulary asked; fewer merges learned');
   return tokenizer;

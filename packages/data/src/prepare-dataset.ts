@@ -2,6 +2,7 @@
 // meta.json), streaming with bounded memory, tokenizing on worker threads, written atomically.
 // Not the CLI (packages/cli/src/commands/prepare.ts renders progress and errors).
 
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
@@ -43,7 +44,7 @@ async function planInputs(o: ResolvedPrepareOptions): Promise<InputPlan> {
     const auto = train.filter((f) => f.fromDir && looksLikeValidation(f.path));
     if (auto.length > 0 && auto.length < train.length) {
       val = auto;
-      o.logger?.info({ files: auto.map((f) => f.path) }, 'validation split: files named like validation data');
+      o.logger?.info({ files: auto.map((f) => f.path) }, `validation split: ${auto.map((f) => f.path).join(', ')} (named like validation data; --no-auto-val to turn off)`);
     }
   }
   const valPaths = new Set(val.map((f) => f.path));
@@ -113,8 +114,16 @@ async function startPool(o: ResolvedPrepareOptions, tokenizer: Tokenizer, source
   return workers > 0 ? workerPool(source, workers) : inlinePool(tokenizer);
 }
 
+/** Replacing a dataset is fine; replacing some other directory (a typo like out: '~') is not. */
+function checkOut(out: string): void {
+  if (!existsSync(out)) return;
+  const ok = statSync(out).isDirectory() && (existsSync(join(out, 'meta.json')) || readdirSync(out).length === 0);
+  if (!ok) throw new Error(`prepare: ${out} exists and is not a dataset directory; choose a new path or remove it first`);
+}
+
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
   const o = resolvePrepareOptions(options);
+  checkOut(o.out);
   const logger = o.logger ?? silentLogger;
   const startMs = performance.now();
   const plan = await planInputs(o);

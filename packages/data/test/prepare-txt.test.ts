@@ -101,5 +101,6 @@ describe('prepareDataset (.txt, byte)', () => {
     await expect(prepareDataset({ inputs: [empty], tokenizer: 'byte', out })).rejects.toThrow(/empty corpus: 1 input file\(s\) hold no text/);
     expect(existsSync(out)).toBe(false);
     await expect(prepareDataset({ inputs: [join(dir, 'nope.txt')], tokenizer: 'byte', out })).rejects.toThrow(/--input .*nope.txt: no such file or directory/);
+    await expect(prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out: dir })).rejects.toThrow(/exists and is not a dataset directory/);
   });
 });

@@ -1,8 +1,6 @@
 // `hyperclone prepare`: corpus files -> token dataset directory, with a progress line on a terminal
 // and a one-line summary otherwise. Not the pipeline itself (@hyperclone/data prepareDataset).
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '@hyperclone/core';
 import { prepareDataset, type DocSplit, type PrepareProgress, type PrepareResult, type TokenDtype } from '@hyperclone/data';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
@@ -40,13 +38,6 @@ function docSplit(split: string | undefined, separator: string | undefined): Doc
   if (split === undefined) return undefined;
   if (split === 'auto' || split === 'file' || split === 'lines' || split === 'blank-lines') return { kind: split };
   throw new CliError(`--split must be auto, file, lines or blank-lines (got "${split}")`, 2);
-}
-
-/** Replacing a dataset is fine; replacing some other directory (a typo like --out ~) is not. */
-function checkOut(out: string): void {
-  if (!existsSync(out)) return;
-  const isDataset = statSync(out).isDirectory() && (existsSync(join(out, 'meta.json')) || readdirSync(out).length === 0);
-  if (!isDataset) throw new CliError(`--out ${out} exists and is not a dataset directory; choose a new path or remove it first`);
 }
 
 function formatProgress(p: PrepareProgress): string {
@@ -98,7 +89,6 @@ export const prepareCommand: Command = {
     const inputs = requireFlag(f.input, 'input', usage);
     const tokenizer = requireFlag(f.tokenizer, 'tokenizer', usage);
     const out = requireFlag(f.out, 'out', usage);
-    checkOut(out);
     const dtype = f.dtype ?? 'auto';
     if (!['auto', 'uint16', 'uint32'].includes(dtype)) throw new CliError(`--dtype must be auto, uint16 or uint32 (got "${dtype}")`, 2);
     const valFraction = numberFlag(f['val-fraction'], 'val-fraction', { min: 0 });
