@@ -3,10 +3,10 @@
 // and not what goes into trainer-state.json (trainer-state.ts).
 
 import { existsSync } from 'node:fs';
-import { cp, readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint } from '@hyperclone/core';
-import { isCheckpointDir, saveCheckpoint, writeDirAtomic } from '@hyperclone/core';
+import { isCheckpointDir, saveCheckpoint } from '@hyperclone/core';
 
 const STEP_DIR = /^step-(\d+)$/;
 
@@ -32,12 +32,10 @@ export class CheckpointStore {
     return path;
   }
 
-  /** Copies a saved checkpoint to checkpoints/best (atomically replacing the previous best). */
-  async saveBest(from: string): Promise<string> {
+  /** Saves checkpoints/best atomically (replacing the previous best); it is not counted in keepLast. */
+  async saveBest(ckpt: Checkpoint): Promise<string> {
     const path = join(this.dir, 'best');
-    await writeDirAtomic(path, async (tmp) => {
-      await cp(from, tmp, { recursive: true });
-    });
+    await saveCheckpoint(path, ckpt);
     return path;
   }
 
@@ -52,13 +50,27 @@ export class CheckpointStore {
       .sort((a, b) => a.step - b.step);
   }
 
-  /** The newest step checkpoint, or null when the run has none. */
+  /** The newest checkpoint (step-N, or best when it is newer), or null when the run has none. */
   async latest(): Promise<{ step: number; path: string } | null> {
-    return (await this.steps()).at(-1) ?? null;
+    const newest = (await this.steps()).at(-1) ?? null;
+    const best = join(this.dir, 'best');
+    if (!isCheckpointDir(best)) return newest;
+    const bestStep = await stepOf(best);
+    return bestStep !== null && (newest === null || bestStep > newest.step) ? { step: bestStep, path: best } : newest;
   }
 
   private async prune(): Promise<void> {
     const all = await this.steps();
     for (const old of all.slice(0, Math.max(0, all.length - this.keepLast))) await rm(old.path, { recursive: true, force: true });
+  }
+}
+
+/** The step recorded in a checkpoint's trainer-state.json, or null when it has none. */
+async function stepOf(dir: string): Promise<number | null> {
+  try {
+    const state = JSON.parse(await readFile(join(dir, 'trainer-state.json'), 'utf8')) as { step?: unknown };
+    return Number.isInteger(state.step) ? (state.step as number) : null;
+  } catch {
+    return null;
   }
 }

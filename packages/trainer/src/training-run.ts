@@ -2,7 +2,7 @@
 // three things a run does (a training step, an evaluation, a checkpoint). Not the loop's order of
 // events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
 
-import type { Backend, Logger, ParamSpec, Tensor } from '@hyperclone/core';
+import type { Backend, Checkpoint, Logger, ParamSpec, Tensor } from '@hyperclone/core';
 import { downloadParams, disposeParams } from '@hyperclone/core';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
@@ -145,23 +145,27 @@ export class TrainingRun {
   async checkpoint(reason: CheckpointEvent['reason']): Promise<string> {
     const step = this.step;
     if (this.lastSaved?.step === step) return this.lastSaved.path;
-    const { b, config: c, params } = this.p;
-    const path = await this.p.store.save(step, {
-      config: c.model,
-      weights: downloadParams(b, c.model, params),
-      origin: { ...c.init.origin, trainedBy: 'hyperclone trainer', run: c.out, step },
-      optimizer: this.p.optimizer.stateDict(),
-      trainerState: this.trainerState() as unknown as Record<string, unknown>,
-    });
+    const path = await this.p.store.save(step, this.snapshot());
     this.lastSaved = { step, path };
     this.emitCheckpoint({ step, dir: path, reason });
     return path;
   }
 
+  /** Saves checkpoints/best (a full, resumable checkpoint of the lowest validation loss so far). */
   async saveBest(): Promise<void> {
-    const from = await this.checkpoint('periodic');
-    const path = await this.p.store.saveBest(from);
+    const path = await this.p.store.saveBest(this.snapshot());
     this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
+  }
+
+  private snapshot(): Checkpoint {
+    const { b, config: c, params } = this.p;
+    return {
+      config: c.model,
+      weights: downloadParams(b, c.model, params),
+      origin: { ...c.init.origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
+      optimizer: this.p.optimizer.stateDict(),
+      trainerState: this.trainerState() as unknown as Record<string, unknown>,
+    };
   }
 
   private emitCheckpoint(e: CheckpointEvent): void {

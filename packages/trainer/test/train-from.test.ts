@@ -117,7 +117,7 @@ describe('trainFrom: run directory', () => {
     expect(evals[0]!.val.tokens).toBe(4 * 32);
     expect(evals[0]!.val.ppl).toBeCloseTo(Math.exp(evals[0]!.val.loss), 6);
 
-    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', 'step-00000010', 'step-00000012']);
+    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', 'step-00000009', 'step-00000012']);
     const best = await loadCheckpoint(join(out, 'checkpoints/best'));
     expect((best.trainerState as { bestValLoss: number }).bestValLoss).toBe(summary.bestValLoss);
     expect(checkpoint).toBe(join(out, 'checkpoints', 'step-00000012'));
@@ -168,6 +168,17 @@ describe('trainFrom: stopping', () => {
     const resumed = await trainFrom(randomInit('tiny'), options(out, { resume: true, steps: 20 }));
     expect(resumed.summary).toMatchObject({ steps: 20, stopReason: 'completed' });
     expect(readJsonl<StepEvent>(join(out, 'metrics.jsonl')).map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('resume falls back to checkpoints/best when it is the newest checkpoint', async () => {
+    const out = tempDir();
+    await trainFrom(randomInit('tiny'), options(out, { steps: 10, stopAfter: 5 }));
+    const { rmSync } = await import('node:fs');
+    rmSync(join(out, 'checkpoints/step-00000005'), { recursive: true });
+    const log = recordingLogger();
+    const resumed = await trainFrom(randomInit('tiny'), options(out, { steps: 10, resume: true, logger: log }));
+    expect(resumed.summary.steps).toBe(10);
+    expect(log.lines.some((l) => l.msg === 'resuming at step 5')).toBe(true);
   });
 
   it('a non-finite loss stops with a clear error and keeps the last good checkpoint', async () => {
