@@ -74,66 +74,89 @@ export interface BpeTrainResult {
   merges: Array<[number, number]>;
 }
 
-/** Learns up to `numMerges` merges from word counts (ids 0-255 are the bytes). */
-export function trainBpe(counts: ReadonlyMap<string, number>, numMerges: number): BpeTrainResult {
-  const K = 256 + numMerges; // pair key = left * K + right
-  const encoder = new TextEncoder();
-  const words: number[][] = [];
-  const freq: number[] = [];
-  for (const [w, c] of counts) {
-    words.push(Array.from(encoder.encode(w)));
-    freq.push(c);
+/** Merges `a b` into `id` wherever it occurs in `s` (left to right, non-overlapping). */
+function mergeWord(s: number[], a: number, b: number, id: number): number[] {
+  const merged: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === a && s[i + 1] === b) {
+      merged.push(id);
+      i++;
+    } else merged.push(s[i]!);
   }
-  const pairCount = new Map<number, number>();
-  const where = new Map<number, number[]>();
-  const fresh = new Set<number>(); // pairs holding the newest id, to queue after a merge
-  const addPairs = (w: number, sign: 1 | -1, only: number): void => {
-    const s = words[w]!;
+  return merged;
+}
+
+/** Words as symbol lists, the count of every adjacent pair, and which words hold each pair. */
+class PairIndex {
+  readonly words: number[][] = [];
+  readonly freq: number[] = [];
+  readonly pairCount = new Map<number, number>();
+  readonly where = new Map<number, number[]>();
+  /** Pairs holding the newest id, to queue after a merge. */
+  readonly fresh = new Set<number>();
+
+  constructor(
+    counts: ReadonlyMap<string, number>,
+    /** pair key = left * K + right */
+    readonly K: number,
+  ) {
+    const encoder = new TextEncoder();
+    for (const [w, c] of counts) {
+      this.words.push(Array.from(encoder.encode(w)));
+      this.freq.push(c);
+    }
+    for (let w = 0; w < this.words.length; w++) this.addPairs(w, 1, -1);
+  }
+
+  /** Adds (sign 1) or removes (-1) the pairs of word w; with `only` >= 0, indexes only pairs holding it. */
+  addPairs(w: number, sign: 1 | -1, only: number): void {
+    const s = this.words[w]!;
     for (let i = 0; i + 1 < s.length; i++) {
-      const key = s[i]! * K + s[i + 1]!;
-      pairCount.set(key, (pairCount.get(key) ?? 0) + sign * freq[w]!);
+      const key = s[i]! * this.K + s[i + 1]!;
+      this.pairCount.set(key, (this.pairCount.get(key) ?? 0) + sign * this.freq[w]!);
       if (sign > 0 && (only < 0 || s[i] === only || s[i + 1] === only)) {
-        if (only >= 0) fresh.add(key);
-        const list = where.get(key);
+        if (only >= 0) this.fresh.add(key);
+        const list = this.where.get(key);
         if (list) list.push(w);
-        else where.set(key, [w]);
+        else this.where.set(key, [w]);
       }
     }
-  };
-  for (let w = 0; w < words.length; w++) addPairs(w, 1, -1);
+  }
+
+  /** Applies merge `key` -> id to every word holding it, updating pair counts incrementally. */
+  merge(key: number, id: number): void {
+    const a = Math.floor(key / this.K);
+    const b = key % this.K;
+    for (const w of this.where.get(key) ?? []) {
+      const s = this.words[w]!;
+      if (!s.some((x, i) => x === a && s[i + 1] === b)) continue; // already merged (duplicate entry)
+      this.addPairs(w, -1, -1);
+      this.words[w] = mergeWord(s, a, b, id);
+      this.addPairs(w, 1, id);
+    }
+    this.where.delete(key);
+    this.pairCount.delete(key);
+  }
+}
+
+/** Learns up to `numMerges` merges from word counts (ids 0-255 are the bytes). */
+export function trainBpe(counts: ReadonlyMap<string, number>, numMerges: number): BpeTrainResult {
+  const index = new PairIndex(counts, 256 + numMerges);
   const heap = new PairHeap();
-  for (const [key, c] of pairCount) heap.push(c, key);
+  for (const [key, c] of index.pairCount) heap.push(c, key);
   const merges: Array<[number, number]> = [];
   while (merges.length < numMerges && heap.size > 0) {
     const [count, key] = heap.pop();
-    const current = pairCount.get(key) ?? 0;
+    const current = index.pairCount.get(key) ?? 0;
     if (current !== count) {
       if (current > 0) heap.push(current, key); // stale entry: re-queue with the true count
       continue;
     }
     if (count < 1) break;
-    const a = Math.floor(key / K);
-    const b = key % K;
-    const id = 256 + merges.length;
-    merges.push([a, b]);
-    for (const w of where.get(key) ?? []) {
-      const s = words[w]!;
-      if (!s.some((x, i) => x === a && s[i + 1] === b)) continue; // already merged (duplicate entry)
-      addPairs(w, -1, -1);
-      const merged: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (s[i] === a && s[i + 1] === b) {
-          merged.push(id);
-          i++;
-        } else merged.push(s[i]!);
-      }
-      words[w] = merged;
-      addPairs(w, 1, id);
-    }
-    where.delete(key);
-    pairCount.delete(key);
-    for (const k of fresh) heap.push(pairCount.get(k)!, k);
-    fresh.clear();
+    merges.push([Math.floor(key / index.K), key % index.K]);
+    index.merge(key, 256 + merges.length - 1);
+    for (const k of index.fresh) heap.push(index.pairCount.get(k)!, k);
+    index.fresh.clear();
   }
   return { merges };
 }

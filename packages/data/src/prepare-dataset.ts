@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { silentLogger, writeDirAtomic } from '@hyperclone/core';
-import { ArrowTokenWriter, dtypeMax } from './arrow-token-writer.js';
+import { ArrowTokenWriter, dtypeMax, type ArrowTokenWriterOptions, type ArrowWriteResult } from './arrow-token-writer.js';
 import type { TokenDtype } from './arrow-ipc.js';
 import { fileDocuments, type CorpusOptions } from './corpus-documents.js';
 import type { DataError } from './data-error.js';
@@ -121,77 +121,100 @@ function checkOut(out: string): void {
   if (!ok) throw new Error(`prepare: ${out} exists and is not a dataset directory; choose a new path or remove it first`);
 }
 
+interface Tokenized {
+  results: { train: ArrowWriteResult; val: ArrowWriteResult };
+  documents: { train: number; val: number };
+  sources: SourceInfo[];
+  skips: Skips;
+}
+
+/** Streams the corpus through the tokenizer pool into train.arrow and val.arrow in `tmp`. */
+async function tokenizeInto(tmp: string, o: ResolvedPrepareOptions, plan: InputPlan, tokenizer: Tokenizer, source: string, writerOptions: ArrowTokenWriterOptions, meter: ProgressMeter): Promise<Tokenized> {
+  const writers = { train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions), val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions) };
+  const pool = await startPool(o, tokenizer, source, meter.snapshot().bytesTotal);
+  const pipeline = new TokenPipeline(pool, writers, tokenizer.eotId, (n, docs) => {
+    meter.tokens += n;
+    meter.documents += docs;
+  });
+  const skips: Skips = { documents: 0, files: 0, reasons: {} };
+  let sources: SourceInfo[];
+  try {
+    sources = await ingest(o, plan, pipeline, meter, skips);
+  } catch (e) {
+    await pipeline.abandon();
+    await Promise.all([writers.train.abort(), writers.val.abort()]);
+    throw e;
+  } finally {
+    await pool.close();
+  }
+  const results = { train: await writers.train.close(), val: await writers.val.close() };
+  if (results.train.tokens === 0) {
+    const skipped = skips.files + skips.documents > 0 ? ` (${skips.files} files and ${skips.documents} records skipped as bad)` : '';
+    throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${!['file', 'auto'].includes(o.split.kind) ? ' and the document split' : ''}`);
+  }
+  return { results, documents: { ...pipeline.documents }, sources, skips };
+}
+
+/** Fills the dataset directory `tmp` (renamed into place by the caller); returns its meta.json. */
+async function writeDataset(tmp: string, o: ResolvedPrepareOptions, plan: InputPlan, meter: ProgressMeter): Promise<DatasetMeta> {
+  const { tokenizer, saved } = await resolveTokenizer(o, plan.train, plan.valFraction, tmp, meter);
+  const dtype = chooseDtype(o, tokenizer);
+  meter.startPhase('tokenize', totalBytesOf(plan));
+  const writerOptions = { dtype, vocabSize: tokenizer.vocabSize, batchTokens: o.batchTokens };
+  const run = await tokenizeInto(tmp, o, plan, tokenizer, workerSource(saved, tmp), writerOptions, meter);
+  let method: DatasetMeta['split']['method'] = plan.val.length > 0 ? 'val-inputs' : plan.valFraction > 0 ? 'documents' : 'none';
+  if (method === 'documents' && run.results.val.tokens === 0) {
+    meter.startPhase('split', run.results.train.bytes);
+    o.logger?.warn({ documents: run.documents.train, valFraction: plan.valFraction }, 'too few documents to split by document; validation is the last tokens instead');
+    run.results = await splitTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
+    method = 'tail';
+  }
+  const { results } = run;
+  const meta: DatasetMeta = {
+    format: DATASET_FORMAT,
+    version: DATASET_VERSION,
+    tokenizer: saved.spec,
+    tokenizerFile: saved.files[0] ?? null,
+    vocabSize: tokenizer.vocabSize,
+    eotId: tokenizer.eotId,
+    dtype,
+    batchTokens: o.batchTokens,
+    tokens: { train: results.train.tokens, val: results.val.tokens },
+    documents: run.documents,
+    split: { method, valFraction: plan.val.length > 0 ? null : plan.valFraction, seed: o.seed },
+    files: {
+      'train.arrow': { bytes: results.train.bytes, sha256: results.train.sha256 },
+      'val.arrow': { bytes: results.val.bytes, sha256: results.val.sha256 },
+      ...(await saved.hashes()),
+    },
+    sources: run.sources,
+    skipped: run.skips,
+    created: new Date().toISOString(),
+  };
+  checkAborted(o.signal);
+  await writeFile(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  return meta;
+}
+
+function totalBytesOf(plan: InputPlan): number {
+  return [...plan.train, ...plan.val].reduce((s, f) => s + f.bytes, 0);
+}
+
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
   const o = resolvePrepareOptions(options);
   checkOut(o.out);
-  const logger = o.logger ?? silentLogger;
   const startMs = performance.now();
   const plan = await planInputs(o);
-  const totalBytes = [...plan.train, ...plan.val].reduce((s, f) => s + f.bytes, 0);
+  const totalBytes = totalBytesOf(plan);
   const meter = new ProgressMeter('tokenize', totalBytes, o.onProgress);
   let meta: DatasetMeta | undefined;
   await writeDirAtomic(o.out, async (tmp) => {
-    const { tokenizer, saved } = await resolveTokenizer(o, plan.train, plan.valFraction, tmp, meter);
-    const dtype = chooseDtype(o, tokenizer);
-    meter.startPhase('tokenize', totalBytes);
-    const writerOptions = { dtype, vocabSize: tokenizer.vocabSize, batchTokens: o.batchTokens };
-    const writers = { train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions), val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions) };
-    const pool = await startPool(o, tokenizer, workerSource(saved, tmp), totalBytes);
-    const pipeline = new TokenPipeline(pool, writers, tokenizer.eotId, (n, docs) => {
-      meter.tokens += n;
-      meter.documents += docs;
-    });
-    const skips: Skips = { documents: 0, files: 0, reasons: {} };
-    let sources: SourceInfo[];
-    try {
-      sources = await ingest(o, plan, pipeline, meter, skips);
-    } catch (e) {
-      await pipeline.abandon();
-      await Promise.all([writers.train.abort(), writers.val.abort()]);
-      throw e;
-    } finally {
-      await pool.close();
-    }
-    let results = { train: await writers.train.close(), val: await writers.val.close() };
-    const documents = { ...pipeline.documents };
-    if (results.train.tokens === 0) {
-      const skipped = skips.files + skips.documents > 0 ? ` (${skips.files} files and ${skips.documents} records skipped as bad)` : '';
-      throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${!['file', 'auto'].includes(o.split.kind) ? ' and the document split' : ''}`);
-    }
-    let method: DatasetMeta['split']['method'] = plan.val.length > 0 ? 'val-inputs' : plan.valFraction > 0 ? 'documents' : 'none';
-    if (method === 'documents' && results.val.tokens === 0) {
-      meter.startPhase('split', results.train.bytes);
-      logger.warn({ documents: documents.train, valFraction: plan.valFraction }, 'too few documents to split by document; validation is the last tokens instead');
-      results = await splitTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
-      method = 'tail';
-    }
-    meta = {
-      format: DATASET_FORMAT,
-      version: DATASET_VERSION,
-      tokenizer: saved.spec,
-      tokenizerFile: saved.files[0] ?? null,
-      vocabSize: tokenizer.vocabSize,
-      eotId: tokenizer.eotId,
-      dtype,
-      batchTokens: o.batchTokens,
-      tokens: { train: results.train.tokens, val: results.val.tokens },
-      documents,
-      split: { method, valFraction: plan.val.length > 0 ? null : plan.valFraction, seed: o.seed },
-      files: {
-        'train.arrow': { bytes: results.train.bytes, sha256: results.train.sha256 },
-        'val.arrow': { bytes: results.val.bytes, sha256: results.val.sha256 },
-        ...(await saved.hashes()),
-      },
-      sources,
-      skipped: skips,
-      created: new Date().toISOString(),
-    };
-    checkAborted(o.signal);
-    await writeFile(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    meta = await writeDataset(tmp, o, plan, meter);
   });
+  const m = meta!;
   const wallMs = performance.now() - startMs;
-  const tokens = meta!.tokens.train + meta!.tokens.val;
-  meter.finish({ bytes: totalBytes, tokens, documents: meta!.documents.train + meta!.documents.val, elapsedMs: wallMs });
-  logger.info({ out: o.out, tokens: meta!.tokens, documents: meta!.documents, wallMs }, 'dataset written');
-  return { out: o.out, meta: meta!, wallMs, tokensPerSec: tokens / (wallMs / 1000), bytesPerSec: totalBytes / (wallMs / 1000) };
+  const tokens = m.tokens.train + m.tokens.val;
+  meter.finish({ bytes: totalBytes, tokens, documents: m.documents.train + m.documents.val, elapsedMs: wallMs });
+  (o.logger ?? silentLogger).info({ out: o.out, tokens: m.tokens, documents: m.documents, wallMs }, 'dataset written');
+  return { out: o.out, meta: m, wallMs, tokensPerSec: tokens / (wallMs / 1000), bytesPerSec: totalBytes / (wallMs / 1000) };
 }

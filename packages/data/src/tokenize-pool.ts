@@ -39,57 +39,83 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+interface Reply {
+  id?: number;
+  ids?: Int32Array[];
+  error?: string;
+  ready?: boolean;
+}
+
+/** A pool of workers; each keeps a count of its jobs in flight and gets the next job when least loaded. */
+class WorkerPool implements TokenizePool {
+  private readonly pending = new Map<number, Pending>();
+  private readonly load: number[];
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  constructor(private readonly threads: Worker[]) {
+    this.load = threads.map(() => 0);
+    threads.forEach((w, i) => {
+      w.on('message', (m: Reply) => m.id !== undefined && this.reply(i, m));
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => code !== 0 && this.fail(new Error(`tokenizer worker exited with code ${code}`)));
+    });
+  }
+
+  get workers(): number {
+    return this.threads.length;
+  }
+
+  private reply(worker: number, m: Reply): void {
+    this.load[worker]!--;
+    const p = this.pending.get(m.id!);
+    this.pending.delete(m.id!);
+    if (m.error) p?.reject(new Error(`tokenizer worker: ${m.error}`));
+    else p?.resolve(m.ids!);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  run(texts: string[]): Promise<Int32Array[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const i = this.load.indexOf(Math.min(...this.load));
+    this.load[i]!++;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.threads[i]!.postMessage({ id, texts });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('tokenizer pool closed');
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
+}
+
+/** Resolves once the worker has loaded its tokenizer; rejects with the worker's reason otherwise. */
+function ready(w: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    w.once('message', (m: Reply) => (m.ready ? resolve() : reject(new Error(`tokenizer worker: ${m.error}`))));
+    w.once('error', reject);
+  });
+}
+
 /** Starts `count` workers that each load the tokenizer from `source` (a spec or a tokenizer.json path). */
 export async function workerPool(source: string, count: number): Promise<TokenizePool> {
   const entry = workerEntry();
   const options = { workerData: { source }, eval: entry.eval, execArgv: entry.eval ? ['--conditions=@hyperclone/source'] : [] };
-  const workers = Array.from({ length: count }, () => new Worker(entry.script, options));
-  const pending = new Map<number, Pending>();
-  const load: number[] = workers.map(() => 0);
-  let nextId = 0;
-  let failure: Error | null = null;
-  const fail = (e: Error): void => {
-    failure ??= e;
-    for (const p of pending.values()) p.reject(failure);
-    pending.clear();
-  };
-  await Promise.all(
-    workers.map(
-      (w, i) =>
-        new Promise<void>((resolve, reject) => {
-          w.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`tokenizer worker: ${m.error}`))));
-          w.once('error', reject);
-          w.on('message', (m: { id?: number; ids?: Int32Array[]; error?: string }) => {
-            if (m.id === undefined) return;
-            load[i]!--;
-            const p = pending.get(m.id);
-            pending.delete(m.id);
-            if (m.error) p?.reject(new Error(`tokenizer worker: ${m.error}`));
-            else p?.resolve(m.ids!);
-          });
-          w.on('error', (e) => fail(e));
-          w.on('exit', (code) => code !== 0 && fail(new Error(`tokenizer worker exited with code ${code}`)));
-        }),
-    ),
-  ).catch(async (e: unknown) => {
-    await Promise.all(workers.map((w) => w.terminate()));
+  const threads = Array.from({ length: count }, () => new Worker(entry.script, options));
+  const pool = new WorkerPool(threads);
+  try {
+    await Promise.all(threads.map(ready));
+  } catch (e) {
+    await pool.close();
     throw e;
-  });
-  return {
-    workers: count,
-    run(texts) {
-      if (failure) return Promise.reject(failure);
-      const i = load.indexOf(Math.min(...load));
-      load[i]!++;
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        workers[i]!.postMessage({ id, texts });
-      });
-    },
-    async close() {
-      failure ??= new Error('tokenizer pool closed');
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
+  }
+  return pool;
 }
