@@ -19,3 +19,6 @@ export * from './progress.js';
 export * from './prepare-options.js';
 export * from './prepare-dataset.js';
 export * from './default-corpus.js';
+export * from './bpe-tokenizer.js';
+export * from './bpe-trainer.js';
+export * from './hf-tokenizer.js';
