@@ -51,15 +51,25 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
   }
   const data = trainData(opened, config);
   warnAboutSymmetry(config, log);
-  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o });
-  if (resumed) {
-    run.p.optimizer.loadStateDict(resumed.ckpt.optimizer!, resumed.path);
-    run.restore(resumed.state);
-    run.lastSaved = { step: resumed.state.step, path: resumed.path };
-    await files.truncateAfter(resumed.state.step);
+  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o }).catch((e: unknown) => {
+    data.close();
+    throw e;
+  });
+  try {
+    if (resumed) restoreRun(run, resumed);
+  } catch (e) {
+    run.dispose();
+    throw e;
   }
+  if (resumed) await files.truncateAfter(resumed.state.step);
   await files.writeConfig(config);
   return { run, resumedFrom: resumed?.state.step ?? null };
+}
+
+function restoreRun(run: TrainingRun, resumed: Resumed): void {
+  run.p.optimizer.loadStateDict(resumed.ckpt.optimizer!, resumed.path);
+  run.restore(resumed.state);
+  run.lastSaved = { step: resumed.state.step, path: resumed.path };
 }
 
 async function loadTasks(config: RunConfig): Promise<Task[]> {
