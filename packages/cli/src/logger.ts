@@ -32,7 +32,10 @@ class DeferredFile {
 }
 
 export interface RunLogger {
+  /** Warnings and errors also go to the terminal. */
   logger: Logger;
+  /** Writes to train.log only (e.g. the error the CLI is about to print anyway). */
+  fileOnly: Logger;
   /** Starts writing (buffered lines first) to this file, e.g. RUN/train.log. */
   attach(path: string): void;
   close(): void;
@@ -54,5 +57,11 @@ export function createRunLogger(notify: (level: 'warn' | 'error', msg: string) =
       notify('error', msg ?? JSON.stringify(obj));
     },
   };
-  return { logger, attach: (path) => file.attach(path), close: () => file.close() };
+  const fileOnly: Logger = {
+    debug: (obj, msg) => p.debug(obj, msg),
+    info: (obj, msg) => p.info(obj, msg),
+    warn: (obj, msg) => p.warn(obj, msg),
+    error: (obj, msg) => p.error(obj, msg),
+  };
+  return { logger, fileOnly, attach: (path) => file.attach(path), close: () => file.close() };
 }

@@ -148,7 +148,7 @@ async function runTraining(init: Initializer, options: TrainOptions): Promise<nu
       onEval: (e) => progress.eval(e),
     });
   } catch (e) {
-    runLog.logger.error({ event: 'error', err: (e as Error).message }, (e as Error).message);
+    runLog.fileOnly.error({ event: 'error', err: (e as Error).message }, (e as Error).message);
     throw e;
   } finally {
     progress.end();
