@@ -44,7 +44,7 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
       options: o, backend: o.backend, initKind: init.kind, origin: model.origin, clone: model.clone ?? null, model: modelConfig, dataset: opened.info,
     });
     tasks = await loadTasks(config);
-    resumed = o.resume ? await loadResume(files, config, init.kind) : null;
+    resumed = o.resume ? await loadResume(files, config, init.kind, log) : null;
   } catch (e) {
     opened.dataset.close();
     throw e;
@@ -83,11 +83,14 @@ async function loadTasks(config: RunConfig): Promise<Task[]> {
 }
 
 /** The latest checkpoint of the run, checked against the run's saved config and the new one. */
-async function loadResume(files: RunFiles, config: RunConfig, initKind: string): Promise<Resumed> {
+async function loadResume(files: RunFiles, config: RunConfig, initKind: string, log: Logger): Promise<Resumed> {
   const saved = await files.readConfig();
   const mismatch = trajectoryMismatch(saved, config);
   if (saved.init.kind !== initKind) mismatch.unshift(`init (saved ${saved.init.kind}, now ${initKind})`);
   if (mismatch.length) throw new Error(`cannot resume ${files.runDir}: these settings differ from the saved run: ${mismatch.join('; ')}`);
+  if (saved.backend.engine !== config.backend.engine) {
+    log.warn({ event: 'resume', saved: saved.backend.engine, now: config.backend.engine }, `resuming a run started on ${saved.backend.engine} on ${config.backend.engine}: it continues, but its loss trace will not be bit-identical to an uninterrupted run`);
+  }
   const latest = await new CheckpointStore(files.runDir, config.keepLast).latest();
   if (!latest) throw new Error(`cannot resume ${files.runDir}: it has no checkpoint yet (checkpoints/step-*); start it again without resume`);
   const ckpt = await loadCheckpoint(latest.path).catch((e: Error) => {

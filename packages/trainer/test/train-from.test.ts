@@ -82,6 +82,21 @@ describe('trainFrom: exact resume', () => {
     }
   });
 
+  it('resuming on another engine continues, with a warning that the trace is no longer bit-identical', async () => {
+    const { createTorchBackend } = await import('@hyperclone/backend-torch');
+    const torch = await createTorchBackend({ device: 'cpu', threads: 1 });
+    const out = tempDir();
+    try {
+      await trainFrom(randomInit('tiny'), options(out, { steps: 4, stopAfter: 2 }));
+      const log = recordingLogger();
+      const resumed = await trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true, backend: torch, logger: log }));
+      expect(resumed.summary.steps).toBe(4);
+      expect(log.lines.some((l) => l.level === 'warn' && /started on tfjs-\w+ on libtorch .* will not be bit-identical/.test(l.msg))).toBe(true);
+    } finally {
+      torch.close();
+    }
+  });
+
   it('the same seed gives the same first-step loss twice; another seed does not', async () => {
     const run = (seed: number) => trainFrom(randomInit('tiny', { seed }), options(tempDir(), { steps: 1, seed }));
     const loss = async (seed: number) => readJsonl<StepEvent>(join((await run(seed)).runDir, 'metrics.jsonl'))[0]!.loss;

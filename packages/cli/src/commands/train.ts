@@ -52,7 +52,9 @@ export const trainCommand: Command = {
     const data = settings.data;
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
-    const backend = await resolveBackend({ backend: parseBackendName(f.backend), ...deviceAndThreads(f) });
+    // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
+    const backendName = parseBackendName(f.backend ?? (saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined));
+    const backend = await resolveBackend({ backend: backendName, ...deviceAndThreads(f) });
     try {
       return await runTraining(init, { ...settings, data, out, backend });
     } finally {
