@@ -67,7 +67,10 @@ async function renderPlots(result: BenchResult): Promise<Plot[]> {
   return plots;
 }
 
-const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 2): string => {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  return Number.isFinite(v) ? v.toFixed(digits) : '∞'; // ∞: the clone was at the target before its first step
+};
 const sci = (v: number): string => v.toExponential(3);
 const pText = (p: number | null): string => (p === null ? '–' : p < 1e-4 ? '< 1e-4' : p.toFixed(4));
 
