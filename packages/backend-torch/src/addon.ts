@@ -48,6 +48,8 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** glibc mallopt: serve allocations below mmapThresholdBytes from the heap; keep up to trimThresholdBytes free. */
+  retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   Engine: new (device: string, autocast: boolean) => NativeEngine;
 }
 

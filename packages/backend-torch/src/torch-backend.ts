@@ -17,7 +17,16 @@ export interface TorchBackendOptions {
   threads?: number;
   /** 'bf16': CUDA autocast (matmuls and attention in bf16, reductions in fp32). */
   autocast?: 'bf16' | null;
+  /**
+   * Keep freed host memory for reuse instead of returning it to the OS after every step (glibc, process-wide;
+   * default true). Training on CPU runs 1.3-1.5x faster; the price is that RSS stays at its peak.
+   */
+  retainHostMemory?: boolean;
 }
+
+/** Tensors below 1 GiB come from the heap (not fresh mmaps); up to 2 GiB of freed heap stays mapped. */
+const MMAP_THRESHOLD_BYTES = 1 << 30;
+const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 
 /** The torch Backend plus one call beyond core's interface: AdamW over every parameter at once. */
 export interface TorchBackend extends Backend {
@@ -38,6 +47,7 @@ export async function createTorchBackend(options: TorchBackendOptions = {}): Pro
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer (got ${threads})`);
   addon.setNumThreads(threads);
+  if (options.retainHostMemory ?? true) addon.retainHostMemory(MMAP_THRESHOLD_BYTES, TRIM_THRESHOLD_BYTES);
   const engine = new addon.Engine(device, options.autocast === 'bf16');
   return makeBackend(addon, engine, device, threads, options.autocast === 'bf16');
 }
