@@ -14,3 +14,18 @@
 #define HC_HAS_FUSED_ADAMW HC_TORCH_AT_LEAST(2, 0)
 // at::autocast::set_autocast_enabled(device_type, bool): 2.4; older releases have set_enabled(bool).
 #define HC_AUTOCAST_PER_DEVICE HC_TORCH_AT_LEAST(2, 4)
+
+// Optional arguments of ATen functions: c10::optional on 1.x, std::optional from 2.4 (c10's is an alias there).
+#if HC_TORCH_AT_LEAST(2, 4)
+#include <optional>
+namespace hc {
+template <typename T>
+using Optional = std::optional<T>;
+}  // namespace hc
+#else
+#include <c10/util/Optional.h>
+namespace hc {
+template <typename T>
+using Optional = c10::optional<T>;
+}  // namespace hc
+#endif

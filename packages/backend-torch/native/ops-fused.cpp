@@ -11,7 +11,7 @@ namespace hc {
 Napi::Value Engine::LayerNorm(const Napi::CallbackInfo& info) {
   return run(info, "layerNorm", [&]() -> Napi::Value {
     const at::Tensor& x = get(info, 0);
-    c10::optional<at::Tensor> bias;
+    Optional<at::Tensor> bias;
     if (intArg(info, 2) >= 0) bias = get(info, 2);
     return put(info.Env(), at::layer_norm(x, {x.size(-1)}, get(info, 1), bias, numberArg(info, 3)));
   });
@@ -59,7 +59,7 @@ Napi::Value Engine::Attention(const Napi::CallbackInfo& info) {
     // SDPA's own dropout ignores our seed, so seeded dropout takes the manual path.
     if (dropout == 0) {
       const int64_t T = q.size(-2), Tk = k.size(-2);
-      c10::optional<at::Tensor> mask;
+      Optional<at::Tensor> mask;
       const bool topLeftCausal = causal && T == Tk;
       if (causal && T != Tk) mask = causalMask(T, Tk).logical_not();  // SDPA's bool mask: true = may attend
 #if HC_SDPA_HAS_SCALE

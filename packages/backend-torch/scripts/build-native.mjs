@@ -5,7 +5,8 @@
 // Usage: node scripts/build-native.mjs [--mode auto|cmake-js|cmake|direct] [--jobs N]
 //   auto (default): cmake-js when it and cmake are present, else plain cmake, else direct g++.
 //   LIBTORCH=<dir with share/cmake/Torch> picks a libtorch (e.g. a PyTorch wheel's torch/ dir).
-//   NODE_API_INC, NODE_ADDON_API_DIR, TORCH_CXX11_ABI override header dirs and the C++ ABI (machines without npm).
+//   NODE_API_INC, NODE_ADDON_API_DIR, TORCH_CXX11_ABI override header dirs and the C++ ABI (machines without npm);
+//   HC_CXX_STD (e.g. c++20) fixes the C++ standard (direct mode otherwise tries c++17, then c++20).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -115,7 +116,8 @@ function buildWithCmakeJs(torch, jobs) {
 }
 
 function buildWithCmake(torch, jobs) {
-  const args = ['-S', packageDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', `-DNODE_API_INC=${nodeApiInclude()}`, `-DNODE_ADDON_API_DIR=${nodeAddonApiDir()}`];
+  const std = process.env.HC_CXX_STD ? [`-DCMAKE_CXX_STANDARD=${process.env.HC_CXX_STD.replace(/^c\+\+/, '')}`] : [];
+  const args = ['-S', packageDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', ...std, `-DNODE_API_INC=${nodeApiInclude()}`, `-DNODE_ADDON_API_DIR=${nodeAddonApiDir()}`];
   if (torch.prefixPath) args.push(`-DLIBTORCH=${torch.prefixPath}`);
   else args.push(`-DTorch_DIR=${torch.cmakeDir}`);
   run('cmake', args);
@@ -128,19 +130,31 @@ async function buildDirect(torch, jobs) {
   const objDir = join(buildDir, 'direct');
   mkdirSync(objDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
-  const flags = [
-    '-std=c++17', '-O2', '-fPIC', '-Wall', '-Wno-unused-parameter', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
+  const flags = (std) => [
+    `-std=${std}`, '-O2', '-fPIC', '-Wall', '-Wno-unused-parameter', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
     '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DBUILDING_NODE_EXTENSION',
     `-I${nodeApiInclude()}`, `-I${nodeAddonApiDir()}`, ...torch.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem${d}`),
   ];
-  const sources = readdirSync(join(packageDir, 'native')).filter((f) => f.endsWith('.cpp'));
-  const queue = [...sources];
-  const compileOne = async () => {
-    for (let src = queue.shift(); src; src = queue.shift()) {
-      await spawnAsync(cxx, [...flags, '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
+  const sources = readdirSync(join(packageDir, 'native')).filter((f) => f.endsWith('.cpp')).sort();
+  const compile = (src, std) => spawnAsync(cxx, [...flags(std), '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
+  // The first source doubles as a probe of the C++ standard the libtorch headers need (17, or 20 for newer releases).
+  const stds = process.env.HC_CXX_STD ? [process.env.HC_CXX_STD] : ['c++17', 'c++20'];
+  let std = null;
+  for (const candidate of stds) {
+    try {
+      await compile(sources[0], candidate);
+      std = candidate;
+      break;
+    } catch (e) {
+      log(`${sources[0]} did not compile with -std=${candidate}${candidate === stds.at(-1) ? '' : '; retrying with the next standard'}`);
     }
+  }
+  if (!std) throw new Error(`${sources[0]} did not compile with ${stds.join(' or ')}`);
+  const queue = sources.slice(1);
+  const compileRest = async () => {
+    for (let src = queue.shift(); src; src = queue.shift()) await compile(src, std);
   };
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, compileOne));
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, compileRest));
   const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((l) => existsSync(join(torch.libDir, `lib${l}.so`)));
   run(cxx, [
     '-shared', '-o', output, ...sources.map((s) => join(objDir, `${s}.o`)), `-L${torch.libDir}`,
