@@ -33,10 +33,19 @@ ESBUILD="$ROOT/node_modules/.bin/esbuild"
 BANNER="import { createRequire as __hcCreateRequire } from 'node:module'; const require = __hcCreateRequire(import.meta.url);"
 bundle() {
   "$ESBUILD" "$1" --bundle --platform=node --format=esm --target=node20 --conditions=@hyperclone/source \
-    --external:@hyperclone/backend-tfjs --banner:js="$BANNER" --log-level=warning --outfile="$2"
+    --external:@hyperclone/backend-tfjs --external:@xenova/transformers --banner:js="$BANNER" --log-level=warning --outfile="$2"
 }
 bundle benchmarks/throughput.ts "$CARRY/js/throughput.mjs"
 bundle scripts/gpu/conformance.ts "$CARRY/js/conformance.mjs"
+bundle packages/cli/src/main.ts "$CARRY/js/hyperclone.mjs"
+
+# the TinyStories token dataset (bpe:4096) for the clone-vs-random benchmark, prepared here (the GPU box has no corpus)
+if [ ! -f "$CARRY/data/ts4k/meta.json" ]; then
+  log "preparing TinyStories (bpe:4096) into $CARRY/data/ts4k"
+  TS=${TINYSTORIES:-$ROOT/../shared/corpora/tinystories}
+  npx tsx --conditions=@hyperclone/source packages/cli/src/main.ts prepare --input "$TS/train_v2gpt4_head10k.txt" "$TS/train_v1_head.txt" \
+    --val-input "$TS/valid_v1_head.txt" --tokenizer bpe:4096 --out "$CARRY/data/ts4k"
+fi
 
 log "copying Node-API headers"
 cp node_modules/node-api-headers/include/*.h "$CARRY/include/node-api/"
@@ -48,7 +57,7 @@ cp node_modules/node-addon-api/napi.h node_modules/node-addon-api/napi-inl.h nod
   echo "  \"node\": \"$NODE_VERSION\","
   echo "  \"commit\": \"$(git rev-parse HEAD 2>/dev/null || echo unknown)\","
   echo "  \"files\": {"
-  (cd "$CARRY" && find node.xz node.version js include -type f | sort | while read -r f; do
+  (cd "$CARRY" && find node.xz node.version js include data -type f | sort | while read -r f; do
     echo "    \"${f#./}\": \"$(sha256sum "$f" | cut -c1-16) $(stat -c %s "$f")\","
   done) | sed '$ s/,$//'
   echo "  }"

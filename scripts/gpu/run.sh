@@ -76,6 +76,10 @@ timeout 300 "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$A
   --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
   || fail "the throughput benchmark failed"
 
+step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"
+NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" BENCH_WORK="$WORK" bash scripts/gpu/clone-vs-random.sh \
+  || fail "the clone-vs-random benchmark did not finish"
+
 step "done (status $STATUS); results in $OUT:"
 ls -la "$OUT"
 exit $STATUS

@@ -67,8 +67,10 @@ export interface AnalyzeInput {
 
 export function analyze(input: AnalyzeInput): BenchResult {
   const metric: TargetMetric = input.target?.metric ?? 'valAcc';
-  const seeds = [...new Set(input.runs.map((r) => r.seed))].sort((a, b) => a - b);
   const randomBySeed = new Map(input.runs.filter((r) => r.arm === 'random').map((r) => [r.seed, r]));
+  // a seed whose random arm did not finish (an interrupted benchmark) has no default target
+  const runs = input.target ? input.runs : input.runs.filter((r) => randomBySeed.has(r.seed));
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
   const targetFor = (seed: number): number => {
     if (input.target) return input.target.value;
     const random = randomBySeed.get(seed);
@@ -78,7 +80,7 @@ export function analyze(input: AnalyzeInput): BenchResult {
   };
 
   const arms: Record<string, SeedOutcome[]> = {};
-  for (const r of input.runs) {
+  for (const r of runs) {
     const target = targetFor(r.seed);
     (arms[r.arm] ??= []).push({
       seed: r.seed,

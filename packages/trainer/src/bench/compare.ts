@@ -92,6 +92,7 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
       ]),
     ];
     for (const [arm, init, warmup] of arms) {
+      if (o.trainHooks?.signal?.aborted) break; // interrupted: report what finished
       const runDir = join(o.out, 'runs', `${arm.replace(':', '-')}-seed${seed}`);
       o.onRun?.(`${arm} seed ${seed}`, index++, total);
       const result = await trainFrom(init(), {
@@ -102,6 +103,7 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
         evalAtStart: true,
         ...(warmup !== undefined ? { warmup } : {}),
       });
+      if (result.summary.stopReason === 'interrupted') break; // a partial arm is not a result
       runs.push({ arm, seed, runDir, summary: result.summary, evals: readEvals(runDir) });
       log.info({ event: 'bench-arm', arm, seed, finalValAcc: result.summary.finalValAcc }, `${arm} seed ${seed} done`);
     }
@@ -118,6 +120,7 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
   return {
     data: o.data,
     backend: o.backend,
+    keepBest: false, // the benchmark reads eval.jsonl; a best checkpoint per evaluation is only disk traffic
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.seqLen !== undefined ? { seqLen: o.seqLen } : {}),
     ...(o.lr !== undefined ? { lr: o.lr } : {}),

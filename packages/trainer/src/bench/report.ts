@@ -92,7 +92,7 @@ export function seedRows(result: BenchResult): string[][] {
   const rows = [['arm', 'seed', 'target acc', 'final acc', 'final loss', 'steps to target', 'tokens to target', 'FLOPs to target', 'device-hours to target']];
   for (const [arm, outcomes] of Object.entries(result.arms)) {
     for (const o of outcomes) {
-      rows.push([arm, String(o.seed), fmt(o.target, 4), fmt(o.finalValAcc, 4), fmt(o.finalValLoss, 4), o.cost ? String(o.cost.step) : 'not reached', o.cost ? String(o.cost.tokens) : '–', o.cost ? sci(o.cost.flops) : '–', o.cost ? sci(o.cost.deviceHours) : '–']);
+      rows.push([arm, String(o.seed), fmt(o.target, 4), fmt(o.finalValAcc, 4), fmt(o.finalValLoss, 4), o.cost ? o.cost.step.toFixed(1) : 'not reached', o.cost ? Math.round(o.cost.tokens).toLocaleString('en-US') : '–', o.cost ? sci(o.cost.flops) : '–', o.cost ? sci(o.cost.deviceHours) : '–']);
     }
   }
   return rows;

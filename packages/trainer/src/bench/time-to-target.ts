@@ -30,8 +30,20 @@ export function reached(value: number, target: number, metric: TargetMetric): bo
   return metric === 'valAcc' ? value >= target : value <= target;
 }
 
-/** The cost at the first evaluation that reached the target, or null if none did. */
+/**
+ * The cost where the run first reached the target, interpolated linearly between the evaluation
+ * before and the first evaluation at or past the target (evaluations are discrete, so the hit
+ * evaluation alone would round every run up to the next one); null if no evaluation reached it.
+ */
 export function costToTarget(evals: readonly EvalEvent[], metric: TargetMetric, target: number): Cost | null {
-  const hit = evals.find((e) => reached(metricOf(e, metric), target, metric));
-  return hit ? { step: hit.step, tokens: hit.tokens, flops: hit.flops, deviceHours: hit.deviceHours } : null;
+  const i = evals.findIndex((e) => reached(metricOf(e, metric), target, metric));
+  if (i < 0) return null;
+  const hit = evals[i]!;
+  const at = (e: EvalEvent): Cost => ({ step: e.step, tokens: e.tokens, flops: e.flops, deviceHours: e.deviceHours });
+  if (i === 0) return at(hit);
+  const prev = evals[i - 1]!;
+  const span = metricOf(hit, metric) - metricOf(prev, metric);
+  const f = span === 0 ? 1 : (target - metricOf(prev, metric)) / span; // in (0, 1]
+  const lerp = (a: number, b: number) => a + f * (b - a);
+  return { step: lerp(prev.step, hit.step), tokens: lerp(prev.tokens, hit.tokens), flops: lerp(prev.flops, hit.flops), deviceHours: lerp(prev.deviceHours, hit.deviceHours) };
 }
