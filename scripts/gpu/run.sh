@@ -66,12 +66,12 @@ timeout 420 "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
   || { echo "the addon did not build; see the compiler output above"; exit 3; }
 
 step "conformance on $DEVICE"
-timeout 240 "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
+timeout "${CONFORMANCE_SECONDS:-240}" "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
   || fail "conformance reported failures (see above and $OUT/conformance-$DEVICE.json)"
 
 step "throughput: $PRESET, batch $BATCH x $SEQ, hyperclone-on-torch vs the PyTorch reference"
 AUTOCAST=none; [ "$DEVICE" = cuda ] && AUTOCAST=bf16
-timeout 300 "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
+timeout "${THROUGHPUT_SECONDS:-300}" "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
   --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,pytorch \
   --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
   || fail "the throughput benchmark failed"

@@ -1,5 +1,6 @@
 // AdamW (decoupled weight decay) updating parameter and moment tensors in place: one param or all at once.
 // Not schedules or state bookkeeping: the trainer owns learning rates, steps and which tensors are moments.
+#include <c10/core/GradMode.h>
 #include <cmath>
 #include <iostream>
 
@@ -37,7 +38,7 @@ static void checkSlot(const at::Tensor& p, const at::Tensor& other, const char* 
 
 Napi::Value Engine::AdamW(const Napi::CallbackInfo& info) {
   return run(info, "adamw", [&]() -> Napi::Value {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     at::Tensor p = get(info, 0), g = get(info, 1), m = get(info, 2), v = get(info, 3);
     checkSlot(p, g, "gradient");
     checkSlot(p, m, "first moment");
@@ -49,7 +50,7 @@ Napi::Value Engine::AdamW(const Napi::CallbackInfo& info) {
 
 Napi::Value Engine::AdamWMany(const Napi::CallbackInfo& info) {
   return run(info, "adamw", [&]() -> Napi::Value {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     std::vector<at::Tensor> ps = getList(info, 0), gs = getList(info, 1), ms = getList(info, 2), vs = getList(info, 3);
     if (gs.size() != ps.size() || ms.size() != ps.size() || vs.size() != ps.size()) {
       throw std::runtime_error("adamw: params, grads, first and second moments must be lists of equal length");
