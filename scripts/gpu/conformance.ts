@@ -38,7 +38,7 @@ function runChecks(b: Backend): CheckResult[] {
   return results;
 }
 
-/** Loss of a tiny GPT in fp32 and under bf16 autocast: bf16 must stay within 2% of fp32. */
+/** Loss of a tiny GPT in fp32 and under bf16 autocast: bf16 must stay within 5% of fp32. */
 function lossOf(b: Backend): number {
   const params = uploadParams(b, TINY_GPT, conformanceWeights(TINY_GPT));
   try {
@@ -70,8 +70,8 @@ async function main(): Promise<void> {
     const half = await createTorchBackend({ device, autocast: 'bf16' });
     bf16Loss = lossOf(half);
     half.close();
-    const ok = Math.abs(bf16Loss - fp32Loss) <= 0.02 * Math.abs(fp32Loss);
-    results.push({ name: 'bf16 autocast loss within 2% of fp32', ok, ms: 0, ...(ok ? {} : { error: `fp32 ${fp32Loss}, bf16 ${bf16Loss}` }) });
+    const ok = Math.abs(bf16Loss - fp32Loss) <= 0.05 * Math.abs(fp32Loss);
+    results.push({ name: 'bf16 autocast loss within 5% of fp32', ok, ms: 0, ...(ok ? {} : { error: `fp32 ${fp32Loss}, bf16 ${bf16Loss}` }) });
     console.log(`${ok ? 'PASS' : 'FAIL'} bf16 autocast loss ${bf16Loss.toFixed(5)} vs fp32 ${fp32Loss.toFixed(5)}`);
   }
   const failed = results.filter((r) => !r.ok).length;
