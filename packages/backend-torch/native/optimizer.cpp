@@ -67,7 +67,9 @@ Napi::Value Engine::AdamWMany(const Napi::CallbackInfo& info) {
         // One multi-tensor kernel for every parameter; the step count is read from a device scalar.
         at::Tensor step = at::full({}, h.step, at::TensorOptions().dtype(at::kFloat).device(device_));
         std::vector<at::Tensor> steps(ps.size(), step);
-        at::_fused_adamw_(ps, gs, ms, vs, {}, steps, h.lr, h.beta1, h.beta2, h.weightDecay, h.eps, false, false);
+        std::vector<at::Tensor> dense;  // the multi-tensor kernel wants dense gradients (a no-op when they are)
+        for (const at::Tensor& g : gs) dense.push_back(g.contiguous());
+        at::_fused_adamw_(ps, dense, ms, vs, {}, steps, h.lr, h.beta1, h.beta2, h.weightDecay, h.eps, false, false);
         return info.Env().Undefined();
       } catch (const c10::Error& e) {
         fusedAdamwFailed_ = true;
