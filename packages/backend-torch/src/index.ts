@@ -1,3 +1,6 @@
+// Public surface of @hyperclone/backend-torch: the torch Backend factory, availability probes and build hints.
+// Not an implementation: see torch-backend.ts and the native addon under native/.
+
 export { createTorchBackend, type TorchBackend, type TorchBackendOptions } from './torch-backend.js';
 export { isTorchAvailable, torchUnavailableReason } from './available.js';
 export { addonPath, BUILD_HINT } from './addon.js';
