@@ -1,0 +1,202 @@
+// The benchmark's arithmetic on hand-built runs: cost to target by interpolation, per-seed default
+// targets, speedups with and without the small model, misses, and dropped seeds. No training here.
+import { describe, expect, it } from 'vitest';
+import { analyze, type ArmRun } from '../src/bench/analyze.js';
+import { mean, std, welchTTest } from '../src/bench/stats.js';
+import { costToTarget } from '../src/bench/time-to-target.js';
+import type { EvalEvent } from '../src/events.js';
+import type { Summary } from '../src/summary.js';
+
+/** Per-step rates of one run: tokens, FLOPs and device-hours spent per optimizer step. */
+interface Rate {
+  tokens: number;
+  flops: number;
+  deviceHours: number;
+}
+const RANDOM_RATE: Rate = { tokens: 100, flops: 1e6, deviceHours: 1 / 8 };
+const CLONE_RATE: Rate = { tokens: 100, flops: 1e6, deviceHours: 1 / 4 }; // same work, slower device
+
+function ev(step: number, acc: number, loss: number, rate: Rate): EvalEvent {
+  return {
+    step,
+    tokens: step * rate.tokens,
+    flops: step * rate.flops,
+    deviceHours: step * rate.deviceHours,
+    val: { loss, ppl: Math.exp(loss), acc, tokens: 128 },
+    tasks: {},
+    symmetry: null,
+    reachedTarget: false,
+  };
+}
+
+/** Evaluations every 10 steps with the given accuracies (loss = 4 - 4·acc). */
+function curve(accs: number[], rate: Rate): EvalEvent[] {
+  return accs.map((a, i) => ev(i * 10, a, 4 - 4 * a, rate));
+}
+
+/** A Summary with the fields analyze reads taken from the last evaluation. */
+function summaryOf(evals: EvalEvent[]): Summary {
+  const last = evals.at(-1)!;
+  return {
+    steps: last.step,
+    tokens: last.tokens,
+    flops: last.flops,
+    deviceHours: last.deviceHours,
+    finalValAcc: last.val.acc,
+    finalValLoss: last.val.loss,
+  } as Summary;
+}
+
+function run(arm: string, seed: number, accs: number[]): ArmRun {
+  const evals = curve(accs, arm === 'random' ? RANDOM_RATE : CLONE_RATE);
+  return { arm, seed, runDir: `/runs/${arm}-seed${seed}`, summary: summaryOf(evals), evals };
+}
+
+describe('costToTarget', () => {
+  const evals = curve([0.125, 0.25, 0.5, 0.75], RANDOM_RATE);
+
+  it('interpolates linearly between the evaluation before and the first one reaching an accuracy target', () => {
+    // 0.375 lies halfway between step 10 (0.25) and step 20 (0.5)
+    expect(costToTarget(evals, 'valAcc', 0.375)).toEqual({ step: 15, tokens: 1500, flops: 1.5e7, deviceHours: 15 / 8 });
+    // 0.3125 is a quarter of the way
+    expect(costToTarget(evals, 'valAcc', 0.3125)).toEqual({ step: 12.5, tokens: 1250, flops: 1.25e7, deviceHours: 12.5 / 8 });
+    // exactly on an evaluation: that evaluation's cost
+    expect(costToTarget(evals, 'valAcc', 0.5)).toEqual({ step: 20, tokens: 2000, flops: 2e7, deviceHours: 2.5 });
+  });
+
+  it('interpolates a falling loss the same way (loss <= target)', () => {
+    // losses: 3.5, 3, 2, 1; 2.5 is halfway between step 10 and step 20
+    expect(costToTarget(evals, 'valLoss', 2.5)).toEqual({ step: 15, tokens: 1500, flops: 1.5e7, deviceHours: 15 / 8 });
+    expect(costToTarget(evals, 'valLoss', 1.25)).toEqual({ step: 27.5, tokens: 2750, flops: 2.75e7, deviceHours: 27.5 / 8 });
+  });
+
+  it('returns the step-0 cost when the first evaluation already reaches the target', () => {
+    const fromStep0 = curve([0.5, 0.625], RANDOM_RATE);
+    expect(costToTarget(fromStep0, 'valAcc', 0.4)).toEqual({ step: 0, tokens: 0, flops: 0, deviceHours: 0 });
+    expect(costToTarget(fromStep0, 'valLoss', 2.5)).toEqual({ step: 0, tokens: 0, flops: 0, deviceHours: 0 });
+    // a first evaluation at step 5 (no step-0 eval) reports its own cost
+    expect(costToTarget([ev(5, 0.5, 2, RANDOM_RATE)], 'valAcc', 0.5)).toEqual({ step: 5, tokens: 500, flops: 5e6, deviceHours: 5 / 8 });
+  });
+
+  it('returns null when no evaluation reaches the target', () => {
+    expect(costToTarget(evals, 'valAcc', 0.8)).toBeNull();
+    expect(costToTarget(evals, 'valLoss', 0.5)).toBeNull();
+    expect(costToTarget([], 'valAcc', 0)).toBeNull();
+  });
+});
+
+describe('analyze', () => {
+  // seed 0: random ends at 0.5 (reached at step 20); the clone reaches 0.5 at step 5
+  // seed 1: random ends at 0.375 (step 20); the clone reaches 0.375 at step 15
+  // seed 2: random ends at 0.5 (step 20); the clone never gets there (budget 20 steps)
+  // seed 3: only a clone run (its random arm never finished)
+  const runs: ArmRun[] = [
+    run('random', 0, [0.125, 0.25, 0.5]),
+    run('clone:noisy-symmetric', 0, [0.25, 0.75, 0.75]),
+    run('random', 1, [0.125, 0.25, 0.375]),
+    run('clone:noisy-symmetric', 1, [0.125, 0.25, 0.5]),
+    run('random', 2, [0.125, 0.25, 0.5]),
+    run('clone:noisy-symmetric', 2, [0.125, 0.25, 0.375]),
+    run('clone:noisy-symmetric', 3, [0.5, 0.75, 0.875]),
+  ];
+  const small = { steps: 30, tokens: 300, flops: 3e6, deviceHours: 0.5, finalValLoss: 2.75, finalValAcc: 0.3 } as Summary;
+  const result = analyze({ runs, small, target: null, options: { width: 2 } });
+  const clone = result.clones[0]!;
+
+  it('sets the default target to each seed\'s random-arm final accuracy and drops a seed without a random run', () => {
+    expect(result.format).toBe('hyperclone-bench');
+    expect(result.version).toBe(1);
+    expect(result.options).toEqual({ width: 2 });
+    expect(result.target).toEqual({
+      metric: 'valAcc',
+      definition: "the random arm's final validation accuracy, per seed",
+      perSeed: { '0': 0.5, '1': 0.375, '2': 0.5 },
+    });
+    expect(Object.keys(result.arms).sort()).toEqual(['clone:noisy-symmetric', 'random']);
+    expect(result.arms['clone:noisy-symmetric']!.map((o) => o.seed)).toEqual([0, 1, 2]);
+    expect(result.arms['random']!.map((o) => o.target)).toEqual([0.5, 0.375, 0.5]);
+    expect(result.clones.map((c) => c.arm)).toEqual(['clone:noisy-symmetric']);
+    expect(result.small).toEqual({ steps: 30, tokens: 300, flops: 3e6, deviceHours: 0.5, finalValLoss: 2.75, finalValAcc: 0.3 });
+  });
+
+  it('records each arm\'s cost to target, and a missed target as null with the whole budget', () => {
+    const [c0, c1, c2] = result.arms['clone:noisy-symmetric']!;
+    expect(c0!.cost).toEqual({ step: 5, tokens: 500, flops: 5e6, deviceHours: 1.25 });
+    expect(c1!.cost).toEqual({ step: 15, tokens: 1500, flops: 1.5e7, deviceHours: 3.75 });
+    expect(c2!.cost).toBeNull();
+    expect(c2!.budget).toEqual({ step: 20, tokens: 2000, flops: 2e7, deviceHours: 5 });
+    expect(c2).toMatchObject({ seed: 2, target: 0.5, finalValAcc: 0.375, finalValLoss: 2.5, runDir: '/runs/clone:noisy-symmetric-seed2' });
+    for (const r of result.arms['random']!) expect(r.cost).toEqual({ step: 20, tokens: 2000, flops: 2e7, deviceHours: 2.5 });
+    expect(clone.reached).toBe(2);
+    expect(clone.seeds).toBe(3);
+  });
+
+  it('speedup = random cost / clone cost per seed, mean and sample std over the seeds that reached it', () => {
+    // flops and tokens: 20/5 = 4 and 20/15 = 4/3; device-hours (clone twice as slow): 2.5/1.25 = 2, 2.5/3.75 = 2/3
+    for (const key of ['flops', 'tokens'] as const) {
+      const s = clone.speedup[key];
+      expect(s.perSeed[0]).toBeCloseTo(4, 12);
+      expect(s.perSeed[1]).toBeCloseTo(4 / 3, 12);
+      expect(s.perSeed[2]).toBeNull();
+      expect(s.mean).toBeCloseTo(8 / 3, 12);
+      expect(s.std).toBeCloseTo(8 / 3 / Math.SQRT2, 12);
+    }
+    const dh = clone.speedup.deviceHours;
+    expect(dh.perSeed).toEqual([2, 2 / 3, null]);
+    expect(dh.mean).toBeCloseTo(4 / 3, 12);
+    expect(dh.std).toBeCloseTo(4 / 3 / Math.SQRT2, 12);
+  });
+
+  it('the t-test counts a missed clone seed at its whole budget', () => {
+    // random flops [2e7, 2e7, 2e7] vs clone [5e6, 1.5e7, 2e7 (missed: budget)]
+    const expected = welchTTest([2e7, 2e7, 2e7], [5e6, 1.5e7, 2e7]).p;
+    expect(clone.speedup.flops.p).toBeCloseTo(expected, 12);
+    // independently: diff 6.667e6, clone variance 5.8333e13, se sqrt(5.8333e13 / 3), t = 1.5119, df = 2 -> p = 0.2697
+    expect(clone.speedup.flops.p).toBeCloseTo(0.26970, 4);
+    expect(clone.speedup.deviceHours.p).toBeCloseTo(welchTTest([2.5, 2.5, 2.5], [1.25, 3.75, 5]).p, 12);
+    // had the miss been dropped instead, the p-value would differ
+    expect(clone.speedup.flops.p).not.toBeCloseTo(welchTTest([2e7, 2e7], [5e6, 1.5e7]).p, 3);
+  });
+
+  it('with the small model\'s cost added to every clone seed', () => {
+    const s = clone.speedupWithSmall!;
+    // flops: 2e7 / (5e6 + 3e6) = 2.5, 2e7 / (1.5e7 + 3e6) = 10/9; tokens: 2000 / 800, 2000 / 1800
+    for (const key of ['flops', 'tokens'] as const) {
+      expect(s[key].perSeed[0]).toBeCloseTo(2.5, 12);
+      expect(s[key].perSeed[1]).toBeCloseTo(10 / 9, 12);
+      expect(s[key].perSeed[2]).toBeNull();
+      expect(s[key].mean).toBeCloseTo(mean([2.5, 10 / 9]), 12);
+      expect(s[key].std).toBeCloseTo(std([2.5, 10 / 9]), 12);
+    }
+    // device-hours: 2.5 / (1.25 + 0.5), 2.5 / (3.75 + 0.5)
+    expect(s.deviceHours.perSeed[0]).toBeCloseTo(2.5 / 1.75, 12);
+    expect(s.deviceHours.perSeed[1]).toBeCloseTo(2.5 / 4.25, 12);
+    // the miss counts its budget plus the small model
+    expect(s.flops.p).toBeCloseTo(welchTTest([2e7, 2e7, 2e7], [8e6, 1.8e7, 2.3e7]).p, 12);
+  });
+
+  it('without a small-model summary there are no with-small speedups', () => {
+    const r = analyze({ runs, small: null, target: null, options: {} });
+    expect(r.small).toBeNull();
+    expect(r.clones[0]!.speedupWithSmall).toBeNull();
+    expect(r.clones[0]!.speedup.flops.mean).toBeCloseTo(8 / 3, 12);
+  });
+
+  it('a given target applies to every seed and keeps a seed without a random run', () => {
+    // loss = 4 - 4·acc; target loss 2 (acc 0.5)
+    const r = analyze({ runs, small: null, target: { metric: 'valLoss', value: 2 }, options: {} });
+    expect(r.target).toEqual({ metric: 'valLoss', definition: 'given', perSeed: { '0': 2, '1': 2, '2': 2, '3': 2 } });
+    const clones = r.arms['clone:noisy-symmetric']!;
+    expect(clones.map((o) => o.seed)).toEqual([0, 1, 2, 3]);
+    expect(clones.map((o) => o.cost?.step ?? null)).toEqual([5, 20, null, 0]);
+    // random seed 1 never reaches loss 2 (it ends at 2.5), seed 3 has no random run: no speedup for either
+    expect(r.arms['random']!.map((o) => o.cost?.step ?? null)).toEqual([20, null, 20]);
+    expect(r.clones[0]!.speedup.flops.perSeed).toEqual([4, null, null, null]);
+    expect(r.clones[0]!.reached).toBe(3);
+  });
+
+  it('refuses to set a default target for a random run with no evaluations', () => {
+    const empty: ArmRun = { ...run('random', 0, [0.5]), evals: [] };
+    expect(() => analyze({ runs: [empty], small: null, target: null, options: {} })).toThrow(/no random-arm evaluation for seed 0: cannot set the default target/);
+  });
+});
