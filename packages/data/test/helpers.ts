@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-export const CORPORA = '/work/shared/corpora';
+/** ../shared beside the checkout (CI lays a copy there too). */
+export const CORPORA = join(import.meta.dirname, '../../../../shared/corpora');
 export const SHAKESPEARE = join(CORPORA, 'tinyshakespeare/input.txt');
 export const TINYSTORIES = join(CORPORA, 'tinystories');
 

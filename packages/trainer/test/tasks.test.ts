@@ -79,7 +79,7 @@ describe('loadTask', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hc-task-'));
 
   it('names a docs.jsonl task after its folder and reads the shared ARC-Easy file', async () => {
-    const task = await loadTask('../shared/evals/arc_easy/docs.jsonl'.replace('../shared', '/work/shared'));
+    const task = await loadTask(join(import.meta.dirname, '../../../../shared/evals/arc_easy/docs.jsonl'));
     expect(task.name).toBe('arc_easy');
     expect(task.items).toHaveLength(570);
     expect(task.items[0]!.choices[task.items[0]!.gold]).toBe('cellular telephone');
