@@ -1,0 +1,73 @@
+// `hyperclone bench`: refusals of bad input, in a child process run from source through tsx (the
+// one-line reason on stderr and the exit code) and in-process. Not the benchmark itself (trainer's tests).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliError } from '../src/command.js';
+import { benchCommand } from '../src/commands/bench.js';
+
+const REPO = join(import.meta.dirname, '../../..');
+const root = mkdtempSync(join(tmpdir(), 'hc-cli-bench-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface Child {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `hyperclone ARGS` in a child process. */
+function hyperclone(args: string[]): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args], {
+      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// a dataset path that need not exist: every refusal below comes before the data is opened
+const base = (out: string) => ['--data', join(root, 'data'), '--out', out];
+
+const cases: [string, (out: string) => string[], RegExp][] = [
+  ['an unknown benchmark name', (out) => ['bench', 'clone-vs-ranodm', ...base(out), '--small', 'tiny', '--width', '2'], /^hyperclone: error: unknown benchmark "clone-vs-ranodm"; available: clone-vs-random$/],
+  ['an unknown variant', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'noisy-symmetric,sideways'], /^hyperclone: error: --variants: unknown variant "sideways"; choose from .*noisy-symmetric/],
+  ['a missing --small', (out) => ['bench', 'clone-vs-random', ...base(out), '--width', '2'], /^hyperclone: error: missing required flag --small$/],
+  ['a non-integer --width', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '1.5'], /^hyperclone: error: --width must be an integer >= 1 \(got "1.5"\)$/],
+];
+
+describe('hyperclone bench: bad input', () => {
+  it.each(cases)('%s: a one-line reason (plus at most the usage line), exit 2, nothing in --out', async (name, args, reason) => {
+    const out = join(root, `never-${name.replace(/\W+/g, '-')}`);
+    const r = await hyperclone(args(out));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(reason);
+    // nothing but the usage may follow the reason
+    expect(lines.slice(1).every((l) => l.startsWith('usage: hyperclone bench clone-vs-random '))).toBe(true);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('refuses the same input in-process with a CliError of exit code 2, before writing anything', async () => {
+    const out = join(root, 'never-in-process');
+    for (const [, args, reason] of cases) {
+      const argv = args(out).slice(1); // the command's own arguments
+      await expect(benchCommand.run(argv)).rejects.toSatisfy(
+        (e: CliError) => e instanceof CliError && e.exitCode === 2 && reason.test(`hyperclone: error: ${e.message.split('\n')[0]}`),
+      );
+    }
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--tie', 'loose'])).rejects.toThrow(/--tie must be keep or untie \(got "loose"\)/);
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--target-acc', '0.5', '--target-loss', '2'])).rejects.toThrow(/give --target-acc or --target-loss, not both/);
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '0'])).rejects.toThrow(/--width must be an integer >= 1 \(got "0"\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
