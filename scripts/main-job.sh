@@ -13,7 +13,7 @@ if [ ! -f "$OUT/data/meta.json" ]; then
 fi
 
 if node -e "import('@hyperclone/backend-torch').then(m => process.exit(m.isTorchAvailable() ? 0 : 1), () => process.exit(1))"; then
-  BACKEND=torch; BUDGET=${BUDGET:-300}; BATCH=16; SEQ=128
+  BACKEND=torch; BUDGET=${BUDGET:-200}; BATCH=16; SEQ=128
 else
   echo "main job: the torch backend is not available (run scripts/setup.sh); running the smaller tfjs version"
   BACKEND=tfjs; BUDGET=${BUDGET:-80}; BATCH=8; SEQ=64
