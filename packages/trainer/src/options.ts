@@ -45,6 +45,8 @@ export const trainOptionsSchema = z
     gradClip: z.number().nonnegative().finite().default(1),
     dropout: z.number().min(0).lt(1).optional(),
     seed: nonNegativeInt.default(0),
+    /** 'random': windows drawn with replacement (nanoGPT); 'epoch': shuffled passes without replacement. */
+    sampler: z.enum(['random', 'epoch']).default('random'),
     evalEvery: nonNegativeInt.optional(),
     evalWindows: positiveInt.default(64),
     evalBatchSize: positiveInt.optional(),

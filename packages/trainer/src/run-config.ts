@@ -48,6 +48,8 @@ export interface RunConfig {
   eps: number;
   gradClip: number;
   seed: number;
+  /** How training windows are drawn: 'random' (with replacement) or 'epoch' (shuffled passes). */
+  sampler: 'random' | 'epoch';
   evalEvery: number;
   evalWindows: number;
   evalBatchSize: number;
@@ -117,6 +119,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     eps: o.eps,
     gradClip: o.gradClip,
     seed: o.seed,
+    sampler: o.sampler,
     evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
     evalWindows: o.evalWindows,
     evalBatchSize: o.evalBatchSize ?? o.batchSize,

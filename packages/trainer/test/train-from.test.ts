@@ -36,11 +36,11 @@ function recordingLogger(): Logger & { lines: { level: string; msg: string }[] }
 }
 
 /** 20 steps straight vs 10 + resume 10, with dropout and two micro-batches a step. */
-async function resumeTrace(backend: Backend): Promise<void> {
+async function resumeTrace(backend: Backend, extra: Partial<TrainOptions> = {}): Promise<void> {
   const straight = tempDir();
   const split = tempDir();
   const init = randomInit('tiny', { seed: 5 });
-  const common = { backend, dropout: 0.1, gradAccum: 2, checkpointEvery: 4, batchSize: 2, seqLen: 16, evalEvery: 10 };
+  const common = { backend, dropout: 0.1, gradAccum: 2, checkpointEvery: 4, batchSize: 2, seqLen: 16, evalEvery: 10, ...extra };
   await trainFrom(init, options(straight, common));
   const first = await trainFrom(init, options(split, { ...common, stopAfter: 10 }));
   expect(first.summary.stopReason).toBe('stop-after');
@@ -69,6 +69,18 @@ async function resumeTrace(backend: Backend): Promise<void> {
 describe('trainFrom: exact resume', () => {
   it('tfjs: 20 steps straight and 10 + resume 10 give bit-identical losses and weights (with dropout)', async () => {
     await resumeTrace(b);
+  });
+
+  it('tfjs, epoch sampler (shuffled passes without replacement): the same bit-identical trace', async () => {
+    await resumeTrace(b, { sampler: 'epoch' });
+  });
+
+  it('the epoch sampler is recorded in config.json and its cursor in the checkpoint', async () => {
+    const out = tempDir();
+    const { checkpoint } = await trainFrom(randomInit('tiny'), options(out, { steps: 3, sampler: 'epoch' }));
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).sampler).toBe('epoch');
+    const state = (await loadCheckpoint(checkpoint)).trainerState as { sampler?: { mode?: string } } | undefined;
+    expect(JSON.stringify(state)).toContain('"mode":"epoch"');
   });
 
   it('torch: the same, on the libtorch backend', async () => {

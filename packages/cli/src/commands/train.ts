@@ -19,7 +19,7 @@ const usage =
   '[--weight-decay W] [--beta1 B] [--beta2 B] [--eps E] [--grad-clip C] [--dropout P] [--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] ' +
   '[--target-loss X | --target-acc Y [--target-task NAME]] [--stop-at-target] [--eval-every N] [--eval-windows N] [--eval-batch-size N] [--eval-seed S] [--eval-at-start] ' +
   '[--task FILE.jsonl]... [--task-limit N] [--log-every N] [--checkpoint-every N] [--keep-last K] [--stop-after N] [--seed S] [--resume] ' +
-  '[--precision fp32|tf32|bf16] [--peak-tflops X]';
+  '[--sampler random|epoch] [--precision fp32|tf32|bf16] [--peak-tflops X]';
 
 const flags = {
   data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, init: { type: 'string' },
@@ -32,7 +32,7 @@ const flags = {
   'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' }, 'eval-batch-size': { type: 'string' }, 'eval-seed': { type: 'string' },
   'eval-at-start': { type: 'boolean' }, task: { type: 'string', multiple: true }, 'task-limit': { type: 'string' }, 'log-every': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'keep-last': { type: 'string' }, 'stop-after': { type: 'string' }, seed: { type: 'string' },
-  resume: { type: 'boolean' }, precision: { type: 'string' }, 'peak-tflops': { type: 'string' },
+  resume: { type: 'boolean' }, sampler: { type: 'string' }, precision: { type: 'string' }, 'peak-tflops': { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof flags>>['values'];
@@ -88,7 +88,7 @@ function savedSettings(c: RunConfig): Settings {
   const s: Settings = {
     data: c.data, steps: c.steps, batchSize: c.batchSize, seqLen: c.seqLen, gradAccum: c.gradAccum, lr: c.lr, minLr: c.minLr,
     warmup: c.warmup, schedule: c.schedule, decayFraction: c.decayFraction, weightDecay: c.weightDecay, beta1: c.beta1, beta2: c.beta2,
-    eps: c.eps, gradClip: c.gradClip, dropout: c.model.dropout, seed: c.seed, evalEvery: c.evalEvery, evalWindows: c.evalWindows,
+    eps: c.eps, gradClip: c.gradClip, dropout: c.model.dropout, seed: c.seed, sampler: c.sampler, evalEvery: c.evalEvery, evalWindows: c.evalWindows,
     evalBatchSize: c.evalBatchSize, evalSeed: c.evalSeed, evalAtStart: c.evalAtStart, tasks: c.tasks, logEvery: c.logEvery, checkpointEvery: c.checkpointEvery,
     keepLast: c.keepLast, keepBest: c.keepBest, stopAtTarget: c.stopAtTarget, precision: c.precision,
   };
@@ -110,10 +110,11 @@ function flagSettings(f: Flags): Settings {
     evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'), evalSeed: int(f['eval-seed'], 'eval-seed', 0), evalAtStart: f['eval-at-start'], tasks: f.task,
     taskLimit: int(f['task-limit'], 'task-limit'), logEvery: int(f['log-every'], 'log-every'), checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
     keepLast: int(f['keep-last'], 'keep-last'), stopAfter: int(f['stop-after'], 'stop-after'), resume: f.resume,
-    stopAtTarget: f['stop-at-target'], precision: f.precision, target: targetFlag(f),
+    stopAtTarget: f['stop-at-target'], sampler: f.sampler, precision: f.precision, target: targetFlag(f),
   };
   const tflops = num(f['peak-tflops'], 'peak-tflops');
   if (tflops !== undefined) s['peakFlopsPerSec'] = tflops * 1e12;
+  if (f.sampler !== undefined && !['random', 'epoch'].includes(f.sampler)) throw new CliError(`--sampler must be random or epoch (got "${f.sampler}")`, 2);
   if (f.schedule !== undefined && !['cosine', 'wsd', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, wsd or constant (got "${f.schedule}")`, 2);
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Settings;
 }
