@@ -2,7 +2,7 @@
 # The README's main job: a short random-vs-HyperCloning benchmark on the built-in story corpus.
 # With the torch backend (libtorch addon built) it trains `tiny`, clones it 2x and races the clone
 # against random init over 3 seeds; with only tfjs it runs a smaller version. Prints the speedup
-# table, the report's path and a sample from the clone.
+# table, the report's path and a sample from the clone. BACKEND=tfjs forces the tfjs version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/main-job}
@@ -12,10 +12,10 @@ if [ ! -f "$OUT/data/meta.json" ]; then
   hyperclone prepare --input builtin:stories --tokenizer byte --out "$OUT/data"
 fi
 
-if node -e "import('@hyperclone/backend-torch').then(m => process.exit(m.isTorchAvailable() ? 0 : 1), () => process.exit(1))"; then
+if [ "${BACKEND:-auto}" != tfjs ] && node -e "import('@hyperclone/backend-torch').then(m => process.exit(m.isTorchAvailable() ? 0 : 1), () => process.exit(1))"; then
   BACKEND=torch; BUDGET=${BUDGET:-200}; BATCH=16; SEQ=128
 else
-  echo "main job: the torch backend is not available (run scripts/setup.sh); running the smaller tfjs version"
+  echo "main job: running the smaller tfjs version (BACKEND=tfjs, or the torch addon is not built: see scripts/setup.sh)"
   BACKEND=tfjs; BUDGET=${BUDGET:-80}; BATCH=8; SEQ=64
 fi
 
