@@ -1,37 +1,15 @@
 // `hyperclone bench`: refusals of bad input, in a child process run from source through tsx (the
 // one-line reason on stderr and the exit code) and in-process. Not the benchmark itself (trainer's tests).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../src/command.js';
+import { hyperclone } from './run-cli.js';
 import { benchCommand } from '../src/commands/bench.js';
 
-const REPO = join(import.meta.dirname, '../../..');
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-bench-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-interface Child {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `hyperclone ARGS` in a child process. */
-function hyperclone(args: string[]): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 // a dataset path that need not exist: every refusal below comes before the data is opened
 const base = (out: string) => ['--data', join(root, 'data'), '--out', out];

@@ -1,17 +1,16 @@
 // `hyperclone train`, `eval` and `sample`: refusals in-process, Ctrl-C and --resume in a child process
 // (run from source through tsx), eval --task on ARC-Easy, and sampling from the result.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDataset } from '@hyperclone/data';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src/command.js';
+import { REPO, hyperclone } from './run-cli.js';
 import { evalCommand } from '../src/commands/eval.js';
 import { sampleCommand } from '../src/commands/sample.js';
 import { trainCommand } from '../src/commands/train.js';
 
-const REPO = join(import.meta.dirname, '../../..');
 const ARC_EASY = join(REPO, '../shared/evals/arc_easy/docs.jsonl');
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-train-'));
 let data: string;
@@ -32,28 +31,6 @@ async function capture(run: () => Promise<number | void>): Promise<{ code: numbe
   const code = await run();
   vi.restoreAllMocks();
   return { code, stdout };
-}
-
-interface Child {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `hyperclone ARGS` in a child process; `onStart` may signal it. */
-function hyperclone(args: string[], onStart?: (pid: number) => void): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    onStart?.(child.pid!);
-  });
 }
 
 const small = ['--model', 'tiny', '--backend', 'tfjs', '--batch-size', '4', '--seq-len', '32', '--eval-windows', '4', '--peak-tflops', '0.01'];
