@@ -9,11 +9,15 @@ export interface ProgressOptions {
   tty: boolean;
   /** Plain mode: seconds between lines. */
   plainEverySec?: number;
+  /** Milliseconds now (tests pass a fake clock). */
+  clock?: () => number;
 }
 
 export class ProgressDisplay {
-  private readonly startMs = performance.now();
-  private firstStep: number | null = null;
+  /** The first step event of the current run (a bench trains several runs through one display): the
+   * ETA is timed from there, so start-up and the first, slowest step do not inflate it. */
+  private anchor: { step: number; ms: number } | null = null;
+  private lastStep = 0;
   private lastDrawMs = -Infinity;
   private lineOpen = false;
 
@@ -23,8 +27,9 @@ export class ProgressDisplay {
   ) {}
 
   step(e: StepEvent): void {
-    this.firstStep ??= e.step - 1;
-    const now = performance.now();
+    const now = (this.options.clock ?? performance.now.bind(performance))();
+    if (this.anchor === null || e.step <= this.lastStep) this.anchor = { step: e.step, ms: now };
+    this.lastStep = e.step;
     const every = this.options.tty ? 100 : (this.options.plainEverySec ?? 5) * 1000;
     if (now - this.lastDrawMs < every && e.step !== e.totalSteps) return;
     this.lastDrawMs = now;
@@ -56,9 +61,9 @@ export class ProgressDisplay {
   }
 
   private etaSeconds(e: StepEvent, nowMs: number): number | null {
-    const done = e.step - (this.firstStep ?? 0);
-    if (done <= 0) return null;
-    return (((nowMs - this.startMs) / 1000) * (e.totalSteps - e.step)) / done;
+    const done = e.step - (this.anchor?.step ?? e.step);
+    if (done <= 0 || this.anchor === null) return null;
+    return (((nowMs - this.anchor.ms) / 1000) * (e.totalSteps - e.step)) / done;
   }
 }
 

@@ -40,4 +40,22 @@ describe('progress display', () => {
     expect(lines[1]).toMatch(/^step 100\/100/);
     expect(out.text).not.toContain('\r');
   });
+
+  it('times the ETA from the first step of each run, so start-up and a new bench run do not skew it', () => {
+    const out = sink();
+    let ms = 0;
+    const p = new ProgressDisplay(out, { tty: false, plainEverySec: 0, clock: () => ms });
+    ms = 60_000; // a minute of start-up and a slow first step
+    p.step(step(1));
+    ms += 1000; // then 1 s per step
+    p.step(step(2));
+    const lines = () => out.text.trim().split('\n');
+    expect(lines()[0]).not.toContain('ETA');
+    expect(lines()[1]).toContain('ETA 1m38s'); // 98 steps left at 1 s each
+    ms += 5000; // the next run of a benchmark starts over at step 1, here at 2 s per step
+    p.step(step(1, 10));
+    ms += 2000;
+    p.step(step(2, 10));
+    expect(lines()[3]).toContain('ETA 16s');
+  });
 });

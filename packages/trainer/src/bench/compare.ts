@@ -39,6 +39,8 @@ export interface CompareOptions {
   lr?: number;
   smallLr?: number;
   warmup?: number;
+  /** Learning-rate schedule of every run (trainer default: cosine to minLr over the run). */
+  schedule?: 'cosine' | 'wsd' | 'constant';
   /** Warmup of the cloned arms (default: the same as warmup). */
   rewarmup?: number;
   dropout?: number;
@@ -124,6 +126,7 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.seqLen !== undefined ? { seqLen: o.seqLen } : {}),
     ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
     ...(o.dropout !== undefined ? { dropout: o.dropout } : {}),
     ...(o.evalEvery !== undefined ? { evalEvery: o.evalEvery } : {}),
     ...(o.evalWindows !== undefined ? { evalWindows: o.evalWindows } : {}),
@@ -171,6 +174,7 @@ function describe(o: CompareOptions, variants: CloneVariant[], seeds: number): R
     seqLen: o.seqLen ?? null,
     lr: o.lr ?? null,
     warmup: o.warmup ?? null,
+    schedule: o.schedule ?? 'cosine',
     rewarmup: o.rewarmup ?? null,
     dropout: o.dropout ?? null,
     backend: o.backend.name,
