@@ -199,4 +199,29 @@ describe('analyze', () => {
     const empty: ArmRun = { ...run('random', 0, [0.5]), evals: [] };
     expect(() => analyze({ runs: [empty], small: null, target: null, options: {} })).toThrow(/no random-arm evaluation for seed 0: cannot set the default target/);
   });
+
+  it('has no by-budget rows unless every run used a constant learning rate', () => {
+    expect(result.byBudget).toBeUndefined();
+    expect(analyze({ runs, small, target: null, options: { schedule: 'cosine' } }).byBudget).toBeUndefined();
+    expect(analyze({ runs, small, target: { metric: 'valAcc', value: 0.5 }, options: { schedule: 'constant' } }).byBudget).toBeUndefined();
+  });
+
+  it('under a constant learning rate, the speedup had every arm stopped at each earlier evaluation', () => {
+    const rows = analyze({ runs, small, target: null, options: { schedule: 'constant' } }).byBudget!;
+    expect(rows.map((r) => [r.step, r.tokens, r.flops])).toEqual([[10, 1000, 1e7], [20, 2000, 2e7]]);
+    // budget 10: targets are the random arms' accuracies at step 10 (0.25 for every seed), which random
+    // reaches at step 10; clones: seed 0 starts at 0.25 (step 0: infinite speedup), seeds 1 and 2 reach it at 10
+    const at10 = rows[0]!.clones['clone:noisy-symmetric']!;
+    expect(at10.seeds).toBe(3); // seed 3 has no random arm, so no target
+    expect(at10.reached).toBe(3);
+    expect(at10.speedup.flops.perSeed).toEqual([Infinity, 1, 1]);
+    // with the small model's 3e6 FLOPs: 1e7 / 3e6, 1e7 / 1.3e7 twice
+    expect(at10.speedupWithSmall!.flops.perSeed[0]).toBeCloseTo(10 / 3, 12);
+    expect(at10.speedupWithSmall!.flops.perSeed[1]).toBeCloseTo(10 / 13, 12);
+    // the last budget is the whole benchmark: the same numbers as the main table
+    const last = rows[1]!.clones['clone:noisy-symmetric']!;
+    expect(last.speedup).toEqual(clone.speedup);
+    expect(last.speedupWithSmall).toEqual(clone.speedupWithSmall);
+    expect(last.reached).toBe(clone.reached);
+  });
 });

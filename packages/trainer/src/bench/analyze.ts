@@ -48,6 +48,18 @@ export interface CloneArmResult {
   speedupWithSmall: Record<CostKey, SpeedupStats> | null;
 }
 
+/**
+ * The speedup had the random arm's budget been any earlier evaluation step b: target = the random
+ * arm's accuracy at b, both arms' costs counted up to b. Exact only under a constant learning rate
+ * (a run with budget b is then the first b steps of this one), so it is computed only for those.
+ */
+export interface BudgetRow {
+  step: number;
+  tokens: number;
+  flops: number;
+  clones: Record<string, { reached: number; seeds: number; speedup: Record<CostKey, SpeedupStats>; speedupWithSmall: Record<CostKey, SpeedupStats> | null }>;
+}
+
 export interface BenchResult {
   format: 'hyperclone-bench';
   version: 1;
@@ -56,6 +68,8 @@ export interface BenchResult {
   small: { steps: number; tokens: number; flops: number; deviceHours: number; finalValLoss: number | null; finalValAcc: number | null } | null;
   arms: Record<string, SeedOutcome[]>;
   clones: CloneArmResult[];
+  /** Present when every run used a constant learning rate and the target is the default one. */
+  byBudget?: BudgetRow[];
 }
 
 export interface AnalyzeInput {
@@ -108,6 +122,8 @@ export function analyze(input: AnalyzeInput): BenchResult {
       };
     });
 
+  const byBudget = !input.target && input.options['schedule'] === 'constant' ? budgetRows(runs, metric, smallCost) : null;
+
   return {
     format: 'hyperclone-bench',
     version: 1,
@@ -122,7 +138,46 @@ export function analyze(input: AnalyzeInput): BenchResult {
       : null,
     arms,
     clones,
+    ...(byBudget ? { byBudget } : {}),
   };
+}
+
+function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 'step'> | null): BudgetRow[] {
+  const random = runs.filter((r) => r.arm === 'random');
+  const cloneArms = [...new Set(runs.map((r) => r.arm))].filter((a) => a !== 'random');
+  // budgets every random seed evaluated at (the clones evaluate at the same steps)
+  const steps = random.length ? random.map((r) => new Set(r.evals.map((e) => e.step))).reduce((a, b) => new Set([...a].filter((s) => b.has(s)))) : new Set<number>();
+  const rows: BudgetRow[] = [];
+  for (const step of [...steps].filter((s) => s > 0).sort((a, b) => a - b)) {
+    const upTo = (r: ArmRun) => r.evals.filter((e) => e.step <= step);
+    const targets = new Map(random.map((r) => [r.seed, metricOf(upTo(r).at(-1)!, metric)]));
+    const outcome = (r: ArmRun): SeedOutcome => {
+      const evals = upTo(r);
+      const last = evals.at(-1)!;
+      const target = targets.get(r.seed)!;
+      return {
+        seed: r.seed, target, finalValAcc: last.val.acc, finalValLoss: last.val.loss,
+        cost: costToTarget(evals, metric, target),
+        budget: { step: last.step, tokens: last.tokens, flops: last.flops, deviceHours: last.deviceHours },
+        runDir: r.runDir,
+      };
+    };
+    const randomOutcomes = random.map(outcome);
+    const first = randomOutcomes[0]!.budget;
+    const row: BudgetRow = { step, tokens: first.tokens, flops: first.flops, clones: {} };
+    for (const arm of cloneArms) {
+      const outcomes = runs.filter((r) => r.arm === arm && targets.has(r.seed) && r.evals.some((e) => e.step === step)).map(outcome);
+      if (!outcomes.length) continue;
+      row.clones[arm] = {
+        reached: outcomes.filter((o) => o.cost !== null).length,
+        seeds: outcomes.length,
+        speedup: speedups(randomOutcomes, outcomes, null),
+        speedupWithSmall: smallCost ? speedups(randomOutcomes, outcomes, smallCost) : null,
+      };
+    }
+    rows.push(row);
+  }
+  return rows;
 }
 
 function speedups(

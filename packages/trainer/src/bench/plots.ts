@@ -93,6 +93,31 @@ export function barSpec(bars: readonly BarDatum[], title: string, yTitle: string
   } as vl.TopLevelSpec;
 }
 
+export interface BudgetDatum {
+  arm: string;
+  /** The random arm's budget, in training tokens. */
+  tokens: number;
+  mean: number;
+  std: number;
+}
+
+/** Speedup (mean line, ±1 std band) against the random arm's budget, with rules at 1x and 2x. */
+export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.TopLevelSpec {
+  const values = points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: p.mean - p.std, hi: p.mean + p.std }));
+  const x = { field: 'tokens', type: 'quantitative', title: "random arm's budget (training tokens)", axis: { format: '.2~s' } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 520,
+    height: 280,
+    layer: [
+      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone)' }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal' } } },
+      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'arm', type: 'nominal', title: 'arm' } } },
+      { data: { values: [{ y: 1 }, { y: 2 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+    ],
+  } as vl.TopLevelSpec;
+}
+
 export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {

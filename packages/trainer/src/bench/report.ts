@@ -3,9 +3,9 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchResult, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
+import type { BenchResult, BudgetRow, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
 import { COST_KEYS } from './analyze.js';
-import { barSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
+import { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 import { readEvals } from './time-to-target.js';
 import { mean } from './stats.js';
 import { REPORT_CSS } from './report-style.js';
@@ -24,7 +24,28 @@ export async function writeReport(out: string, result: BenchResult): Promise<Plo
   for (const p of plots) await writeFile(join(out, 'plots', p.file), p.svg);
   await writeFile(join(out, 'report.md'), markdown(result, plots));
   await writeFile(join(out, 'report.html'), html(result, plots));
+  if (result.byBudget?.length) {
+    const title = "FLOPs speedup had the random arm stopped earlier (constant learning rate; band: ±1 std)";
+    const data = result.byBudget.flatMap((row) => Object.entries(row.clones).filter(([, c]) => c.speedup.flops.mean !== null).map(([arm, c]) => ({ arm, tokens: row.tokens, mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 })));
+    if (data.some((d) => Number.isFinite(d.mean))) plots.push({ file: 'speedup-vs-budget.svg', title, svg: await renderSvg(budgetSpec(data, title)) });
+  }
   return plots;
+}
+
+/** The by-budget table: about ten evenly spaced budgets, always the last. */
+export function budgetTableRows(result: BenchResult): string[][] | null {
+  const rows = result.byBudget;
+  if (!rows?.length) return null;
+  const arms = Object.keys(rows.at(-1)!.clones);
+  const every = Math.max(1, Math.round(rows.length / 10));
+  const picked = rows.filter((_, i) => (rows.length - 1 - i) % every === 0);
+  const cell = (c: BudgetRow['clones'][string] | undefined, withSmall: boolean): string => {
+    const s = withSmall ? c?.speedupWithSmall : c?.speedup;
+    if (!c || !s) return '–';
+    return `${speedupCell(s.flops)}${c.reached < c.seeds ? ` ${c.reached}/${c.seeds}` : ''}`;
+  };
+  const header = ["random arm's budget (steps)", 'tokens', ...arms.flatMap((a) => [`${a}: FLOPs speedup`, 'counting the small model'])];
+  return [header, ...picked.map((r) => [String(r.step), Math.round(r.tokens).toLocaleString('en-US'), ...arms.flatMap((a) => [cell(r.clones[a], false), cell(r.clones[a], true)])])];
 }
 
 export function curvePoints(result: BenchResult): CurvePoint[] {
@@ -118,7 +139,7 @@ ${mdTable(speedupRows(result, false))}
 
 ${small ? `The small model cost ${sci(small.flops)} FLOPs, ${small.tokens} tokens and ${sci(small.deviceHours)} device-hours (final val loss ${fmt(small.finalValLoss, 4)}, acc ${fmt(small.finalValAcc, 4)}).\n\n${mdTable(speedupRows(result, true))}` : 'The small model was given as a checkpoint without a run summary, so its cost is unknown.'}
 
-## Every arm and seed
+${budgetMarkdown(result)}## Every arm and seed
 
 ${mdTable(seedRows(result))}
 
@@ -132,6 +153,14 @@ ${plots.map((p) => `### ${p.title}\n\n![${p.title}](plots/${p.file})`).join('\n\
 ${JSON.stringify(result.options, null, 2)}
 \`\`\`
 `;
+}
+
+const BUDGET_NOTE =
+  "Under a constant learning rate a run with a shorter budget is the first steps of this one, so each row is the benchmark had every wide arm stopped at that step: target = the random arm's accuracy there.";
+
+function budgetMarkdown(result: BenchResult): string {
+  const rows = budgetTableRows(result);
+  return rows ? `## Speedup by budget\n\n${BUDGET_NOTE}\n\n${mdTable(rows)}\n\n` : '';
 }
 
 function htmlTable(rows: string[][]): string {
@@ -148,6 +177,7 @@ function html(result: BenchResult, plots: Plot[]): string {
 <p>Target: ${result.target.definition}. Speedup = random arm's cost to the target / clone arm's cost, per seed; mean ± std over seeds; p = Welch's t-test.</p>
 <h2>Speedup (wide training only)</h2>${htmlTable(speedupRows(result, false))}
 <h2>Speedup counting the small model's training</h2>${result.small ? htmlTable(speedupRows(result, true)) : '<p>Small model cost unknown (given as a checkpoint without a run summary).</p>'}
+${budgetTableRows(result) ? `<h2>Speedup by budget</h2><p>${BUDGET_NOTE}</p>${htmlTable(budgetTableRows(result)!)}` : ''}
 <h2>Plots</h2>${plots.map((p) => `<figure>${p.svg}<figcaption>${p.title}</figcaption></figure>`).join('\n')}
 <h2>Every arm and seed</h2>${htmlTable(seedRows(result))}
 <h2>Settings</h2><pre>${JSON.stringify(result.options, null, 2).replace(/</g, '&lt;')}</pre>
