@@ -44,6 +44,8 @@ beforeAll(async () => {
     seqLen: 32,
     evalEvery: 2,
     evalWindows: 4,
+    schedule: 'constant', // so the report has the by-budget table and plot
+    warmup: 2,
     onRun: (label, index, total) => labels.push(`${index + 1}/${total} ${label}`),
   });
 }, 120_000);
@@ -65,13 +67,17 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     expect(summary.format).toBe('hyperclone-bench');
     expect(summary.version).toBe(1);
     expect(summary).toEqual(JSON.parse(JSON.stringify(result)));
-    expect(summary.options).toMatchObject({ small: 'tiny', smallSteps: 8, width: 2, ffn: 2, variants: ['noisy-symmetric'], seeds: 2, steps: STEPS, batchSize: 2, seqLen: 32, backend: 'tfjs' });
+    expect(summary.options).toMatchObject({ small: 'tiny', smallSteps: 8, width: 2, ffn: 2, variants: ['noisy-symmetric'], seeds: 2, steps: STEPS, batchSize: 2, seqLen: 32, backend: 'tfjs', schedule: 'constant' });
+    // under the constant learning rate: one by-budget row per evaluation after step 0, the last = the main table
+    expect(summary.byBudget!.map((r) => r.step)).toEqual([2, 4, 6]);
+    expect(summary.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.speedup).toEqual(summary.clones[0]!.speedup);
     expect(summary.small).toMatchObject({ steps: 8, tokens: 8 * 2 * 32 });
     expect(summary.clones.map((c) => [c.arm, c.seeds])).toEqual([['clone:noisy-symmetric', 2]]);
 
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/^# Clone vs random: time to target/);
     expect(md).toContain('| clone:noisy-symmetric |');
+    expect(md).toContain('## Speedup by budget');
     expect(md).toContain('![Validation accuracy vs training FLOPs (dashed: target)](plots/accuracy-vs-flops.svg)');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
@@ -79,11 +85,20 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     expect(html).toContain('<td>clone:noisy-symmetric</td>');
 
     const plots = readdirSync(join(out, 'plots'));
-    for (const file of ['accuracy-vs-flops.svg', 'accuracy-vs-tokens.svg', 'loss-vs-tokens.svg', 'accuracy-vs-device-hours.svg', 'loss-vs-device-hours.svg', 'symmetry-vs-tokens.svg']) {
+    for (const file of ['accuracy-vs-flops.svg', 'accuracy-vs-tokens.svg', 'loss-vs-tokens.svg', 'accuracy-vs-device-hours.svg', 'loss-vs-device-hours.svg', 'symmetry-vs-tokens.svg', 'speedup-vs-budget.svg']) {
       expect(plots).toContain(file);
       const svg = readFileSync(join(out, 'plots', file), 'utf8');
       expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       expect(svg.trimEnd()).toMatch(/<\/svg>$/);
+    }
+  });
+
+  it('every wide run held the learning rate constant after its warmup', () => {
+    for (const arm of ARMS) {
+      const lrs = readJsonl<{ step: number; lr: number }>(join(out, 'runs', `${arm}-seed0`, 'metrics.jsonl')).map((m) => m.lr);
+      expect(lrs).toHaveLength(STEPS);
+      expect(lrs[0]).toBeLessThan(lrs[2]!); // warming up
+      expect(new Set(lrs.slice(2)).size).toBe(1);
     }
   });
 
