@@ -45,6 +45,7 @@ describe('hyperclone bench: bad input', () => {
     }
     await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--tie', 'loose'])).rejects.toThrow(/--tie must be keep or untie \(got "loose"\)/);
     await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--schedule', 'linear'])).rejects.toThrow(/--schedule must be cosine, wsd or constant \(got "linear"\)/);
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--small-schedule', 'step'])).rejects.toThrow(/--small-schedule must be cosine, wsd or constant \(got "step"\)/);
     await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--target-acc', '0.5', '--target-loss', '2'])).rejects.toThrow(/give --target-acc or --target-loss, not both/);
     await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '0'])).rejects.toThrow(/--width must be an integer >= 1 \(got "0"\)/);
     expect(existsSync(out)).toBe(false);

@@ -45,6 +45,7 @@ beforeAll(async () => {
     evalEvery: 2,
     evalWindows: 4,
     schedule: 'constant', // so the report has the by-budget table and plot
+    smallSchedule: 'cosine',
     warmup: 2,
     onRun: (label, index, total) => labels.push(`${index + 1}/${total} ${label}`),
   });
@@ -67,7 +68,7 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     expect(summary.format).toBe('hyperclone-bench');
     expect(summary.version).toBe(1);
     expect(summary).toEqual(JSON.parse(JSON.stringify(result)));
-    expect(summary.options).toMatchObject({ small: 'tiny', smallSteps: 8, width: 2, ffn: 2, variants: ['noisy-symmetric'], seeds: 2, steps: STEPS, batchSize: 2, seqLen: 32, backend: 'tfjs', schedule: 'constant' });
+    expect(summary.options).toMatchObject({ small: 'tiny', smallSteps: 8, width: 2, ffn: 2, variants: ['noisy-symmetric'], seeds: 2, steps: STEPS, batchSize: 2, seqLen: 32, backend: 'tfjs', schedule: 'constant', smallSchedule: 'cosine' });
     // under the constant learning rate: one by-budget row per evaluation after step 0, the last = the main table
     expect(summary.byBudget!.map((r) => r.step)).toEqual([2, 4, 6]);
     expect(summary.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.speedup).toEqual(summary.clones[0]!.speedup);
@@ -93,7 +94,10 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     }
   });
 
-  it('every wide run held the learning rate constant after its warmup', () => {
+  it('every wide run held the learning rate constant after its warmup; the small model annealed', () => {
+    const small = readJsonl<{ lr: number }>(join(out, 'small', 'metrics.jsonl')).map((m) => m.lr);
+    expect(small).toHaveLength(8);
+    expect(small.at(-1)!).toBeLessThan(Math.max(...small) / 2);
     for (const arm of ARMS) {
       const lrs = readJsonl<{ step: number; lr: number }>(join(out, 'runs', `${arm}-seed0`, 'metrics.jsonl')).map((m) => m.lr);
       expect(lrs).toHaveLength(STEPS);

@@ -13,7 +13,7 @@ import { ProgressDisplay } from '../progress.js';
 const usage =
   'hyperclone bench clone-vs-random --data DIR --small <preset|CKPT> --width N [--ffn N] [--variants V,V...] [--seeds K] ' +
   '[--budget STEPS] [--small-steps N] [--batch-size B] [--seq-len T] [--lr L] [--small-lr L] [--warmup N] [--rewarmup N] ' +
-  '[--schedule cosine|wsd|constant] ' +
+  '[--schedule cosine|wsd|constant] [--small-schedule cosine|wsd|constant] ' +
   '[--dropout P] [--snr-db X] [--tie keep|untie] [--eval-every N] [--eval-windows N] [--target-acc Y | --target-loss X] ' +
   '[--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] --out DIR';
 
@@ -21,7 +21,7 @@ const flags = {
   data: { type: 'string' }, small: { type: 'string' }, width: { type: 'string' }, ffn: { type: 'string' }, variants: { type: 'string' },
   seeds: { type: 'string' }, budget: { type: 'string' }, steps: { type: 'string' }, 'small-steps': { type: 'string' },
   'batch-size': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, 'small-lr': { type: 'string' },
-  warmup: { type: 'string' }, schedule: { type: 'string' }, rewarmup: { type: 'string' }, dropout: { type: 'string' }, 'snr-db': { type: 'string' }, tie: { type: 'string' },
+  warmup: { type: 'string' }, schedule: { type: 'string' }, 'small-schedule': { type: 'string' }, rewarmup: { type: 'string' }, dropout: { type: 'string' }, 'snr-db': { type: 'string' }, tie: { type: 'string' },
   'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' }, 'target-acc': { type: 'string' }, 'target-loss': { type: 'string' },
   backend: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' },
 } as const;
@@ -48,7 +48,7 @@ export const benchCommand: Command = {
         variants: parseVariants(f.variants), ffn: int(f.ffn, 'ffn'), smallSteps: int(f['small-steps'], 'small-steps'), batchSize: int(f['batch-size'], 'batch-size'),
         seqLen: int(f['seq-len'], 'seq-len'), lr: num(f.lr, 'lr'), smallLr: num(f['small-lr'], 'small-lr'), warmup: int(f.warmup, 'warmup', 0),
         rewarmup: int(f.rewarmup, 'rewarmup', 0), dropout: num(f.dropout, 'dropout'), snrDb: num(f['snr-db'], 'snr-db'),
-        evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: parseTie(f.tie), schedule: parseSchedule(f.schedule), target: parseTarget(f),
+        evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: parseTie(f.tie), schedule: parseSchedule(f.schedule, 'schedule'), smallSchedule: parseSchedule(f['small-schedule'], 'small-schedule'), target: parseTarget(f),
       }),
     };
     const device = parseDevice(f.device);
@@ -102,9 +102,9 @@ function parseTie(value: string | undefined): 'keep' | 'untie' | undefined {
   throw new CliError(`--tie must be keep or untie (got "${value}")`, 2);
 }
 
-function parseSchedule(value: string | undefined): CompareOptions['schedule'] {
+function parseSchedule(value: string | undefined, flag: string): CompareOptions['schedule'] {
   if (value === undefined || value === 'cosine' || value === 'wsd' || value === 'constant') return value;
-  throw new CliError(`--schedule must be cosine, wsd or constant (got "${value}")`, 2);
+  throw new CliError(`--${flag} must be cosine, wsd or constant (got "${value}")`, 2);
 }
 
 function parseTarget(f: { 'target-acc'?: string | undefined; 'target-loss'?: string | undefined }): CompareOptions['target'] {

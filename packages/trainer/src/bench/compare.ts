@@ -41,6 +41,8 @@ export interface CompareOptions {
   warmup?: number;
   /** Learning-rate schedule of every run (trainer default: cosine to minLr over the run). */
   schedule?: 'cosine' | 'wsd' | 'constant';
+  /** The small model's own schedule (default: schedule). A pretrained small model is usually annealed. */
+  smallSchedule?: 'cosine' | 'wsd' | 'constant';
   /** Warmup of the cloned arms (default: the same as warmup). */
   rewarmup?: number;
   dropout?: number;
@@ -144,6 +146,7 @@ async function smallModel(o: CompareOptions, common: Omit<TrainOptions, 'out' | 
   const result = await trainFrom(randomInit(o.small, { seed: 0, vocabSize }), {
     ...common,
     ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),
+    ...(o.smallSchedule !== undefined ? { schedule: o.smallSchedule } : {}),
     ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
     out: join(o.out, 'small'),
     steps: o.smallSteps ?? o.steps,
@@ -175,6 +178,7 @@ function describe(o: CompareOptions, variants: CloneVariant[], seeds: number): R
     lr: o.lr ?? null,
     warmup: o.warmup ?? null,
     schedule: o.schedule ?? 'cosine',
+    smallSchedule: o.smallSchedule ?? o.schedule ?? 'cosine',
     rewarmup: o.rewarmup ?? null,
     dropout: o.dropout ?? null,
     backend: o.backend.name,
