@@ -11,20 +11,36 @@ export interface AccountingState {
   wallSeconds: number;
 }
 
+export interface PeakOptions {
+  /** The peak was measured on this machine: a lower bound of the true peak (a loaded CPU measures
+   * low), so a training throughput above it raises it instead of reporting MFU over 100%. */
+  measured?: boolean;
+  /** Told when a measured peak is raised (old and new FLOP/s). */
+  onRaised?: (fromFlopsPerSec: number, toFlopsPerSec: number) => void;
+}
+
 export class Accounting {
   step = 0;
   tokens = 0;
   trainSeconds = 0;
   private wallBeforeSec = 0;
   private readonly startMs = performance.now();
+  private reportedPeak: number;
 
   constructor(
     /** Training FLOPs per token (core's trainFlopsPerToken at the run's sequence length). */
     readonly flopsPerToken: number,
     readonly deviceCount: number,
     /** Peak FLOP/s of all devices together; null when unknown. */
-    readonly peakFlopsPerSec: number | null,
-  ) {}
+    private peak: number | null,
+    private readonly peakOptions: PeakOptions = {},
+  ) {
+    this.reportedPeak = peak ?? 0;
+  }
+
+  get peakFlopsPerSec(): number | null {
+    return this.peak;
+  }
 
   restore(s: AccountingState): void {
     this.step = s.step;
@@ -63,7 +79,15 @@ export class Accounting {
 
   /** Model FLOPs utilization at a throughput: formula FLOP/s over the devices' peak. */
   mfu(tokensPerSec: number | null): number | null {
-    if (tokensPerSec === null || this.peakFlopsPerSec === null || this.peakFlopsPerSec <= 0) return null;
-    return (tokensPerSec * this.flopsPerToken) / this.peakFlopsPerSec;
+    if (tokensPerSec === null || this.peak === null || this.peak <= 0) return null;
+    const achieved = tokensPerSec * this.flopsPerToken;
+    if (this.peakOptions.measured && achieved > this.peak) {
+      if (achieved > 1.05 * this.reportedPeak) {
+        this.peakOptions.onRaised?.(this.reportedPeak, achieved); // said again only after another 5%
+        this.reportedPeak = achieved;
+      }
+      this.peak = achieved;
+    }
+    return achieved / this.peak;
   }
 }

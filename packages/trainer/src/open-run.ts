@@ -125,7 +125,10 @@ async function assemble(b: Backend, config: RunConfig, weights: StateDict, { fil
     data,
     files,
     store: new CheckpointStore(files.runDir, config.keepLast),
-    accounting: new Accounting(config.flopsPerToken, b.device.count, peak.flopsPerSec),
+    accounting: new Accounting(config.flopsPerToken, b.device.count, peak.flopsPerSec, {
+      measured: peak.measured,
+      onRaised: (from, to) => log.info({ event: 'peak-raised', fromFlopsPerSec: from, toFlopsPerSec: to }, `training ran at ${(to / 1e9).toFixed(1)} GFLOP/s, above the measured matmul peak of ${(from / 1e9).toFixed(1)}: MFU is against ${(to / 1e9).toFixed(1)} from here`),
+    }),
     schedule: {
       kind: config.schedule, lr: config.lr, minLr: config.minLr, warmupSteps: config.warmup, totalSteps: config.steps, decayFraction: config.decayFraction,
     },

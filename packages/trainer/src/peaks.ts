@@ -38,6 +38,8 @@ export interface PeakFlops {
   flopsPerSec: number;
   /** Where the number came from, for summary.json and the log. */
   source: string;
+  /** Measured here (a lower bound of the true peak, low on a loaded machine) rather than given or from the table. */
+  measured: boolean;
 }
 
 /** The table's peak for a GPU name at a precision (per device), or null when the name is unknown. */
@@ -92,13 +94,13 @@ export function measureMatmulPeak(b: Backend): number {
 
 /** The peak to divide by: an explicit override, the GPU table, or the measured matmul peak. */
 export function resolvePeak(b: Backend, precision: Precision, override: number | undefined, warn: (msg: string) => void): PeakFlops {
-  if (override !== undefined) return { flopsPerSec: override, source: 'given peak (peakFlopsPerSec)' };
+  if (override !== undefined) return { flopsPerSec: override, source: 'given peak (peakFlopsPerSec)', measured: false };
   const { kind, name, count } = b.device;
   if (kind === 'cuda' || kind === 'gpu') {
     const perDevice = gpuPeak(name, precision);
-    if (perDevice !== null) return { flopsPerSec: perDevice * count, source: `datasheet ${precision} peak of ${name} × ${count}` };
+    if (perDevice !== null) return { flopsPerSec: perDevice * count, source: `datasheet ${precision} peak of ${name} × ${count}`, measured: false };
     warn(`unknown GPU "${name}": MFU is against a measured matmul peak; pass peakFlopsPerSec for the datasheet number`);
   }
   const flopsPerSec = measureMatmulPeak(b);
-  return { flopsPerSec, source: `measured fp32 matmul peak of ${b.engine} on ${name}: ${(flopsPerSec / 1e9).toFixed(1)} GFLOP/s` };
+  return { flopsPerSec, source: `measured fp32 matmul peak of ${b.engine} on ${name}: ${(flopsPerSec / 1e9).toFixed(1)} GFLOP/s`, measured: true };
 }
