@@ -2,7 +2,7 @@
 // 'auto' (torch when its addon loads, else tfjs). Not a backend: the packages it imports are.
 
 import type { Backend } from '@hyperclone/core';
-import { CliError } from './command.js';
+import { CliError, numberFlag } from './command.js';
 
 export type BackendName = 'auto' | 'torch' | 'tfjs';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'torch', 'tfjs'];
@@ -53,4 +53,14 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
   }
   const { createTfjsBackend } = await import('@hyperclone/backend-tfjs');
   return createTfjsBackend(request.threads !== undefined ? { threads: request.threads } : {});
+}
+
+/** The backend a command's --backend, --device and --threads flags ask for (defaultName when --backend is absent). */
+export function backendFromFlags(f: { backend?: string | undefined; device?: string | undefined; threads?: string | undefined }, defaultName?: BackendName): Promise<Backend> {
+  const request: BackendRequest = { backend: parseBackendName(f.backend ?? defaultName) };
+  const device = parseDevice(f.device);
+  if (device) request.device = device;
+  const threads = numberFlag(f.threads, 'threads', { integer: true, min: 1 });
+  if (threads !== undefined) request.threads = threads;
+  return resolveBackend(request);
 }

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
 import { CLONE_VARIANTS } from '@hyperclone/init';
-import { compareCloneVsRandom, speedupRows, type CompareOptions } from '@hyperclone/trainer';
-import { parseBackendName, parseDevice, resolveBackend } from '../backends.js';
+import { budgetTableRows, compareCloneVsRandom, speedupRows, type CompareOptions } from '@hyperclone/trainer';
+import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
 import { ProgressDisplay } from '../progress.js';
@@ -51,9 +51,7 @@ export const benchCommand: Command = {
         evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: parseTie(f.tie), schedule: parseSchedule(f.schedule, 'schedule'), smallSchedule: parseSchedule(f['small-schedule'], 'small-schedule'), target: parseTarget(f),
       }),
     };
-    const device = parseDevice(f.device);
-    const threads = int(f.threads, 'threads');
-    const backend = await resolveBackend({ backend: parseBackendName(f.backend), ...(device ? { device } : {}), ...(threads ? { threads } : {}) });
+    const backend = await backendFromFlags(f);
     const progress = new ProgressDisplay(process.stderr, { tty: process.stderr.isTTY === true, plainEverySec: 30 });
     const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
     runLog.attach(join(options.out, 'bench.log'));
@@ -76,6 +74,8 @@ export const benchCommand: Command = {
       if (controller.signal.aborted) return 130;
       process.stdout.write(`\n${table(speedupRows(result, false))}\n`);
       if (result.small) process.stdout.write(`\ncounting the small model's training:\n${table(speedupRows(result, true))}\n`);
+      const byBudget = budgetTableRows(result);
+      if (byBudget) process.stdout.write(`\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`);
       process.stdout.write(`\nreport: ${join(options.out, 'report.html')}\nsummary: ${join(options.out, 'summary.json')}\n`);
       return 0;
     } finally {

@@ -3,7 +3,7 @@
 
 import { evaluateCheckpoint } from '@hyperclone/trainer';
 import type { EvalCheckpointOptions } from '@hyperclone/trainer';
-import { parseBackendName, parseDevice, resolveBackend } from '../backends.js';
+import { backendFromFlags } from '../backends.js';
 import { numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
 const usage =
@@ -25,9 +25,7 @@ export const evalCommand: Command = {
     const checkpoint = requireFlag(f.checkpoint, 'checkpoint', usage);
     const data = requireFlag(f.data, 'data', usage);
     const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
-    const device = parseDevice(f.device);
-    const threads = int(f.threads, 'threads');
-    const backend = await resolveBackend({ backend: parseBackendName(f.backend), ...(device ? { device } : {}), ...(threads ? { threads } : {}) });
+    const backend = await backendFromFlags(f);
     try {
       const options: EvalCheckpointOptions = { data, backend, tasks: f.task ?? [] };
       const optional = {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { generate, loadCheckpoint, uploadParams, disposeParams } from '@hyperclone/core';
 import type { Checkpoint } from '@hyperclone/core';
 import { loadTokenizer } from '@hyperclone/data';
-import { parseBackendName, parseDevice, resolveBackend } from '../backends.js';
+import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
 const usage =
@@ -32,8 +32,7 @@ export const sampleCommand: Command = {
     const ckpt = await loadCheckpoint(dir);
     const tokenizer = await tokenizerFor(ckpt, dir, f.data);
     const prompt = f.prompt !== undefined && f.prompt !== '' ? Array.from(tokenizer.encode(f.prompt)) : [tokenizer.eotId];
-    const device = parseDevice(f.device);
-    const backend = await resolveBackend({ backend: parseBackendName(f.backend), ...(device ? { device } : {}) });
+    const backend = await backendFromFlags(f);
     const params = uploadParams(backend, ckpt.config, ckpt.weights);
     try {
       const ids = generate(backend, ckpt.config, params, prompt, { maxTokens, temperature, topK, seed, stopToken: tokenizer.eotId });

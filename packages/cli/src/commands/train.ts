@@ -7,7 +7,7 @@ import type { Initializer } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptions, TrainResult } from '@hyperclone/trainer';
 import { readRunConfig, resumeInitializer, trainFrom } from '@hyperclone/trainer';
-import { parseBackendName, parseDevice, resolveBackend } from '../backends.js';
+import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
 import { readModelFlag, datasetVocab } from '../model-flag.js';
@@ -53,8 +53,7 @@ export const trainCommand: Command = {
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
-    const backendName = parseBackendName(f.backend ?? (saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined));
-    const backend = await resolveBackend({ backend: backendName, ...deviceAndThreads(f) });
+    const backend = await backendFromFlags(f, saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined);
     try {
       return await runTraining(init, { ...settings, data, out, backend });
     } finally {
@@ -62,15 +61,6 @@ export const trainCommand: Command = {
     }
   },
 };
-
-function deviceAndThreads(f: Flags): { device?: 'cpu' | 'cuda'; threads?: number } {
-  const out: { device?: 'cpu' | 'cuda'; threads?: number } = {};
-  const device = parseDevice(f.device);
-  if (device) out.device = device;
-  const threads = numberFlag(f.threads, 'threads', { integer: true, min: 1 });
-  if (threads !== undefined) out.threads = threads;
-  return out;
-}
 
 async function chooseInit(f: Flags, data: string, out: string, saved: RunConfig | null): Promise<Initializer> {
   if (f.model !== undefined && f.init !== undefined) throw new CliError('give either --model or --init, not both', 2);
