@@ -15,7 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const base = (out: string) => ['--data', join(root, 'data'), '--out', out];
 
 const cases: [string, (out: string) => string[], RegExp][] = [
-  ['an unknown benchmark name', (out) => ['bench', 'clone-vs-ranodm', ...base(out), '--small', 'tiny', '--width', '2'], /^hyperclone: error: unknown benchmark "clone-vs-ranodm"; available: clone-vs-random$/],
+  ['an unknown benchmark name', (out) => ['bench', 'clone-vs-ranodm', ...base(out), '--small', 'tiny', '--width', '2'], /^hyperclone: error: unknown benchmark "clone-vs-ranodm"; available: clone-vs-random \(or report, to redo a finished one's numbers\)$/],
   ['an unknown variant', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'noisy-symmetric,sideways'], /^hyperclone: error: --variants: unknown variant "sideways"; choose from .*noisy-symmetric/],
   ['a missing --small', (out) => ['bench', 'clone-vs-random', ...base(out), '--width', '2'], /^hyperclone: error: missing required flag --small$/],
   ['a non-integer --width', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '1.5'], /^hyperclone: error: --width must be an integer >= 1 \(got "1.5"\)$/],

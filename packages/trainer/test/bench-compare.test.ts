@@ -7,6 +7,7 @@ import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareCloneVsRandom } from '../src/bench/compare.js';
+import { reanalyzeBench } from '../src/bench/reanalyze.js';
 import type { BenchResult } from '../src/bench/analyze.js';
 import type { EvalEvent } from '../src/events.js';
 import type { Summary } from '../src/summary.js';
@@ -161,5 +162,17 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
       expect(outcome.cost!.step).toBeLessThanOrEqual(STEPS);
       expect(outcome.budget).toMatchObject({ step: STEPS, tokens: STEPS * 2 * 32 });
     }
+  });
+
+  // last: it rewrites summary.json
+  it('bench report: analyzing the finished runs again gives the same result; a given target replaces the default', async () => {
+    expect(await reanalyzeBench(out)).toEqual(result);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
+    const given = await reanalyzeBench(out, { metric: 'valAcc', value: 0.01 });
+    expect(given.target).toEqual({ metric: 'valAcc', definition: 'given', perSeed: { '0': 0.01, '1': 0.01 } });
+    expect(given.byBudget).toBeUndefined(); // by-budget rows are for the default target only
+    // a report again without a target keeps the given one
+    expect((await reanalyzeBench(out)).target.definition).toBe('given');
+    await expect(reanalyzeBench(join(out, 'runs'))).rejects.toThrow(/holds no benchmark to report on \(no summary.json\)/);
   });
 });

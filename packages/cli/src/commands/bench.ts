@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
 import { CLONE_VARIANTS } from '@hyperclone/init';
-import { budgetTableRows, compareCloneVsRandom, speedupRows, type CompareOptions } from '@hyperclone/trainer';
+import { budgetTableRows, compareCloneVsRandom, reanalyzeBench, speedupRows, type BenchResult, type CompareOptions } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
@@ -16,6 +16,9 @@ const usage =
   '[--schedule cosine|wsd|constant] [--small-schedule cosine|wsd|constant] ' +
   '[--dropout P] [--snr-db X] [--tie keep|untie] [--eval-every N] [--eval-windows N] [--target-acc Y | --target-loss X] ' +
   '[--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] --out DIR';
+
+const reportUsage = 'hyperclone bench report --out DIR [--target-acc Y | --target-loss X]';
+const reportFlags = { out: { type: 'string' }, 'target-acc': { type: 'string' }, 'target-loss': { type: 'string' } } as const;
 
 const flags = {
   data: { type: 'string' }, small: { type: 'string' }, width: { type: 'string' }, ffn: { type: 'string' }, variants: { type: 'string' },
@@ -32,7 +35,8 @@ export const benchCommand: Command = {
   usage,
   async run(argv) {
     const [kind, ...rest] = argv;
-    if (kind !== 'clone-vs-random') throw new CliError(`unknown benchmark "${kind ?? ''}"; available: clone-vs-random\nusage: ${usage}`, 2);
+    if (kind === 'report') return report(rest);
+    if (kind !== 'clone-vs-random') throw new CliError(`unknown benchmark "${kind ?? ''}"; available: clone-vs-random (or report, to redo a finished one's numbers)\nusage: ${usage}`, 2);
     const { values: f } = parseFlags(rest, flags, usage);
     const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
     const num = (v: string | undefined, name: string) => numberFlag(v, name);
@@ -72,11 +76,7 @@ export const benchCommand: Command = {
         trainHooks: { onStep: (e) => progress.step(e), signal: controller.signal },
       });
       if (controller.signal.aborted) return 130;
-      process.stdout.write(`\n${table(speedupRows(result, false))}\n`);
-      if (result.small) process.stdout.write(`\ncounting the small model's training:\n${table(speedupRows(result, true))}\n`);
-      const byBudget = budgetTableRows(result);
-      if (byBudget) process.stdout.write(`\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`);
-      process.stdout.write(`\nreport: ${join(options.out, 'report.html')}\nsummary: ${join(options.out, 'summary.json')}\n`);
+      printResult(result, options.out);
       return 0;
     } finally {
       progress.end();
@@ -86,6 +86,23 @@ export const benchCommand: Command = {
     }
   },
 };
+
+/** `bench report`: the numbers and report of a finished benchmark again, from its runs. */
+async function report(argv: string[]): Promise<number> {
+  const { values: f } = parseFlags(argv, reportFlags, reportUsage);
+  const out = requireFlag(f.out, 'out', reportUsage);
+  const result = await reanalyzeBench(out, parseTarget(f));
+  printResult(result, out);
+  return 0;
+}
+
+function printResult(result: BenchResult, out: string): void {
+  process.stdout.write(`\n${table(speedupRows(result, false))}\n`);
+  if (result.small) process.stdout.write(`\ncounting the small model's training:\n${table(speedupRows(result, true))}\n`);
+  const byBudget = budgetTableRows(result);
+  if (byBudget) process.stdout.write(`\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`);
+  process.stdout.write(`\nreport: ${join(out, 'report.html')}\nsummary: ${join(out, 'summary.json')}\n`);
+}
 
 function parseVariants(value: string | undefined): CloneVariant[] | undefined {
   if (value === undefined) return undefined;

@@ -72,9 +72,12 @@ export interface BenchResult {
   byBudget?: BudgetRow[];
 }
 
+/** What the analysis reads of the small model's run: its cost and final metrics. */
+export type SmallCost = Pick<Summary, 'steps' | 'tokens' | 'flops' | 'deviceHours' | 'finalValLoss' | 'finalValAcc'>;
+
 export interface AnalyzeInput {
   runs: ArmRun[];
-  small: Summary | null;
+  small: SmallCost | null;
   target: { metric: TargetMetric; value: number } | null;
   options: Record<string, unknown>;
 }

@@ -4,3 +4,4 @@ export * from './stats.js';
 export * from './time-to-target.js';
 export * from './plots.js';
 export * from './report.js';
+export * from './reanalyze.js';

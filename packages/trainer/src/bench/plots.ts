@@ -48,7 +48,7 @@ export function curveSpec(points: readonly CurvePoint[], o: CurveOptions): vl.To
     encoding: {
       x: { field: o.x, type: 'quantitative', title: TITLES[o.x], axis: { format: o.x === 'deviceHours' ? '.2~e' : '.2~s' } },
       y: { field: o.y, type: 'quantitative', title: TITLES[o.y], scale: { zero: false } },
-      color: { field: 'arm', type: 'nominal', title: 'arm' },
+      color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } },
       detail: { field: 'run', type: 'nominal' },
       strokeDash: { field: 'seed', type: 'nominal', title: 'seed' },
     },
@@ -111,8 +111,8 @@ export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.To
     width: 520,
     height: 280,
     layer: [
-      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone)' }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal' } } },
-      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'arm', type: 'nominal', title: 'arm' } } },
+      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone)' }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal', legend: { labelLimit: 280 } } } },
+      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } } } },
       { data: { values: [{ y: 1 }, { y: 2 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
     ],
   } as vl.TopLevelSpec;
