@@ -101,9 +101,10 @@ export interface BudgetDatum {
   std: number;
 }
 
-/** Speedup (mean line, ±1 std band) against the random arm's budget, with rules at 1x and 2x. */
+/** Speedup (mean line, ±1 std band, log scale) against the random arm's budget, with rules at 1x and 2x. */
 export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.TopLevelSpec {
-  const values = points.filter((p) => Number.isFinite(p.mean)).map((p) => ({ ...p, lo: p.mean - p.std, hi: p.mean + p.std }));
+  // a log scale: speedups are ratios, and the ones just past the small model's accuracy are huge
+  const values = points.filter((p) => Number.isFinite(p.mean) && p.mean > 0).map((p) => ({ ...p, lo: Math.max(p.mean - p.std, p.mean / 10), hi: p.mean + p.std }));
   const x = { field: 'tokens', type: 'quantitative', title: "random arm's budget (training tokens)", axis: { format: '.2~s' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -111,8 +112,8 @@ export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.To
     width: 520,
     height: 280,
     layer: [
-      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone)' }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal', legend: { labelLimit: 280 } } } },
-      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } } } },
+      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone), log scale', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal', legend: { labelLimit: 280 } } } },
+      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } } } },
       { data: { values: [{ y: 1 }, { y: 2 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
     ],
   } as vl.TopLevelSpec;
