@@ -49,6 +49,13 @@ export function numberFlag(value: string | undefined, flag: string, { integer = 
   return n;
 }
 
+/** A flag that takes one of a few words. */
+export function choiceFlag<T extends string>(value: string | undefined, flag: string, choices: readonly T[]): T | undefined {
+  if (value === undefined || (choices as readonly string[]).includes(value)) return value as T | undefined;
+  const words = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}` : choices.join('');
+  throw new CliError(`--${flag} must be ${words} (got "${value}")`, 2);
+}
+
 /**
  * `--input a b c` means `--input a --input b --input c` for flags that take several values (the
  * DESIGN.md form `--input <file|dir>...`); values run until the next token that starts with `--`.

@@ -5,6 +5,7 @@
 import type { Backend, Logger } from '@hyperclone/core';
 import { z } from 'zod';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
+import { SCHEDULE_KINDS } from './schedule.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -36,7 +37,7 @@ export const trainOptionsSchema = z
     minLr: z.number().nonnegative().finite().optional(),
     warmup: nonNegativeInt.optional(),
     rewarmup: nonNegativeInt.optional(),
-    schedule: z.enum(['cosine', 'wsd', 'constant']).default('cosine'),
+    schedule: z.enum(SCHEDULE_KINDS).default('cosine'),
     decayFraction: z.number().gt(0).lte(1).default(0.2),
     weightDecay: z.number().nonnegative().finite().default(0.1),
     beta1: z.number().min(0).lt(1).default(0.9),

@@ -1,7 +1,8 @@
 // Learning-rate schedules: linear warmup, then cosine to a floor, warmup-stable-decay, or constant.
 // Not stateful: every schedule is a pure function of the step, so a resumed run gets the same rates.
 
-export type ScheduleKind = 'cosine' | 'wsd' | 'constant';
+export const SCHEDULE_KINDS = ['cosine', 'wsd', 'constant'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 export interface Schedule {
   kind: ScheduleKind;

@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
 import { CLONE_VARIANTS } from '@hyperclone/init';
-import { budgetTableRows, compareCloneVsRandom, reanalyzeBench, speedupRows, type BenchResult, type CompareOptions } from '@hyperclone/trainer';
+import { budgetTableRows, compareCloneVsRandom, reanalyzeBench, SCHEDULE_KINDS, speedupRows, type BenchResult, type CompareOptions } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
-import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { choiceFlag, CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
 import { ProgressDisplay } from '../progress.js';
 
@@ -52,7 +52,7 @@ export const benchCommand: Command = {
         variants: parseVariants(f.variants), ffn: int(f.ffn, 'ffn'), smallSteps: int(f['small-steps'], 'small-steps'), batchSize: int(f['batch-size'], 'batch-size'),
         seqLen: int(f['seq-len'], 'seq-len'), lr: num(f.lr, 'lr'), smallLr: num(f['small-lr'], 'small-lr'), warmup: int(f.warmup, 'warmup', 0),
         rewarmup: int(f.rewarmup, 'rewarmup', 0), dropout: num(f.dropout, 'dropout'), snrDb: num(f['snr-db'], 'snr-db'),
-        evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: parseTie(f.tie), schedule: parseSchedule(f.schedule, 'schedule'), smallSchedule: parseSchedule(f['small-schedule'], 'small-schedule'), target: parseTarget(f),
+        evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: choiceFlag(f.tie, 'tie', ['keep', 'untie'] as const), schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS), smallSchedule: choiceFlag(f['small-schedule'], 'small-schedule', SCHEDULE_KINDS), target: parseTarget(f),
       }),
     };
     const backend = await backendFromFlags(f);
@@ -112,16 +112,6 @@ function parseVariants(value: string | undefined): CloneVariant[] | undefined {
   }
   if (variants.length === 0) throw new CliError('--variants needs at least one variant', 2);
   return variants as CloneVariant[];
-}
-
-function parseTie(value: string | undefined): 'keep' | 'untie' | undefined {
-  if (value === undefined || value === 'keep' || value === 'untie') return value;
-  throw new CliError(`--tie must be keep or untie (got "${value}")`, 2);
-}
-
-function parseSchedule(value: string | undefined, flag: string): CompareOptions['schedule'] {
-  if (value === undefined || value === 'cosine' || value === 'wsd' || value === 'constant') return value;
-  throw new CliError(`--${flag} must be cosine, wsd or constant (got "${value}")`, 2);
 }
 
 function parseTarget(f: { 'target-acc'?: string | undefined; 'target-loss'?: string | undefined }): CompareOptions['target'] {

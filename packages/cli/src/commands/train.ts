@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Initializer } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptions, TrainResult } from '@hyperclone/trainer';
-import { readRunConfig, resumeInitializer, trainFrom } from '@hyperclone/trainer';
+import { readRunConfig, resumeInitializer, SCHEDULE_KINDS, trainFrom } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
-import { CliError, numberFlag, parseFlags, type Command } from '../command.js';
+import { choiceFlag, CliError, numberFlag, parseFlags, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
 import { readModelFlag, datasetVocab } from '../model-flag.js';
 import { ProgressDisplay } from '../progress.js';
@@ -93,19 +93,17 @@ function flagSettings(f: Flags): Settings {
   const s: Record<string, unknown> = {
     data: f.data, steps: int(f.steps, 'steps'), batchSize: int(f['batch-size'], 'batch-size'), seqLen: int(f['seq-len'], 'seq-len'),
     gradAccum: int(f['grad-accum'], 'grad-accum'), batchTokens: int(f['batch-tokens'], 'batch-tokens'), lr: num(f.lr, 'lr'),
-    minLr: num(f['min-lr'], 'min-lr'), warmup: int(f.warmup, 'warmup', 0), rewarmup: int(f.rewarmup, 'rewarmup', 0), schedule: f.schedule,
+    minLr: num(f['min-lr'], 'min-lr'), warmup: int(f.warmup, 'warmup', 0), rewarmup: int(f.rewarmup, 'rewarmup', 0), schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
     decayFraction: num(f['decay-fraction'], 'decay-fraction'), weightDecay: num(f['weight-decay'], 'weight-decay'), beta1: num(f.beta1, 'beta1'),
     beta2: num(f.beta2, 'beta2'), eps: num(f.eps, 'eps'), gradClip: num(f['grad-clip'], 'grad-clip'), dropout: num(f.dropout, 'dropout'),
     seed: int(f.seed, 'seed', 0), evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'),
     evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'), evalSeed: int(f['eval-seed'], 'eval-seed', 0), evalAtStart: f['eval-at-start'], tasks: f.task,
     taskLimit: int(f['task-limit'], 'task-limit'), logEvery: int(f['log-every'], 'log-every'), checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
     keepLast: int(f['keep-last'], 'keep-last'), stopAfter: int(f['stop-after'], 'stop-after'), resume: f.resume,
-    stopAtTarget: f['stop-at-target'], sampler: f.sampler, precision: f.precision, target: targetFlag(f),
+    stopAtTarget: f['stop-at-target'], sampler: choiceFlag(f.sampler, 'sampler', ['random', 'epoch'] as const), precision: f.precision, target: targetFlag(f),
   };
   const tflops = num(f['peak-tflops'], 'peak-tflops');
   if (tflops !== undefined) s['peakFlopsPerSec'] = tflops * 1e12;
-  if (f.sampler !== undefined && !['random', 'epoch'].includes(f.sampler)) throw new CliError(`--sampler must be random or epoch (got "${f.sampler}")`, 2);
-  if (f.schedule !== undefined && !['cosine', 'wsd', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, wsd or constant (got "${f.schedule}")`, 2);
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Settings;
 }
 

@@ -14,6 +14,7 @@ import type { CloneVariant } from '@hyperclone/init';
 import type { Summary } from '../summary.js';
 import { trainFrom } from '../train-from.js';
 import type { TrainOptions } from '../options.js';
+import type { ScheduleKind } from '../schedule.js';
 import { analyze, type BenchResult, type ArmRun } from './analyze.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
@@ -40,9 +41,9 @@ export interface CompareOptions {
   smallLr?: number;
   warmup?: number;
   /** Learning-rate schedule of every run (trainer default: cosine to minLr over the run). */
-  schedule?: 'cosine' | 'wsd' | 'constant';
+  schedule?: ScheduleKind;
   /** The small model's own schedule (default: schedule). A pretrained small model is usually annealed. */
-  smallSchedule?: 'cosine' | 'wsd' | 'constant';
+  smallSchedule?: ScheduleKind;
   /** Warmup of the cloned arms (default: the same as warmup). */
   rewarmup?: number;
   dropout?: number;

@@ -22,8 +22,9 @@ export async function reanalyzeBench(dir: string, target?: { metric: TargetMetri
   const runs: ArmRun[] = [];
   for (const [arm, outcomes] of Object.entries(old.arms)) {
     for (const o of outcomes) {
-      const runDir = [o.runDir, join(dir, 'runs', basename(o.runDir))].find((d) => existsSync(join(d, 'eval.jsonl')));
-      if (!runDir) throw new Error(`the ${arm} run of seed ${o.seed} is gone (no eval.jsonl in ${o.runDir} or ${join(dir, 'runs', basename(o.runDir))})`);
+      const moved = join(dir, 'runs', basename(o.runDir));
+      const runDir = [o.runDir, moved].find((d) => existsSync(join(d, 'eval.jsonl')));
+      if (!runDir) throw new Error(`the ${arm} run of seed ${o.seed} is gone (no eval.jsonl in ${o.runDir} or ${moved})`);
       const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
       runs.push({ arm, seed: o.seed, runDir, summary, evals: readEvals(runDir) });
     }

@@ -170,6 +170,7 @@ function htmlTable(rows: string[][]): string {
 }
 
 function html(result: BenchResult, plots: Plot[]): string {
+  const budgetRows = budgetTableRows(result);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>hyperclone: clone vs random</title><style>${REPORT_CSS}</style></head>
 <body><main>
@@ -177,7 +178,7 @@ function html(result: BenchResult, plots: Plot[]): string {
 <p>Target: ${result.target.definition}. Speedup = random arm's cost to the target / clone arm's cost, per seed; mean ± std over seeds; p = Welch's t-test.</p>
 <h2>Speedup (wide training only)</h2>${htmlTable(speedupRows(result, false))}
 <h2>Speedup counting the small model's training</h2>${result.small ? htmlTable(speedupRows(result, true)) : '<p>Small model cost unknown (given as a checkpoint without a run summary).</p>'}
-${budgetTableRows(result) ? `<h2>Speedup by budget</h2><p>${BUDGET_NOTE}</p>${htmlTable(budgetTableRows(result)!)}` : ''}
+${budgetRows ? `<h2>Speedup by budget</h2><p>${BUDGET_NOTE}</p>${htmlTable(budgetRows)}` : ''}
 <h2>Plots</h2>${plots.map((p) => `<figure>${p.svg}<figcaption>${p.title}</figcaption></figure>`).join('\n')}
 <h2>Every arm and seed</h2>${htmlTable(seedRows(result))}
 <h2>Settings</h2><pre>${JSON.stringify(result.options, null, 2).replace(/</g, '&lt;')}</pre>
