@@ -12,6 +12,7 @@ export * from './atomic.js';
 export * from './checkpoint.js';
 export * from './logger.js';
 export * from './initializer.js';
+export * from './stateful.js';
 export * from './model-params.js';
 export * from './sample.js';
 export * from './conformance/index.js';

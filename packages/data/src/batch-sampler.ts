@@ -2,6 +2,7 @@
 // random windows with replacement (nanoGPT) or shuffled epochs without replacement.
 // Not a data loader thread: reads are synchronous and cheap (a few KB per row).
 
+import type { Stateful } from '@hyperclone/core';
 import { Permutation } from './permutation.js';
 import { randomBelow, streamRng } from './stream-rng.js';
 import type { TokenSplit } from './token-split.js';
@@ -31,7 +32,7 @@ export interface BatchSamplerOptions {
   rank?: number;
   worldSize?: number;
   mode?: SamplerMode;
-  /** Resume from a saved cursor (same as calling restore). */
+  /** Resume from a saved cursor (same as calling loadStateDict). */
   state?: SamplerState;
 }
 
@@ -47,7 +48,7 @@ function positiveInt(v: number, name: string): number {
   return v;
 }
 
-export class BatchSampler {
+export class BatchSampler implements Stateful<SamplerState> {
   readonly batchSize: number;
   readonly seqLen: number;
   readonly seed: number;
@@ -79,7 +80,7 @@ export class BatchSampler {
     }
     this.windowsPerEpoch = Math.floor((split.length - 1) / this.seqLen);
     this.row = new Int32Array(this.seqLen + 1);
-    if (options.state) this.restore(options.state);
+    if (options.state) this.loadStateDict(options.state);
   }
 
   /** First token of global window g (g counts windows over all ranks: step * W * B + rank * B + b). */
@@ -113,21 +114,23 @@ export class BatchSampler {
     return (this.step * this.worldSize * this.batchSize) / this.windowsPerEpoch;
   }
 
-  state(): SamplerState {
+  stateDict(): SamplerState {
     const { mode, seed, batchSize, seqLen, rank, worldSize, step } = this;
     return { kind: 'hyperclone-sampler', version: 1, mode, seed, batchSize, seqLen, rank, worldSize, splitLength: this.split.length, step };
   }
 
   /** Continues from a saved cursor; the next batch is the one an uninterrupted run would draw. */
-  restore(state: SamplerState): void {
-    if (state?.kind !== 'hyperclone-sampler' || state.version !== 1) throw new Error(`BatchSampler.restore: not a sampler state (kind ${String(state?.kind)}, version ${String(state?.version)})`);
-    const mine = this.state();
+  loadStateDict(state: SamplerState, source = 'the saved state'): void {
+    if (state?.kind !== 'hyperclone-sampler' || state.version !== 1) {
+      throw new Error(`BatchSampler: ${source} holds no sampler state (kind ${String(state?.kind)}, version ${String(state?.version)})`);
+    }
+    const mine = this.stateDict();
     for (const key of ['mode', 'seed', 'batchSize', 'seqLen', 'rank', 'worldSize', 'splitLength'] as const) {
       if (state[key] !== mine[key]) {
-        throw new Error(`BatchSampler.restore: saved ${key} ${String(state[key])} differs from this sampler's ${String(mine[key])}; resume with the same data and options`);
+        throw new Error(`BatchSampler: ${source} has ${key} ${String(state[key])}, this sampler has ${String(mine[key])}; resume with the same data and options`);
       }
     }
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`BatchSampler.restore: bad step ${state.step}`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`BatchSampler: ${source} has a bad step ${state.step}`);
     this.step = state.step;
   }
 }

@@ -56,12 +56,12 @@ describe('BatchSampler', () => {
       const reference = Array.from({ length: 200 }, () => full.next());
       const first = new BatchSampler(split, opts);
       for (let i = 0; i < 77; i++) expect(first.next()).toEqual(reference[i]);
-      const saved = JSON.parse(JSON.stringify(first.state()));
+      const saved = JSON.parse(JSON.stringify(first.stateDict()));
       expect(JSON.stringify(saved).length).toBeLessThan(300);
       const resumed = new BatchSampler(split, { ...opts, state: saved });
       for (let i = 77; i < 200; i++) expect(resumed.next()).toEqual(reference[i]);
       const viaRestore = new BatchSampler(split, opts);
-      viaRestore.restore(saved);
+      viaRestore.loadStateDict(saved);
       expect(viaRestore.next()).toEqual(reference[77]);
     });
   }
@@ -94,8 +94,8 @@ describe('BatchSampler', () => {
   it('refuses a state from other options or other data', () => {
     const s = new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1 });
     s.next();
-    const state = s.state();
-    expect(() => new BatchSampler(split, { batchSize: 3, seqLen: 8, seed: 1, state })).toThrow(/saved batchSize 2 differs from this sampler's 3/);
+    const state = s.stateDict();
+    expect(() => new BatchSampler(split, { batchSize: 3, seqLen: 8, seed: 1, state })).toThrow(/the saved state has batchSize 2, this sampler has 3/);
     expect(() => new BatchSampler(rangeSplit(5000), { batchSize: 2, seqLen: 8, seed: 1, state })).toThrow(/saved splitLength 10000 differs/);
     expect(() => new BatchSampler(rangeSplit(8), { batchSize: 2, seqLen: 8, seed: 1 })).toThrow(/has 8 tokens, fewer than seqLen \+ 1 = 9/);
     expect(() => new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1, rank: 2, worldSize: 2 })).toThrow(/rank 2 is outside \[0, 2\)/);

@@ -2,6 +2,8 @@
 // and MFU, carried across resumes so a resumed run reports the whole run's cost.
 // Not timing of individual ops and not the peak table (peaks.ts).
 
+import type { Stateful } from '@hyperclone/core';
+
 export interface AccountingState {
   step: number;
   tokens: number;
@@ -19,7 +21,7 @@ export interface PeakOptions {
   onRaised?: (fromFlopsPerSec: number, toFlopsPerSec: number) => void;
 }
 
-export class Accounting {
+export class Accounting implements Stateful<AccountingState> {
   step = 0;
   tokens = 0;
   trainSeconds = 0;
@@ -42,15 +44,15 @@ export class Accounting {
     return this.peak;
   }
 
-  restore(s: AccountingState): void {
+  stateDict(): AccountingState {
+    return { step: this.step, tokens: this.tokens, trainSeconds: this.trainSeconds, wallSeconds: this.wallSeconds() };
+  }
+
+  loadStateDict(s: AccountingState): void {
     this.step = s.step;
     this.tokens = s.tokens;
     this.trainSeconds = s.trainSeconds;
     this.wallBeforeSec = s.wallSeconds;
-  }
-
-  state(): AccountingState {
-    return { step: this.step, tokens: this.tokens, trainSeconds: this.trainSeconds, wallSeconds: this.wallSeconds() };
   }
 
   addStep(tokens: number, seconds: number): void {

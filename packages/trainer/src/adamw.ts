@@ -2,7 +2,7 @@
 // parameters the spec marks for decay (2+ dimensions), the update done by the backend's fused adamw.
 // Not the gradient computation or clipping (train-step.ts) and not the schedule (schedule.ts).
 
-import type { AdamWHyper, Backend, ParamSpec, StateDict, Tensor } from '@hyperclone/core';
+import type { AdamWHyper, Backend, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
 import { fusedOps, hostTensor, zeros } from '@hyperclone/core';
 
 export interface AdamWOptions {
@@ -12,7 +12,7 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
-export class AdamW {
+export class AdamW implements Stateful<StateDict> {
   private m = new Map<string, Tensor>();
   private v = new Map<string, Tensor>();
   /** Updates taken so far (bias correction uses step + 1 for the next one). */
@@ -74,7 +74,7 @@ export class AdamW {
   }
 
   /** Restores moments saved by stateDict; throws naming the first missing or mis-shaped entry. */
-  loadStateDict(sd: StateDict, source: string): void {
+  loadStateDict(sd: StateDict, source = 'the saved state'): void {
     for (const s of this.specs) {
       for (const key of [`m.${s.name}`, `v.${s.name}`]) {
         const t = sd.get(key);

@@ -3,7 +3,7 @@
 // format or the sampler's algorithm (both @hyperclone/data).
 
 import { resolve } from 'node:path';
-import type { SamplerState, TokenDataset } from '@hyperclone/data';
+import type { TokenDataset } from '@hyperclone/data';
 import { BatchSampler, evalWindows, loadTokenizer, openDataset } from '@hyperclone/data';
 import type { EvalWindow } from './evaluate.js';
 import type { DatasetInfo } from './run-config.js';
@@ -51,8 +51,7 @@ export function trainData({ dataset, info }: OpenedDataset, o: SamplingOptions):
     dir: resolve(dataset.dir),
     info,
     nextBatch: () => sampler.next(),
-    samplerState: () => sampler.state(),
-    restoreSampler: (state) => sampler.restore(state as SamplerState),
+    sampler,
     evalSet,
     tokenizer: () => loadTokenizer(dataset.dir),
     close: () => dataset.close(),

@@ -68,7 +68,7 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
 
 function restoreRun(run: TrainingRun, resumed: Resumed): void {
   run.p.optimizer.loadStateDict(resumed.ckpt.optimizer!, resumed.path);
-  run.restore(resumed.state);
+  run.loadStateDict(resumed.state, resumed.path);
   run.lastSaved = { step: resumed.state.step, path: resumed.path };
 }
 

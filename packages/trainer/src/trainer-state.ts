@@ -2,6 +2,7 @@
 // bit for bit (step, sampler cursor, schedule position, accounting, best loss, target record).
 // Not the weights or moments (model.safetensors, optimizer.safetensors).
 
+import type { SamplerState } from '@hyperclone/data';
 import type { AccountingState } from './accounting.js';
 import type { EvalEvent } from './events.js';
 import type { Schedule } from './schedule.js';
@@ -19,7 +20,7 @@ export interface TrainerState {
   /** Elapsed device-seconds (wall-clock × devices) of the run so far. */
   deviceSeconds: number;
   /** The training sampler's cursor (its RNG state included). */
-  sampler: unknown;
+  sampler: SamplerState;
   /** Dropout masks are a pure function of (seed, step, micro-batch): the seed is all the RNG state there is. */
   rng: { seed: number; dropout: 'hash(seed, step, micro)' };
   schedule: Schedule & { nextStep: number };

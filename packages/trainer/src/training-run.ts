@@ -2,7 +2,7 @@
 // three things a run does (a training step, an evaluation, a checkpoint). Not the loop's order of
 // events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
 
-import type { Backend, Checkpoint, Logger, ParamSpec, Tensor } from '@hyperclone/core';
+import type { Backend, Checkpoint, Logger, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
 import { downloadParams, disposeParams } from '@hyperclone/core';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
@@ -48,7 +48,7 @@ export interface RunParts {
   hooks: Hooks;
 }
 
-export class TrainingRun {
+export class TrainingRun implements Stateful<TrainerState> {
   bestValLoss: number | null = null;
   lastEval: EvalEvent | null = null;
   hit: TargetHit | null = null;
@@ -164,7 +164,7 @@ export class TrainingRun {
       weights: downloadParams(b, c.model, params),
       origin: { ...c.init.origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
       optimizer: this.p.optimizer.stateDict(),
-      trainerState: this.trainerState() as unknown as Record<string, unknown>,
+      trainerState: this.stateDict() as unknown as Record<string, unknown>,
     };
   }
 
@@ -173,16 +173,17 @@ export class TrainingRun {
     this.p.hooks.onCheckpoint?.(e);
   }
 
-  trainerState(): TrainerState {
+  /** trainer-state.json: step, accounting, sampler cursor, schedule position, best loss and target record. */
+  stateDict(): TrainerState {
     const { accounting: a, config: c } = this.p;
     return {
       format: TRAINER_STATE_FORMAT,
       version: TRAINER_STATE_VERSION,
       step: a.step,
       tokens: a.tokens,
-      accounting: a.state(),
+      accounting: a.stateDict(),
       deviceSeconds: a.deviceHours() * 3600,
-      sampler: this.p.data.samplerState(),
+      sampler: this.p.data.sampler.stateDict(),
       rng: { seed: c.seed, dropout: 'hash(seed, step, micro)' },
       schedule: { ...this.p.schedule, nextStep: a.step + 1 },
       bestValLoss: this.bestValLoss,
@@ -192,9 +193,9 @@ export class TrainingRun {
     };
   }
 
-  restore(state: TrainerState): void {
-    this.p.accounting.restore(state.accounting);
-    this.p.data.restoreSampler(state.sampler);
+  loadStateDict(state: TrainerState, source = 'the saved state'): void {
+    this.p.accounting.loadStateDict(state.accounting);
+    this.p.data.sampler.loadStateDict(state.sampler, source);
     this.bestValLoss = state.bestValLoss;
     this.lastEval = state.lastEval;
     this.hit = state.targetHit;
