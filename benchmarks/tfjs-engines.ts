@@ -7,7 +7,16 @@
 // ops (`referenceStepMs`), in the same process, so the two compare under the same machine load.
 
 import {
-  crossEntropyLoss, disposeParams, forward, hostTensor, paramSpec, resolveConfig, Rng, uploadParams, type Backend, type StateDict,
+  crossEntropyLoss,
+  disposeParams,
+  forward,
+  hostTensor,
+  paramSpec,
+  resolveConfig,
+  Rng,
+  uploadParams,
+  type Backend,
+  type StateDict,
 } from '@hyperclone/core';
 import { createTfjsBackend, type TfjsEngine } from '@hyperclone/backend-tfjs';
 
@@ -49,7 +58,13 @@ function matmulGflops(b: Backend, n: number): number {
   return (2 * n ** 3) / (ms * 1e6);
 }
 
-function trainTokensPerSec(b: Backend, preset: string, batch: number, seq: number, steps: number): { tokensPerSec: number; stepMs: number } {
+function trainTokensPerSec(
+  b: Backend,
+  preset: string,
+  batch: number,
+  seq: number,
+  steps: number,
+): { tokensPerSec: number; stepMs: number } {
   const { config, weights } = randomWeights(preset);
   const params = uploadParams(b, config, weights);
   const names = Object.keys(params);
@@ -59,10 +74,13 @@ function trainTokensPerSec(b: Backend, preset: string, batch: number, seq: numbe
     b.tidy(() => {
       const tokens = b.fromHost(hostTensor([batch, seq], ids()));
       const targets = b.fromHost(hostTensor([batch, seq], ids()));
-      const { value } = b.valueAndGrad((xs) => {
-        const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        return crossEntropyLoss(b, forward(b, config, p, tokens).logits, targets);
-      }, names.map((n) => params[n]!));
+      const { value } = b.valueAndGrad(
+        (xs) => {
+          const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
+          return crossEntropyLoss(b, forward(b, config, p, tokens).logits, targets);
+        },
+        names.map((n) => params[n]!),
+      );
       b.toHost(value); // waits for the step
     });
   const stepMs = medianMs(step, steps, 1);

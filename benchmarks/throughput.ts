@@ -59,7 +59,8 @@ function parseOptions(): Options {
   const device = (flag('device') ?? 'cpu') as Options['device'];
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda (got ${device})`);
   const impls = (flag('impls') ?? 'torch,tfjs,pytorch').split(',') as Impl[];
-  for (const impl of impls) if (!['torch', 'tfjs', 'pytorch'].includes(impl)) throw new Error(`--impls takes torch, tfjs, pytorch (got ${impl})`);
+  for (const impl of impls)
+    if (!['torch', 'tfjs', 'pytorch'].includes(impl)) throw new Error(`--impls takes torch, tfjs, pytorch (got ${impl})`);
   const autocast = (flag('autocast') ?? (device === 'cuda' ? 'bf16' : 'none')) === 'bf16';
   if (autocast && device !== 'cuda') throw new Error('--autocast bf16 needs --device cuda');
   const peak = flag('peak-tflops');
@@ -98,14 +99,38 @@ function runOnce(impl: Impl, b: Backend | null, config: ModelConfig, weights: St
   const started = Date.now();
   if (impl === 'pytorch') {
     const r = runPytorchReference({
-      python: o.python, config, batch: o.batch, seq, steps: o.steps, warmup: o.warmup, threads: o.threads,
-      device: o.device, dtype: o.autocast ? 'bfloat16' : 'float32', ...(o.referenceDir ? { referenceDir: o.referenceDir } : {}),
+      python: o.python,
+      config,
+      batch: o.batch,
+      seq,
+      steps: o.steps,
+      warmup: o.warmup,
+      threads: o.threads,
+      device: o.device,
+      dtype: o.autocast ? 'bfloat16' : 'float32',
+      ...(o.referenceDir ? { referenceDir: o.referenceDir } : {}),
     });
-    return { impl, engine: `PyTorch ${r.torch} (${r.device}, ${r.dtype})`, tokensPerSec: r.tokensPerSec, stepMs: r.stepMs, finalLoss: r.finalLoss, steps: r.steps, wallSec: (Date.now() - started) / 1000 };
+    return {
+      impl,
+      engine: `PyTorch ${r.torch} (${r.device}, ${r.dtype})`,
+      tokensPerSec: r.tokensPerSec,
+      stepMs: r.stepMs,
+      finalLoss: r.finalLoss,
+      steps: r.steps,
+      wallSec: (Date.now() - started) / 1000,
+    };
   }
   const steps = impl === 'tfjs' ? o.tfjsSteps : o.steps;
   const t = timeTrainingSteps(b!, config, weights, { batch: o.batch, seq, steps, warmup: impl === 'tfjs' ? 1 : o.warmup });
-  return { impl, engine: b!.engine, tokensPerSec: t.tokensPerSec, stepMs: t.stepMs, finalLoss: t.finalLoss, steps, wallSec: (Date.now() - started) / 1000 };
+  return {
+    impl,
+    engine: b!.engine,
+    tokensPerSec: t.tokensPerSec,
+    stepMs: t.stepMs,
+    finalLoss: t.finalLoss,
+    steps,
+    wallSec: (Date.now() - started) / 1000,
+  };
 }
 
 async function benchPreset(preset: string, torch: TorchBackend | null, tfjs: Backend | null, o: Options): Promise<PresetReport> {
@@ -117,7 +142,9 @@ async function benchPreset(preset: string, torch: TorchBackend | null, tfjs: Bac
     for (const impl of o.impls) {
       if (impl === 'tfjs' && round > 1) continue; // tfjs is slow: one round
       const r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, config, weights, seq, o);
-      console.log(`  ${preset} round ${round} ${impl}: ${r.tokensPerSec.toFixed(0)} tokens/s (${r.stepMs.toFixed(1)} ms/step, loss ${r.finalLoss.toFixed(3)})`);
+      console.log(
+        `  ${preset} round ${round} ${impl}: ${r.tokensPerSec.toFixed(0)} tokens/s (${r.stepMs.toFixed(1)} ms/step, loss ${r.finalLoss.toFixed(3)})`,
+      );
       runs[impl].push(r);
     }
   }
@@ -134,7 +161,9 @@ async function main(): Promise<void> {
   const tfjs = o.impls.includes('tfjs') ? await openTfjs() : null;
   const deviceName = torch?.device.name ?? tfjs?.device.name ?? o.device;
   const peak = peakFor(deviceName, o);
-  console.log(`throughput on ${deviceName}, ${o.threads} threads; batch ${o.batch}, steps ${o.steps} (+${o.warmup} warmup), rounds ${o.rounds}`);
+  console.log(
+    `throughput on ${deviceName}, ${o.threads} threads; batch ${o.batch}, steps ${o.steps} (+${o.warmup} warmup), rounds ${o.rounds}`,
+  );
   const reports: PresetReport[] = [];
   try {
     for (const preset of o.presets) {

@@ -32,5 +32,7 @@ const small = await trainFrom(randomInit('tiny', { seed: 0, vocabSize: 257 }), {
 });
 
 console.log(`final checkpoint: ${small.checkpoint}`);
-console.log(`cost: ${small.summary.tokens} tokens, ${small.summary.flops.toExponential(2)} FLOPs, ${small.summary.deviceHours.toExponential(2)} device-hours`);
+console.log(
+  `cost: ${small.summary.tokens} tokens, ${small.summary.flops.toExponential(2)} FLOPs, ${small.summary.deviceHours.toExponential(2)} device-hours`,
+);
 backend.close();

@@ -46,11 +46,27 @@ gpt.train_steps(args["config"], args["batch"], args["seq"], args["steps"], devic
 
 export function runPytorchReference(o: ReferenceOptions): ReferenceResult {
   const dir = o.referenceDir ?? fileURLToPath(new URL('../reference/', import.meta.url));
-  const args = { dir, config: o.config, batch: o.batch, seq: o.seq, steps: o.steps, warmup: o.warmup, threads: o.threads, device: o.device, dtype: o.dtype };
+  const args = {
+    dir,
+    config: o.config,
+    batch: o.batch,
+    seq: o.seq,
+    steps: o.steps,
+    warmup: o.warmup,
+    threads: o.threads,
+    device: o.device,
+    dtype: o.dtype,
+  };
   const run = spawnSync(o.python, ['-c', PROGRAM, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (run.error) throw new Error(`cannot run ${o.python} for the PyTorch reference (${run.error.message}); install python3-torch or pass --python`);
-  if (run.status !== 0) throw new Error(`the PyTorch reference failed (exit ${run.status}):\n${run.stderr.trim().split('\n').slice(-8).join('\n')}`);
-  const line = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  if (run.error)
+    throw new Error(`cannot run ${o.python} for the PyTorch reference (${run.error.message}); install python3-torch or pass --python`);
+  if (run.status !== 0)
+    throw new Error(`the PyTorch reference failed (exit ${run.status}):\n${run.stderr.trim().split('\n').slice(-8).join('\n')}`);
+  const line = run.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (!line) throw new Error(`the PyTorch reference printed no JSON result:\n${run.stdout.slice(-2000)}`);
   return JSON.parse(line) as ReferenceResult;
 }

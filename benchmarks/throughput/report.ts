@@ -36,8 +36,12 @@ export function mfu(tokensPerSec: number, flopsPerToken: number, peakTflops: num
 }
 
 export function formatPresetReport(r: PresetReport, peakTflops: number | null): string {
-  const lines = [`\n${r.preset}: batch ${r.batch} x seq ${r.seq} = ${r.batch * r.seq} tokens/step, ${(r.flopsPerToken / 1e6).toFixed(1)} MFLOP/token`];
-  lines.push(`  ${'impl'.padEnd(8)} ${'tokens/s'.padStart(10)} ${'ms/step'.padStart(9)} ${'TFLOP/s'.padStart(8)} ${'MFU'.padStart(6)}  engine`);
+  const lines = [
+    `\n${r.preset}: batch ${r.batch} x seq ${r.seq} = ${r.batch * r.seq} tokens/step, ${(r.flopsPerToken / 1e6).toFixed(1)} MFLOP/token`,
+  ];
+  lines.push(
+    `  ${'impl'.padEnd(8)} ${'tokens/s'.padStart(10)} ${'ms/step'.padStart(9)} ${'TFLOP/s'.padStart(8)} ${'MFU'.padStart(6)}  engine`,
+  );
   for (const x of r.results) {
     const tflops = (x.tokensPerSec * r.flopsPerToken) / 1e12;
     const u = mfu(x.tokensPerSec, r.flopsPerToken, peakTflops);
@@ -47,7 +51,10 @@ export function formatPresetReport(r: PresetReport, peakTflops: number | null): 
     );
   }
   const by = new Map(r.results.map((x) => [x.impl, x.tokensPerSec]));
-  const ratio = (a: string, b: string) => (by.get(a as ImplResult['impl']) && by.get(b as ImplResult['impl']) ? `${a}/${b} ${(by.get(a as ImplResult['impl'])! / by.get(b as ImplResult['impl'])!).toFixed(2)}x` : null);
+  const ratio = (a: string, b: string) =>
+    by.get(a as ImplResult['impl']) && by.get(b as ImplResult['impl'])
+      ? `${a}/${b} ${(by.get(a as ImplResult['impl'])! / by.get(b as ImplResult['impl'])!).toFixed(2)}x`
+      : null;
   const ratios = [ratio('torch', 'pytorch'), ratio('torch', 'tfjs'), ratio('tfjs', 'pytorch')].filter((x) => x !== null);
   if (ratios.length > 0) lines.push(`  ratios: ${ratios.join(', ')}`);
   return lines.join('\n');

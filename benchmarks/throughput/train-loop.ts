@@ -2,8 +2,20 @@
 // Not the trainer (no data loader, schedule, eval or checkpoints): the bare step, to measure an engine.
 
 import {
-  crossEntropyLoss, disposeParams, forward, fusedOps, hostTensor, paramSpec, Rng, uploadParams, zeros,
-  type AdamWHyper, type Backend, type ModelConfig, type StateDict, type Tensor,
+  crossEntropyLoss,
+  disposeParams,
+  forward,
+  fusedOps,
+  hostTensor,
+  paramSpec,
+  Rng,
+  uploadParams,
+  zeros,
+  type AdamWHyper,
+  type Backend,
+  type ModelConfig,
+  type StateDict,
+  type Tensor,
 } from '@hyperclone/core';
 
 export interface StepTiming {
@@ -60,10 +72,22 @@ export function timeTrainingSteps(b: Backend, config: ModelConfig, weights: Stat
     const loss = b.tidy(() => {
       const lossOf = (xs: Tensor[]): Tensor =>
         crossEntropyLoss(b, forward(b, config, Object.fromEntries(names.map((name, i) => [name, xs[i]!])), tokens).logits, targets);
-      const { value, grads } = b.valueAndGrad(lossOf, names.map((name) => params[name]!));
-      adamwStep(b, specs.map((s) => s.decay), names.map((name) => params[name]!), grads, m, v, { ...hyper, weightDecay: 0.1, step: n }, (i, p) => {
-        params[names[i]!] = p;
-      });
+      const { value, grads } = b.valueAndGrad(
+        lossOf,
+        names.map((name) => params[name]!),
+      );
+      adamwStep(
+        b,
+        specs.map((s) => s.decay),
+        names.map((name) => params[name]!),
+        grads,
+        m,
+        v,
+        { ...hyper, weightDecay: 0.1, step: n },
+        (i, p) => {
+          params[names[i]!] = p;
+        },
+      );
       return value;
     });
     if (lastLoss) b.dispose(lastLoss);
@@ -87,7 +111,13 @@ export function timeTrainingSteps(b: Backend, config: ModelConfig, weights: Stat
 
 /** AdamW with decay only where `decay[i]`: one call per group on torch, else the fused op per tensor. */
 function adamwStep(
-  b: Backend, decay: boolean[], ps: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper,
+  b: Backend,
+  decay: boolean[],
+  ps: Tensor[],
+  grads: Tensor[],
+  m: Tensor[],
+  v: Tensor[],
+  hp: AdamWHyper,
   setParam: (i: number, p: Tensor) => void,
 ): void {
   if (hasAdamWAll(b)) {

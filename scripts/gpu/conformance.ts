@@ -5,7 +5,15 @@
 
 import { writeFileSync } from 'node:fs';
 import {
-  conformanceChecks, conformanceWeights, crossEntropyLoss, forward, hostTensor, paramSpec, TINY_GPT, uploadParams, disposeParams,
+  conformanceChecks,
+  conformanceWeights,
+  crossEntropyLoss,
+  forward,
+  hostTensor,
+  paramSpec,
+  TINY_GPT,
+  uploadParams,
+  disposeParams,
   type Backend,
 } from '@hyperclone/core';
 import { createTorchBackend } from '@hyperclone/backend-torch';
@@ -71,11 +79,19 @@ async function main(): Promise<void> {
     bf16Loss = lossOf(half);
     half.close();
     const ok = Math.abs(bf16Loss - fp32Loss) <= 0.05 * Math.abs(fp32Loss);
-    results.push({ name: 'bf16 autocast loss within 5% of fp32', ok, ms: 0, ...(ok ? {} : { error: `fp32 ${fp32Loss}, bf16 ${bf16Loss}` }) });
+    results.push({
+      name: 'bf16 autocast loss within 5% of fp32',
+      ok,
+      ms: 0,
+      ...(ok ? {} : { error: `fp32 ${fp32Loss}, bf16 ${bf16Loss}` }),
+    });
     console.log(`${ok ? 'PASS' : 'FAIL'} bf16 autocast loss ${bf16Loss.toFixed(5)} vs fp32 ${fp32Loss.toFixed(5)}`);
   }
   const failed = results.filter((r) => !r.ok).length;
-  writeFileSync(out, `${JSON.stringify({ device, engine: b.engine, deviceName: b.device.name, passed: results.length - failed, failed, fp32Loss, bf16Loss, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ device, engine: b.engine, deviceName: b.device.name, passed: results.length - failed, failed, fp32Loss, bf16Loss, results }, null, 2)}\n`,
+  );
   console.log(`${results.length - failed}/${results.length} checks passed; wrote ${out}`);
   process.exit(failed === 0 ? 0 : 1);
 }

@@ -96,7 +96,13 @@ async function activateTensorflow(node: { gpu: boolean }): Promise<StartedEngine
   const device: DeviceInfo = node.gpu
     ? { kind: 'cuda', name: 'CUDA GPU (tfjs-node-gpu)', count: 1 }
     : { kind: 'cpu', name: cpuName(), count: 1 };
-  return { engine: 'tensorflow', tfjsName: 'tensorflow', label: node.gpu ? 'tfjs-tensorflow-gpu' : 'tfjs-tensorflow', device, threads: cpus().length };
+  return {
+    engine: 'tensorflow',
+    tfjsName: 'tensorflow',
+    label: node.gpu ? 'tfjs-tensorflow-gpu' : 'tfjs-tensorflow',
+    device,
+    threads: cpus().length,
+  };
 }
 
 async function startWasm(threads: number): Promise<StartedEngine> {

@@ -10,7 +10,9 @@ describe.each(['wasm', 'cpu'] as const)('conformance on tfjs %s', (engine) => {
   const open = async (): Promise<TfjsBackend> => {
     if (!backend) {
       backend = await createTfjsBackend({ engine });
-      console.log(`conformance: ${backend.engine} (${backend.threads} thread(s)) on ${backend.device.name}; fused: ${Object.keys(backend.fused).join(', ')}`);
+      console.log(
+        `conformance: ${backend.engine} (${backend.threads} thread(s)) on ${backend.device.name}; fused: ${Object.keys(backend.fused).join(', ')}`,
+      );
     }
     return backend;
   };

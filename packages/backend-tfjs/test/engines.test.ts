@@ -19,11 +19,15 @@ describe('createTfjsBackend engine selection', () => {
   });
 
   it("asking for 'tensorflow' without the bindings names the npm packages to install", async () => {
-    await expect(createTfjsBackend({ engine: 'tensorflow' })).rejects.toThrow(/npm install @tensorflow\/tfjs-node.*@tensorflow\/tfjs-node-gpu/);
+    await expect(createTfjsBackend({ engine: 'tensorflow' })).rejects.toThrow(
+      /npm install @tensorflow\/tfjs-node.*@tensorflow\/tfjs-node-gpu/,
+    );
   });
 
   it('rejects an unknown engine and a bad thread count', async () => {
-    await expect(createTfjsBackend({ engine: 'webgpu' as never })).rejects.toThrow(/unknown tfjs engine "webgpu"; choose auto, tensorflow, wasm or cpu/);
+    await expect(createTfjsBackend({ engine: 'webgpu' as never })).rejects.toThrow(
+      /unknown tfjs engine "webgpu"; choose auto, tensorflow, wasm or cpu/,
+    );
     await expect(createTfjsBackend({ engine: 'cpu', threads: 0 })).rejects.toThrow(/threads must be a positive integer \(got 0\)/);
   });
 

@@ -3,8 +3,19 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  crossEntropyLoss, disposeParams, zeros, forward, fusedOps, hostTensor, paramSpec, resolveConfig, Rng, uploadParams,
-  type ModelConfig, type StateDict, type Tensor,
+  crossEntropyLoss,
+  disposeParams,
+  zeros,
+  forward,
+  fusedOps,
+  hostTensor,
+  paramSpec,
+  resolveConfig,
+  Rng,
+  uploadParams,
+  type ModelConfig,
+  type StateDict,
+  type Tensor,
 } from '@hyperclone/core';
 import { createTfjsBackend } from '../src/index.js';
 
@@ -36,10 +47,13 @@ describe.each(['wasm', 'cpu'] as const)('tfjs %s memory', (engine) => {
     for (let step = 1; step <= 4; step++) {
       const next = b.tidy(() => {
         const [x, y] = [b.fromHost(hostTensor([B, T], tokens)), b.fromHost(hostTensor([B, T], targets))];
-        const { value, grads } = b.valueAndGrad((xs) => {
-          const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-          return crossEntropyLoss(b, forward(b, config, p, x, { train: true, dropoutSeed: step }).logits, y);
-        }, names.map((n) => params[n]!));
+        const { value, grads } = b.valueAndGrad(
+          (xs) => {
+            const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
+            return crossEntropyLoss(b, forward(b, config, p, x, { train: true, dropoutSeed: step }).logits, y);
+          },
+          names.map((n) => params[n]!),
+        );
         losses.push(b.toHost(value).data[0]!);
         const hp = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step };
         return names.map((n, i) => fusedOps(b).adamw(params[n]!, grads[i]!, moments[i]![0], moments[i]![1], hp));
@@ -50,7 +64,9 @@ describe.each(['wasm', 'cpu'] as const)('tfjs %s memory', (engine) => {
       moments = next.map(([, m, v]) => [m, v] as const);
       counts.push(b.liveTensors());
     }
-    console.log(`tfjs-${engine} ${preset}: live tensors per step ${counts.join(', ')}; losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
+    console.log(
+      `tfjs-${engine} ${preset}: live tensors per step ${counts.join(', ')}; losses ${losses.map((l) => l.toFixed(4)).join(', ')}`,
+    );
     expect(new Set(counts).size).toBe(1);
     expect(counts[0]).toBe(3 * names.length);
     expect(losses[3]!).toBeLessThan(losses[0]!);

@@ -30,7 +30,8 @@ function parseArgs(argv) {
     else if (argv[i] === '--jobs') args.jobs = Number(argv[++i]);
     else fail(`unknown option ${argv[i]}; use --mode auto|cmake-js|cmake|direct and --jobs N`);
   }
-  if (!['auto', 'cmake-js', 'cmake', 'direct'].includes(args.mode)) fail(`--mode must be auto, cmake-js, cmake or direct (got ${args.mode})`);
+  if (!['auto', 'cmake-js', 'cmake', 'direct'].includes(args.mode))
+    fail(`--mode must be auto, cmake-js, cmake or direct (got ${args.mode})`);
   return args;
 }
 
@@ -50,11 +51,14 @@ function has(command) {
 /** Where libtorch lives: its CMake config dir, headers, libraries, and the C++ ABI it was built with. */
 function findLibtorch() {
   const candidates = [];
-  if (process.env.LIBTORCH) candidates.push({ root: resolve(process.env.LIBTORCH), cmakeDir: join(resolve(process.env.LIBTORCH), 'share/cmake/Torch') });
+  if (process.env.LIBTORCH)
+    candidates.push({ root: resolve(process.env.LIBTORCH), cmakeDir: join(resolve(process.env.LIBTORCH), 'share/cmake/Torch') });
   for (const libDir of systemLibDirs()) candidates.push({ root: '/usr', cmakeDir: join(libDir, 'cmake/Torch'), libDir });
   const found = candidates.find((c) => existsSync(join(c.cmakeDir, 'TorchConfig.cmake')));
   if (!found) {
-    const where = process.env.LIBTORCH ? `LIBTORCH=${process.env.LIBTORCH} has no share/cmake/Torch/TorchConfig.cmake` : 'no libtorch found';
+    const where = process.env.LIBTORCH
+      ? `LIBTORCH=${process.env.LIBTORCH} has no share/cmake/Torch/TorchConfig.cmake`
+      : 'no libtorch found';
     fail(`${where}; ${HINT}`);
   }
   const config = readFileSync(join(found.cmakeDir, 'TorchConfig.cmake'), 'utf8');
@@ -117,7 +121,16 @@ function buildWithCmakeJs(torch, jobs) {
 
 function buildWithCmake(torch, jobs) {
   const std = process.env.HC_CXX_STD ? [`-DCMAKE_CXX_STANDARD=${process.env.HC_CXX_STD.replace(/^c\+\+/, '')}`] : [];
-  const args = ['-S', packageDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', ...std, `-DNODE_API_INC=${nodeApiInclude()}`, `-DNODE_ADDON_API_DIR=${nodeAddonApiDir()}`];
+  const args = [
+    '-S',
+    packageDir,
+    '-B',
+    buildDir,
+    '-DCMAKE_BUILD_TYPE=Release',
+    ...std,
+    `-DNODE_API_INC=${nodeApiInclude()}`,
+    `-DNODE_ADDON_API_DIR=${nodeAddonApiDir()}`,
+  ];
   if (torch.prefixPath) args.push(`-DLIBTORCH=${torch.prefixPath}`);
   else args.push(`-DTorch_DIR=${torch.cmakeDir}`);
   run('cmake', args);
@@ -131,11 +144,23 @@ async function buildDirect(torch, jobs) {
   mkdirSync(objDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
   const flags = (std) => [
-    `-std=${std}`, '-O2', '-fPIC', '-Wall', '-Wno-unused-parameter', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
-    '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DBUILDING_NODE_EXTENSION',
-    `-I${nodeApiInclude()}`, `-I${nodeAddonApiDir()}`, ...torch.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem${d}`),
+    `-std=${std}`,
+    '-O2',
+    '-fPIC',
+    '-Wall',
+    '-Wno-unused-parameter',
+    `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
+    '-DNAPI_VERSION=8',
+    '-DNAPI_CPP_EXCEPTIONS',
+    '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+    '-DBUILDING_NODE_EXTENSION',
+    `-I${nodeApiInclude()}`,
+    `-I${nodeAddonApiDir()}`,
+    ...torch.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem${d}`),
   ];
-  const sources = readdirSync(join(packageDir, 'native')).filter((f) => f.endsWith('.cpp')).sort();
+  const sources = readdirSync(join(packageDir, 'native'))
+    .filter((f) => f.endsWith('.cpp'))
+    .sort();
   const compile = (src, std) => spawnAsync(cxx, [...flags(std), '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
   // The first source doubles as a probe of the C++ standard the libtorch headers need (17, or 20 for newer releases).
   const stds = process.env.HC_CXX_STD ? [process.env.HC_CXX_STD] : ['c++17', 'c++20'];
@@ -157,9 +182,16 @@ async function buildDirect(torch, jobs) {
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, compileRest));
   const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((l) => existsSync(join(torch.libDir, `lib${l}.so`)));
   run(cxx, [
-    '-shared', '-o', output, ...sources.map((s) => join(objDir, `${s}.o`)), `-L${torch.libDir}`,
+    '-shared',
+    '-o',
+    output,
+    ...sources.map((s) => join(objDir, `${s}.o`)),
+    `-L${torch.libDir}`,
     // --no-as-needed keeps libtorch_cuda loaded, which registers the CUDA kernels we never name directly.
-    '-Wl,--no-as-needed', ...libs.map((l) => `-l${l}`), '-Wl,--as-needed', `-Wl,-rpath,${torch.libDir}`,
+    '-Wl,--no-as-needed',
+    ...libs.map((l) => `-l${l}`),
+    '-Wl,--as-needed',
+    `-Wl,-rpath,${torch.libDir}`,
   ]);
 }
 

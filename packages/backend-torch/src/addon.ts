@@ -39,8 +39,30 @@ export interface NativeEngine {
   crossEntropy(logits: number, targets: number, ignoreIndex: number): number;
   gradLeaves(xs: number[]): number[];
   gradients(value: number, leaves: number[]): number[];
-  adamw(p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
-  adamwMany(ps: number[], gs: number[], ms: number[], vs: number[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamw(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void;
+  adamwMany(
+    ps: number[],
+    gs: number[],
+    ms: number[],
+    vs: number[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void;
 }
 
 export interface NativeAddon {

@@ -42,7 +42,8 @@ export async function createTorchBackend(options: TorchBackendOptions = {}): Pro
   if (options.autocast && !device.startsWith('cuda')) {
     throw new Error(`autocast "${options.autocast}" needs device "cuda" (got "${device}"); drop autocast on CPU`);
   }
-  if (options.autocast && options.autocast !== 'bf16') throw new Error(`autocast must be "bf16" or null (got "${String(options.autocast)}")`);
+  if (options.autocast && options.autocast !== 'bf16')
+    throw new Error(`autocast must be "bf16" or null (got "${String(options.autocast)}")`);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer (got ${threads})`);
   addon.setNumThreads(threads);

@@ -3,8 +3,18 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  crossEntropyLoss, disposeParams, forward, hostTensor, maxAbsDiff, paramSpec, resolveConfig, uploadParams,
-  type Backend, type HostTensor, type ModelConfig, type Tensor,
+  crossEntropyLoss,
+  disposeParams,
+  forward,
+  hostTensor,
+  maxAbsDiff,
+  paramSpec,
+  resolveConfig,
+  uploadParams,
+  type Backend,
+  type HostTensor,
+  type ModelConfig,
+  type Tensor,
 } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { createTorchBackend } from '../src/index.js';
@@ -34,7 +44,10 @@ function run(b: Backend, config: ModelConfig): Run {
         const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
         return crossEntropyLoss(b, forward(b, config, p, tokens).logits, targets);
       };
-      const { value, grads } = b.valueAndGrad(lossOf, names.map((n) => params[n]!));
+      const { value, grads } = b.valueAndGrad(
+        lossOf,
+        names.map((n) => params[n]!),
+      );
       const out: Run = { logits, loss: b.toHost(value).data[0]!, grads: new Map(names.map((n, i) => [n, b.toHost(grads[i]!)])) };
       return out as never;
     }) as unknown as Run;
@@ -72,7 +85,9 @@ describeTorch('tfjs and torch agree on the GPT forward, loss and gradients', () 
       if (gap >= worst) [worst, worstName] = [gap, name];
       expect(gap, name).toBeLessThanOrEqual(TOLERANCE);
     }
-    console.log(`${label}: loss ${a.loss.toFixed(5)}; max|Δ| logits ${logitsGap.toExponential(2)}, loss ${lossGap.toExponential(2)}, grads ${worst.toExponential(2)} (${worstName})`);
+    console.log(
+      `${label}: loss ${a.loss.toFixed(5)}; max|Δ| logits ${logitsGap.toExponential(2)}, loss ${lossGap.toExponential(2)}, grads ${worst.toExponential(2)} (${worstName})`,
+    );
     expect(a.grads.size).toBe(paramSpec(config).length);
     expect(a.loss).toBeGreaterThan(5); // ~ln(257): a real loss, not zeros
     expect(logitsGap).toBeLessThanOrEqual(TOLERANCE);

@@ -24,9 +24,17 @@ describeTorch('torch backend specifics', () => {
     expect(b.device.count).toBe(1);
     const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();
     expect(b.device.name).toBe(model);
-    expect(Object.keys(b.fused).sort()).toEqual(
-      ['adamw', 'attention', 'crossEntropy', 'gelu', 'layerNorm', 'logSoftmax', 'rmsNorm', 'silu', 'softmax'],
-    );
+    expect(Object.keys(b.fused).sort()).toEqual([
+      'adamw',
+      'attention',
+      'crossEntropy',
+      'gelu',
+      'layerNorm',
+      'logSoftmax',
+      'rmsNorm',
+      'silu',
+      'softmax',
+    ]);
   });
 
   it('turns libtorch exceptions into JS errors with the op and libtorch message', () => {
@@ -39,7 +47,9 @@ describeTorch('torch backend specifics', () => {
         /^torch fromHost: shape holds 4 values but the data has 3/,
       );
       expect(() => b.dropout(a, 1.5, 0)).toThrow(/dropout rate must be in \[0, 1\)/);
-      expect(() => b.valueAndGrad(([x]) => b.mul(x!, x!), [a])).toThrow(/valueAndGrad needs f to return a scalar; it returned shape \[2, 3\]/);
+      expect(() => b.valueAndGrad(([x]) => b.mul(x!, x!), [a])).toThrow(
+        /valueAndGrad needs f to return a scalar; it returned shape \[2, 3\]/,
+      );
       expect(() => b.tidy(() => Promise.resolve() as never)).toThrow(/tidy cannot take an async function/);
     });
   });
@@ -74,11 +84,21 @@ describeTorch('torch backend specifics', () => {
     const hp: AdamWHyper = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 4 };
     const shapes = [[3, 4], [4], [2, 2, 2]];
     const host = (k: number, shape: number[]) =>
-      float32(shape, Array.from({ length: shape.reduce((a, c) => a * c, 1) }, (_, i) => Math.sin(i * 1.3 + k) * (k === 3 ? 0.1 : 1) + (k === 3 ? 0.2 : 0)));
+      float32(
+        shape,
+        Array.from(
+          { length: shape.reduce((a, c) => a * c, 1) },
+          (_, i) => Math.sin(i * 1.3 + k) * (k === 3 ? 0.1 : 1) + (k === 3 ? 0.2 : 0),
+        ),
+      );
     b.tidy(() => {
       const up = (k: number) => shapes.map((s) => b.fromHost(host(k, s)));
       const [ps, gs, ms, vs] = [up(0), up(1), up(2), up(3)] as [Tensor[], Tensor[], Tensor[], Tensor[]];
-      const ref = shapes.map((_, i) => referenceFused(b).adamw(ps[i]!, gs[i]!, ms[i]!, vs[i]!, hp).map((t) => b.toHost(t)));
+      const ref = shapes.map((_, i) =>
+        referenceFused(b)
+          .adamw(ps[i]!, gs[i]!, ms[i]!, vs[i]!, hp)
+          .map((t) => b.toHost(t)),
+      );
       b.adamwAll(ps, gs, ms, vs, hp);
       shapes.forEach((_, i) => {
         [ps[i]!, ms[i]!, vs[i]!].forEach((t, j) => {

@@ -3,8 +3,16 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  crossEntropyLoss, disposeParams, forward, hostTensor, paramSpec, resolveConfig, uploadParams, zeros,
-  type AdamWHyper, type Tensor,
+  crossEntropyLoss,
+  disposeParams,
+  forward,
+  hostTensor,
+  paramSpec,
+  resolveConfig,
+  uploadParams,
+  zeros,
+  type AdamWHyper,
+  type Tensor,
 } from '@hyperclone/core';
 import { createTorchBackend, type TorchBackend } from '../src/index.js';
 import { testBatch, testWeights } from './model-weights.js';
@@ -43,12 +51,31 @@ describeTorch('torch training steps do not leak', () => {
         };
         const ps = names.map((n) => params[n]!);
         const { value, grads } = b.valueAndGrad(lossOf, ps);
-        const hp = (i: number): AdamWHyper => ({ lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: specs[i]!.decay ? 0.1 : 0, step });
+        const hp = (i: number): AdamWHyper => ({
+          lr: 3e-3,
+          beta1: 0.9,
+          beta2: 0.95,
+          eps: 1e-8,
+          weightDecay: specs[i]!.decay ? 0.1 : 0,
+          step,
+        });
         if (step <= STEPS / 2) {
           ps.forEach((p, i) => b.fused.adamw!(p, grads[i]!, m[i]!, v[i]!, hp(i))); // in place
         } else {
-          b.adamwAll(ps.filter((_, i) => specs[i]!.decay), grads.filter((_, i) => specs[i]!.decay), m.filter((_, i) => specs[i]!.decay), v.filter((_, i) => specs[i]!.decay), hp(0));
-          b.adamwAll(ps.filter((_, i) => !specs[i]!.decay), grads.filter((_, i) => !specs[i]!.decay), m.filter((_, i) => !specs[i]!.decay), v.filter((_, i) => !specs[i]!.decay), { ...hp(0), weightDecay: 0 });
+          b.adamwAll(
+            ps.filter((_, i) => specs[i]!.decay),
+            grads.filter((_, i) => specs[i]!.decay),
+            m.filter((_, i) => specs[i]!.decay),
+            v.filter((_, i) => specs[i]!.decay),
+            hp(0),
+          );
+          b.adamwAll(
+            ps.filter((_, i) => !specs[i]!.decay),
+            grads.filter((_, i) => !specs[i]!.decay),
+            m.filter((_, i) => !specs[i]!.decay),
+            v.filter((_, i) => !specs[i]!.decay),
+            { ...hp(0), weightDecay: 0 },
+          );
         }
         if (step === 1 || step % 100 === 0) losses.push(b.toHost(value).data[0]!);
       });

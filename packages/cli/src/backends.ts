@@ -20,7 +20,8 @@ interface TorchModule {
 
 export function parseBackendName(value: string | undefined): BackendName {
   const name = value ?? 'auto';
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new CliError(`--backend must be one of ${BACKEND_NAMES.join(', ')} (got "${name}")`, 2);
+  if (!(BACKEND_NAMES as readonly string[]).includes(name))
+    throw new CliError(`--backend must be one of ${BACKEND_NAMES.join(', ')} (got "${name}")`, 2);
   return name as BackendName;
 }
 
@@ -41,7 +42,9 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
   const torch = request.backend === 'tfjs' ? {} : await torchModule();
   const torchReady = typeof torch.createTorchBackend === 'function' && torch.isTorchAvailable?.() === true;
   if (request.backend === 'torch' && !torchReady) {
-    throw new CliError('the torch backend is not available here (its libtorch addon is not built or does not load); build it with `npm run build:native`, or use --backend tfjs');
+    throw new CliError(
+      'the torch backend is not available here (its libtorch addon is not built or does not load); build it with `npm run build:native`, or use --backend tfjs',
+    );
   }
   if (torchReady && request.backend !== 'tfjs') {
     const options: { device: 'cpu' | 'cuda'; threads?: number } = { device: request.device ?? 'cpu' };
@@ -49,14 +52,19 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
     return torch.createTorchBackend!(options);
   }
   if (request.device === 'cuda') {
-    throw new CliError('--device cuda needs the torch backend (not available here), or tfjs with @tensorflow/tfjs-node-gpu installed; use --device cpu');
+    throw new CliError(
+      '--device cuda needs the torch backend (not available here), or tfjs with @tensorflow/tfjs-node-gpu installed; use --device cpu',
+    );
   }
   const { createTfjsBackend } = await import('@hyperclone/backend-tfjs');
   return createTfjsBackend(request.threads !== undefined ? { threads: request.threads } : {});
 }
 
 /** The backend a command's --backend, --device and --threads flags ask for (defaultName when --backend is absent). */
-export function backendFromFlags(f: { backend?: string | undefined; device?: string | undefined; threads?: string | undefined }, defaultName?: BackendName): Promise<Backend> {
+export function backendFromFlags(
+  f: { backend?: string | undefined; device?: string | undefined; threads?: string | undefined },
+  defaultName?: BackendName,
+): Promise<Backend> {
   const request: BackendRequest = { backend: parseBackendName(f.backend ?? defaultName) };
   const device = parseDevice(f.device);
   if (device) request.device = device;

@@ -44,7 +44,10 @@ export function numberFlag(value: string | undefined, flag: string, { integer = 
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new CliError(`--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''} (got "${value}")`, 2);
+    throw new CliError(
+      `--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''} (got "${value}")`,
+      2,
+    );
   }
   return n;
 }

@@ -19,7 +19,9 @@ export async function readModelFlag(value: string): Promise<string | Partial<Mod
     raw = JSON.parse(await readFile(value, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `model config ${value} does not exist` : `model config ${value} is not valid JSON: ${(e as Error).message}`);
+    throw new CliError(
+      code === 'ENOENT' ? `model config ${value} does not exist` : `model config ${value} is not valid JSON: ${(e as Error).message}`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError(`model config ${value} must hold a JSON object`);
   const obj = raw as Record<string, unknown>;

@@ -44,7 +44,9 @@ export class ProgressDisplay {
     const tasks = Object.entries(e.tasks).map(([name, s]) => ` | ${name} acc ${s.acc.toFixed(3)} accNorm ${s.accNorm.toFixed(3)}`);
     const sym = e.symmetry?.mean != null ? ` | symmetry ${e.symmetry.mean.toFixed(4)}` : '';
     const target = e.reachedTarget ? ' | reached the target' : '';
-    this.note(`eval step ${e.step} | val loss ${e.val.loss.toFixed(4)} | ppl ${e.val.ppl.toFixed(2)} | acc ${e.val.acc.toFixed(4)}${tasks.join('')}${sym}${target}`);
+    this.note(
+      `eval step ${e.step} | val loss ${e.val.loss.toFixed(4)} | ppl ${e.val.ppl.toFixed(2)} | acc ${e.val.acc.toFixed(4)}${tasks.join('')}${sym}${target}`,
+    );
   }
 
   /** A line of its own, below the progress line. */

@@ -15,25 +15,45 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const base = (out: string) => ['--data', join(root, 'data'), '--out', out];
 
 const cases: [string, (out: string) => string[], RegExp][] = [
-  ['an unknown benchmark name', (out) => ['bench', 'clone-vs-ranodm', ...base(out), '--small', 'tiny', '--width', '2'], /^hyperclone: error: unknown benchmark "clone-vs-ranodm"; available: clone-vs-random \(or report, to redo a finished one's numbers\)$/],
-  ['an unknown variant', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'noisy-symmetric,sideways'], /^hyperclone: error: --variants: unknown variant "sideways"; choose from .*noisy-symmetric/],
-  ['a missing --small', (out) => ['bench', 'clone-vs-random', ...base(out), '--width', '2'], /^hyperclone: error: missing required flag --small$/],
-  ['a non-integer --width', (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '1.5'], /^hyperclone: error: --width must be an integer >= 1 \(got "1.5"\)$/],
+  [
+    'an unknown benchmark name',
+    (out) => ['bench', 'clone-vs-ranodm', ...base(out), '--small', 'tiny', '--width', '2'],
+    /^hyperclone: error: unknown benchmark "clone-vs-ranodm"; available: clone-vs-random \(or report, to redo a finished one's numbers\)$/,
+  ],
+  [
+    'an unknown variant',
+    (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'noisy-symmetric,sideways'],
+    /^hyperclone: error: --variants: unknown variant "sideways"; choose from .*noisy-symmetric/,
+  ],
+  [
+    'a missing --small',
+    (out) => ['bench', 'clone-vs-random', ...base(out), '--width', '2'],
+    /^hyperclone: error: missing required flag --small$/,
+  ],
+  [
+    'a non-integer --width',
+    (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '1.5'],
+    /^hyperclone: error: --width must be an integer >= 1 \(got "1.5"\)$/,
+  ],
 ];
 
 describe('hyperclone bench: bad input', () => {
-  it.each(cases)('%s: a one-line reason (plus at most the usage line), exit 2, nothing in --out', async (name, args, reason) => {
-    const out = join(root, `never-${name.replace(/\W+/g, '-')}`);
-    const r = await hyperclone(args(out));
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines[0]).toMatch(reason);
-    // nothing but the usage may follow the reason
-    expect(lines.slice(1).every((l) => l.startsWith('usage: hyperclone bench clone-vs-random '))).toBe(true);
-    expect(lines.length).toBeLessThanOrEqual(2);
-    expect(existsSync(out)).toBe(false);
-  }, 60_000);
+  it.each(cases)(
+    '%s: a one-line reason (plus at most the usage line), exit 2, nothing in --out',
+    async (name, args, reason) => {
+      const out = join(root, `never-${name.replace(/\W+/g, '-')}`);
+      const r = await hyperclone(args(out));
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines[0]).toMatch(reason);
+      // nothing but the usage may follow the reason
+      expect(lines.slice(1).every((l) => l.startsWith('usage: hyperclone bench clone-vs-random '))).toBe(true);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      expect(existsSync(out)).toBe(false);
+    },
+    60_000,
+  );
 
   it('refuses the same input in-process with a CliError of exit code 2, before writing anything', async () => {
     const out = join(root, 'never-in-process');
@@ -43,11 +63,21 @@ describe('hyperclone bench: bad input', () => {
         (e: CliError) => e instanceof CliError && e.exitCode === 2 && reason.test(`hyperclone: error: ${e.message.split('\n')[0]}`),
       );
     }
-    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--tie', 'loose'])).rejects.toThrow(/--tie must be keep or untie \(got "loose"\)/);
-    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--schedule', 'linear'])).rejects.toThrow(/--schedule must be cosine, wsd or constant \(got "linear"\)/);
-    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--small-schedule', 'step'])).rejects.toThrow(/--small-schedule must be cosine, wsd or constant \(got "step"\)/);
-    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--target-acc', '0.5', '--target-loss', '2'])).rejects.toThrow(/give --target-acc or --target-loss, not both/);
-    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '0'])).rejects.toThrow(/--width must be an integer >= 1 \(got "0"\)/);
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--tie', 'loose'])).rejects.toThrow(
+      /--tie must be keep or untie \(got "loose"\)/,
+    );
+    await expect(
+      benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--schedule', 'linear']),
+    ).rejects.toThrow(/--schedule must be cosine, wsd or constant \(got "linear"\)/);
+    await expect(
+      benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--small-schedule', 'step']),
+    ).rejects.toThrow(/--small-schedule must be cosine, wsd or constant \(got "step"\)/);
+    await expect(
+      benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--target-acc', '0.5', '--target-loss', '2']),
+    ).rejects.toThrow(/give --target-acc or --target-loss, not both/);
+    await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '0'])).rejects.toThrow(
+      /--width must be an integer >= 1 \(got "0"\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

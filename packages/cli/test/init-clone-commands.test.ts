@@ -3,7 +3,17 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crossEntropyLoss, disposeParams, forward, getPreset, hostTensor, loadCheckpoint, uploadParams, type Backend, type Checkpoint } from '@hyperclone/core';
+import {
+  crossEntropyLoss,
+  disposeParams,
+  forward,
+  getPreset,
+  hostTensor,
+  loadCheckpoint,
+  uploadParams,
+  type Backend,
+  type Checkpoint,
+} from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cloneCommand } from '../src/commands/clone.js';
@@ -56,7 +66,12 @@ describe('hyperclone init + clone', () => {
     const wide = await loadCheckpoint(c);
     expect(small.origin).toEqual({ kind: 'random', seed: 4, preset });
     expect(wide.config.dModel).toBe(3 * getPreset(preset).dModel);
-    expect(wide.origin).toMatchObject({ kind: 'hyperclone', sourceCheckpoint: a, source: small.origin, clone: { width: 3, ffn: 2, variant: 'noisy-symmetric', snrDb: 10, seed: 0 } });
+    expect(wide.origin).toMatchObject({
+      kind: 'hyperclone',
+      sourceCheckpoint: a,
+      source: small.origin,
+      clone: { width: 3, ffn: 2, variant: 'noisy-symmetric', snrDb: 10, seed: 0 },
+    });
     expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(c)))).toBeLessThanOrEqual(1e-5);
   });
 
@@ -72,15 +87,25 @@ describe('hyperclone init + clone', () => {
     await initCommand.run(['--model', 'tiny', '--out', a]);
     const before = (await readdir(root)).sort();
     const out = join(root, 'never');
-    await expect(cloneCommand.run(['--from', a, '--width', '1.5', '--out', out])).rejects.toThrow(/--width must be an integer >= 1 \(got "1.5"\)/);
+    await expect(cloneCommand.run(['--from', a, '--width', '1.5', '--out', out])).rejects.toThrow(
+      /--width must be an integer >= 1 \(got "1.5"\)/,
+    );
     await expect(cloneCommand.run(['--from', a, '--width', '0', '--out', out])).rejects.toThrow(/--width must be an integer >= 1/);
-    await expect(cloneCommand.run(['--from', a, '--width', '2', '--variant', 'wide', '--out', out])).rejects.toThrow(/--variant must be one of/);
-    await expect(cloneCommand.run(['--from', a, '--width', '2', '--snr-db', '5', '--out', out])).rejects.toThrow(/snrDb only applies to the noisy variants/);
-    await expect(cloneCommand.run(['--from', join(root, 'missing'), '--width', '2', '--out', out])).rejects.toThrow(/cannot use .*missing as its source: checkpoint .* does not exist/);
+    await expect(cloneCommand.run(['--from', a, '--width', '2', '--variant', 'wide', '--out', out])).rejects.toThrow(
+      /--variant must be one of/,
+    );
+    await expect(cloneCommand.run(['--from', a, '--width', '2', '--snr-db', '5', '--out', out])).rejects.toThrow(
+      /snrDb only applies to the noisy variants/,
+    );
+    await expect(cloneCommand.run(['--from', join(root, 'missing'), '--width', '2', '--out', out])).rejects.toThrow(
+      /cannot use .*missing as its source: checkpoint .* does not exist/,
+    );
     await expect(cloneCommand.run(['--from', a, '--width', '2', '--out', a])).rejects.toThrow(/already exists/);
     await expect(cloneCommand.run(['--width', '2', '--out', out])).rejects.toThrow(/missing required flag --from/);
     await expect(initCommand.run(['--model', 'huge', '--out', out])).rejects.toThrow(/unknown model preset "huge"/);
-    await expect(initCommand.run(['--model', 'tiny', '--out', out, '--seed=-1'])).rejects.toThrow(/--seed must be an integer >= 0 \(got "-1"\)/);
+    await expect(initCommand.run(['--model', 'tiny', '--out', out, '--seed=-1'])).rejects.toThrow(
+      /--seed must be an integer >= 0 \(got "-1"\)/,
+    );
     expect(existsSync(out)).toBe(false);
     expect((await readdir(root)).sort()).toEqual(before);
   });
@@ -90,8 +115,12 @@ describe('hyperclone init + clone', () => {
     await initCommand.run(['--model', 'tiny', '--out', a]);
     const stderr = vi.mocked(process.stderr.write);
     stderr.mockClear();
-    expect(await cloneCommand.run(['--from', a, '--width', '2', '--ffn', '1', '--variant', 'diagonal', '--out', join(root, 'diag')])).toBe(0);
-    expect(String(stderr.mock.calls[0]?.[0])).toMatch(/warning: diagonal cloning needs equal output and input multipliers; 4 parameter\(s\) fell back to symmetric.*blocks.0.mlp.up.weight/);
+    expect(await cloneCommand.run(['--from', a, '--width', '2', '--ffn', '1', '--variant', 'diagonal', '--out', join(root, 'diag')])).toBe(
+      0,
+    );
+    expect(String(stderr.mock.calls[0]?.[0])).toMatch(
+      /warning: diagonal cloning needs equal output and input multipliers; 4 parameter\(s\) fell back to symmetric.*blocks.0.mlp.up.weight/,
+    );
     expect((await loadCheckpoint(join(root, 'diag'))).origin!['fallbacks']).toHaveLength(4);
   });
 });

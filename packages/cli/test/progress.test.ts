@@ -4,7 +4,16 @@ import type { StepEvent } from '@hyperclone/trainer';
 import { formatDuration, formatStep, ProgressDisplay } from '../src/progress.js';
 
 const step = (n: number, total = 100): StepEvent => ({
-  step: n, totalSteps: total, tokens: n * 1024, loss: 2.5, lr: 1e-3, gradNorm: 0.5, tokensPerSec: 5432.4, mfu: 0.123, deviceHours: 0.01, stepSeconds: 0.2,
+  step: n,
+  totalSteps: total,
+  tokens: n * 1024,
+  loss: 2.5,
+  lr: 1e-3,
+  gradNorm: 0.5,
+  tokensPerSec: 5432.4,
+  mfu: 0.123,
+  deviceHours: 0.01,
+  stepSeconds: 0.2,
 });
 
 function sink() {

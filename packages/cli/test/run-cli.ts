@@ -15,9 +15,14 @@ export interface Child {
 /** `hyperclone ARGS` in a child process; `onStart` may signal it. */
 export function hyperclone(args: string[], onStart?: (pid: number) => void): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));

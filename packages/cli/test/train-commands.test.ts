@@ -33,7 +33,20 @@ async function capture(run: () => Promise<number | void>): Promise<{ code: numbe
   return { code, stdout };
 }
 
-const small = ['--model', 'tiny', '--backend', 'tfjs', '--batch-size', '4', '--seq-len', '32', '--eval-windows', '4', '--peak-tflops', '0.01'];
+const small = [
+  '--model',
+  'tiny',
+  '--backend',
+  'tfjs',
+  '--batch-size',
+  '4',
+  '--seq-len',
+  '32',
+  '--eval-windows',
+  '4',
+  '--peak-tflops',
+  '0.01',
+];
 
 describe('hyperclone train: bad input', () => {
   it('an unknown flag is a usage error (exit 2) naming the flag', async () => {
@@ -44,10 +57,18 @@ describe('hyperclone train: bad input', () => {
 
   it('an unknown preset, a missing data directory and a non-integer step count fail without writing anything', async () => {
     const out = join(root, 'never');
-    await expect(trainCommand.run(['--data', data, '--out', out, '--model', 'huge'])).rejects.toThrowError(/unknown model preset "huge"; choose one of: tiny/);
-    await expect(trainCommand.run(['--data', join(root, 'nodata'), '--out', out, '--model', 'tiny'])).rejects.toThrowError(/no such dataset directory/);
-    await expect(trainCommand.run(['--data', data, '--out', out, '--model', 'tiny', '--steps', '2.5'])).rejects.toThrowError(/--steps must be an integer/);
-    await expect(trainCommand.run(['--data', data, '--out', out])).rejects.toThrowError(/give --model <preset\|config.json> for a new model or --init CKPT/);
+    await expect(trainCommand.run(['--data', data, '--out', out, '--model', 'huge'])).rejects.toThrowError(
+      /unknown model preset "huge"; choose one of: tiny/,
+    );
+    await expect(trainCommand.run(['--data', join(root, 'nodata'), '--out', out, '--model', 'tiny'])).rejects.toThrowError(
+      /no such dataset directory/,
+    );
+    await expect(trainCommand.run(['--data', data, '--out', out, '--model', 'tiny', '--steps', '2.5'])).rejects.toThrowError(
+      /--steps must be an integer/,
+    );
+    await expect(trainCommand.run(['--data', data, '--out', out])).rejects.toThrowError(
+      /give --model <preset\|config.json> for a new model or --init CKPT/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -73,20 +94,49 @@ describe('hyperclone train / eval / sample', () => {
     expect(stoppedAt).toBeGreaterThanOrEqual(3);
     expect(readdirSync(join(run, 'checkpoints'))).toContain(`step-${String(stoppedAt).padStart(8, '0')}`);
     expect(existsSync(join(run, 'train.log'))).toBe(true);
-    const log = readFileSync(join(run, 'train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
+    const log = readFileSync(join(run, 'train.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(log.some((l) => l.msg === 'checkpoint saved')).toBe(true);
 
     const { code, stdout } = await capture(() => trainCommand.run(['--out', run, '--resume', '--stop-after', '2']));
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`stopped after step ${stoppedAt + 2} \\(--stop-after\\)`));
-    const steps = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    const steps = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).toEqual(Array.from({ length: stoppedAt + 2 }, (_, i) => i + 1));
   });
 
-  it('eval --task prints loss, ppl, acc, tokens and the task\'s acc and accNorm as JSON', async () => {
-    const ckpt = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-')).sort().at(-1)!);
+  it("eval --task prints loss, ppl, acc, tokens and the task's acc and accNorm as JSON", async () => {
+    const ckpt = join(
+      run,
+      'checkpoints',
+      readdirSync(join(run, 'checkpoints'))
+        .filter((n) => n.startsWith('step-'))
+        .sort()
+        .at(-1)!,
+    );
     const { code, stdout } = await capture(() =>
-      evalCommand.run(['--checkpoint', ckpt, '--data', data, '--task', ARC_EASY, '--task-limit', '12', '--eval-windows', '4', '--seq-len', '32', '--backend', 'tfjs', '--json']),
+      evalCommand.run([
+        '--checkpoint',
+        ckpt,
+        '--data',
+        data,
+        '--task',
+        ARC_EASY,
+        '--task-limit',
+        '12',
+        '--eval-windows',
+        '4',
+        '--seq-len',
+        '32',
+        '--backend',
+        'tfjs',
+        '--json',
+      ]),
     );
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as Record<string, number | { acc: number; accNorm: number; count: number }>;
@@ -99,8 +149,16 @@ describe('hyperclone train / eval / sample', () => {
   });
 
   it('sample continues a prompt with the tokenizer recorded at training time', async () => {
-    const ckpt = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-')).sort().at(-1)!);
-    const sample = (seed: string) => capture(() => sampleCommand.run(['--checkpoint', ckpt, '--prompt', 'ROMEO:', '--tokens', '20', '--seed', seed, '--backend', 'tfjs']));
+    const ckpt = join(
+      run,
+      'checkpoints',
+      readdirSync(join(run, 'checkpoints'))
+        .filter((n) => n.startsWith('step-'))
+        .sort()
+        .at(-1)!,
+    );
+    const sample = (seed: string) =>
+      capture(() => sampleCommand.run(['--checkpoint', ckpt, '--prompt', 'ROMEO:', '--tokens', '20', '--seed', seed, '--backend', 'tfjs']));
     const a = await sample('1');
     expect(a.code).toBe(0);
     expect(a.stdout.startsWith('ROMEO:')).toBe(true);

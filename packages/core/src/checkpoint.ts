@@ -61,8 +61,10 @@ export async function loadCheckpoint(dir: string, { withTrainingState = true } =
   } catch (e) {
     throw new Error(`${configPath} is not valid JSON: ${(e as Error).message}`);
   }
-  if (file.format !== CHECKPOINT_FORMAT) throw new Error(`${configPath} has format ${JSON.stringify(file.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (file.version !== CHECKPOINT_VERSION) throw new Error(`${configPath} has version ${file.version}; this hyperclone reads version ${CHECKPOINT_VERSION}`);
+  if (file.format !== CHECKPOINT_FORMAT)
+    throw new Error(`${configPath} has format ${JSON.stringify(file.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (file.version !== CHECKPOINT_VERSION)
+    throw new Error(`${configPath} has version ${file.version}; this hyperclone reads version ${CHECKPOINT_VERSION}`);
   validateConfig(file.model);
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${dir} is not a checkpoint: it has no model.safetensors`);

@@ -58,7 +58,15 @@ function gpt(dModel: number, nLayer: number, nHead: number, contextLength: numbe
   return { ...gptStyle, vocabSize, contextLength, nLayer, dModel, nHead, nKvHead: nHead, headDim: dModel / nHead, dFF: 4 * dModel };
 }
 
-function llama(dModel: number, nLayer: number, nHead: number, nKvHead: number, dFF: number, contextLength: number, vocabSize = BYTE_VOCAB): ModelConfig {
+function llama(
+  dModel: number,
+  nLayer: number,
+  nHead: number,
+  nKvHead: number,
+  dFF: number,
+  contextLength: number,
+  vocabSize = BYTE_VOCAB,
+): ModelConfig {
   return { ...llamaStyle, vocabSize, contextLength, nLayer, dModel, nHead, nKvHead, headDim: dModel / nHead, dFF };
 }
 

@@ -33,8 +33,7 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
   if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
   const dropoutRate = options.train ? c.dropout : 0;
   let site = 0;
-  const dropout = (x: Tensor): Tensor =>
-    dropoutRate > 0 ? b.dropout(x, dropoutRate, (options.dropoutSeed ?? 0) * 1009 + site++) : x;
+  const dropout = (x: Tensor): Tensor => (dropoutRate > 0 ? b.dropout(x, dropoutRate, (options.dropoutSeed ?? 0) * 1009 + site++) : x);
 
   const param = (name: string): Tensor => {
     const t = p[name];
@@ -60,8 +59,7 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
 
   const rope = c.position === 'rope' ? ropeTables(b, T, c.headDim, c.ropeTheta) : null;
 
-  const splitHeads = (x: Tensor, heads: number): Tensor =>
-    b.transpose(b.reshape(x, [B, T, heads, c.headDim]), [0, 2, 1, 3]); // (B, heads, T, D)
+  const splitHeads = (x: Tensor, heads: number): Tensor => b.transpose(b.reshape(x, [B, T, heads, c.headDim]), [0, 2, 1, 3]); // (B, heads, T, D)
 
   const attention = (x: Tensor, prefix: string): Tensor => {
     let q = splitHeads(linear(x, `${prefix}.q`), c.nHead); // (B, H, T, D)
@@ -94,7 +92,12 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
   // embeddings
   let x = b.gather(param('tok_emb.weight'), tokens); // (B, T, C)
   if (c.position === 'learned') {
-    const positions = b.fromHost(hostTensor([T], Int32Array.from({ length: T }, (_, t) => t)));
+    const positions = b.fromHost(
+      hostTensor(
+        [T],
+        Int32Array.from({ length: T }, (_, t) => t),
+      ),
+    );
     x = b.add(x, b.gather(param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
   }
   x = dropout(x);
@@ -156,5 +159,11 @@ function repeatKvHeads(b: Backend, x: Tensor, group: number): Tensor {
   if (group === 1) return x;
   const [B, K, T, D] = b.shape(x) as [number, number, number, number];
   const x5 = b.reshape(x, [B, K, 1, T, D]);
-  return b.reshape(b.concat(Array.from({ length: group }, () => x5), 2), [B, K * group, T, D]);
+  return b.reshape(
+    b.concat(
+      Array.from({ length: group }, () => x5),
+      2,
+    ),
+    [B, K * group, T, D],
+  );
 }

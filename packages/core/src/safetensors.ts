@@ -40,14 +40,18 @@ export function encodeSafetensors(sd: StateDict, metadata: Record<string, string
  * Parses safetensors bytes. F16 and BF16 are widened to float32. Throws with the reason on a
  * truncated file, a bad header, offsets that overlap or leave gaps, or sizes that disagree.
  */
-export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): { tensors: StateDict; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors data',
+): { tensors: StateDict; metadata: Record<string, string> } {
   const fail = (why: string): never => {
     throw new Error(`${source} is not a valid safetensors file: ${why}`);
   };
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > bytes.length - 8) fail(`header claims ${headerLen} bytes but the file has ${bytes.length - 8} after the length (truncated?)`);
+  if (headerLen > bytes.length - 8)
+    fail(`header claims ${headerLen} bytes but the file has ${bytes.length - 8} after the length (truncated?)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
@@ -62,14 +66,17 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   const spans: [number, number, string][] = [];
   const tensors: StateDict = new Map();
   for (const [name, e] of entries) {
-    if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) fail(`entry "${name}" lacks dtype/shape/data_offsets`);
+    if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets))
+      fail(`entry "${name}" lacks dtype/shape/data_offsets`);
     const width = BYTES[e.dtype];
     if (!width) fail(`entry "${name}" has unsupported dtype ${e.dtype} (supported: ${Object.keys(BYTES).join(', ')})`);
     const [begin, end] = e.data_offsets;
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin) fail(`entry "${name}" has bad data_offsets [${begin}, ${end}]`);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin)
+      fail(`entry "${name}" has bad data_offsets [${begin}, ${end}]`);
     if (end > dataLen) fail(`entry "${name}" ends at byte ${end} but only ${dataLen} data bytes exist (truncated?)`);
     const count = numel(e.shape);
-    if ((end - begin) !== count * width!) fail(`entry "${name}" has ${end - begin} bytes for shape [${e.shape.join(', ')}] of ${e.dtype} (${count * width!} expected)`);
+    if (end - begin !== count * width!)
+      fail(`entry "${name}" has ${end - begin} bytes for shape [${e.shape.join(', ')}] of ${e.dtype} (${count * width!} expected)`);
     spans.push([begin, end, name]);
     const raw = bytes.slice(dataStart + begin, dataStart + end); // copy: aligned and detached from the file buffer
     tensors.set(name, hostTensor(e.shape, toTyped(raw, e.dtype, count)));

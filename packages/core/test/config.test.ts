@@ -8,7 +8,11 @@ describe('model config', () => {
   });
 
   it('every CPU preset has a 2x-wider sibling with the same depth and head dim', () => {
-    for (const [small, wide] of [['cpu-128', 'cpu-256'], ['cpu-256', 'cpu-512'], ['llama-cpu-128', 'llama-cpu-256']] as const) {
+    for (const [small, wide] of [
+      ['cpu-128', 'cpu-256'],
+      ['cpu-256', 'cpu-512'],
+      ['llama-cpu-128', 'llama-cpu-256'],
+    ] as const) {
       const a = getPreset(small);
       const b = getPreset(wide);
       expect(b.dModel).toBe(2 * a.dModel);

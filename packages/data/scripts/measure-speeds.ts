@@ -20,7 +20,11 @@ const cpu = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 let t = performance.now();
 const counter = new WordCounter();
 counter.add(trainText);
@@ -28,7 +32,9 @@ const countMs = performance.now() - t;
 t = performance.now();
 const { merges } = trainBpe(counter.counts, 4096 - 257);
 const mergeMs = performance.now() - t;
-console.log(`bpe:4096 training on ${mb(trainText.length)} Mi chars of TinyStories: count ${countMs.toFixed(0)} ms + merges ${mergeMs.toFixed(0)} ms = ${(countMs + mergeMs).toFixed(0)} ms (${counter.counts.size} distinct words)`);
+console.log(
+  `bpe:4096 training on ${mb(trainText.length)} Mi chars of TinyStories: count ${countMs.toFixed(0)} ms + merges ${mergeMs.toFixed(0)} ms = ${(countMs + mergeMs).toFixed(0)} ms (${counter.counts.size} distinct words)`,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'hyperclone-speed-'));
 const bpe = BpeTokenizer.fromMerges('bpe:4096', merges);
@@ -48,10 +54,14 @@ for (const [name, tok] of kinds) {
   const c0 = cpu();
   const n = tok.encode(text).length;
   const ms = performance.now() - t;
-  console.log(`${name}: ${mb(text.length / (ms / 1000))} Mi chars/s, ${(n / (ms / 1000) / 1e6).toFixed(2)} M tokens/s (wall), ${mb(text.length / ((cpu() - c0) / 1000))} Mi chars per CPU-second`);
+  console.log(
+    `${name}: ${mb(text.length / (ms / 1000))} Mi chars/s, ${(n / (ms / 1000) / 1e6).toFixed(2)} M tokens/s (wall), ${mb(text.length / ((cpu() - c0) / 1000))} Mi chars per CPU-second`,
+  );
 }
 
 t = performance.now();
 const r = await prepareDataset({ inputs: [STORIES], tokenizer: 'bpe:4096', out: join(dir, 'ts4k') });
-console.log(`prepare ${STORIES} --tokenizer bpe:4096: ${(r.wallMs / 1000).toFixed(2)} s, ${Math.round(r.tokensPerSec)} tokens/s, ${mb(r.bytesPerSec)} MiB/s`);
+console.log(
+  `prepare ${STORIES} --tokenizer bpe:4096: ${(r.wallMs / 1000).toFixed(2)} s, ${Math.round(r.tokensPerSec)} tokens/s, ${mb(r.bytesPerSec)} MiB/s`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -26,13 +26,15 @@ function int64(bb: ByteBuffer, pos: number): number {
 function decodeColumn(bb: ByteBuffer, schema: number, where: string): ArrowColumn {
   const fieldsPos = field(bb, schema, 1);
   const nFields = fieldsPos ? bb.__vector_len(fieldsPos) : 0;
-  if (nFields !== 1) throw new Error(`${where}: expected one column of token ids, found ${nFields} columns; was it written by hyperclone prepare?`);
+  if (nFields !== 1)
+    throw new Error(`${where}: expected one column of token ids, found ${nFields} columns; was it written by hyperclone prepare?`);
   const f = bb.__indirect(bb.__vector(fieldsPos));
   const namePos = field(bb, f, 0);
   const name = namePos ? (bb.__string(namePos) as string) : '';
   const typeTypePos = field(bb, f, 2);
   const typeType = typeTypePos ? bb.readUint8(typeTypePos) : 0;
-  if (typeType !== TYPE_INT) throw new Error(`${where}: column "${name}" is not an integer column (arrow type ${typeType}); token files hold integer ids`);
+  if (typeType !== TYPE_INT)
+    throw new Error(`${where}: column "${name}" is not an integer column (arrow type ${typeType}); token files hold integer ids`);
   const typePos = field(bb, f, 3);
   const intTable = bb.__indirect(typePos);
   const widthPos = field(bb, intTable, 0);
@@ -41,7 +43,8 @@ function decodeColumn(bb: ByteBuffer, schema: number, where: string): ArrowColum
   const signed = signedPos ? bb.readInt8(signedPos) !== 0 : false;
   const dtype: TokenDtype | undefined =
     bitWidth === 16 && !signed ? 'uint16' : bitWidth === 32 && !signed ? 'uint32' : bitWidth === 32 && signed ? 'int32' : undefined;
-  if (!dtype) throw new Error(`${where}: column "${name}" is ${signed ? 'int' : 'uint'}${bitWidth}; token files use uint16, uint32 or int32`);
+  if (!dtype)
+    throw new Error(`${where}: column "${name}" is ${signed ? 'int' : 'uint'}${bitWidth}; token files use uint16, uint32 or int32`);
   return { name, dtype };
 }
 
@@ -82,14 +85,16 @@ export function decodeRecordBatch(bytes: Uint8Array, where: string): RecordBatch
   const bb = new ByteBuffer(bytes);
   const message = rootTable(bb);
   const typePos = field(bb, message, 1);
-  if (!typePos || bb.readUint8(typePos) !== HEADER_RECORD_BATCH) throw new Error(`${where}: expected a record batch message; the file is damaged, re-run hyperclone prepare`);
+  if (!typePos || bb.readUint8(typePos) !== HEADER_RECORD_BATCH)
+    throw new Error(`${where}: expected a record batch message; the file is damaged, re-run hyperclone prepare`);
   const bodyPos = field(bb, message, 3);
   const header = bb.__indirect(field(bb, message, 2));
   if (field(bb, header, 3)) throw new Error(`${where}: compressed record batches are not supported; write the file without compression`);
   const lengthPos = field(bb, header, 0);
   const nodesPos = field(bb, header, 1);
   const buffersPos = field(bb, header, 2);
-  if (!nodesPos || !buffersPos || bb.__vector_len(buffersPos) < 2) throw new Error(`${where}: record batch without nodes or buffers; the file is damaged`);
+  if (!nodesPos || !buffersPos || bb.__vector_len(buffersPos) < 2)
+    throw new Error(`${where}: record batch without nodes or buffers; the file is damaged`);
   const node = bb.__vector(nodesPos);
   const buffers = bb.__vector(buffersPos);
   return {

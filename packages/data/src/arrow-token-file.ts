@@ -21,7 +21,11 @@ export class ArrowTokenFile implements TokenSplit {
   private readonly dataPos: Float64Array; // [nBatches] file position of each data buffer, NaN until read
   private readonly reader: IdReader;
 
-  private constructor(readonly name: string, readonly path: string, fd: number) {
+  private constructor(
+    readonly name: string,
+    readonly path: string,
+    fd: number,
+  ) {
     this.fd = fd;
     this.reader = new IdReader(path);
     const size = fstatSync(fd).size;
@@ -29,7 +33,9 @@ export class ArrowTokenFile implements TokenSplit {
     const tail = size >= 16 ? IdReader.bytes(fd, size - 10, 10, path) : new Uint8Array(10);
     const tailMagic = new TextDecoder().decode(tail.subarray(4));
     if (magic !== ARROW_MAGIC || tailMagic !== ARROW_MAGIC) {
-      throw new Error(`${path}: not an Arrow IPC file (magic "${ARROW_MAGIC}" missing at the ${magic !== ARROW_MAGIC ? 'start' : 'end'}); the file is truncated or of another format, ${HINT}`);
+      throw new Error(
+        `${path}: not an Arrow IPC file (magic "${ARROW_MAGIC}" missing at the ${magic !== ARROW_MAGIC ? 'start' : 'end'}); the file is truncated or of another format, ${HINT}`,
+      );
     }
     const footerLength = new DataView(tail.buffer).getInt32(0, true);
     if (footerLength <= 0 || footerLength > size - 18) throw new Error(`${path}: bad Arrow footer length ${footerLength}; ${HINT}`);
@@ -87,7 +93,8 @@ export class ArrowTokenFile implements TokenSplit {
     const info = decodeRecordBatch(IdReader.bytes(this.fd, metaStart, metaLength, where), where);
     const bytes = this.dtype === 'uint16' ? 2 : 4;
     if (info.nullCount !== 0) throw new Error(`${where}: ${info.nullCount} null token ids; token files have no nulls, ${HINT}`);
-    if (info.dataLength < info.length * bytes) throw new Error(`${where}: data buffer of ${info.dataLength} bytes holds fewer than ${info.length} ids; ${HINT}`);
+    if (info.dataLength < info.length * bytes)
+      throw new Error(`${where}: data buffer of ${info.dataLength} bytes holds fewer than ${info.length} ids; ${HINT}`);
     this.dataPos[i] = block.offset + block.metaDataLength + info.dataOffset;
     return info;
   }
@@ -96,7 +103,8 @@ export class ArrowTokenFile implements TokenSplit {
     if (Number.isNaN(this.dataPos[i]!)) {
       const info = this.header(i);
       const expected = this.starts[i + 1]! - this.starts[i]!;
-      if (info.length !== expected) throw new Error(`${this.path}: record batch ${i} has ${info.length} tokens, expected ${expected}; ${HINT}`);
+      if (info.length !== expected)
+        throw new Error(`${this.path}: record batch ${i} has ${info.length} tokens, expected ${expected}; ${HINT}`);
     }
     return this.dataPos[i]!;
   }

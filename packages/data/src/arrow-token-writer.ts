@@ -83,7 +83,9 @@ export class ArrowTokenWriter {
       for (let j = 0; j < n; j++) {
         const id = ids[i + j]!;
         if (!(id >= 0 && id < this.limit && Number.isInteger(id))) {
-          throw new Error(`${this.path}: token id ${id} at position ${this.tokens + this.fill + j} is outside [0, ${this.limit}); the tokenizer and vocabulary size disagree`);
+          throw new Error(
+            `${this.path}: token id ${id} at position ${this.tokens + this.fill + j} is outside [0, ${this.limit}); the tokenizer and vocabulary size disagree`,
+          );
         }
         this.buffer[this.fill + j] = id;
       }

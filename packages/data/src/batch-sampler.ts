@@ -70,13 +70,17 @@ export class BatchSampler implements Stateful<SamplerState> {
     this.seqLen = positiveInt(options.seqLen, 'seqLen');
     this.worldSize = positiveInt(options.worldSize ?? 1, 'worldSize');
     this.rank = options.rank ?? 0;
-    if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.worldSize) throw new Error(`BatchSampler: rank ${this.rank} is outside [0, ${this.worldSize})`);
+    if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.worldSize)
+      throw new Error(`BatchSampler: rank ${this.rank} is outside [0, ${this.worldSize})`);
     if (!Number.isInteger(options.seed)) throw new Error(`BatchSampler: seed must be an integer (got ${options.seed})`);
     this.seed = options.seed >>> 0;
     this.mode = options.mode ?? 'random';
-    if (this.mode !== 'random' && this.mode !== 'epoch') throw new Error(`BatchSampler: mode must be "random" or "epoch" (got "${String(this.mode)}")`);
+    if (this.mode !== 'random' && this.mode !== 'epoch')
+      throw new Error(`BatchSampler: mode must be "random" or "epoch" (got "${String(this.mode)}")`);
     if (split.length < this.seqLen + 1) {
-      throw new Error(`BatchSampler: the ${split.name} split has ${split.length} tokens, fewer than seqLen + 1 = ${this.seqLen + 1}; use a shorter --seq-len or more data`);
+      throw new Error(
+        `BatchSampler: the ${split.name} split has ${split.length} tokens, fewer than seqLen + 1 = ${this.seqLen + 1}; use a shorter --seq-len or more data`,
+      );
     }
     this.windowsPerEpoch = Math.floor((split.length - 1) / this.seqLen);
     this.row = new Int32Array(this.seqLen + 1);
@@ -127,7 +131,9 @@ export class BatchSampler implements Stateful<SamplerState> {
     const mine = this.stateDict();
     for (const key of ['mode', 'seed', 'batchSize', 'seqLen', 'rank', 'worldSize', 'splitLength'] as const) {
       if (state[key] !== mine[key]) {
-        throw new Error(`BatchSampler: ${source} has ${key} ${String(state[key])}, this sampler has ${String(mine[key])}; resume with the same data and options`);
+        throw new Error(
+          `BatchSampler: ${source} has ${key} ${String(state[key])}, this sampler has ${String(mine[key])}; resume with the same data and options`,
+        );
       }
     }
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`BatchSampler: ${source} has a bad step ${state.step}`);

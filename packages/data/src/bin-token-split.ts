@@ -21,16 +21,22 @@ interface Segment {
 /** Header of an llm.c shard: dtype and token count, checked against the file size. */
 export function llmcHeader(path: string, fd: number): { dtype: TokenDtype; length: number } {
   const size = fstatSync(fd).size;
-  if (size < LLMC_HEADER_BYTES) throw new Error(`${path}: ${size} bytes is shorter than the 1024-byte llm.c header; the shard is truncated`);
+  if (size < LLMC_HEADER_BYTES)
+    throw new Error(`${path}: ${size} bytes is shorter than the 1024-byte llm.c header; the shard is truncated`);
   const header = new Int32Array(IdReader.bytes(fd, 0, LLMC_HEADER_BYTES, path).buffer); // [256]
   const [magic, version, count] = [header[0]!, header[1]!, header[2]!];
   let dtype: TokenDtype;
   if (magic === LLMC_MAGIC_GPT2 && version === 1) dtype = 'uint16';
   else if (magic === LLMC_MAGIC_LLAMA3 && version === 7) dtype = 'uint32';
-  else throw new Error(`${path}: llm.c header magic ${magic} version ${version} is not supported (expected ${LLMC_MAGIC_GPT2} v1 or ${LLMC_MAGIC_LLAMA3} v7)`);
+  else
+    throw new Error(
+      `${path}: llm.c header magic ${magic} version ${version} is not supported (expected ${LLMC_MAGIC_GPT2} v1 or ${LLMC_MAGIC_LLAMA3} v7)`,
+    );
   const bytes = dtype === 'uint16' ? 2 : 4;
   if (size !== LLMC_HEADER_BYTES + count * bytes) {
-    throw new Error(`${path}: header says ${count} tokens (${LLMC_HEADER_BYTES + count * bytes} bytes) but the file has ${size} bytes; the shard is truncated or damaged`);
+    throw new Error(
+      `${path}: header says ${count} tokens (${LLMC_HEADER_BYTES + count * bytes} bytes) but the file has ${size} bytes; the shard is truncated or damaged`,
+    );
   }
   return { dtype, length: count };
 }
@@ -55,7 +61,11 @@ export class BinTokenSplit implements TokenSplit {
   private readonly reader = new IdReader('bin split');
   private closed = false;
 
-  constructor(readonly name: string, paths: string[], kind: 'llmc' | 'raw') {
+  constructor(
+    readonly name: string,
+    paths: string[],
+    kind: 'llmc' | 'raw',
+  ) {
     this.segments = [];
     try {
       for (const p of paths) this.segments.push(openSegment(p, kind));

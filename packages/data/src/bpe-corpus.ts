@@ -19,10 +19,22 @@ export function parseBpeSpec(spec: string): number {
   return n;
 }
 
-export async function trainBpeOnCorpus(o: ResolvedPrepareOptions, spec: string, files: InputFile[], valFraction: number, meter: ProgressMeter): Promise<BpeTokenizer> {
+export async function trainBpeOnCorpus(
+  o: ResolvedPrepareOptions,
+  spec: string,
+  files: InputFile[],
+  valFraction: number,
+  meter: ProgressMeter,
+): Promise<BpeTokenizer> {
   const vocabSize = parseBpeSpec(spec);
   const startMs = performance.now();
-  meter.startPhase('train-tokenizer', Math.min(o.bpeTrainBytes, files.reduce((s, f) => s + f.bytes, 0)));
+  meter.startPhase(
+    'train-tokenizer',
+    Math.min(
+      o.bpeTrainBytes,
+      files.reduce((s, f) => s + f.bytes, 0),
+    ),
+  );
   const counter = new WordCounter();
   const selector = new ValSelector(valFraction, o.seed);
   const corpus = { split: o.split, textField: o.textField, skipBad: o.skipBad, onSkip: () => undefined };
@@ -41,9 +53,17 @@ export async function trainBpeOnCorpus(o: ResolvedPrepareOptions, spec: string, 
   const { merges } = trainBpe(counter.counts, vocabSize - 257);
   const tokenizer = BpeTokenizer.fromMerges(spec, merges);
   o.logger?.info(
-    { spec, vocabSize: tokenizer.vocabSize, trainChars: counter.chars, words: counter.counts.size, countMs, mergeMs: performance.now() - startMs - countMs },
+    {
+      spec,
+      vocabSize: tokenizer.vocabSize,
+      trainChars: counter.chars,
+      words: counter.counts.size,
+      countMs,
+      mergeMs: performance.now() - startMs - countMs,
+    },
     `trained ${spec} on ${(counter.chars / 2 ** 20).toFixed(1)} Mi characters in ${((performance.now() - startMs) / 1000).toFixed(1)} s`,
   );
-  if (tokenizer.vocabSize < vocabSize) o.logger?.warn({ asked: vocabSize, got: tokenizer.vocabSize }, 'corpus too small for the vocabulary asked; fewer merges learned');
+  if (tokenizer.vocabSize < vocabSize)
+    o.logger?.warn({ asked: vocabSize, got: tokenizer.vocabSize }, 'corpus too small for the vocabulary asked; fewer merges learned');
   return tokenizer;
 }

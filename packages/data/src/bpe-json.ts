@@ -25,10 +25,19 @@ function isPlainByteLevel(j: TokenizerJson): boolean {
   const pre = j.pre_tokenizer;
   const m = j.model;
   return (
-    !!pre && pre.type === 'ByteLevel' && pre.add_prefix_space !== true && pre.use_regex !== false &&
-    (j.normalizer === null || j.normalizer === undefined) && j.decoder?.type === 'ByteLevel' &&
-    m?.type === 'BPE' && !m.continuing_subword_prefix && !m.end_of_word_suffix && !m.byte_fallback &&
-    !!m.vocab && Array.isArray(m.merges) && (j.added_tokens ?? []).every((t) => t.special !== false)
+    !!pre &&
+    pre.type === 'ByteLevel' &&
+    pre.add_prefix_space !== true &&
+    pre.use_regex !== false &&
+    (j.normalizer === null || j.normalizer === undefined) &&
+    j.decoder?.type === 'ByteLevel' &&
+    m?.type === 'BPE' &&
+    !m.continuing_subword_prefix &&
+    !m.end_of_word_suffix &&
+    !m.byte_fallback &&
+    !!m.vocab &&
+    Array.isArray(m.merges) &&
+    (j.added_tokens ?? []).every((t) => t.special !== false)
   );
 }
 
@@ -51,7 +60,8 @@ export function parseByteLevelBpe(raw: unknown, where: string): BpeModelSpec | n
     const a = vocab[l];
     const b = vocab[r];
     const c = vocab[l + r];
-    if (a === undefined || b === undefined || c === undefined) throw new Error(`${where}: merge "${l} ${r}" names a token missing from the vocabulary; the tokenizer.json is damaged`);
+    if (a === undefined || b === undefined || c === undefined)
+      throw new Error(`${where}: merge "${l} ${r}" names a token missing from the vocabulary; the tokenizer.json is damaged`);
     merges.push([a, b, c]);
   }
   const eot = EOT_NAMES.map((n) => [...special].find(([, c]) => c === n)?.[0]).find((id) => id !== undefined);

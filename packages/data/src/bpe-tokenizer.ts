@@ -151,8 +151,18 @@ export class BpeTokenizer implements Tokenizer {
     if (this.json) return this.json;
     const vocab: Record<string, number> = {};
     this.model.tokenBytes.forEach((b, id) => b && (vocab[bytesToAlias(b)] = id));
-    const merges = this.model.merges.map(([a, b]) => `${bytesToAlias(this.model.tokenBytes[a]!)} ${bytesToAlias(this.model.tokenBytes[b]!)}`);
-    const addedTokens = [...this.model.special].map(([id, content]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+    const merges = this.model.merges.map(
+      ([a, b]) => `${bytesToAlias(this.model.tokenBytes[a]!)} ${bytesToAlias(this.model.tokenBytes[b]!)}`,
+    );
+    const addedTokens = [...this.model.special].map(([id, content]) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
     const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
     const doc = {
       version: '1.0',
@@ -163,7 +173,17 @@ export class BpeTokenizer implements Tokenizer {
       pre_tokenizer: byteLevel,
       post_processor: { ...byteLevel, trim_offsets: false },
       decoder: byteLevel,
-      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        vocab,
+        merges,
+      },
     };
     return `${JSON.stringify(doc, null, 1)}\n`;
   }
@@ -171,9 +191,16 @@ export class BpeTokenizer implements Tokenizer {
   async save(dir: string): Promise<TokenizerSaveInfo> {
     await writeFile(join(dir, 'tokenizer.json'), this.toJSON());
     const eos = this.model.special.get(this.eotId) ?? EOT_TEXT;
-    const config = { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: 1 << 30, eos_token: eos, bos_token: eos, unk_token: null, clean_up_tokenization_spaces: false, add_prefix_space: false };
+    const config = {
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      model_max_length: 1 << 30,
+      eos_token: eos,
+      bos_token: eos,
+      unk_token: null,
+      clean_up_tokenization_spaces: false,
+      add_prefix_space: false,
+    };
     await writeFile(join(dir, 'tokenizer_config.json'), `${JSON.stringify(config, null, 1)}\n`);
     return { spec: this.name, files: ['tokenizer.json', 'tokenizer_config.json'] };
   }
 }
-

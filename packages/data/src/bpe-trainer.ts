@@ -41,7 +41,7 @@ class PairHeap {
   push(count: number, key: number): void {
     this.counts.push(count);
     this.keys.push(key);
-    for (let i = this.counts.length - 1; i > 0; ) {
+    for (let i = this.counts.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.above(i, p)) break;
       this.swap(i, p);
@@ -55,7 +55,7 @@ class PairHeap {
     this.swap(0, last);
     this.counts.pop();
     this.keys.pop();
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let best = i;

@@ -34,7 +34,12 @@ async function* storyDocuments(file: InputFile, onBytes: (n: number) => void, st
   stats.sha256 = hash.digest('hex');
 }
 
-function piecesOf(file: InputFile, options: CorpusOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+function piecesOf(
+  file: InputFile,
+  options: CorpusOptions,
+  onBytes: (n: number) => void,
+  stats: Partial<SourceStats>,
+): AsyncGenerator<DocPiece> {
   const onBad = (e: DataError): void => {
     if (!options.skipBad) throw e;
     options.onSkip(e);
@@ -47,7 +52,12 @@ function piecesOf(file: InputFile, options: CorpusOptions, onBytes: (n: number) 
 }
 
 /** Pieces of every document in the file; with skipBad a file that turns out unusable is cut short. */
-export async function* fileDocuments(file: InputFile, options: CorpusOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+export async function* fileDocuments(
+  file: InputFile,
+  options: CorpusOptions,
+  onBytes: (n: number) => void,
+  stats: Partial<SourceStats>,
+): AsyncGenerator<DocPiece> {
   let open = false;
   try {
     for await (const piece of piecesOf(file, options, onBytes, stats)) {

@@ -51,16 +51,25 @@ export function checkMeta(raw: unknown, where: string): DatasetMeta {
   const rebuild = 're-run hyperclone prepare to rebuild it';
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: meta.json is not a JSON object; ${rebuild}`);
   const m = raw as Partial<DatasetMeta>;
-  if (m.format !== DATASET_FORMAT) throw new Error(`${where}: meta.json format is "${String(m.format)}", expected "${DATASET_FORMAT}"; ${rebuild}`);
+  if (m.format !== DATASET_FORMAT)
+    throw new Error(`${where}: meta.json format is "${String(m.format)}", expected "${DATASET_FORMAT}"; ${rebuild}`);
   if (typeof m.version !== 'number' || m.version < DATASET_VERSION) {
-    throw new Error(`${where}: dataset format version ${String(m.version)} is older than the supported version ${DATASET_VERSION}; ${rebuild}`);
+    throw new Error(
+      `${where}: dataset format version ${String(m.version)} is older than the supported version ${DATASET_VERSION}; ${rebuild}`,
+    );
   }
-  if (m.version > DATASET_VERSION) throw new Error(`${where}: dataset format version ${m.version} is newer than this hyperclone (${DATASET_VERSION}); upgrade hyperclone`);
-  if (!isCount(m.vocabSize) || m.vocabSize < 1) throw new Error(`${where}: meta.json vocabSize must be a positive integer (got ${String(m.vocabSize)}); ${rebuild}`);
-  if (!isCount(m.eotId) || m.eotId >= m.vocabSize) throw new Error(`${where}: meta.json eotId ${String(m.eotId)} is not below vocabSize ${m.vocabSize}; ${rebuild}`);
-  if (!m.dtype || !DTYPES.includes(m.dtype)) throw new Error(`${where}: meta.json dtype "${String(m.dtype)}" is not one of ${DTYPES.join(', ')}; ${rebuild}`);
-  if (m.dtype === 'uint16' && m.vocabSize > 65536) throw new Error(`${where}: vocabSize ${m.vocabSize} does not fit dtype uint16; ${rebuild} with a uint32 dtype`);
-  if (!m.tokens || !isCount(m.tokens.train) || !isCount(m.tokens.val)) throw new Error(`${where}: meta.json tokens must be {train, val} counts; ${rebuild}`);
+  if (m.version > DATASET_VERSION)
+    throw new Error(`${where}: dataset format version ${m.version} is newer than this hyperclone (${DATASET_VERSION}); upgrade hyperclone`);
+  if (!isCount(m.vocabSize) || m.vocabSize < 1)
+    throw new Error(`${where}: meta.json vocabSize must be a positive integer (got ${String(m.vocabSize)}); ${rebuild}`);
+  if (!isCount(m.eotId) || m.eotId >= m.vocabSize)
+    throw new Error(`${where}: meta.json eotId ${String(m.eotId)} is not below vocabSize ${m.vocabSize}; ${rebuild}`);
+  if (!m.dtype || !DTYPES.includes(m.dtype))
+    throw new Error(`${where}: meta.json dtype "${String(m.dtype)}" is not one of ${DTYPES.join(', ')}; ${rebuild}`);
+  if (m.dtype === 'uint16' && m.vocabSize > 65536)
+    throw new Error(`${where}: vocabSize ${m.vocabSize} does not fit dtype uint16; ${rebuild} with a uint32 dtype`);
+  if (!m.tokens || !isCount(m.tokens.train) || !isCount(m.tokens.val))
+    throw new Error(`${where}: meta.json tokens must be {train, val} counts; ${rebuild}`);
   if (typeof m.tokenizer !== 'string') throw new Error(`${where}: meta.json has no tokenizer; ${rebuild}`);
   return m as DatasetMeta;
 }

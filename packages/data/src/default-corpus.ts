@@ -6,7 +6,18 @@ import { Rng } from '@hyperclone/core';
 
 const NAMES = ['Lily', 'Tom', 'Mia', 'Ben', 'Sue', 'Max', 'Anna', 'Sam', 'Lucy', 'Tim', 'Zoe', 'Leo', 'Emma', 'Jack', 'Rosa', 'Finn'];
 const ANIMALS = ['cat', 'dog', 'bird', 'frog', 'bunny', 'duck', 'fox', 'bear', 'mouse', 'owl', 'fish', 'turtle'];
-const PLACES = ['the park', 'the forest', 'the garden', 'the beach', 'the farm', 'the lake', 'the hill', 'the town', 'the meadow', 'the river'];
+const PLACES = [
+  'the park',
+  'the forest',
+  'the garden',
+  'the beach',
+  'the farm',
+  'the lake',
+  'the hill',
+  'the town',
+  'the meadow',
+  'the river',
+];
 const OBJECTS = ['ball', 'kite', 'box', 'hat', 'book', 'toy car', 'red apple', 'shell', 'drum', 'blue cup', 'little boat', 'shiny stone'];
 const ADJECTIVES = ['happy', 'small', 'big', 'kind', 'brave', 'shy', 'funny', 'curious', 'sleepy', 'clever', 'gentle', 'busy'];
 const FEELINGS = ['happy', 'proud', 'excited', 'surprised', 'glad', 'thankful'];

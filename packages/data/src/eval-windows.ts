@@ -25,9 +25,13 @@ export interface EvalWindows {
 export function evalWindows(split: TokenSplit, options: EvalWindowsOptions): EvalWindows {
   const T = options.seqLen;
   if (!Number.isInteger(T) || T < 1) throw new Error(`evalWindows: seqLen must be a positive integer (got ${T})`);
-  if (!Number.isInteger(options.count) || options.count < 1) throw new Error(`evalWindows: count must be a positive integer (got ${options.count})`);
+  if (!Number.isInteger(options.count) || options.count < 1)
+    throw new Error(`evalWindows: count must be a positive integer (got ${options.count})`);
   const available = Math.floor((split.length - 1) / T);
-  if (available < 1) throw new Error(`evalWindows: the ${split.name} split has ${split.length} tokens, fewer than seqLen + 1 = ${T + 1}; use a shorter sequence or a larger validation split`);
+  if (available < 1)
+    throw new Error(
+      `evalWindows: the ${split.name} split has ${split.length} tokens, fewer than seqLen + 1 = ${T + 1}; use a shorter sequence or a larger validation split`,
+    );
   const count = Math.min(options.count, available);
   const perm = new Permutation(available, options.seed >>> 0, 'eval-windows');
   const starts = Array.from({ length: count }, (_, i) => perm.at(i) * T).sort((a, b) => a - b);

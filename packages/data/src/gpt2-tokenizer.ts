@@ -36,7 +36,8 @@ function deriveMerges(tokens: Uint8Array[]): Array<[number, number, number]> {
       if (best < 0) break;
       parts.splice(best, 2, parts[best]! + parts[best + 1]!);
     }
-    if (parts.length !== 2) throw new Error(`gpt2 ranks: token ${rank} does not split into two earlier tokens; the js-tiktoken ranks are unexpected`);
+    if (parts.length !== 2)
+      throw new Error(`gpt2 ranks: token ${rank} does not split into two earlier tokens; the js-tiktoken ranks are unexpected`);
     merges.push([rankOf.get(parts[0]!)!, rankOf.get(parts[1]!)!, rank]);
   });
   return merges;

@@ -30,9 +30,13 @@ class HfTokenizer implements Tokenizer {
     const vocab = tok.model.vocab;
     const modelSize = Array.isArray(vocab) ? vocab.length : vocab.size;
     this.vocabSize = Math.max(modelSize, ...ids.map((i) => i + 1));
-    const byName = (n: string | null | undefined): number | undefined => (n ? (tok.added_tokens ?? []).find((t) => t.content === n)?.id ?? tok.model.tokens_to_ids?.get(n) : undefined);
+    const byName = (n: string | null | undefined): number | undefined =>
+      n ? ((tok.added_tokens ?? []).find((t) => t.content === n)?.id ?? tok.model.tokens_to_ids?.get(n)) : undefined;
     const eot = [tok.eos_token, ...EOT_CANDIDATES].map(byName).find((id) => id !== undefined);
-    if (eot === undefined) throw new Error(`${dir}: the tokenizer has no end-of-text token (looked for eos_token and ${EOT_CANDIDATES.join(', ')}); add one as a special token`);
+    if (eot === undefined)
+      throw new Error(
+        `${dir}: the tokenizer has no end-of-text token (looked for eos_token and ${EOT_CANDIDATES.join(', ')}); add one as a special token`,
+      );
     this.eotId = eot;
   }
 
@@ -54,7 +58,8 @@ class HfTokenizer implements Tokenizer {
 /** Loads the tokenizer in `path` (a directory holding tokenizer.json, or the file itself). */
 export async function loadHfTokenizer(path: string): Promise<Tokenizer> {
   const dir = resolve(existsSync(path) && statSync(path).isFile() ? dirname(path) : path);
-  if (!existsSync(join(dir, 'tokenizer.json'))) throw new Error(`hf:${path}: no tokenizer.json in ${dir}; point hf: at a local directory holding a Hugging Face tokenizer.json`);
+  if (!existsSync(join(dir, 'tokenizer.json')))
+    throw new Error(`hf:${path}: no tokenizer.json in ${dir}; point hf: at a local directory holding a Hugging Face tokenizer.json`);
   const { AutoTokenizer, env } = await import('@xenova/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;

@@ -90,7 +90,13 @@ export async function expandInputs(inputs: string[]): Promise<InputFile[]> {
     const fmt = formatOf(path);
     if (!fmt && fromDir) return;
     seen.add(abs);
-    out.push({ path, format: fmt?.format ?? 'txt', gzip: fmt?.gzip ?? path.toLowerCase().endsWith('.gz'), bytes: (await stat(path)).size, fromDir });
+    out.push({
+      path,
+      format: fmt?.format ?? 'txt',
+      gzip: fmt?.gzip ?? path.toLowerCase().endsWith('.gz'),
+      bytes: (await stat(path)).size,
+      fromDir,
+    });
   };
   for (const input of inputs) {
     const builtin = parseBuiltin(input);

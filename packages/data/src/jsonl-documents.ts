@@ -24,7 +24,12 @@ function textOf(line: string, lineNo: number, file: string, field: string): stri
   const obj = value as Record<string, unknown>;
   if (!(field in obj)) {
     const fields = Object.keys(obj).slice(0, 8).join(', ');
-    throw new DataError(file, 'missing text field', `no "${field}" field (fields: ${fields || 'none'}); choose one with --text-field`, lineNo);
+    throw new DataError(
+      file,
+      'missing text field',
+      `no "${field}" field (fields: ${fields || 'none'}); choose one with --text-field`,
+      lineNo,
+    );
   }
   const text = obj[field];
   if (text === null) throw new DataError(file, 'null text', `"${field}" is null`, lineNo);

@@ -39,7 +39,9 @@ export async function loadTokenizer(specOrDir: string): Promise<Tokenizer> {
     return loadHfTokenizer(spec.slice(3));
   }
   if (/^bpe:/.test(spec)) {
-    throw new Error(`tokenizer "${spec}" is trained on the corpus by prepare; load the trained one with loadTokenizer(<dataset dir>) or pass its tokenizer.json`);
+    throw new Error(
+      `tokenizer "${spec}" is trained on the corpus by prepare; load the trained one with loadTokenizer(<dataset dir>) or pass its tokenizer.json`,
+    );
   }
   if (existsSync(spec)) {
     if (statSync(spec).isDirectory()) {

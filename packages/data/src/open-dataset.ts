@@ -60,7 +60,9 @@ export async function openDataset(dir: string, options: OpenDatasetOptions = {})
   if (existsSync(join(dir, 'meta.json'))) return openHyperclone(dir, options);
   const legacy = await openLegacy(dir, options);
   if (legacy) return legacy;
-  throw new Error(`${dir}: not a token dataset (no meta.json, no llm.c .bin shards, no nanoGPT train.bin/val.bin); create one with hyperclone prepare`);
+  throw new Error(
+    `${dir}: not a token dataset (no meta.json, no llm.c .bin shards, no nanoGPT train.bin/val.bin); create one with hyperclone prepare`,
+  );
 }
 
 async function openHyperclone(dir: string, options: OpenDatasetOptions): Promise<TokenDataset> {
@@ -82,8 +84,12 @@ async function openHyperclone(dir: string, options: OpenDatasetOptions): Promise
   try {
     for (const f of [train, val]) {
       const expected = meta.tokens[f.name as SplitName];
-      if (f.dtype !== meta.dtype) throw new Error(`${f.path}: token column is ${f.dtype} but meta.json says ${meta.dtype}; re-run hyperclone prepare`);
-      if (f.length !== expected) throw new Error(`${f.path}: holds ${f.length} tokens but meta.json says ${expected}; the dataset is damaged, re-run hyperclone prepare`);
+      if (f.dtype !== meta.dtype)
+        throw new Error(`${f.path}: token column is ${f.dtype} but meta.json says ${meta.dtype}; re-run hyperclone prepare`);
+      if (f.length !== expected)
+        throw new Error(
+          `${f.path}: holds ${f.length} tokens but meta.json says ${expected}; the dataset is damaged, re-run hyperclone prepare`,
+        );
     }
     if (options.verify) await verifyHashes(dir, meta);
   } catch (e) {
@@ -103,7 +109,10 @@ async function sha256File(path: string): Promise<string> {
 async function verifyHashes(dir: string, meta: DatasetMeta): Promise<void> {
   for (const [name, info] of Object.entries(meta.files)) {
     const actual = await sha256File(join(dir, name));
-    if (actual !== info.sha256) throw new Error(`${join(dir, name)}: sha256 ${actual} differs from meta.json (${info.sha256}); the file changed, re-run hyperclone prepare`);
+    if (actual !== info.sha256)
+      throw new Error(
+        `${join(dir, name)}: sha256 ${actual} differs from meta.json (${info.sha256}); the file changed, re-run hyperclone prepare`,
+      );
   }
 }
 
@@ -124,24 +133,44 @@ async function openLegacy(dir: string, options: OpenDatasetOptions): Promise<Tok
     const val = llmc.filter((n) => /(^|[_\-.])val([_\-.]|$)/i.test(n));
     const train = llmc.filter((n) => !val.includes(n));
     if (train.length === 0 || val.length === 0) {
-      throw new Error(`${dir}: llm.c shards need both train and val files (names containing "_train" and "_val"); found ${llmc.join(', ')}`);
+      throw new Error(
+        `${dir}: llm.c shards need both train and val files (names containing "_train" and "_val"); found ${llmc.join(', ')}`,
+      );
     }
     return legacyDataset(dir, 'llm.c', train, val, 'llmc', options);
   }
-  if (names.includes('train.bin') && names.includes('val.bin')) return legacyDataset(dir, 'nanogpt', ['train.bin'], ['val.bin'], 'raw', options);
+  if (names.includes('train.bin') && names.includes('val.bin'))
+    return legacyDataset(dir, 'nanogpt', ['train.bin'], ['val.bin'], 'raw', options);
   return null;
 }
 
-function legacyDataset(dir: string, kind: DatasetKind, train: string[], val: string[], format: 'llmc' | 'raw', options: OpenDatasetOptions): TokenDataset {
-  const trainSplit = new BinTokenSplit('train', train.map((n) => join(dir, n)), format);
-  const valSplit = new BinTokenSplit('val', val.map((n) => join(dir, n)), format);
+function legacyDataset(
+  dir: string,
+  kind: DatasetKind,
+  train: string[],
+  val: string[],
+  format: 'llmc' | 'raw',
+  options: OpenDatasetOptions,
+): TokenDataset {
+  const trainSplit = new BinTokenSplit(
+    'train',
+    train.map((n) => join(dir, n)),
+    format,
+  );
+  const valSplit = new BinTokenSplit(
+    'val',
+    val.map((n) => join(dir, n)),
+    format,
+  );
   const dtype: TokenDtype = trainSplit.dtype;
   const vocabSize = options.vocabSize ?? (dtype === 'uint32' ? 128256 : 50257);
   const eotId = options.eotId ?? (dtype === 'uint32' ? 128001 : 50256);
   if (dtype === 'uint16' && vocabSize > 65536) {
     trainSplit.close();
     valSplit.close();
-    throw new Error(`${dir}: vocabSize ${vocabSize} does not fit the uint16 tokens of ${kind} files; pass the vocabulary the data was made with`);
+    throw new Error(
+      `${dir}: vocabSize ${vocabSize} does not fit the uint16 tokens of ${kind} files; pass the vocabulary the data was made with`,
+    );
   }
   const meta: DatasetMeta = {
     format: DATASET_FORMAT,
@@ -156,7 +185,12 @@ function legacyDataset(dir: string, kind: DatasetKind, train: string[], val: str
     documents: { train: -1, val: -1 },
     split: { method: 'val-inputs', valFraction: null, seed: 0 },
     files: {},
-    sources: [...train, ...val].map((n) => ({ path: join(dir, n), bytes: statSync(join(dir, n)).size, sha256: '', split: val.includes(n) ? 'val' : 'train' })),
+    sources: [...train, ...val].map((n) => ({
+      path: join(dir, n),
+      bytes: statSync(join(dir, n)).size,
+      sha256: '',
+      split: val.includes(n) ? 'val' : 'train',
+    })),
     skipped: { documents: 0, files: 0, reasons: {} },
     created: '',
   };

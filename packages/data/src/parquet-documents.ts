@@ -36,12 +36,23 @@ async function openParquet(path: string, column: string) {
   }
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
   if (!names.includes(column)) {
-    throw new DataError(path, 'missing text column', `no column "${column}" (columns: ${names.join(', ')}); choose one with --text-field`, undefined, true);
+    throw new DataError(
+      path,
+      'missing text column',
+      `no column "${column}" (columns: ${names.join(', ')}); choose one with --text-field`,
+      undefined,
+      true,
+    );
   }
   return { file, metadata };
 }
 
-export async function* parquetDocuments(path: string, options: ParquetOptions, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+export async function* parquetDocuments(
+  path: string,
+  options: ParquetOptions,
+  onBytes: (n: number) => void,
+  stats: Partial<SourceStats>,
+): AsyncGenerator<DocPiece> {
   const { file, metadata } = await openParquet(path, options.textField);
   const totalRows = Number(metadata.num_rows);
   let rowStart = 0;
@@ -53,7 +64,14 @@ export async function* parquetDocuments(path: string, options: ParquetOptions, o
       const value = rows[r]![options.textField];
       const row = rowStart + r + 1;
       if (typeof value !== 'string') {
-        options.onBad(new DataError(path, value === null || value === undefined ? 'null text' : 'text field not a string', `row ${row} column "${options.textField}" is ${value === null ? 'null' : typeof value}`, row));
+        options.onBad(
+          new DataError(
+            path,
+            value === null || value === undefined ? 'null text' : 'text field not a string',
+            `row ${row} column "${options.textField}" is ${value === null ? 'null' : typeof value}`,
+            row,
+          ),
+        );
         continue;
       }
       if (value.length === 0) continue;

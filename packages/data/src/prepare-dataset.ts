@@ -44,7 +44,10 @@ async function planInputs(o: ResolvedPrepareOptions): Promise<InputPlan> {
     const auto = train.filter((f) => f.fromDir && looksLikeValidation(f.path));
     if (auto.length > 0 && auto.length < train.length) {
       val = auto;
-      o.logger?.info({ files: auto.map((f) => f.path) }, `validation split: ${auto.map((f) => f.path).join(', ')} (named like validation data; --no-auto-val to turn off)`);
+      o.logger?.info(
+        { files: auto.map((f) => f.path) },
+        `validation split: ${auto.map((f) => f.path).join(', ')} (named like validation data; --no-auto-val to turn off)`,
+      );
     }
   }
   const valPaths = new Set(val.map((f) => f.path));
@@ -56,7 +59,9 @@ async function planInputs(o: ResolvedPrepareOptions): Promise<InputPlan> {
 function chooseDtype(o: ResolvedPrepareOptions, tokenizer: Tokenizer): TokenDtype {
   const dtype = o.dtype === 'auto' ? (tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32') : o.dtype;
   if (tokenizer.vocabSize > dtypeMax(dtype) + 1) {
-    throw new Error(`prepare: tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids, which do not fit ${dtype}; use --dtype uint32 (or auto)`);
+    throw new Error(
+      `prepare: tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids, which do not fit ${dtype}; use --dtype uint32 (or auto)`,
+    );
   }
   return dtype;
 }
@@ -72,7 +77,13 @@ interface Skips {
 }
 
 /** Streams every file's documents through the pipeline; returns what was read from each. */
-async function ingest(o: ResolvedPrepareOptions, plan: InputPlan, pipeline: TokenPipeline, meter: ProgressMeter, skips: Skips): Promise<SourceInfo[]> {
+async function ingest(
+  o: ResolvedPrepareOptions,
+  plan: InputPlan,
+  pipeline: TokenPipeline,
+  meter: ProgressMeter,
+  skips: Skips,
+): Promise<SourceInfo[]> {
   const corpus: CorpusOptions = {
     split: o.split,
     textField: o.textField,
@@ -86,7 +97,10 @@ async function ingest(o: ResolvedPrepareOptions, plan: InputPlan, pipeline: Toke
   };
   const selector = new ValSelector(plan.valFraction, o.seed);
   const sources: SourceInfo[] = [];
-  const files: Array<[InputFile, Split | null]> = [...plan.train.map((f): [InputFile, null] => [f, null]), ...plan.val.map((f): [InputFile, Split] => [f, 'val'])];
+  const files: Array<[InputFile, Split | null]> = [
+    ...plan.train.map((f): [InputFile, null] => [f, null]),
+    ...plan.val.map((f): [InputFile, Split] => [f, 'val']),
+  ];
   for (const [file, fixed] of files) {
     const stats: Partial<SourceStats> = {};
     let split: Split | null = null;
@@ -129,8 +143,19 @@ interface Tokenized {
 }
 
 /** Streams the corpus through the tokenizer pool into train.arrow and val.arrow in `tmp`. */
-async function tokenizeInto(tmp: string, o: ResolvedPrepareOptions, plan: InputPlan, tokenizer: Tokenizer, source: string, writerOptions: ArrowTokenWriterOptions, meter: ProgressMeter): Promise<Tokenized> {
-  const writers = { train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions), val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions) };
+async function tokenizeInto(
+  tmp: string,
+  o: ResolvedPrepareOptions,
+  plan: InputPlan,
+  tokenizer: Tokenizer,
+  source: string,
+  writerOptions: ArrowTokenWriterOptions,
+  meter: ProgressMeter,
+): Promise<Tokenized> {
+  const writers = {
+    train: await ArrowTokenWriter.create(join(tmp, 'train.arrow'), writerOptions),
+    val: await ArrowTokenWriter.create(join(tmp, 'val.arrow'), writerOptions),
+  };
   const pool = await startPool(o, tokenizer, source, meter.snapshot().bytesTotal);
   const pipeline = new TokenPipeline(pool, writers, tokenizer.eotId, (n, docs) => {
     meter.tokens += n;
@@ -150,7 +175,9 @@ async function tokenizeInto(tmp: string, o: ResolvedPrepareOptions, plan: InputP
   const results = { train: await writers.train.close(), val: await writers.val.close() };
   if (results.train.tokens === 0) {
     const skipped = skips.files + skips.documents > 0 ? ` (${skips.files} files and ${skips.documents} records skipped as bad)` : '';
-    throw new Error(`prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${!['file', 'auto'].includes(o.split.kind) ? ' and the document split' : ''}`);
+    throw new Error(
+      `prepare: empty corpus: ${plan.train.length} input file(s) hold no text${skipped}; check --input${!['file', 'auto'].includes(o.split.kind) ? ' and the document split' : ''}`,
+    );
   }
   return { results, documents: { ...pipeline.documents }, sources, skips };
 }
@@ -165,7 +192,10 @@ async function writeDataset(tmp: string, o: ResolvedPrepareOptions, plan: InputP
   let method: DatasetMeta['split']['method'] = plan.val.length > 0 ? 'val-inputs' : plan.valFraction > 0 ? 'documents' : 'none';
   if (method === 'documents' && run.results.val.tokens === 0) {
     meter.startPhase('split', run.results.train.bytes);
-    o.logger?.warn({ documents: run.documents.train, valFraction: plan.valFraction }, 'too few documents to split by document; validation is the last tokens instead');
+    o.logger?.warn(
+      { documents: run.documents.train, valFraction: plan.valFraction },
+      'too few documents to split by document; validation is the last tokens instead',
+    );
     run.results = await splitTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
     method = 'tail';
   }

@@ -40,7 +40,9 @@ export interface PrepareOptions {
   signal?: AbortSignal;
 }
 
-export interface ResolvedPrepareOptions extends Required<Omit<PrepareOptions, 'valInputs' | 'onProgress' | 'logger' | 'signal' | 'workers' | 'valFraction'>> {
+export interface ResolvedPrepareOptions extends Required<
+  Omit<PrepareOptions, 'valInputs' | 'onProgress' | 'logger' | 'signal' | 'workers' | 'valFraction'>
+> {
   valInputs: string[];
   valFraction: number | null;
   workers: number | null;
@@ -54,9 +56,12 @@ export const DEFAULT_VAL_FRACTION = 0.1;
 export function resolvePrepareOptions(o: PrepareOptions): ResolvedPrepareOptions {
   if (!Array.isArray(o.inputs) || o.inputs.length === 0) throw new Error('prepare: no inputs; pass at least one file, directory or glob');
   if (!o.out) throw new Error('prepare: no output directory; pass out');
-  if (o.valFraction !== undefined && !(o.valFraction >= 0 && o.valFraction < 1)) throw new Error(`prepare: valFraction must be in [0, 1) (got ${o.valFraction})`);
-  if (o.valFraction !== undefined && o.valFraction > 0 && o.valInputs?.length) throw new Error('prepare: pass either valInputs or valFraction, not both');
-  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 0)) throw new Error(`prepare: workers must be an integer >= 0 (got ${o.workers})`);
+  if (o.valFraction !== undefined && !(o.valFraction >= 0 && o.valFraction < 1))
+    throw new Error(`prepare: valFraction must be in [0, 1) (got ${o.valFraction})`);
+  if (o.valFraction !== undefined && o.valFraction > 0 && o.valInputs?.length)
+    throw new Error('prepare: pass either valInputs or valFraction, not both');
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 0))
+    throw new Error(`prepare: workers must be an integer >= 0 (got ${o.workers})`);
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new Error(`prepare: seed must be an integer (got ${o.seed})`);
   if (o.split?.kind === 'separator' && !o.split.separator) throw new Error('prepare: the document separator is empty');
   return {

@@ -74,8 +74,10 @@ export function forEachPiece(text: string, piece: (start: number, end: number) =
       else {
         const j = runEnd(text, i, SPACE, t);
         if (j === n) end = n;
-        else if (j - i > 1) end = j - 1; // \s+(?!\S): leave the last space for the next piece
-        else if (c === 32) end = runEnd(text, i + 1, classAt(text, i + 1, t), t); // " word", " 123", " ?!"
+        else if (j - i > 1)
+          end = j - 1; // \s+(?!\S): leave the last space for the next piece
+        else if (c === 32)
+          end = runEnd(text, i + 1, classAt(text, i + 1, t), t); // " word", " 123", " ?!"
         else end = j; // a lone non-space whitespace before text
       }
     }

@@ -20,7 +20,12 @@ export class IdReader {
       done += n;
     }
     const buf = this.scratch.buffer;
-    const view = dtype === 'uint16' ? new Uint16Array(buf, 0, count) : dtype === 'uint32' ? new Uint32Array(buf, 0, count) : new Int32Array(buf, 0, count);
+    const view =
+      dtype === 'uint16'
+        ? new Uint16Array(buf, 0, count)
+        : dtype === 'uint32'
+          ? new Uint32Array(buf, 0, count)
+          : new Int32Array(buf, 0, count);
     out.set(view, outOffset);
   }
 

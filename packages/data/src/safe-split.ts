@@ -2,7 +2,23 @@
 // newline and a non-space (a pre-tokenizer boundary for GPT-2-style regexes). Not a document splitter.
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x85 || c === 0x1680 || c === 0x202f || c === 0x205f;
+  return (
+    c === 32 ||
+    c === 10 ||
+    c === 13 ||
+    c === 9 ||
+    c === 11 ||
+    c === 12 ||
+    c === 0xa0 ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x3000 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x85 ||
+    c === 0x1680 ||
+    c === 0x202f ||
+    c === 0x205f
+  );
 }
 
 /**

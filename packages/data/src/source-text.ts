@@ -34,12 +34,19 @@ export async function* sourceText(file: InputFile, onBytes: (n: number) => void,
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
       const nul = bytes.indexOf(0);
-      if (nul >= 0) throw new DataError(file.path, 'binary file', `NUL byte at byte ${decodedBytes + nul}; only UTF-8 text is read`, undefined, true);
+      if (nul >= 0)
+        throw new DataError(file.path, 'binary file', `NUL byte at byte ${decodedBytes + nul}; only UTF-8 text is read`, undefined, true);
       let text: string;
       try {
         text = decoder.decode(bytes, { stream: true });
       } catch {
-        throw new DataError(file.path, 'not UTF-8 text', `invalid UTF-8 near byte ${decodedBytes}; binary file or another encoding? convert it to UTF-8`, undefined, true);
+        throw new DataError(
+          file.path,
+          'not UTF-8 text',
+          `invalid UTF-8 near byte ${decodedBytes}; binary file or another encoding? convert it to UTF-8`,
+          undefined,
+          true,
+        );
       }
       decodedBytes += bytes.length;
       if (text) yield text;
@@ -49,7 +56,8 @@ export async function* sourceText(file: InputFile, onBytes: (n: number) => void,
   } catch (e) {
     if (e instanceof DataError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err instanceof TypeError) throw new DataError(file.path, 'not UTF-8 text', 'the file ends inside a UTF-8 character', undefined, true);
+    if (err instanceof TypeError)
+      throw new DataError(file.path, 'not UTF-8 text', 'the file ends inside a UTF-8 character', undefined, true);
     const reason = err.code?.startsWith('Z_') || /incorrect header|unexpected end/i.test(err.message) ? 'corrupt gzip' : 'unreadable file';
     throw new DataError(file.path, reason, err.code ?? err.message, undefined, true);
   } finally {

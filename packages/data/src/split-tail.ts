@@ -8,7 +8,13 @@ import { ArrowTokenWriter, type ArrowTokenWriterOptions, type ArrowWriteResult }
 
 const COPY_TOKENS = 1 << 20;
 
-async function copyRange(from: ArrowTokenFile, start: number, end: number, to: ArrowTokenWriter, onBytes: (n: number) => void): Promise<void> {
+async function copyRange(
+  from: ArrowTokenFile,
+  start: number,
+  end: number,
+  to: ArrowTokenWriter,
+  onBytes: (n: number) => void,
+): Promise<void> {
   const bytesPerToken = from.dtype === 'uint16' ? 2 : 4;
   for (let pos = start; pos < end; pos += COPY_TOKENS) {
     const n = Math.min(COPY_TOKENS, end - pos);
@@ -18,7 +24,12 @@ async function copyRange(from: ArrowTokenFile, start: number, end: number, to: A
 }
 
 /** Rewrites dir/train.arrow as its first (1 - fraction) tokens and dir/val.arrow as the rest. */
-export async function splitTail(dir: string, fraction: number, options: ArrowTokenWriterOptions, onBytes: (n: number) => void): Promise<{ train: ArrowWriteResult; val: ArrowWriteResult }> {
+export async function splitTail(
+  dir: string,
+  fraction: number,
+  options: ArrowTokenWriterOptions,
+  onBytes: (n: number) => void,
+): Promise<{ train: ArrowWriteResult; val: ArrowWriteResult }> {
   const source = ArrowTokenFile.open(join(dir, 'train.arrow'), 'train');
   const cut = source.length - Math.max(1, Math.round(source.length * fraction));
   const train = await ArrowTokenWriter.create(join(dir, 'train.split.arrow'), options);

@@ -18,7 +18,12 @@ export function streamRng(seed: number, tag: string, index: number): Rng {
   const t = hashString(tag);
   const lo = index >>> 0;
   const hi = Math.floor(index / 4294967296) >>> 0;
-  const s: [number, number, number, number] = [mix32((seed ^ t) >>> 0), mix32(lo), mix32((hi ^ 0x9e3779b9) >>> 0), mix32((seed + t + 0x6a09e667) >>> 0)];
+  const s: [number, number, number, number] = [
+    mix32((seed ^ t) >>> 0),
+    mix32(lo),
+    mix32((hi ^ 0x9e3779b9) >>> 0),
+    mix32((seed + t + 0x6a09e667) >>> 0),
+  ];
   if (s.every((v) => v === 0)) s[0] = 1;
   const rng = new Rng({ s, spareNormal: null });
   for (let i = 0; i < 8; i++) rng.nextU32(); // warm-up: spread the structured seed

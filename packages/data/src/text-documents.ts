@@ -12,7 +12,8 @@ export interface DocPiece {
   line: number;
 }
 
-export type DocSplit = { kind: 'auto' } | { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
+export type DocSplit =
+  { kind: 'auto' } | { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
 
 const EOT_TEXT = '<|endoftext|>';
 
@@ -57,7 +58,6 @@ export const PIECE_CHARS = 1 << 14;
 export const RECORD_PIECE_CHARS = 1 << 20;
 /** A document without any safe boundary is cut hard beyond this many characters. */
 export const MAX_PIECE_CHARS = 1 << 22;
-
 
 function countNewlines(s: string, from: number, to: number): number {
   let n = 0;

@@ -22,7 +22,8 @@ export function checkRange(split: { name: string; length: number }, start: numbe
 
 /** A read-only range of a split, e.g. the first half of the training tokens. */
 export function sliceSplit(split: TokenSplit, begin: number, end: number, name = split.name): TokenSplit {
-  if (!(begin >= 0 && end <= split.length && begin <= end)) throw new RangeError(`${split.name}: bad slice [${begin}, ${end}) of ${split.length} tokens`);
+  if (!(begin >= 0 && end <= split.length && begin <= end))
+    throw new RangeError(`${split.name}: bad slice [${begin}, ${end}) of ${split.length} tokens`);
   const sliced: TokenSplit = {
     name,
     length: end - begin,

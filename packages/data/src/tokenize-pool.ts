@@ -31,7 +31,10 @@ function workerEntry(): { script: string | URL; eval: boolean } {
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./tokenize-worker.ts', import.meta.url).href;
-  return { script: `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`, eval: true };
+  return {
+    script: `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`,
+    eval: true,
+  };
 }
 
 interface Pending {

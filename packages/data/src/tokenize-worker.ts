@@ -17,7 +17,10 @@ loadTokenizer((workerData as { source: string }).source).then(
     port.on('message', (job: Job) => {
       try {
         const ids = job.texts.map((t) => Int32Array.from(tokenizer.encode(t)));
-        port.postMessage({ id: job.id, ids }, ids.map((a) => a.buffer));
+        port.postMessage(
+          { id: job.id, ids },
+          ids.map((a) => a.buffer),
+        );
       } catch (e) {
         port.postMessage({ id: job.id, error: (e as Error).message });
       }

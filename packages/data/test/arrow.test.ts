@@ -7,7 +7,13 @@ import { tempDir } from './helpers.js';
 
 const dir = tempDir('arrow');
 
-async function writeTokens(path: string, ids: number[], batchTokens: number, dtype: 'uint16' | 'uint32' = 'uint16', vocabSize = 65536): Promise<void> {
+async function writeTokens(
+  path: string,
+  ids: number[],
+  batchTokens: number,
+  dtype: 'uint16' | 'uint32' = 'uint16',
+  vocabSize = 65536,
+): Promise<void> {
   const w = await ArrowTokenWriter.create(path, { dtype, vocabSize, batchTokens });
   // append in uneven pieces so batch boundaries fall inside appends
   for (let i = 0; i < ids.length; i += 5) await w.append(ids.slice(i, i + 5));
@@ -28,7 +34,14 @@ describe('Arrow token files', () => {
     expect(f.batchCount).toBe(11);
     expect(f.batchTokens).toBe(10);
     expect(f.dtype).toBe('uint16');
-    for (const [start, count] of [[0, 103], [9, 2], [10, 10], [17, 40], [100, 3], [50, 0]] as const) {
+    for (const [start, count] of [
+      [0, 103],
+      [9, 2],
+      [10, 10],
+      [17, 40],
+      [100, 3],
+      [50, 0],
+    ] as const) {
       expect(Array.from(f.read(start, count))).toEqual(ids.slice(start, start + count));
     }
     expect(() => f.read(100, 4)).toThrow(/cannot read 4 tokens at 100; the split has 103 tokens/);
@@ -63,7 +76,9 @@ describe('Arrow token files', () => {
     const w = await ArrowTokenWriter.create(join(dir, 'bad.arrow'), { dtype: 'uint16', vocabSize: 257, batchTokens: 4 });
     await expect(w.append([1, 2, 257])).rejects.toThrow(/token id 257 at position 2 is outside \[0, 257\)/);
     await w.abort();
-    await expect(ArrowTokenWriter.create(join(dir, 'bad2.arrow'), { dtype: 'uint16', vocabSize: 70000 })).rejects.toThrow(/70000 ids does not fit uint16; use dtype uint32/);
+    await expect(ArrowTokenWriter.create(join(dir, 'bad2.arrow'), { dtype: 'uint16', vocabSize: 70000 })).rejects.toThrow(
+      /70000 ids does not fit uint16; use dtype uint32/,
+    );
   });
 
   it('fails with a hint on truncated or foreign files', async () => {

@@ -95,10 +95,16 @@ describe('BatchSampler', () => {
     const s = new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1 });
     s.next();
     const state = s.stateDict();
-    expect(() => new BatchSampler(split, { batchSize: 3, seqLen: 8, seed: 1, state })).toThrow(/the saved state has batchSize 2, this sampler has 3/);
-    expect(() => new BatchSampler(rangeSplit(5000), { batchSize: 2, seqLen: 8, seed: 1, state })).toThrow(/has splitLength 10000, this sampler has 5000/);
+    expect(() => new BatchSampler(split, { batchSize: 3, seqLen: 8, seed: 1, state })).toThrow(
+      /the saved state has batchSize 2, this sampler has 3/,
+    );
+    expect(() => new BatchSampler(rangeSplit(5000), { batchSize: 2, seqLen: 8, seed: 1, state })).toThrow(
+      /has splitLength 10000, this sampler has 5000/,
+    );
     expect(() => new BatchSampler(rangeSplit(8), { batchSize: 2, seqLen: 8, seed: 1 })).toThrow(/has 8 tokens, fewer than seqLen \+ 1 = 9/);
-    expect(() => new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1, rank: 2, worldSize: 2 })).toThrow(/rank 2 is outside \[0, 2\)/);
+    expect(() => new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1, rank: 2, worldSize: 2 })).toThrow(
+      /rank 2 is outside \[0, 2\)/,
+    );
   });
 });
 
@@ -129,6 +135,8 @@ describe('evalWindows', () => {
 
   it('returns fewer windows when the split is short, and fails when it has none', () => {
     expect(evalWindows(rangeSplit(100, 'val'), { count: 50, seqLen: 30, seed: 0 }).count).toBe(3);
-    expect(() => evalWindows(rangeSplit(10, 'val'), { count: 5, seqLen: 30, seed: 0 })).toThrow(/val split has 10 tokens, fewer than seqLen \+ 1 = 31/);
+    expect(() => evalWindows(rangeSplit(10, 'val'), { count: 5, seqLen: 30, seed: 0 })).toThrow(
+      /val split has 10 tokens, fewer than seqLen \+ 1 = 31/,
+    );
   });
 });

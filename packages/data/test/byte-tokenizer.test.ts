@@ -26,7 +26,10 @@ describe('byte tokenizer', () => {
   });
 
   it('round-trips arbitrary Unicode', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => tok.decode(tok.encode(s)) === s), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => tok.decode(tok.encode(s)) === s),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects ids outside the vocabulary', () => {

@@ -34,12 +34,22 @@ describe('openDataset', () => {
   });
 
   it('fails with a hint on an older format version, wrong counts, dtype or missing files', async () => {
-    await expect(openDataset(damaged('old', (m) => (m['version'] = 0)))).rejects.toThrow(/format version 0 is older than the supported version 1; re-run hyperclone prepare/);
+    await expect(openDataset(damaged('old', (m) => (m['version'] = 0)))).rejects.toThrow(
+      /format version 0 is older than the supported version 1; re-run hyperclone prepare/,
+    );
     await expect(openDataset(damaged('new', (m) => (m['version'] = 9)))).rejects.toThrow(/version 9 is newer .* upgrade hyperclone/);
-    await expect(openDataset(damaged('count', (m) => ((m['tokens'] as { train: number }).train += 1)))).rejects.toThrow(/train.arrow: holds \d+ tokens but meta.json says \d+/);
-    await expect(openDataset(damaged('dtype', (m) => (m['dtype'] = 'uint32')))).rejects.toThrow(/token column is uint16 but meta.json says uint32/);
-    await expect(openDataset(damaged('vocab', (m) => (m['vocabSize'] = 70000)))).rejects.toThrow(/vocabSize 70000 does not fit dtype uint16/);
-    await expect(openDataset(damaged('format', (m) => (m['format'] = 'other')))).rejects.toThrow(/format is "other", expected "hyperclone-tokens"/);
+    await expect(openDataset(damaged('count', (m) => ((m['tokens'] as { train: number }).train += 1)))).rejects.toThrow(
+      /train.arrow: holds \d+ tokens but meta.json says \d+/,
+    );
+    await expect(openDataset(damaged('dtype', (m) => (m['dtype'] = 'uint32')))).rejects.toThrow(
+      /token column is uint16 but meta.json says uint32/,
+    );
+    await expect(openDataset(damaged('vocab', (m) => (m['vocabSize'] = 70000)))).rejects.toThrow(
+      /vocabSize 70000 does not fit dtype uint16/,
+    );
+    await expect(openDataset(damaged('format', (m) => (m['format'] = 'other')))).rejects.toThrow(
+      /format is "other", expected "hyperclone-tokens"/,
+    );
     const noVal = damaged('noval', () => undefined);
     rmSync(join(noVal, 'val.arrow'));
     await expect(openDataset(noVal)).rejects.toThrow(/val.arrow: cannot open \(ENOENT\)/);

@@ -15,13 +15,25 @@ beforeAll(async () => {
 describe('prepare with trained and loaded tokenizers', () => {
   it('trains bpe:N on the built-in stories and round-trips the validation documents', async () => {
     const stories = [...generateStories({ bytes: 0.1 * 2 ** 20 })];
-    expect(bpe.meta).toMatchObject({ tokenizer: 'bpe:512', tokenizerFile: 'tokenizer.json', vocabSize: 512, eotId: 511, split: { method: 'documents' } });
+    expect(bpe.meta).toMatchObject({
+      tokenizer: 'bpe:512',
+      tokenizerFile: 'tokenizer.json',
+      vocabSize: 512,
+      eotId: 511,
+      split: { method: 'documents' },
+    });
     expect(bpe.meta.documents.train + bpe.meta.documents.val).toBe(stories.length);
     expect(Math.abs(bpe.meta.documents.val - stories.length * 0.1)).toBeLessThanOrEqual(1); // systematic sample: floor or ceil
     const tok = await loadTokenizer(bpeOut);
     const ds = await openDataset(bpeOut);
-    const val = tok.decode(ds.split('val').read(0, ds.split('val').length)).split('<|endoftext|>').slice(0, -1);
-    const train = tok.decode(ds.split('train').read(0, ds.split('train').length)).split('<|endoftext|>').slice(0, -1);
+    const val = tok
+      .decode(ds.split('val').read(0, ds.split('val').length))
+      .split('<|endoftext|>')
+      .slice(0, -1);
+    const train = tok
+      .decode(ds.split('train').read(0, ds.split('train').length))
+      .split('<|endoftext|>')
+      .slice(0, -1);
     expect(val.length).toBe(bpe.meta.documents.val);
     expect([...train, ...val].sort()).toEqual([...stories].sort());
     expect(bpe.meta.sources).toEqual([expect.objectContaining({ path: 'builtin:stories:0.1', split: 'train' })]);

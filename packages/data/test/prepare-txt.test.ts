@@ -18,7 +18,16 @@ describe('prepareDataset (.txt, byte)', () => {
     writeFileSync(corpus, docs.map((d) => `${d}\n<|endoftext|>\n`).join(''));
     const out = join(dir, 'ds1');
     const progress: PrepareProgress[] = [];
-    const r = await prepareDataset({ inputs: [corpus], tokenizer: 'byte', out, split: { kind: 'separator', separator: '<|endoftext|>' }, valFraction: 0.25, seed: 3, batchTokens: 64, onProgress: (p) => progress.push(p) });
+    const r = await prepareDataset({
+      inputs: [corpus],
+      tokenizer: 'byte',
+      out,
+      split: { kind: 'separator', separator: '<|endoftext|>' },
+      valFraction: 0.25,
+      seed: 3,
+      batchTokens: 64,
+      onProgress: (p) => progress.push(p),
+    });
     expect(r.meta.documents).toEqual({ train: 30, val: 10 });
     expect(r.meta.split).toEqual({ method: 'documents', valFraction: 0.25, seed: 3 });
     expect(r.meta.vocabSize).toBe(257);
@@ -44,13 +53,21 @@ describe('prepareDataset (.txt, byte)', () => {
     expect(r.meta.tokens.val).toBe(Math.round((Buffer.byteLength(text) + 1) * 0.1));
     const ds = await openDataset(out);
     expect(decodeAll(ds.split('train')) + decodeAll(ds.split('val'))).toBe(`${text}<|endoftext|>`);
-    expect(r.meta.sources).toEqual([{ path: SHAKESPEARE, bytes: Buffer.byteLength(text), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), split: 'train' }]);
+    expect(r.meta.sources).toEqual([
+      { path: SHAKESPEARE, bytes: Buffer.byteLength(text), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), split: 'train' },
+    ]);
     ds.close();
   });
 
   it('reproduces identical token files (hashes in meta.json) on a re-run', async () => {
     const inputs = [join(dir, 'stories.txt')];
-    const opts = { inputs, tokenizer: 'byte', split: { kind: 'separator' as const, separator: '<|endoftext|>' }, valFraction: 0.2, batchTokens: 100 };
+    const opts = {
+      inputs,
+      tokenizer: 'byte',
+      split: { kind: 'separator' as const, separator: '<|endoftext|>' },
+      valFraction: 0.2,
+      batchTokens: 100,
+    };
     const a = await prepareDataset({ ...opts, out: join(dir, 'r1') });
     const b = await prepareDataset({ ...opts, out: join(dir, 'r2') });
     expect(a.meta.files).toEqual(b.meta.files);
@@ -60,7 +77,12 @@ describe('prepareDataset (.txt, byte)', () => {
   });
 
   it('writes the same files with tokenizer worker threads as inline', async () => {
-    const opts = { inputs: [join(dir, 'stories.txt'), SHAKESPEARE], tokenizer: 'byte', split: { kind: 'blank-lines' as const }, valFraction: 0.1 };
+    const opts = {
+      inputs: [join(dir, 'stories.txt'), SHAKESPEARE],
+      tokenizer: 'byte',
+      split: { kind: 'blank-lines' as const },
+      valFraction: 0.1,
+    };
     const inline = await prepareDataset({ ...opts, out: join(dir, 'inline'), workers: 0 });
     const threaded = await prepareDataset({ ...opts, out: join(dir, 'threaded'), workers: 2 });
     expect(threaded.meta.files).toEqual(inline.meta.files);
@@ -77,7 +99,11 @@ describe('prepareDataset (.txt, byte)', () => {
     writeFileSync(join(corpus, 'notes.bin'), Buffer.from([0, 1, 2]));
     const r = await prepareDataset({ inputs: [corpus], tokenizer: 'byte', out: join(dir, 'auto') });
     expect(r.meta.split.method).toBe('val-inputs');
-    expect(r.meta.sources.map((s) => [s.path.slice(corpus.length + 1), s.split])).toEqual([['sub/b.txt', 'train'], ['train_a.txt', 'train'], ['valid.txt', 'val']]);
+    expect(r.meta.sources.map((s) => [s.path.slice(corpus.length + 1), s.split])).toEqual([
+      ['sub/b.txt', 'train'],
+      ['train_a.txt', 'train'],
+      ['valid.txt', 'val'],
+    ]);
     const ds = await openDataset(join(dir, 'auto'));
     expect(decodeAll(ds.split('train'))).toBe('beta<|endoftext|>alpha<|endoftext|>');
     expect(decodeAll(ds.split('val'))).toBe('gamma<|endoftext|>');
@@ -87,7 +113,13 @@ describe('prepareDataset (.txt, byte)', () => {
   it('leaves nothing behind when interrupted', async () => {
     const out = join(dir, 'interrupted');
     const ac = new AbortController();
-    const run = prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out, signal: ac.signal, onProgress: (p) => p.tokens > 0 && ac.abort() });
+    const run = prepareDataset({
+      inputs: [SHAKESPEARE],
+      tokenizer: 'byte',
+      out,
+      signal: ac.signal,
+      onProgress: (p) => p.tokens > 0 && ac.abort(),
+    });
     ac.abort();
     await expect(run).rejects.toThrow(/interrupted; nothing was written/);
     expect(existsSync(out)).toBe(false);
@@ -98,9 +130,15 @@ describe('prepareDataset (.txt, byte)', () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const out = join(dir, 'empty-out');
-    await expect(prepareDataset({ inputs: [empty], tokenizer: 'byte', out })).rejects.toThrow(/empty corpus: 1 input file\(s\) hold no text/);
+    await expect(prepareDataset({ inputs: [empty], tokenizer: 'byte', out })).rejects.toThrow(
+      /empty corpus: 1 input file\(s\) hold no text/,
+    );
     expect(existsSync(out)).toBe(false);
-    await expect(prepareDataset({ inputs: [join(dir, 'nope.txt')], tokenizer: 'byte', out })).rejects.toThrow(/--input .*nope.txt: no such file or directory/);
-    await expect(prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out: dir })).rejects.toThrow(/exists and is not a dataset directory/);
+    await expect(prepareDataset({ inputs: [join(dir, 'nope.txt')], tokenizer: 'byte', out })).rejects.toThrow(
+      /--input .*nope.txt: no such file or directory/,
+    );
+    await expect(prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out: dir })).rejects.toThrow(
+      /exists and is not a dataset directory/,
+    );
   });
 });

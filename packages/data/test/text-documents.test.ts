@@ -39,7 +39,12 @@ describe('document splitting', () => {
   });
 
   it('gives the same documents whatever the chunk sizes of the stream', async () => {
-    for (const split of [{ kind: 'auto' }, { kind: 'lines' }, { kind: 'blank-lines' }, { kind: 'separator', separator: '<|endoftext|>' }] as DocSplit[]) {
+    for (const split of [
+      { kind: 'auto' },
+      { kind: 'lines' },
+      { kind: 'blank-lines' },
+      { kind: 'separator', separator: '<|endoftext|>' },
+    ] as DocSplit[]) {
       const text = v2.slice(0, 150_000);
       const whole = (await docs(text, split, text.length)).docs;
       expect((await docs(text, split, 7)).docs).toEqual(whole);

@@ -14,7 +14,12 @@ import { allCorpusFiles, tempDir, TINYSTORIES } from './helpers.js';
 const dir = tempDir('tok');
 const corpora = allCorpusFiles().map((f) => [f, readFileSync(f, 'utf8')] as const);
 const unicode = fc.string({ unit: 'grapheme', maxLength: 80 });
-const mixed = fc.array(fc.constantFrom('a', 'Z', 'é', '日本', '7', '٣', ' ', '  ', '\n', '\t', "'s", "'ll", "'", '!', '?!', '😀', '\u00a0', '\r\n', 'x'), { maxLength: 40 }).map((xs) => xs.join(''));
+const mixed = fc
+  .array(
+    fc.constantFrom('a', 'Z', 'é', '日本', '7', '٣', ' ', '  ', '\n', '\t', "'s", "'ll", "'", '!', '?!', '😀', '\u00a0', '\r\n', 'x'),
+    { maxLength: 40 },
+  )
+  .map((xs) => xs.join(''));
 
 function trainOnStories(vocabSize: number): BpeTokenizer {
   const counter = new WordCounter();
@@ -55,7 +60,9 @@ describe('gpt2 tokenizer', () => {
     expect(tok.eotId).toBe(50256);
     expect(Array.from(tok.encode('hello world'))).toEqual([31373, 995]);
     expect(Array.from(tok.encode('Hello world'))).toEqual([15496, 995]);
-    expect(Array.from(tok.encode('The quick brown fox jumps over the lazy dog'))).toEqual([464, 2068, 7586, 21831, 18045, 625, 262, 16931, 3290]);
+    expect(Array.from(tok.encode('The quick brown fox jumps over the lazy dog'))).toEqual([
+      464, 2068, 7586, 21831, 18045, 625, 262, 16931, 3290,
+    ]);
     expect(Array.from(tok.encode(' SolidGoldMagikarp'))).toEqual([43453]);
     expect(tok.decode([31373, 220, 50256])).toBe('hello <|endoftext|>');
     // special-token text inside a document is ordinary text
@@ -72,7 +79,10 @@ describe('gpt2 tokenizer', () => {
   });
 
   it('round-trips arbitrary Unicode', () => {
-    fc.assert(fc.property(fc.oneof(unicode, mixed), (s) => tok.decode(tok.encode(s)) === s), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(unicode, mixed), (s) => tok.decode(tok.encode(s)) === s),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -98,7 +108,10 @@ describe('bpe:N training', () => {
 
   it('round-trips every shared corpus and arbitrary Unicode exactly', () => {
     for (const [, text] of corpora) expect(bpe.decode(bpe.encode(text))).toBe(text);
-    fc.assert(fc.property(fc.oneof(unicode, mixed), (s) => bpe.decode(bpe.encode(s)) === s), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.oneof(unicode, mixed), (s) => bpe.decode(bpe.encode(s)) === s),
+      { numRuns: 500 },
+    );
   });
 
   it('saves a tokenizer.json that hf: (transformers.js) loads back and encodes identically', async () => {

@@ -65,11 +65,14 @@ export function resolveCloneOptions(options: CloneOptions): ResolvedCloneOptions
     snrDb = options.snrDb ?? DEFAULT_SNR_DB;
     if (!Number.isFinite(snrDb)) throw new Error(`hyperclone snrDb must be a finite number of decibels (got ${String(options.snrDb)})`);
   } else if (options.snrDb !== undefined) {
-    throw new Error(`hyperclone snrDb only applies to the noisy variants (got variant "${variant}"); use noisy-symmetric or noisy-diagonal, or drop snrDb`);
+    throw new Error(
+      `hyperclone snrDb only applies to the noisy variants (got variant "${variant}"); use noisy-symmetric or noisy-diagonal, or drop snrDb`,
+    );
   }
   const tie = options.tie ?? 'keep';
   if (tie !== 'keep' && tie !== 'untie') throw new Error(`hyperclone tie must be "keep" or "untie" (got ${JSON.stringify(tie)})`);
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`hyperclone seed must be an integer in [0, 2^32) (got ${String(seed)})`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`hyperclone seed must be an integer in [0, 2^32) (got ${String(seed)})`);
   return { width, ffn, variant, snrDb, tie, seed };
 }

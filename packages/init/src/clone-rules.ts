@@ -30,6 +30,12 @@ export function cloneRule(name: string, source: ModelConfig, width: number, ffn:
   const role = m[2] ?? m[3];
   const kvOut = source.nKvHead === 1 ? 1 : width; // MQA: the single kv head stays single
   const [nOut, nIn] =
-    role === 'k' || role === 'v' ? [kvOut, width] : role === 'up' || role === 'gate' ? [ffn, width] : role === 'down' ? [width, ffn] : [width, width];
+    role === 'k' || role === 'v'
+      ? [kvOut, width]
+      : role === 'up' || role === 'gate'
+        ? [ffn, width]
+        : role === 'down'
+          ? [width, ffn]
+          : [width, width];
   return m[4] === 'bias' ? { kind: 'vector', nOut, nIn: 1 } : { kind: 'linear', nOut, nIn };
 }

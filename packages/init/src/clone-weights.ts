@@ -38,7 +38,15 @@ export function cloneWeights(config: ModelConfig, weights: StateDict, options: C
     if (o.snrDb !== null && rule.kind === 'linear') {
       const [rows, cols] = t.shape as [number, number];
       const signalPower = meanSquare(t.data as Float32Array) / (rule.nIn * rule.nIn); // mean((W / nIn)²)
-      addPairedNoise(data, { rows, cols, nOut: rule.nOut, nIn: rule.nIn, signalPower, snrDb: o.snrDb, rng: new Rng(o.seed, `hyperclone-noise:${name}`) });
+      addPairedNoise(data, {
+        rows,
+        cols,
+        nOut: rule.nOut,
+        nIn: rule.nIn,
+        signalPower,
+        snrDb: o.snrDb,
+        rng: new Rng(o.seed, `hyperclone-noise:${name}`),
+      });
     }
     wide.set(name, hostTensor(wideShape(t.shape, rule), data));
   }
@@ -46,12 +54,26 @@ export function cloneWeights(config: ModelConfig, weights: StateDict, options: C
     // untie: the head reads the clone of the hidden state, so it is the embedding tiled and divided by width
     const emb = weights.get('tok_emb.weight')!;
     const [V, C] = emb.shape as [number, number];
-    wide.set('lm_head.weight', hostTensor([V, C * o.width], tileMatrix(emb.data as Float32Array, { rows: V, cols: C, nOut: 1, nIn: o.width, scale: 1 / o.width })));
+    wide.set(
+      'lm_head.weight',
+      hostTensor([V, C * o.width], tileMatrix(emb.data as Float32Array, { rows: V, cols: C, nOut: 1, nIn: o.width, scale: 1 / o.width })),
+    );
   }
   if (fallbacks.length > 0) {
-    options.logger?.warn({ variant: o.variant, fallbacks }, `diagonal cloning needs equal output and input multipliers; ${fallbacks.length} parameter(s) fell back to symmetric`);
+    options.logger?.warn(
+      { variant: o.variant, fallbacks },
+      `diagonal cloning needs equal output and input multipliers; ${fallbacks.length} parameter(s) fell back to symmetric`,
+    );
   }
-  const clone: CloneInfo = { width: o.width, ffn: o.ffn, variant: o.variant, snrDb: o.snrDb, tie: config.tieEmbeddings ? o.tie : null, seed: o.seed, sourceConfig: { ...config } };
+  const clone: CloneInfo = {
+    width: o.width,
+    ffn: o.ffn,
+    variant: o.variant,
+    snrDb: o.snrDb,
+    tie: config.tieEmbeddings ? o.tie : null,
+    seed: o.seed,
+    sourceConfig: { ...config },
+  };
   const ordered: StateDict = new Map(paramSpec(wideConfig).map((s) => [s.name, wide.get(s.name)!]));
   checkWeights(wideConfig, ordered, 'the clone (a hyperclone bug: please report it)');
   return { config: wideConfig, weights: ordered, clone, fallbacks };

@@ -31,7 +31,12 @@ export interface SymmetryReport {
  */
 export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInfo: CloneInfo): SymmetryReport {
   const expected = cloneConfig(cloneInfo.sourceConfig, cloneInfo.width, cloneInfo.ffn, cloneInfo.tie ?? 'keep');
-  if (expected.dModel !== config.dModel || expected.dFF !== config.dFF || expected.nHead !== config.nHead || expected.nLayer !== config.nLayer) {
+  if (
+    expected.dModel !== config.dModel ||
+    expected.dFF !== config.dFF ||
+    expected.nHead !== config.nHead ||
+    expected.nLayer !== config.nLayer
+  ) {
     throw new Error(
       `symmetryReport: the model (dModel ${config.dModel}, dFF ${config.dFF}) is not a ${cloneInfo.width}x/${cloneInfo.ffn}x clone of its recorded source ` +
         `(dModel ${cloneInfo.sourceConfig.dModel}, dFF ${cloneInfo.sourceConfig.dFF}); pass the clone info of the last cloning step`,
@@ -48,7 +53,10 @@ export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInf
     const [rows, cols] = t.shape as [number, number];
     matrices.push({ name, layer: layerOf(name), nIn, similarity: rowSymmetry(t.data as Float32Array, rows, cols, nIn) });
   }
-  const layers = [...new Set(matrices.map((m) => m.layer))].map((layer) => ({ layer, similarity: mean(matrices.filter((m) => m.layer === layer).map((m) => m.similarity)) }));
+  const layers = [...new Set(matrices.map((m) => m.layer))].map((layer) => ({
+    layer,
+    similarity: mean(matrices.filter((m) => m.layer === layer).map((m) => m.similarity)),
+  }));
   return { matrices, layers, overall: matrices.length ? mean(matrices.map((m) => m.similarity)) : null };
 }
 

@@ -9,7 +9,21 @@ function model(partial: Partial<ModelConfig>, seed = 1): { config: ModelConfig; 
   return { config, weights: randomWeights(config, seed) };
 }
 
-const gqa = { norm: 'rmsnorm', position: 'rope', mlp: 'swiglu', bias: false, tieEmbeddings: false, dModel: 16, nHead: 4, nKvHead: 2, headDim: 4, dFF: 24, nLayer: 2, vocabSize: 20, contextLength: 16 } as const;
+const gqa = {
+  norm: 'rmsnorm',
+  position: 'rope',
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
+  dModel: 16,
+  nHead: 4,
+  nKvHead: 2,
+  headDim: 4,
+  dFF: 24,
+  nLayer: 2,
+  vocabSize: 20,
+  contextLength: 16,
+} as const;
 const gpt = { dModel: 12, nHead: 3, nLayer: 1, vocabSize: 20, contextLength: 8 } as const;
 
 describe('tiling', () => {
@@ -59,7 +73,9 @@ describe('cloneWeights', () => {
     expect(weights.get('blocks.0.mlp.up.weight')!.shape).toEqual([144, 24]);
     expect(up2[(2 * 48 + 7) * 24 + 12 + 5]).toBe(Math.fround(up[7 * 12 + 5]! / 2));
     // down [C, 4C] -> [2C, 3·4C]: divided by n_in = ffn = 3
-    expect(f32(weights.get('blocks.0.mlp.down.weight')!)[(12 + 1) * 144 + 2 * 48 + 9]).toBe(Math.fround(f32(src.weights.get('blocks.0.mlp.down.weight')!)[1 * 48 + 9]! / 3));
+    expect(f32(weights.get('blocks.0.mlp.down.weight')!)[(12 + 1) * 144 + 2 * 48 + 9]).toBe(
+      Math.fround(f32(src.weights.get('blocks.0.mlp.down.weight')!)[1 * 48 + 9]! / 3),
+    );
     expect(weights.get('blocks.0.mlp.up.bias')!.shape).toEqual([144]);
     expect(weights.get('blocks.0.norm1.bias')!.shape).toEqual([24]);
     expect(config.logitScale).toBe(1);
@@ -143,7 +159,8 @@ describe('cloneWeights', () => {
 
   it('gives the same noise for the same seed and different noise for another', () => {
     const src = model(gqa);
-    const q = (seed: number): Float32Array => f32(cloneWeights(src.config, src.weights, { width: 2, variant: 'noisy-symmetric', seed }).weights.get('blocks.0.attn.q.weight')!);
+    const q = (seed: number): Float32Array =>
+      f32(cloneWeights(src.config, src.weights, { width: 2, variant: 'noisy-symmetric', seed }).weights.get('blocks.0.attn.q.weight')!);
     expect(q(3)).toEqual(q(3));
     expect(q(3)).not.toEqual(q(4));
   });
@@ -153,8 +170,18 @@ describe('cloneWeights', () => {
     const warnings: unknown[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (obj: object) => warnings.push(obj) };
     const { weights, fallbacks } = cloneWeights(src.config, src.weights, { width: 2, ffn: 3, variant: 'diagonal', logger });
-    expect(fallbacks).toEqual(['blocks.0.attn.k.weight', 'blocks.0.attn.v.weight', 'blocks.0.mlp.up.weight', 'blocks.0.mlp.gate.weight', 'blocks.0.mlp.down.weight',
-      'blocks.1.attn.k.weight', 'blocks.1.attn.v.weight', 'blocks.1.mlp.up.weight', 'blocks.1.mlp.gate.weight', 'blocks.1.mlp.down.weight']);
+    expect(fallbacks).toEqual([
+      'blocks.0.attn.k.weight',
+      'blocks.0.attn.v.weight',
+      'blocks.0.mlp.up.weight',
+      'blocks.0.mlp.gate.weight',
+      'blocks.0.mlp.down.weight',
+      'blocks.1.attn.k.weight',
+      'blocks.1.attn.v.weight',
+      'blocks.1.mlp.up.weight',
+      'blocks.1.mlp.gate.weight',
+      'blocks.1.mlp.down.weight',
+    ]);
     expect(warnings).toEqual([{ variant: 'diagonal', fallbacks }]);
     // q is diagonal: block (0, 1) is zero, block (1, 1) is W
     const q = f32(src.weights.get('blocks.0.attn.q.weight')!);
@@ -166,7 +193,11 @@ describe('cloneWeights', () => {
 
   it('cloning twice by 2 gives exactly the weights of one 4x symmetric clone', () => {
     const src = model({ ...gpt, nHead: 2, dModel: 8 });
-    const twice = cloneWeights(cloneWeights(src.config, src.weights, { width: 2 }).config, cloneWeights(src.config, src.weights, { width: 2 }).weights, { width: 2 });
+    const twice = cloneWeights(
+      cloneWeights(src.config, src.weights, { width: 2 }).config,
+      cloneWeights(src.config, src.weights, { width: 2 }).weights,
+      { width: 2 },
+    );
     const once = cloneWeights(src.config, src.weights, { width: 4 });
     expect(twice.config).toEqual(once.config);
     for (const [name, t] of once.weights) expect(f32(twice.weights.get(name)!), name).toEqual(f32(t));
@@ -174,10 +205,14 @@ describe('cloneWeights', () => {
 
   it('rejects fractional or zero multipliers, unknown variants, stray options and mismatched shapes', () => {
     const src = model(gpt);
-    expect(() => cloneWeights(src.config, src.weights, { width: 1.5 })).toThrow(/width must be an integer >= 1 \(got 1.5\).*whole-number multipliers/);
+    expect(() => cloneWeights(src.config, src.weights, { width: 1.5 })).toThrow(
+      /width must be an integer >= 1 \(got 1.5\).*whole-number multipliers/,
+    );
     expect(() => cloneWeights(src.config, src.weights, { width: 0 })).toThrow(/width must be an integer >= 1 \(got 0\)/);
     expect(() => cloneWeights(src.config, src.weights, { width: 2, ffn: 0.5 })).toThrow(/ffn must be an integer >= 1/);
-    expect(() => cloneWeights(src.config, src.weights, { width: 2, variant: 'wide' as 'symmetric' })).toThrow(/unknown hyperclone variant "wide"/);
+    expect(() => cloneWeights(src.config, src.weights, { width: 2, variant: 'wide' as 'symmetric' })).toThrow(
+      /unknown hyperclone variant "wide"/,
+    );
     expect(() => cloneWeights(src.config, src.weights, { width: 2, snrDb: 10 })).toThrow(/snrDb only applies to the noisy variants/);
     expect(() => cloneWeights(src.config, src.weights, { width: 2, tie: 'both' as 'keep' })).toThrow(/tie must be "keep" or "untie"/);
     const bad = new Map(src.weights);

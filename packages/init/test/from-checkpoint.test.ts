@@ -38,7 +38,10 @@ describe('fromCheckpoint', () => {
     const dir = join(root, 'broken');
     const m = await randomInit('tiny').load();
     await saveCheckpoint(dir, { config: m.config, weights: m.weights });
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ format: 'hyperclone-checkpoint', version: 1, model: { ...m.config, dModel: 32 } }));
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ format: 'hyperclone-checkpoint', version: 1, model: { ...m.config, dModel: 32 } }),
+    );
     await expect(fromCheckpoint(dir).load()).rejects.toThrow(/do not match the model config/);
     expect(() => fromCheckpoint('')).toThrow(/needs a checkpoint directory/);
   });

@@ -20,7 +20,15 @@ describe('hyperclone initializer', () => {
     const m = await init.load();
     expect(m.config.dModel).toBe(128);
     expect(m.config.dFF).toBe(3 * 256);
-    expect(m.clone).toEqual({ width: 2, ffn: 3, variant: 'noisy-symmetric', snrDb: 10, tie: 'keep', seed: 5, sourceConfig: getPreset('tiny') });
+    expect(m.clone).toEqual({
+      width: 2,
+      ffn: 3,
+      variant: 'noisy-symmetric',
+      snrDb: 10,
+      tie: 'keep',
+      seed: 5,
+      sourceConfig: getPreset('tiny'),
+    });
     expect(m.origin).toEqual({ kind: 'hyperclone', clone: m.clone, source: { kind: 'random', seed: 2, preset: 'tiny' } });
   });
 
@@ -48,21 +56,31 @@ describe('hyperclone initializer', () => {
     expect((chain['source'] as Record<string, unknown>)['kind']).toBe('random');
     expect(wider.origin['fallbacks']).toBeUndefined(); // width = ffn and MHA-or-GQA: every linear went diagonal
     const ffnWider = await hyperclone(fromCheckpoint(wideDir), { width: 2, ffn: 1, variant: 'diagonal' }).load();
-    expect(ffnWider.origin['fallbacks']).toEqual(['blocks.0.mlp.up.weight', 'blocks.0.mlp.gate.weight', 'blocks.0.mlp.down.weight',
-      'blocks.1.mlp.up.weight', 'blocks.1.mlp.gate.weight', 'blocks.1.mlp.down.weight']);
+    expect(ffnWider.origin['fallbacks']).toEqual([
+      'blocks.0.mlp.up.weight',
+      'blocks.0.mlp.gate.weight',
+      'blocks.0.mlp.down.weight',
+      'blocks.1.mlp.up.weight',
+      'blocks.1.mlp.gate.weight',
+      'blocks.1.mlp.down.weight',
+    ]);
   });
 
   it('rejects bad options at once, and a bad source when loading', async () => {
     expect(() => hyperclone(randomInit('tiny'), { width: 2.5 })).toThrow(/width must be an integer >= 1 \(got 2.5\)/);
     expect(() => hyperclone(randomInit('tiny'), { width: 0 })).toThrow(/width must be an integer >= 1 \(got 0\)/);
     expect(() => hyperclone(42 as unknown as string, { width: 2 })).toThrow(/source must be a checkpoint directory/);
-    await expect(hyperclone(join(root, 'absent'), { width: 2 }).load()).rejects.toThrow(/cannot use .*absent as its source: checkpoint .* does not exist/);
+    await expect(hyperclone(join(root, 'absent'), { width: 2 }).load()).rejects.toThrow(
+      /cannot use .*absent as its source: checkpoint .* does not exist/,
+    );
     const dir = join(root, 'not-a-ckpt');
     const small = await randomInit('tiny').load();
     await saveCheckpoint(dir, { config: small.config, weights: small.weights });
     await writeFile(join(dir, 'config.json'), JSON.stringify({ format: 'something-else', version: 1, model: small.config }));
     await expect(hyperclone(dir, { width: 2 }).load()).rejects.toThrow(/cannot use .* as its source: .*has format "something-else"/);
     const bad = { config: { ...small.config, dFF: 100 }, weights: small.weights, origin: {} };
-    await expect(hyperclone(bad, { width: 2 }).load()).rejects.toThrow(/do not match the model config: blocks.0.mlp.up.weight is \[256, 64\], config says \[100, 64\]/);
+    await expect(hyperclone(bad, { width: 2 }).load()).rejects.toThrow(
+      /do not match the model config: blocks.0.mlp.up.weight is \[256, 64\], config says \[100, 64\]/,
+    );
   });
 });

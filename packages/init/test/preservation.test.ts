@@ -46,8 +46,20 @@ function sourceConfig(k: Case): ModelConfig {
   const nHead = k.attention === 'gqa' ? 4 : 2;
   const nKvHead = k.attention === 'mha' ? nHead : k.attention === 'gqa' ? 2 : 1;
   return resolveConfig({
-    norm: k.norm, position: k.position, mlp: k.mlp, bias: k.bias, tieEmbeddings: k.tied, logitScale: k.logitScale,
-    nHead, nKvHead, headDim: k.headDim, dModel: k.dModel, dFF: k.dFF, nLayer: k.nLayer, vocabSize: 257, contextLength: 16,
+    norm: k.norm,
+    position: k.position,
+    mlp: k.mlp,
+    bias: k.bias,
+    tieEmbeddings: k.tied,
+    logitScale: k.logitScale,
+    nHead,
+    nKvHead,
+    headDim: k.headDim,
+    dModel: k.dModel,
+    dFF: k.dFF,
+    nLayer: k.nLayer,
+    vocabSize: 257,
+    contextLength: 16,
   });
 }
 
@@ -78,15 +90,45 @@ describe('function preservation (property test, tfjs fp32)', () => {
         expect(p.lossDiff, where).toBeLessThanOrEqual(1e-5);
         expect(p.maxHidden, where).toBeLessThan(1e-5);
         worst.set(k.variant, Math.max(worst.get(k.variant) ?? 0, p.maxAbsLogit));
-        for (const tag of [k.variant, k.attention, `width${k.width}`, k.norm, k.position, k.mlp, `bias${k.bias}`, k.tied ? `tied-${k.tie}` : 'untied', k.ffn !== k.width ? 'ffn!=width' : 'ffn=width']) {
+        for (const tag of [
+          k.variant,
+          k.attention,
+          `width${k.width}`,
+          k.norm,
+          k.position,
+          k.mlp,
+          `bias${k.bias}`,
+          k.tied ? `tied-${k.tie}` : 'untied',
+          k.ffn !== k.width ? 'ffn!=width' : 'ffn=width',
+        ]) {
           seen.add(tag);
         }
       }),
       { numRuns: 300, seed: 20240917 },
     );
     // the run must have covered the whole family, not only what it happened to draw
-    for (const tag of [...CLONE_VARIANTS, 'mha', 'gqa', 'mqa', 'width2', 'width3', 'width4', 'layernorm', 'rmsnorm', 'learned', 'rope', 'gelu', 'swiglu',
-      'biastrue', 'biasfalse', 'tied-keep', 'tied-untie', 'untied', 'ffn!=width', 'ffn=width']) {
+    for (const tag of [
+      ...CLONE_VARIANTS,
+      'mha',
+      'gqa',
+      'mqa',
+      'width2',
+      'width3',
+      'width4',
+      'layernorm',
+      'rmsnorm',
+      'learned',
+      'rope',
+      'gelu',
+      'swiglu',
+      'biastrue',
+      'biasfalse',
+      'tied-keep',
+      'tied-untie',
+      'untied',
+      'ffn!=width',
+      'ffn=width',
+    ]) {
       expect(seen, tag).toContain(tag);
     }
   });

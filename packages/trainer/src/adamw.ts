@@ -58,7 +58,13 @@ export class AdamW implements Stateful<StateDict> {
       if (idx.length === 0) continue;
       const names = idx.map((i) => this.specs[i]!.name);
       const hp: AdamWHyper = { ...this.options, lr, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
-      many(names.map((n) => params[n]!), idx.map((i) => grads[i]!), names.map((n) => this.m.get(n)!), names.map((n) => this.v.get(n)!), hp);
+      many(
+        names.map((n) => params[n]!),
+        idx.map((i) => grads[i]!),
+        names.map((n) => this.m.get(n)!),
+        names.map((n) => this.v.get(n)!),
+        hp,
+      );
     }
   }
 

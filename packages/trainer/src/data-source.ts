@@ -41,7 +41,12 @@ export interface SamplingOptions {
 }
 
 export function trainData({ dataset, info }: OpenedDataset, o: SamplingOptions): TrainData {
-  const sampler = new BatchSampler(dataset.split('train'), { batchSize: o.batchSize, seqLen: o.seqLen, seed: o.seed, mode: o.sampler ?? 'random' });
+  const sampler = new BatchSampler(dataset.split('train'), {
+    batchSize: o.batchSize,
+    seqLen: o.seqLen,
+    seed: o.seed,
+    mode: o.sampler ?? 'random',
+  });
   const windows = evalWindows(dataset.split('val'), { count: o.evalWindows, seqLen: o.seqLen, seed: o.evalSeed });
   const evalSet: EvalWindow[] = Array.from({ length: windows.count }, (_, i) => ({
     inputs: windows.inputs.subarray(i * o.seqLen, (i + 1) * o.seqLen),

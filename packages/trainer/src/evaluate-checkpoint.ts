@@ -36,7 +36,9 @@ export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions):
   const seqLen = o.seqLen ?? ckpt.config.contextLength;
   if (opened.info.vocabSize > ckpt.config.vocabSize) {
     opened.dataset.close();
-    throw new Error(`the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`);
+    throw new Error(
+      `the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`,
+    );
   }
   const data = trainData(opened, { batchSize: 1, seqLen, seed: 0, evalWindows: o.evalWindows ?? 64, evalSeed: o.evalSeed ?? 1234 });
   const b = o.backend;

@@ -15,7 +15,13 @@ export interface EvalWindow {
  * Averages over every target token of every window (windows are equal length, so this is also
  * the mean of the per-window means). Runs in inference mode: no dropout.
  */
-export function evaluateWindows(b: Backend, config: ModelConfig, params: Params, windows: readonly EvalWindow[], batchSize: number): ValMetrics {
+export function evaluateWindows(
+  b: Backend,
+  config: ModelConfig,
+  params: Params,
+  windows: readonly EvalWindow[],
+  batchSize: number,
+): ValMetrics {
   if (windows.length === 0) throw new Error('evaluation needs at least one validation window');
   const T = windows[0]!.inputs.length;
   let lossSum = 0;

@@ -41,7 +41,13 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
   let resumed: Resumed | null;
   try {
     config = resolveRunConfig({
-      options: o, backend: o.backend, initKind: init.kind, origin: model.origin, clone: model.clone ?? null, model: modelConfig, dataset: opened.info,
+      options: o,
+      backend: o.backend,
+      initKind: init.kind,
+      origin: model.origin,
+      clone: model.clone ?? null,
+      model: modelConfig,
+      dataset: opened.info,
     });
     tasks = await loadTasks(config);
     resumed = o.resume ? await loadResume(files, config, init.kind, log) : null;
@@ -51,10 +57,12 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
   }
   const data = trainData(opened, config);
   warnAboutSymmetry(config, log);
-  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o }).catch((e: unknown) => {
-    data.close();
-    throw e;
-  });
+  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o }).catch(
+    (e: unknown) => {
+      data.close();
+      throw e;
+    },
+  );
   try {
     if (resumed) restoreRun(run, resumed);
   } catch (e) {
@@ -76,9 +84,11 @@ async function loadTasks(config: RunConfig): Promise<Task[]> {
   const tasks = await Promise.all(config.tasks.map((file) => loadTask(file)));
   const names = tasks.map((t) => t.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`two task files are both named "${dup}"; rename one (a task is named after its folder for docs.jsonl, else its file)`);
+  if (dup)
+    throw new Error(`two task files are both named "${dup}"; rename one (a task is named after its folder for docs.jsonl, else its file)`);
   const needed = targetTask(config.target);
-  if (needed && !names.includes(needed)) throw new Error(`the target ${config.target!.metric} needs the task "${needed}"; pass its JSONL file in tasks (--task)`);
+  if (needed && !names.includes(needed))
+    throw new Error(`the target ${config.target!.metric} needs the task "${needed}"; pass its JSONL file in tasks (--task)`);
   return tasks;
 }
 
@@ -89,17 +99,23 @@ async function loadResume(files: RunFiles, config: RunConfig, initKind: string, 
   if (saved.init.kind !== initKind) mismatch.unshift(`init (saved ${saved.init.kind}, now ${initKind})`);
   if (mismatch.length) throw new Error(`cannot resume ${files.runDir}: these settings differ from the saved run: ${mismatch.join('; ')}`);
   if (saved.backend.engine !== config.backend.engine) {
-    log.warn({ event: 'resume', saved: saved.backend.engine, now: config.backend.engine }, `resuming a run started on ${saved.backend.engine} on ${config.backend.engine}: it continues, but its loss trace will not be bit-identical to an uninterrupted run`);
+    log.warn(
+      { event: 'resume', saved: saved.backend.engine, now: config.backend.engine },
+      `resuming a run started on ${saved.backend.engine} on ${config.backend.engine}: it continues, but its loss trace will not be bit-identical to an uninterrupted run`,
+    );
   }
   const latest = await new CheckpointStore(files.runDir, config.keepLast).latest();
-  if (!latest) throw new Error(`cannot resume ${files.runDir}: it has no checkpoint yet (checkpoints/step-*); start it again without resume`);
+  if (!latest)
+    throw new Error(`cannot resume ${files.runDir}: it has no checkpoint yet (checkpoints/step-*); start it again without resume`);
   const ckpt = await loadCheckpoint(latest.path).catch((e: Error) => {
     throw new Error(`cannot resume from ${latest.path}: ${e.message}`);
   });
   const state = checkTrainerState(ckpt.trainerState, latest.path);
-  if (JSON.stringify(ckpt.config) !== JSON.stringify(config.model)) throw new Error(`cannot resume: ${latest.path} holds a different model config than the run`);
+  if (JSON.stringify(ckpt.config) !== JSON.stringify(config.model))
+    throw new Error(`cannot resume: ${latest.path} holds a different model config than the run`);
   if (!ckpt.optimizer) throw new Error(`cannot resume from ${latest.path}: it has no optimizer.safetensors`);
-  if (state.step >= config.steps) throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
+  if (state.step >= config.steps)
+    throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
   return { path: latest.path, ckpt, state };
 }
 
@@ -111,7 +127,12 @@ interface AssembleParts {
   o: ParsedTrainOptions;
 }
 
-async function assemble(b: Backend, config: RunConfig, weights: StateDict, { files, data, tasks, log, o }: AssembleParts): Promise<TrainingRun> {
+async function assemble(
+  b: Backend,
+  config: RunConfig,
+  weights: StateDict,
+  { files, data, tasks, log, o }: AssembleParts,
+): Promise<TrainingRun> {
   const peak = resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg));
   log.info({ event: 'peak', peakFlopsPerSec: peak.flopsPerSec, source: peak.source }, 'MFU peak');
   const specs = paramSpec(config.model);
@@ -127,10 +148,19 @@ async function assemble(b: Backend, config: RunConfig, weights: StateDict, { fil
     store: new CheckpointStore(files.runDir, config.keepLast),
     accounting: new Accounting(config.flopsPerToken, b.device.count, peak.flopsPerSec, {
       measured: peak.measured,
-      onRaised: (from, to) => log.info({ event: 'peak-raised', fromFlopsPerSec: from, toFlopsPerSec: to }, `training ran at ${(to / 1e9).toFixed(1)} GFLOP/s, above the measured matmul peak of ${(from / 1e9).toFixed(1)}: MFU is against ${(to / 1e9).toFixed(1)} from here`),
+      onRaised: (from, to) =>
+        log.info(
+          { event: 'peak-raised', fromFlopsPerSec: from, toFlopsPerSec: to },
+          `training ran at ${(to / 1e9).toFixed(1)} GFLOP/s, above the measured matmul peak of ${(from / 1e9).toFixed(1)}: MFU is against ${(to / 1e9).toFixed(1)} from here`,
+        ),
     }),
     schedule: {
-      kind: config.schedule, lr: config.lr, minLr: config.minLr, warmupSteps: config.warmup, totalSteps: config.steps, decayFraction: config.decayFraction,
+      kind: config.schedule,
+      lr: config.lr,
+      minLr: config.minLr,
+      warmupSteps: config.warmup,
+      totalSteps: config.steps,
+      decayFraction: config.decayFraction,
     },
     tasks,
     tokenizer,

@@ -65,9 +65,11 @@ export const trainOptionsSchema = z
     stopAtTarget: z.boolean().default(false),
     precision: z.enum(['fp32', 'tf32', 'bf16']).optional(),
     peakFlopsPerSec: z.number().positive().finite().optional(),
-    logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function', {
-      message: 'must have debug/info/warn/error methods (pino works)',
-    }).optional(),
+    logger: z
+      .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function', {
+        message: 'must have debug/info/warn/error methods (pino works)',
+      })
+      .optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }).optional(),
     onStart: callback<StartEvent>(),
     onStep: callback<StepEvent>(),

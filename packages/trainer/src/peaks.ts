@@ -98,9 +98,14 @@ export function resolvePeak(b: Backend, precision: Precision, override: number |
   const { kind, name, count } = b.device;
   if (kind === 'cuda' || kind === 'gpu') {
     const perDevice = gpuPeak(name, precision);
-    if (perDevice !== null) return { flopsPerSec: perDevice * count, source: `datasheet ${precision} peak of ${name} × ${count}`, measured: false };
+    if (perDevice !== null)
+      return { flopsPerSec: perDevice * count, source: `datasheet ${precision} peak of ${name} × ${count}`, measured: false };
     warn(`unknown GPU "${name}": MFU is against a measured matmul peak; pass peakFlopsPerSec for the datasheet number`);
   }
   const flopsPerSec = measureMatmulPeak(b);
-  return { flopsPerSec, source: `measured fp32 matmul peak of ${b.engine} on ${name}: ${(flopsPerSec / 1e9).toFixed(1)} GFLOP/s`, measured: true };
+  return {
+    flopsPerSec,
+    source: `measured fp32 matmul peak of ${b.engine} on ${name}: ${(flopsPerSec / 1e9).toFixed(1)} GFLOP/s`,
+    measured: true,
+  };
 }

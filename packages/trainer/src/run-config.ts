@@ -71,8 +71,23 @@ export interface RunConfig {
 
 /** Fields that fix the loss trajectory: a resumed run must match them exactly. */
 export const TRAJECTORY_FIELDS = [
-  'data', 'model', 'steps', 'batchSize', 'seqLen', 'gradAccum', 'lr', 'minLr', 'warmup', 'schedule',
-  'decayFraction', 'weightDecay', 'beta1', 'beta2', 'eps', 'gradClip', 'seed',
+  'data',
+  'model',
+  'steps',
+  'batchSize',
+  'seqLen',
+  'gradAccum',
+  'lr',
+  'minLr',
+  'warmup',
+  'schedule',
+  'decayFraction',
+  'weightDecay',
+  'beta1',
+  'beta2',
+  'eps',
+  'gradClip',
+  'seed',
 ] as const satisfies readonly (keyof RunConfig)[];
 
 export interface ResolveInputs {
@@ -87,9 +102,12 @@ export interface ResolveInputs {
 
 export function resolveRunConfig({ options: o, backend, initKind, origin, clone, model, dataset }: ResolveInputs): RunConfig {
   const seqLen = o.seqLen ?? model.contextLength;
-  if (seqLen > model.contextLength) throw new Error(`seqLen ${seqLen} exceeds the model's context length ${model.contextLength}; lower seqLen`);
+  if (seqLen > model.contextLength)
+    throw new Error(`seqLen ${seqLen} exceeds the model's context length ${model.contextLength}; lower seqLen`);
   if (model.vocabSize < dataset.vocabSize) {
-    throw new Error(`the model's vocabulary (${model.vocabSize}) is smaller than the dataset's (${dataset.vocabSize}); initialize with vocabSize ${dataset.vocabSize} (randomInit(preset, { vocabSize }))`);
+    throw new Error(
+      `the model's vocabulary (${model.vocabSize}) is smaller than the dataset's (${dataset.vocabSize}); initialize with vocabSize ${dataset.vocabSize} (randomInit(preset, { vocabSize }))`,
+    );
   }
   const gradAccum = resolveGradAccum(o.batchSize, seqLen, o.gradAccum, o.batchTokens);
   const cloned = initKind === 'hyperclone' || clone !== null;
@@ -144,10 +162,14 @@ function resolveGradAccum(batchSize: number, seqLen: number, gradAccum: number |
   const micro = batchSize * seqLen;
   const derived = batchTokens / micro;
   if (!Number.isInteger(derived) || derived < 1) {
-    throw new Error(`batchTokens ${batchTokens} is not a whole number of micro-batches of batchSize·seqLen = ${micro} tokens; choose a multiple of ${micro}`);
+    throw new Error(
+      `batchTokens ${batchTokens} is not a whole number of micro-batches of batchSize·seqLen = ${micro} tokens; choose a multiple of ${micro}`,
+    );
   }
   if (gradAccum !== undefined && gradAccum !== derived) {
-    throw new Error(`gradAccum ${gradAccum} disagrees with batchTokens ${batchTokens} (which needs gradAccum ${derived}); give one of them`);
+    throw new Error(
+      `gradAccum ${gradAccum} disagrees with batchTokens ${batchTokens} (which needs gradAccum ${derived}); give one of them`,
+    );
   }
   return derived;
 }

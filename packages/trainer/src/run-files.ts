@@ -23,14 +23,17 @@ export class RunFiles {
     if (existsSync(this.configPath)) {
       throw new Error(`${this.runDir} already holds a run; resume it (resume: true, or --resume) or choose another output directory`);
     }
-    if (readdirSync(this.runDir).length > 0) throw new Error(`output directory ${this.runDir} is not empty; choose a new or empty directory`);
+    if (readdirSync(this.runDir).length > 0)
+      throw new Error(`output directory ${this.runDir} is not empty; choose a new or empty directory`);
   }
 
   async readConfig(): Promise<RunConfig> {
     if (!existsSync(this.configPath)) throw new Error(`cannot resume: ${this.runDir} has no config.json (no run was started there)`);
     const config = JSON.parse(await readFile(this.configPath, 'utf8')) as RunConfig;
     if (config.format !== RUN_FORMAT || config.version !== RUN_VERSION) {
-      throw new Error(`${this.configPath} is not a hyperclone run config (format ${JSON.stringify(config.format)}, version ${config.version})`);
+      throw new Error(
+        `${this.configPath} is not a hyperclone run config (format ${JSON.stringify(config.format)}, version ${config.version})`,
+      );
     }
     return config;
   }

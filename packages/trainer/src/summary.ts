@@ -91,7 +91,24 @@ export function buildSummary(s: SummaryInputs): Summary {
 
 /** The DESIGN.md fields, in order: tests and readers check summary.json against this list. */
 export const SUMMARY_FIELDS = [
-  'init', 'backend', 'device', 'params', 'steps', 'tokens', 'flops', 'trainSeconds', 'deviceHours',
-  'finalValLoss', 'finalValAcc', 'bestValLoss', 'target', 'reachedTarget', 'stepsToTarget',
-  'tokensToTarget', 'flopsToTarget', 'deviceHoursToTarget', 'tokensPerSec', 'mfu',
+  'init',
+  'backend',
+  'device',
+  'params',
+  'steps',
+  'tokens',
+  'flops',
+  'trainSeconds',
+  'deviceHours',
+  'finalValLoss',
+  'finalValAcc',
+  'bestValLoss',
+  'target',
+  'reachedTarget',
+  'stepsToTarget',
+  'tokensToTarget',
+  'flopsToTarget',
+  'deviceHoursToTarget',
+  'tokensPerSec',
+  'mfu',
 ] as const satisfies readonly (keyof Summary)[];

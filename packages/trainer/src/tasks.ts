@@ -91,7 +91,14 @@ interface Row {
 }
 
 /** Scores the items; each choice's log-probability is summed over its own tokens given the query. */
-export function scoreTask(b: Backend, config: ModelConfig, params: Params, tokenizer: TaskTokenizer, items: readonly TaskItem[], options: ScoreOptions = {}): TaskScore {
+export function scoreTask(
+  b: Backend,
+  config: ModelConfig,
+  params: Params,
+  tokenizer: TaskTokenizer,
+  items: readonly TaskItem[],
+  options: ScoreOptions = {},
+): TaskScore {
   const chosen = items.slice(0, options.limit ?? items.length);
   const logProbs = choiceLogProbs(b, config, params, tokenizer, chosen, options);
   let hits = 0;
@@ -107,8 +114,17 @@ export function scoreTask(b: Backend, config: ModelConfig, params: Params, token
 }
 
 /** log p(delimiter + choice | query) for every choice of every item: [item][choice]. */
-export function choiceLogProbs(b: Backend, config: ModelConfig, params: Params, tokenizer: TaskTokenizer, items: readonly TaskItem[], options: ScoreOptions = {}): number[][] {
-  const rows = items.flatMap((item, i) => item.choices.map((choice) => makeRow(i, item.query, (options.delimiter ?? ' ') + choice, tokenizer, config)));
+export function choiceLogProbs(
+  b: Backend,
+  config: ModelConfig,
+  params: Params,
+  tokenizer: TaskTokenizer,
+  items: readonly TaskItem[],
+  options: ScoreOptions = {},
+): number[][] {
+  const rows = items.flatMap((item, i) =>
+    item.choices.map((choice) => makeRow(i, item.query, (options.delimiter ?? ' ') + choice, tokenizer, config)),
+  );
   const flat = rowLogProbs(b, config, params, rows, options.maxLogitsPerBatch ?? 8_000_000);
   let r = 0;
   return items.map((item) => item.choices.map(() => flat[r++]!));
@@ -134,7 +150,13 @@ function rowLogProbs(b: Backend, config: ModelConfig, params: Params, rows: read
     // grow the batch while the longest row (sorted: the last one) keeps rows·T·V under the budget
     while (end < order.length && (end - start + 1) * rows[order[end]!]!.input.length * config.vocabSize <= maxLogits) end++;
     const batch = order.slice(start, end);
-    const sums = batchLogProbs(b, config, params, batch.map((i) => rows[i]!), Math.max(T, rows[order[end - 1]!]!.input.length));
+    const sums = batchLogProbs(
+      b,
+      config,
+      params,
+      batch.map((i) => rows[i]!),
+      Math.max(T, rows[order[end - 1]!]!.input.length),
+    );
     batch.forEach((rowIndex, j) => (out[rowIndex] = sums[j]!));
     start = end;
   }

@@ -23,13 +23,27 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
   const { run, resumedFrom } = await openRun(init, o);
   try {
     const c = run.p.config;
-    log.info({ event: 'start', runDir: c.out, resumedFromStep: resumedFrom, steps: c.steps, params: c.params, tokensPerStep: c.tokensPerStep, backend: c.backend }, resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`);
+    log.info(
+      {
+        event: 'start',
+        runDir: c.out,
+        resumedFromStep: resumedFrom,
+        steps: c.steps,
+        params: c.params,
+        tokensPerStep: c.tokensPerStep,
+        backend: c.backend,
+      },
+      resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`,
+    );
     o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
     const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
     const summary = run.summary(stopReason);
     await run.p.files.writeSummary(summary);
-    log.info({ event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss }, `stopped: ${stopReason}`);
+    log.info(
+      { event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss },
+      `stopped: ${stopReason}`,
+    );
     return { summary, checkpoint, runDir: c.out };
   } finally {
     run.dispose();

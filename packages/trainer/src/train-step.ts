@@ -50,11 +50,14 @@ export function computeGradients(
     const result = b.tidy(() => {
       const inputs = b.fromHost(hostTensor([B, T], batch.inputs)); // (B, T)
       const targets = b.fromHost(hostTensor([B, T], batch.targets)); // (B, T)
-      const { value, grads } = b.valueAndGrad((xs) => {
-        const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
-        return crossEntropyLoss(b, logits, targets);
-      }, names.map((n) => params[n]!));
+      const { value, grads } = b.valueAndGrad(
+        (xs) => {
+          const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
+          const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
+          return crossEntropyLoss(b, logits, targets);
+        },
+        names.map((n) => params[n]!),
+      );
       return { value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
     });
     if (previous) b.dispose(previous);
@@ -69,7 +72,16 @@ export function computeGradients(
 
 /** Averages summed gradients, measures their global norm, and scales them under the clip. */
 function finishGradients(b: Backend, sum: Tensor[], micro: number, lossSum: number, gradClip: number): StepGradients {
-  const sumSq = b.tidy(() => sum.map((g) => b.sum(b.mul(g, g), b.shape(g).map((_, i) => i))).reduce((a, x) => b.add(a, x)));
+  const sumSq = b.tidy(() =>
+    sum
+      .map((g) =>
+        b.sum(
+          b.mul(g, g),
+          b.shape(g).map((_, i) => i),
+        ),
+      )
+      .reduce((a, x) => b.add(a, x)),
+  );
   const gradNorm = Math.sqrt(b.toHost(sumSq).data[0]!) / micro;
   b.dispose(sumSq);
   const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;

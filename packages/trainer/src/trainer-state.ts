@@ -35,10 +35,13 @@ export interface TrainerState {
 export function checkTrainerState(raw: Record<string, unknown> | undefined, source: string): TrainerState {
   if (!raw) throw new Error(`${source} has no trainer-state.json: it is not a training checkpoint, so it cannot be resumed`);
   if (raw['format'] !== TRAINER_STATE_FORMAT || raw['version'] !== TRAINER_STATE_VERSION) {
-    throw new Error(`${source}/trainer-state.json has format ${JSON.stringify(raw['format'])} version ${JSON.stringify(raw['version'])}; expected ${TRAINER_STATE_FORMAT} version ${TRAINER_STATE_VERSION}`);
+    throw new Error(
+      `${source}/trainer-state.json has format ${JSON.stringify(raw['format'])} version ${JSON.stringify(raw['version'])}; expected ${TRAINER_STATE_FORMAT} version ${TRAINER_STATE_VERSION}`,
+    );
   }
   const missing = ['step', 'tokens', 'accounting', 'sampler', 'schedule'].filter((k) => raw[k] === undefined);
   if (missing.length) throw new Error(`${source}/trainer-state.json lacks ${missing.join(', ')}: the checkpoint is damaged`);
-  if (!Number.isInteger(raw['step']) || (raw['step'] as number) < 0) throw new Error(`${source}/trainer-state.json has an invalid step ${JSON.stringify(raw['step'])}`);
+  if (!Number.isInteger(raw['step']) || (raw['step'] as number) < 0)
+    throw new Error(`${source}/trainer-state.json has an invalid step ${JSON.stringify(raw['step'])}`);
   return raw as unknown as TrainerState;
 }

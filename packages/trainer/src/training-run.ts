@@ -84,14 +84,24 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.sinceLog.trainSeconds += stepSeconds;
     const tokensPerSec = this.sinceLog.tokens / Math.max(this.sinceLog.trainSeconds, 1e-9);
     return {
-      step, totalSteps: c.steps, tokens: accounting.tokens, loss, lr, gradNorm, tokensPerSec,
-      mfu: accounting.mfu(tokensPerSec), deviceHours: accounting.deviceHours(), stepSeconds,
+      step,
+      totalSteps: c.steps,
+      tokens: accounting.tokens,
+      loss,
+      lr,
+      gradNorm,
+      tokensPerSec,
+      mfu: accounting.mfu(tokensPerSec),
+      deviceHours: accounting.deviceHours(),
+      stepSeconds,
     };
   }
 
   private divergedMessage(step: number, loss: number, gradNorm: number): string {
     const what = Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`;
-    const last = this.lastSaved ? `the last good checkpoint is ${this.lastSaved.path} (step ${this.lastSaved.step})` : 'no checkpoint was saved before it';
+    const last = this.lastSaved
+      ? `the last good checkpoint is ${this.lastSaved.path} (step ${this.lastSaved.step})`
+      : 'no checkpoint was saved before it';
     return `training diverged at step ${step}: ${what}; stopped without applying the update, and ${last}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
   }
 
@@ -112,13 +122,22 @@ export class TrainingRun implements Stateful<TrainerState> {
     }
     const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, c.model, params)) : null;
     const row: EvalEvent = {
-      step: accounting.step, tokens: accounting.tokens, flops: accounting.flops(), deviceHours: accounting.deviceHours(),
-      val, tasks, symmetry, reachedTarget: false,
+      step: accounting.step,
+      tokens: accounting.tokens,
+      flops: accounting.flops(),
+      deviceHours: accounting.deviceHours(),
+      val,
+      tasks,
+      symmetry,
+      reachedTarget: false,
     };
     this.recordTarget(row);
     this.lastEval = row;
     await this.p.files.appendEval(row);
-    this.p.log.info({ event: 'eval', step: row.step, valLoss: val.loss, valPpl: val.ppl, valAcc: val.acc, tasks, symmetryMean: symmetry?.mean ?? null }, 'evaluation');
+    this.p.log.info(
+      { event: 'eval', step: row.step, valLoss: val.loss, valPpl: val.ppl, valAcc: val.acc, tasks, symmetryMean: symmetry?.mean ?? null },
+      'evaluation',
+    );
     this.p.hooks.onEval?.(row);
     return row;
   }
@@ -203,8 +222,14 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   summary(stopReason: StopReason): Summary {
     return buildSummary({
-      config: this.p.config, accounting: this.p.accounting, lastEval: this.lastEval, bestValLoss: this.bestValLoss,
-      hit: this.hit, stopReason, peakSource: this.p.peakSource, checkpoint: this.lastSaved?.path ?? null,
+      config: this.p.config,
+      accounting: this.p.accounting,
+      lastEval: this.lastEval,
+      bestValLoss: this.bestValLoss,
+      hit: this.hit,
+      stopReason,
+      peakSource: this.p.peakSource,
+      checkpoint: this.lastSaved?.path ?? null,
     });
   }
 

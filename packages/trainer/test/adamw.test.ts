@@ -35,8 +35,16 @@ describe('AdamW', () => {
   ];
   const w0 = [0.5, -0.25, 1, 2];
   const b0 = [0.1, -0.1];
-  const gradsW = [[0.1, -0.2, 0.3, 0.05], [-0.4, 0.1, 0.2, 0.0], [0.2, 0.2, -0.1, 0.3]];
-  const gradsB = [[1, -1], [0.5, 0.25], [-0.3, 0.6]];
+  const gradsW = [
+    [0.1, -0.2, 0.3, 0.05],
+    [-0.4, 0.1, 0.2, 0.0],
+    [0.2, 0.2, -0.1, 0.3],
+  ];
+  const gradsB = [
+    [1, -1],
+    [0.5, 0.25],
+    [-0.3, 0.6],
+  ];
   const lrs = [0.01, 0.02, 0.015];
 
   it('matches the textbook update, decaying only the 2-D parameter', () => {
@@ -66,7 +74,12 @@ describe('AdamW', () => {
     other.loadStateDict(saved, 'test');
     expect(other.stepCount).toBe(1);
     expect(Array.from(other.stateDict().get('v.w')!.data)).toEqual(Array.from(saved.get('v.w')!.data));
-    const wrong = new AdamW(b, [{ name: 'w', shape: [3, 2], init: 'normal', decay: true }], { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 });
+    const wrong = new AdamW(b, [{ name: 'w', shape: [3, 2], init: 'normal', decay: true }], {
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0,
+    });
     expect(() => wrong.loadStateDict(saved, 'ckpt')).toThrowError(/"m.w" is \[2, 2\], the model needs \[3, 2\]/);
     for (const o of [opt, other, wrong]) o.dispose();
     b.dispose([...grads, ...Object.values(params)]);

@@ -103,7 +103,7 @@ describe('analyze', () => {
   const result = analyze({ runs, small, target: null, options: { width: 2 } });
   const clone = result.clones[0]!;
 
-  it('sets the default target to each seed\'s random-arm final accuracy and drops a seed without a random run', () => {
+  it("sets the default target to each seed's random-arm final accuracy and drops a seed without a random run", () => {
     expect(result.format).toBe('hyperclone-bench');
     expect(result.version).toBe(1);
     expect(result.options).toEqual({ width: 2 });
@@ -119,7 +119,7 @@ describe('analyze', () => {
     expect(result.small).toEqual({ steps: 30, tokens: 300, flops: 3e6, deviceHours: 0.5, finalValLoss: 2.75, finalValAcc: 0.3 });
   });
 
-  it('records each arm\'s cost to target, and a missed target as null with the whole budget', () => {
+  it("records each arm's cost to target, and a missed target as null with the whole budget", () => {
     const [c0, c1, c2] = result.arms['clone:noisy-symmetric']!;
     expect(c0!.cost).toEqual({ step: 5, tokens: 500, flops: 5e6, deviceHours: 1.25 });
     expect(c1!.cost).toEqual({ step: 15, tokens: 1500, flops: 1.5e7, deviceHours: 3.75 });
@@ -152,13 +152,13 @@ describe('analyze', () => {
     const expected = welchTTest([2e7, 2e7, 2e7], [5e6, 1.5e7, 2e7]).p;
     expect(clone.speedup.flops.p).toBeCloseTo(expected, 12);
     // independently: diff 6.667e6, clone variance 5.8333e13, se sqrt(5.8333e13 / 3), t = 1.5119, df = 2 -> p = 0.2697
-    expect(clone.speedup.flops.p).toBeCloseTo(0.26970, 4);
+    expect(clone.speedup.flops.p).toBeCloseTo(0.2697, 4);
     expect(clone.speedup.deviceHours.p).toBeCloseTo(welchTTest([2.5, 2.5, 2.5], [1.25, 3.75, 5]).p, 12);
     // had the miss been dropped instead, the p-value would differ
     expect(clone.speedup.flops.p).not.toBeCloseTo(welchTTest([2e7, 2e7], [5e6, 1.5e7]).p, 3);
   });
 
-  it('with the small model\'s cost added to every clone seed', () => {
+  it("with the small model's cost added to every clone seed", () => {
     const s = clone.speedupWithSmall!;
     // flops: 2e7 / (5e6 + 3e6) = 2.5, 2e7 / (1.5e7 + 3e6) = 10/9; tokens: 2000 / 800, 2000 / 1800
     for (const key of ['flops', 'tokens'] as const) {
@@ -197,7 +197,9 @@ describe('analyze', () => {
 
   it('refuses to set a default target for a random run with no evaluations', () => {
     const empty: ArmRun = { ...run('random', 0, [0.5]), evals: [] };
-    expect(() => analyze({ runs: [empty], small: null, target: null, options: {} })).toThrow(/no random-arm evaluation for seed 0: cannot set the default target/);
+    expect(() => analyze({ runs: [empty], small: null, target: null, options: {} })).toThrow(
+      /no random-arm evaluation for seed 0: cannot set the default target/,
+    );
   });
 
   it('has no by-budget rows unless every run used a constant learning rate', () => {
@@ -208,7 +210,10 @@ describe('analyze', () => {
 
   it('under a constant learning rate, the speedup had every arm stopped at each earlier evaluation', () => {
     const rows = analyze({ runs, small, target: null, options: { schedule: 'constant' } }).byBudget!;
-    expect(rows.map((r) => [r.step, r.tokens, r.flops])).toEqual([[10, 1000, 1e7], [20, 2000, 2e7]]);
+    expect(rows.map((r) => [r.step, r.tokens, r.flops])).toEqual([
+      [10, 1000, 1e7],
+      [20, 2000, 2e7],
+    ]);
     // budget 10: targets are the random arms' accuracies at step 10 (0.25 for every seed), which random
     // reaches at step 10; clones: seed 0 starts at 0.25 (step 0: infinite speedup), seeds 1 and 2 reach it at 10
     const at10 = rows[0]!.clones['clone:noisy-symmetric']!;

@@ -23,7 +23,10 @@ let result: BenchResult;
 let labels: string[] = [];
 
 function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
 }
 const evalsOf = (arm: string, seed: number) => readJsonl<EvalEvent>(join(out, 'runs', `${arm}-seed${seed}`, 'eval.jsonl'));
 
@@ -59,8 +62,19 @@ afterAll(async () => {
 
 describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () => {
   it('trains the small model, then random and the clone for each seed, in that order', () => {
-    expect(labels).toEqual(['1/5 small', '2/5 random seed 0', '3/5 clone:noisy-symmetric seed 0', '4/5 random seed 1', '5/5 clone:noisy-symmetric seed 1']);
-    expect(readdirSync(join(out, 'runs')).sort()).toEqual(['clone-noisy-symmetric-seed0', 'clone-noisy-symmetric-seed1', 'random-seed0', 'random-seed1']);
+    expect(labels).toEqual([
+      '1/5 small',
+      '2/5 random seed 0',
+      '3/5 clone:noisy-symmetric seed 0',
+      '4/5 random seed 1',
+      '5/5 clone:noisy-symmetric seed 1',
+    ]);
+    expect(readdirSync(join(out, 'runs')).sort()).toEqual([
+      'clone-noisy-symmetric-seed0',
+      'clone-noisy-symmetric-seed1',
+      'random-seed0',
+      'random-seed1',
+    ]);
     expect(existsSync(join(out, 'small', 'summary.json'))).toBe(true);
   });
 
@@ -69,7 +83,20 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     expect(summary.format).toBe('hyperclone-bench');
     expect(summary.version).toBe(1);
     expect(summary).toEqual(JSON.parse(JSON.stringify(result)));
-    expect(summary.options).toMatchObject({ small: 'tiny', smallSteps: 8, width: 2, ffn: 2, variants: ['noisy-symmetric'], seeds: 2, steps: STEPS, batchSize: 2, seqLen: 32, backend: 'tfjs', schedule: 'constant', smallSchedule: 'cosine' });
+    expect(summary.options).toMatchObject({
+      small: 'tiny',
+      smallSteps: 8,
+      width: 2,
+      ffn: 2,
+      variants: ['noisy-symmetric'],
+      seeds: 2,
+      steps: STEPS,
+      batchSize: 2,
+      seqLen: 32,
+      backend: 'tfjs',
+      schedule: 'constant',
+      smallSchedule: 'cosine',
+    });
     // under the constant learning rate: one by-budget row per evaluation after step 0, the last = the main table
     expect(summary.byBudget!.map((r) => r.step)).toEqual([2, 4, 6]);
     expect(summary.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.speedup).toEqual(summary.clones[0]!.speedup);
@@ -87,7 +114,15 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     expect(html).toContain('<td>clone:noisy-symmetric</td>');
 
     const plots = readdirSync(join(out, 'plots'));
-    for (const file of ['accuracy-vs-flops.svg', 'accuracy-vs-tokens.svg', 'loss-vs-tokens.svg', 'accuracy-vs-device-hours.svg', 'loss-vs-device-hours.svg', 'symmetry-vs-tokens.svg', 'speedup-vs-budget.svg']) {
+    for (const file of [
+      'accuracy-vs-flops.svg',
+      'accuracy-vs-tokens.svg',
+      'loss-vs-tokens.svg',
+      'accuracy-vs-device-hours.svg',
+      'loss-vs-device-hours.svg',
+      'symmetry-vs-tokens.svg',
+      'speedup-vs-budget.svg',
+    ]) {
       expect(plots).toContain(file);
       const svg = readFileSync(join(out, 'plots', file), 'utf8');
       expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -121,7 +156,7 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     }
   });
 
-  it('every clone starts at the small model\'s final validation loss (function preservation, within 1e-5)', () => {
+  it("every clone starts at the small model's final validation loss (function preservation, within 1e-5)", () => {
     const small = JSON.parse(readFileSync(join(out, 'small', 'summary.json'), 'utf8')) as Summary;
     expect(small.finalValLoss).not.toBeNull();
     expect(result.small!.finalValLoss).toBe(small.finalValLoss);
@@ -148,7 +183,7 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     }
   });
 
-  it('summary.json\'s per-seed targets are the random arms\' final accuracies', () => {
+  it("summary.json's per-seed targets are the random arms' final accuracies", () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as BenchResult;
     expect(summary.target.metric).toBe('valAcc');
     const expected = Object.fromEntries(SEEDS.map((s) => [String(s), evalsOf('random', s).at(-1)!.val.acc]));

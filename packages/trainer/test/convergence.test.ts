@@ -19,7 +19,16 @@ afterAll(() => b.close());
 describe('training on Tiny Shakespeare', () => {
   it('tiny reaches a validation loss below 2.5 nats within a few hundred steps on tfjs', async () => {
     const { summary } = await trainFrom(randomInit('tiny', { seed: 0 }), {
-      data, out: tempDir(), backend: b, steps: 250, batchSize: 64, seqLen: 16, lr: 3e-3, warmup: 10, evalEvery: 50, evalWindows: 128,
+      data,
+      out: tempDir(),
+      backend: b,
+      steps: 250,
+      batchSize: 64,
+      seqLen: 16,
+      lr: 3e-3,
+      warmup: 10,
+      evalEvery: 50,
+      evalWindows: 128,
       target: { metric: 'valLoss', value: 2.5 },
     });
     expect(summary.steps).toBe(250);
@@ -27,6 +36,8 @@ describe('training on Tiny Shakespeare', () => {
     expect(summary.reachedTarget).toBe(true);
     expect(summary.mfu).toBeGreaterThan(0);
     expect(summary.peakSource).toMatch(/^measured fp32 matmul peak of tfjs-/);
-    process.stdout.write(`tiny on Tiny Shakespeare, ${b.engine}: val loss ${summary.finalValLoss!.toFixed(3)} after ${summary.tokens} tokens, ${Math.round(summary.tokensPerSec!)} tokens/s, MFU ${(100 * summary.mfu!).toFixed(1)}% (${summary.peakSource})\n`);
+    process.stdout.write(
+      `tiny on Tiny Shakespeare, ${b.engine}: val loss ${summary.finalValLoss!.toFixed(3)} after ${summary.tokens} tokens, ${Math.round(summary.tokensPerSec!)} tokens/s, MFU ${(100 * summary.mfu!).toFixed(1)}% (${summary.peakSource})\n`,
+    );
   });
 });

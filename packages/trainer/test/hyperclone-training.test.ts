@@ -25,7 +25,10 @@ function options(out: string, extra: Partial<TrainOptions>): TrainOptions {
 }
 
 function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** Collects the messages of warnings whose event is 'symmetry'. */
@@ -86,7 +89,8 @@ describe('a trained tiny, cloned 2x', () => {
 });
 
 describe('symmetry must break in training', () => {
-  const short = (extra: Partial<TrainOptions>) => options(tempDir(), { steps: 30, batchSize: 4, lr: 1e-3, rewarmup: 5, evalEvery: 10, evalWindows: 4, ...extra });
+  const short = (extra: Partial<TrainOptions>) =>
+    options(tempDir(), { steps: 30, batchSize: 4, lr: 1e-3, rewarmup: 5, evalEvery: 10, evalWindows: 4, ...extra });
 
   it('symmetric with no dropout: the trainer warns, and after 30 steps the copies are still exact (symmetry 1)', async () => {
     const logger = symmetryWarnings();

@@ -18,7 +18,9 @@ beforeAll(async () => {
 function recorded(backend: Backend, name: string): TraceStep[] {
   const cases = record.engines[backend.engine];
   if (!cases) {
-    throw new Error(`no loss trace is recorded for ${backend.engine} (recorded: ${Object.keys(record.engines).join(', ')}); regenerate with loss-trace/generate.ts`);
+    throw new Error(
+      `no loss trace is recorded for ${backend.engine} (recorded: ${Object.keys(record.engines).join(', ')}); regenerate with loss-trace/generate.ts`,
+    );
   }
   return cases[name]!;
 }

@@ -3,7 +3,13 @@ import { parseTrainOptions, resolveRunConfig, trajectoryMismatch, type RunConfig
 import { getPreset } from '@hyperclone/core';
 import type { Backend } from '@hyperclone/core';
 
-const fakeBackend = { name: 'fake', engine: 'fake-engine', device: { kind: 'cpu', name: 'test', count: 1 }, valueAndGrad() {}, matmul() {} } as unknown as Backend;
+const fakeBackend = {
+  name: 'fake',
+  engine: 'fake-engine',
+  device: { kind: 'cpu', name: 'test', count: 1 },
+  valueAndGrad() {},
+  matmul() {},
+} as unknown as Backend;
 const dataset = { tokenizer: 'byte', vocabSize: 257, eotId: 256, trainTokens: 1000, valTokens: 100 };
 
 describe('parseTrainOptions', () => {
@@ -25,8 +31,12 @@ describe('parseTrainOptions', () => {
 
   it('rejects a missing backend, a bad target, and stopAtTarget without a target', () => {
     expect(() => parseTrainOptions({ data: 'd', out: 'o' })).toThrowError(/backend: must be a Backend instance/);
-    expect(() => parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, target: { metric: 'loss', value: 1 } })).toThrowError(/target.metric: must be "valLoss"/);
-    expect(() => parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, stopAtTarget: true })).toThrowError(/stopAtTarget needs a target/);
+    expect(() => parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, target: { metric: 'loss', value: 1 } })).toThrowError(
+      /target.metric: must be "valLoss"/,
+    );
+    expect(() => parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, stopAtTarget: true })).toThrowError(
+      /stopAtTarget needs a target/,
+    );
   });
 });
 
@@ -34,13 +44,20 @@ describe('resolveRunConfig', () => {
   const resolveWith = (extra: Record<string, unknown>, initKind = 'random'): RunConfig =>
     resolveRunConfig({
       options: parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, steps: 100, batchSize: 4, ...extra }),
-      backend: fakeBackend, initKind, origin: {}, clone: null, model: getPreset('tiny'), dataset,
+      backend: fakeBackend,
+      initKind,
+      origin: {},
+      clone: null,
+      model: getPreset('tiny'),
+      dataset,
     });
 
   it('derives micro-batches from batchTokens and refuses a non-multiple', () => {
     expect(resolveWith({ seqLen: 64, batchTokens: 1024 }).gradAccum).toBe(4);
     expect(resolveWith({ seqLen: 64, batchTokens: 1024 }).tokensPerStep).toBe(1024);
-    expect(() => resolveWith({ seqLen: 64, batchTokens: 1000 })).toThrowError(/not a whole number of micro-batches of batchSize·seqLen = 256/);
+    expect(() => resolveWith({ seqLen: 64, batchTokens: 1000 })).toThrowError(
+      /not a whole number of micro-batches of batchSize·seqLen = 256/,
+    );
     expect(() => resolveWith({ seqLen: 64, batchTokens: 1024, gradAccum: 2 })).toThrowError(/disagrees/);
   });
 
@@ -53,8 +70,13 @@ describe('resolveRunConfig', () => {
     expect(() => resolveWith({ seqLen: 129 })).toThrowError(/exceeds the model's context length 128/);
     expect(() =>
       resolveRunConfig({
-        options: parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend }), backend: fakeBackend, initKind: 'random', origin: {}, clone: null,
-        model: getPreset('tiny'), dataset: { ...dataset, vocabSize: 50257 },
+        options: parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend }),
+        backend: fakeBackend,
+        initKind: 'random',
+        origin: {},
+        clone: null,
+        model: getPreset('tiny'),
+        dataset: { ...dataset, vocabSize: 50257 },
       }),
     ).toThrowError(/vocabulary \(257\) is smaller than the dataset's \(50257\)/);
   });

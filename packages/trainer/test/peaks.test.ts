@@ -35,7 +35,12 @@ describe('MFU against a measured peak', () => {
   });
 
   it('keeps a given or datasheet peak as it is, however high the MFU', () => {
-    const a = new Accounting(1e6, 1, 1e9, { measured: false, onRaised: () => { throw new Error('not measured'); } });
+    const a = new Accounting(1e6, 1, 1e9, {
+      measured: false,
+      onRaised: () => {
+        throw new Error('not measured');
+      },
+    });
     expect(a.mfu(1500)).toBeCloseTo(1.5, 12);
     expect(a.peakFlopsPerSec).toBe(1e9);
   });

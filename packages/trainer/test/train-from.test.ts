@@ -20,13 +20,26 @@ afterAll(() => b.close());
 /** A small, fast setting: 4 × 32 tokens a step, evaluation on 4 windows. */
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
   return {
-    data, out, backend: b, steps: 20, batchSize: 4, seqLen: 32, lr: 3e-3, warmup: 3, evalEvery: 5, evalWindows: 4,
-    peakFlopsPerSec: 1e10, ...extra,
+    data,
+    out,
+    backend: b,
+    steps: 20,
+    batchSize: 4,
+    seqLen: 32,
+    lr: 3e-3,
+    warmup: 3,
+    evalEvery: 5,
+    evalWindows: 4,
+    peakFlopsPerSec: 1e10,
+    ...extra,
   };
 }
 
 function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
 }
 
 function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
@@ -103,7 +116,9 @@ describe('trainFrom: exact resume', () => {
       const log = recordingLogger();
       const resumed = await trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true, backend: torch, logger: log }));
       expect(resumed.summary.steps).toBe(4);
-      expect(log.lines.some((l) => l.level === 'warn' && /started on tfjs-\w+ on libtorch .* will not be bit-identical/.test(l.msg))).toBe(true);
+      expect(log.lines.some((l) => l.level === 'warn' && /started on tfjs-\w+ on libtorch .* will not be bit-identical/.test(l.msg))).toBe(
+        true,
+      );
     } finally {
       torch.close();
     }
@@ -121,7 +136,10 @@ describe('trainFrom: exact resume', () => {
 describe('trainFrom: run directory', () => {
   it('writes config.json, metrics.jsonl, eval.jsonl, checkpoints (last K + best) and a summary.json with every field', async () => {
     const out = tempDir();
-    const { summary, checkpoint, runDir } = await trainFrom(randomInit('tiny'), options(out, { steps: 12, checkpointEvery: 3, keepLast: 2, logEvery: 4 }));
+    const { summary, checkpoint, runDir } = await trainFrom(
+      randomInit('tiny'),
+      options(out, { steps: 12, checkpointEvery: 3, keepLast: 2, logEvery: 4 }),
+    );
     for (const field of SUMMARY_FIELDS) expect(summary).toHaveProperty(field);
     const onDisk = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>;
     for (const field of SUMMARY_FIELDS) expect(onDisk).toHaveProperty(field);
@@ -130,7 +148,9 @@ describe('trainFrom: run directory', () => {
     expect(onDisk['device']).toEqual(b.device);
     expect(onDisk['params']).toBe(124_736);
     expect(onDisk['tokens']).toBe(12 * 4 * 32);
-    expect(onDisk['flops']).toBe(summary.tokens * (JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { flopsPerToken: number }).flopsPerToken);
+    expect(onDisk['flops']).toBe(
+      summary.tokens * (JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { flopsPerToken: number }).flopsPerToken,
+    );
     expect(onDisk['target']).toBeNull();
     expect(onDisk['reachedTarget']).toBeNull();
     expect(onDisk['mfu']).toBeGreaterThan(0);
@@ -138,7 +158,8 @@ describe('trainFrom: run directory', () => {
 
     const metrics = readJsonl<StepEvent>(join(out, 'metrics.jsonl'));
     expect(metrics.map((r) => r.step)).toEqual([4, 5, 8, 10, 12]); // every 4th, plus evaluation steps
-    for (const key of ['step', 'tokens', 'loss', 'lr', 'gradNorm', 'tokensPerSec', 'deviceHours', 'mfu']) expect(metrics[0]).toHaveProperty(key);
+    for (const key of ['step', 'tokens', 'loss', 'lr', 'gradNorm', 'tokensPerSec', 'deviceHours', 'mfu'])
+      expect(metrics[0]).toHaveProperty(key);
     const evals = readJsonl<{ step: number; val: { loss: number; ppl: number; acc: number; tokens: number } }>(join(out, 'eval.jsonl'));
     expect(evals.map((e) => e.step)).toEqual([5, 10, 12]);
     expect(evals[0]!.val.tokens).toBe(4 * 32);
@@ -157,7 +178,10 @@ describe('trainFrom: run directory', () => {
 
   it('records the first evaluation that reaches a target accuracy and can stop there', async () => {
     const out = tempDir();
-    const { summary } = await trainFrom(randomInit('tiny'), options(out, { steps: 40, evalEvery: 2, target: { metric: 'valAcc', value: 0.12 }, stopAtTarget: true }));
+    const { summary } = await trainFrom(
+      randomInit('tiny'),
+      options(out, { steps: 40, evalEvery: 2, target: { metric: 'valAcc', value: 0.12 }, stopAtTarget: true }),
+    );
     expect(summary.reachedTarget).toBe(true);
     expect(summary.stopReason).toBe('target');
     const evals = readJsonl<{ step: number; val: { acc: number }; reachedTarget: boolean; deviceHours: number }>(join(out, 'eval.jsonl'));
@@ -172,7 +196,10 @@ describe('trainFrom: run directory', () => {
 
   it('scores downstream tasks at each evaluation and can aim at a task accuracy', async () => {
     const arc = join(import.meta.dirname, '../../../../shared/evals/arc_easy/docs.jsonl');
-    const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, tasks: [arc], taskLimit: 4, target: { metric: 'arc_easy.accNorm', value: 0 } }));
+    const { summary } = await trainFrom(
+      randomInit('tiny'),
+      options(tempDir(), { steps: 2, tasks: [arc], taskLimit: 4, target: { metric: 'arc_easy.accNorm', value: 0 } }),
+    );
     expect(summary.tasks['arc_easy']!.count).toBe(4);
     expect(summary.reachedTarget).toBe(true);
     expect(summary.stepsToTarget).toBe(2);
@@ -180,7 +207,12 @@ describe('trainFrom: run directory', () => {
 
   it('a target that is not reached is reported as such', async () => {
     const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, target: { metric: 'valLoss', value: 0.1 } }));
-    expect(summary).toMatchObject({ target: { metric: 'valLoss', value: 0.1 }, reachedTarget: false, stepsToTarget: null, deviceHoursToTarget: null });
+    expect(summary).toMatchObject({
+      target: { metric: 'valLoss', value: 0.1 },
+      reachedTarget: false,
+      stepsToTarget: null,
+      deviceHoursToTarget: null,
+    });
   });
 });
 
@@ -188,7 +220,10 @@ describe('trainFrom: stopping', () => {
   it('an abort finishes the step, saves a checkpoint, and resume continues from it', async () => {
     const out = tempDir();
     const controller = new AbortController();
-    const stopped = await trainFrom(randomInit('tiny'), options(out, { signal: controller.signal, onStep: (e: StepEvent) => e.step === 3 && controller.abort() }));
+    const stopped = await trainFrom(
+      randomInit('tiny'),
+      options(out, { signal: controller.signal, onStep: (e: StepEvent) => e.step === 3 && controller.abort() }),
+    );
     expect(stopped.summary.stopReason).toBe('interrupted');
     expect(stopped.summary.steps).toBe(3);
     expect(existsSync(join(out, 'checkpoints/step-00000003/optimizer.safetensors'))).toBe(true);
@@ -233,7 +268,9 @@ describe('trainFrom: stopping', () => {
 describe('trainFrom: bad input', () => {
   it('a missing data directory fails before anything is written', async () => {
     const out = join(tempDir(), 'run');
-    await expect(trainFrom(randomInit('tiny'), options(out, { data: '/nonexistent/data' }))).rejects.toThrowError(/no such dataset directory/);
+    await expect(trainFrom(randomInit('tiny'), options(out, { data: '/nonexistent/data' }))).rejects.toThrowError(
+      /no such dataset directory/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -259,15 +296,20 @@ describe('trainFrom: bad input', () => {
     await trainFrom(randomInit('tiny'), options(out, { steps: 4, stopAfter: 2 }));
     const weights = join(out, 'checkpoints/step-00000002/model.safetensors');
     writeFileSync(weights, readFileSync(weights).subarray(0, 1000));
-    await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true }))).rejects.toThrowError(/cannot resume from .*step-00000002: .*model\.safetensors/);
+    await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true }))).rejects.toThrowError(
+      /cannot resume from .*step-00000002: .*model\.safetensors/,
+    );
   });
 
-  it('a cloned run starts at its source\'s validation loss (step 0), logs symmetry, and warns that symmetry cannot break without dropout', async () => {
+  it("a cloned run starts at its source's validation loss (step 0), logs symmetry, and warns that symmetry cannot break without dropout", async () => {
     const { hyperclone } = await import('@hyperclone/init');
     const small = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2 }));
     const log = recordingLogger();
     const out = tempDir();
-    const wide = await trainFrom(hyperclone(small.checkpoint, { width: 2 }), options(out, { steps: 2, evalEvery: 1, evalAtStart: true, logger: log }));
+    const wide = await trainFrom(
+      hyperclone(small.checkpoint, { width: 2 }),
+      options(out, { steps: 2, evalEvery: 1, evalAtStart: true, logger: log }),
+    );
     expect(wide.summary.init).toBe('hyperclone');
     expect(log.lines.some((l) => l.level === 'warn' && /stay exact copies/.test(l.msg))).toBe(true);
     const evals = readJsonl<{ step: number; val: { loss: number }; symmetry: { mean: number } }>(join(out, 'eval.jsonl'));

@@ -63,7 +63,11 @@ describe('computeGradients', () => {
 
   it('leaks no tensors', () => {
     const before = b.liveTensors();
-    const r = computeGradients(b, config, params, names, [batch(2, 8, 1), batch(2, 8, 2)], [0, 0], { batchSize: 2, seqLen: 8, gradClip: 1 });
+    const r = computeGradients(b, config, params, names, [batch(2, 8, 1), batch(2, 8, 2)], [0, 0], {
+      batchSize: 2,
+      seqLen: 8,
+      gradClip: 1,
+    });
     b.dispose(r.grads);
     expect(b.liveTensors()).toBe(before);
   });

@@ -4,7 +4,15 @@
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
 import { CLONE_VARIANTS } from '@hyperclone/init';
-import { budgetTableRows, compareCloneVsRandom, reanalyzeBench, SCHEDULE_KINDS, speedupRows, type BenchResult, type CompareOptions } from '@hyperclone/trainer';
+import {
+  budgetTableRows,
+  compareCloneVsRandom,
+  reanalyzeBench,
+  SCHEDULE_KINDS,
+  speedupRows,
+  type BenchResult,
+  type CompareOptions,
+} from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { choiceFlag, CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
@@ -21,12 +29,34 @@ const reportUsage = 'hyperclone bench report --out DIR [--target-acc Y | --targe
 const reportFlags = { out: { type: 'string' }, 'target-acc': { type: 'string' }, 'target-loss': { type: 'string' } } as const;
 
 const flags = {
-  data: { type: 'string' }, small: { type: 'string' }, width: { type: 'string' }, ffn: { type: 'string' }, variants: { type: 'string' },
-  seeds: { type: 'string' }, budget: { type: 'string' }, steps: { type: 'string' }, 'small-steps': { type: 'string' },
-  'batch-size': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, 'small-lr': { type: 'string' },
-  warmup: { type: 'string' }, schedule: { type: 'string' }, 'small-schedule': { type: 'string' }, rewarmup: { type: 'string' }, dropout: { type: 'string' }, 'snr-db': { type: 'string' }, tie: { type: 'string' },
-  'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' }, 'target-acc': { type: 'string' }, 'target-loss': { type: 'string' },
-  backend: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' },
+  data: { type: 'string' },
+  small: { type: 'string' },
+  width: { type: 'string' },
+  ffn: { type: 'string' },
+  variants: { type: 'string' },
+  seeds: { type: 'string' },
+  budget: { type: 'string' },
+  steps: { type: 'string' },
+  'small-steps': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'seq-len': { type: 'string' },
+  lr: { type: 'string' },
+  'small-lr': { type: 'string' },
+  warmup: { type: 'string' },
+  schedule: { type: 'string' },
+  'small-schedule': { type: 'string' },
+  rewarmup: { type: 'string' },
+  dropout: { type: 'string' },
+  'snr-db': { type: 'string' },
+  tie: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-windows': { type: 'string' },
+  'target-acc': { type: 'string' },
+  'target-loss': { type: 'string' },
+  backend: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 export const benchCommand: Command = {
@@ -36,7 +66,11 @@ export const benchCommand: Command = {
   async run(argv) {
     const [kind, ...rest] = argv;
     if (kind === 'report') return report(rest);
-    if (kind !== 'clone-vs-random') throw new CliError(`unknown benchmark "${kind ?? ''}"; available: clone-vs-random (or report, to redo a finished one's numbers)\nusage: ${usage}`, 2);
+    if (kind !== 'clone-vs-random')
+      throw new CliError(
+        `unknown benchmark "${kind ?? ''}"; available: clone-vs-random (or report, to redo a finished one's numbers)\nusage: ${usage}`,
+        2,
+      );
     const { values: f } = parseFlags(rest, flags, usage);
     const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
     const num = (v: string | undefined, name: string) => numberFlag(v, name);
@@ -49,10 +83,23 @@ export const benchCommand: Command = {
       steps: budget,
       seeds: int(f.seeds, 'seeds') ?? 3,
       ...defined({
-        variants: parseVariants(f.variants), ffn: int(f.ffn, 'ffn'), smallSteps: int(f['small-steps'], 'small-steps'), batchSize: int(f['batch-size'], 'batch-size'),
-        seqLen: int(f['seq-len'], 'seq-len'), lr: num(f.lr, 'lr'), smallLr: num(f['small-lr'], 'small-lr'), warmup: int(f.warmup, 'warmup', 0),
-        rewarmup: int(f.rewarmup, 'rewarmup', 0), dropout: num(f.dropout, 'dropout'), snrDb: num(f['snr-db'], 'snr-db'),
-        evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'), tie: choiceFlag(f.tie, 'tie', ['keep', 'untie'] as const), schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS), smallSchedule: choiceFlag(f['small-schedule'], 'small-schedule', SCHEDULE_KINDS), target: parseTarget(f),
+        variants: parseVariants(f.variants),
+        ffn: int(f.ffn, 'ffn'),
+        smallSteps: int(f['small-steps'], 'small-steps'),
+        batchSize: int(f['batch-size'], 'batch-size'),
+        seqLen: int(f['seq-len'], 'seq-len'),
+        lr: num(f.lr, 'lr'),
+        smallLr: num(f['small-lr'], 'small-lr'),
+        warmup: int(f.warmup, 'warmup', 0),
+        rewarmup: int(f.rewarmup, 'rewarmup', 0),
+        dropout: num(f.dropout, 'dropout'),
+        snrDb: num(f['snr-db'], 'snr-db'),
+        evalEvery: int(f['eval-every'], 'eval-every'),
+        evalWindows: int(f['eval-windows'], 'eval-windows'),
+        tie: choiceFlag(f.tie, 'tie', ['keep', 'untie'] as const),
+        schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
+        smallSchedule: choiceFlag(f['small-schedule'], 'small-schedule', SCHEDULE_KINDS),
+        target: parseTarget(f),
       }),
     };
     const backend = await backendFromFlags(f);
@@ -67,7 +114,9 @@ export const benchCommand: Command = {
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
-      progress.note(`bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`);
+      progress.note(
+        `bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`,
+      );
       const result = await compareCloneVsRandom({
         ...options,
         backend,
@@ -100,15 +149,22 @@ function printResult(result: BenchResult, out: string): void {
   process.stdout.write(`\n${table(speedupRows(result, false))}\n`);
   if (result.small) process.stdout.write(`\ncounting the small model's training:\n${table(speedupRows(result, true))}\n`);
   const byBudget = budgetTableRows(result);
-  if (byBudget) process.stdout.write(`\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`);
+  if (byBudget)
+    process.stdout.write(
+      `\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`,
+    );
   process.stdout.write(`\nreport: ${join(out, 'report.html')}\nsummary: ${join(out, 'summary.json')}\n`);
 }
 
 function parseVariants(value: string | undefined): CloneVariant[] | undefined {
   if (value === undefined) return undefined;
-  const variants = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const variants = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const v of variants) {
-    if (!(CLONE_VARIANTS as readonly string[]).includes(v)) throw new CliError(`--variants: unknown variant "${v}"; choose from ${CLONE_VARIANTS.join(', ')}`, 2);
+    if (!(CLONE_VARIANTS as readonly string[]).includes(v))
+      throw new CliError(`--variants: unknown variant "${v}"; choose from ${CLONE_VARIANTS.join(', ')}`, 2);
   }
   if (variants.length === 0) throw new CliError('--variants needs at least one variant', 2);
   return variants as CloneVariant[];

@@ -10,8 +10,14 @@ const usage =
   'hyperclone clone --from CKPT --width N [--ffn N] [--variant symmetric|noisy-symmetric|diagonal|noisy-diagonal] [--snr-db X] [--tie keep|untie] [--seed S] --out CKPT';
 
 const flags = {
-  from: { type: 'string' }, width: { type: 'string' }, ffn: { type: 'string' }, variant: { type: 'string' }, 'snr-db': { type: 'string' },
-  tie: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+  from: { type: 'string' },
+  width: { type: 'string' },
+  ffn: { type: 'string' },
+  variant: { type: 'string' },
+  'snr-db': { type: 'string' },
+  tie: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 /** Warnings (a diagonal variant falling back to symmetric) go to stderr as one line each. */
@@ -30,7 +36,10 @@ export const cloneCommand: Command = {
     const { values: f } = parseFlags(argv, flags, usage);
     const from = requireFlag(f.from, 'from', usage);
     const out = requireFlag(f.out, 'out', usage);
-    const options: CloneOptions = { width: numberFlag(requireFlag(f.width, 'width', usage), 'width', { integer: true, min: 1 })!, logger: stderrLogger };
+    const options: CloneOptions = {
+      width: numberFlag(requireFlag(f.width, 'width', usage), 'width', { integer: true, min: 1 })!,
+      logger: stderrLogger,
+    };
     const ffn = numberFlag(f.ffn, 'ffn', { integer: true, min: 1 });
     const snrDb = numberFlag(f['snr-db'], 'snr-db');
     const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 });
@@ -38,7 +47,8 @@ export const cloneCommand: Command = {
     if (snrDb !== undefined) options.snrDb = snrDb;
     if (seed !== undefined) options.seed = seed;
     if (f.variant !== undefined) {
-      if (!CLONE_VARIANTS.includes(f.variant as CloneVariant)) throw new CliError(`--variant must be one of ${CLONE_VARIANTS.join(', ')} (got "${f.variant}")`, 2);
+      if (!CLONE_VARIANTS.includes(f.variant as CloneVariant))
+        throw new CliError(`--variant must be one of ${CLONE_VARIANTS.join(', ')} (got "${f.variant}")`, 2);
       options.variant = f.variant as CloneVariant;
     }
     if (f.tie !== undefined) {

@@ -11,14 +11,23 @@ const usage =
   '[--eval-seed S] [--task-limit N] [--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N]';
 
 const flags = {
-  checkpoint: { type: 'string' }, data: { type: 'string' }, task: { type: 'string', multiple: true }, json: { type: 'boolean' },
-  'eval-windows': { type: 'string' }, 'seq-len': { type: 'string' }, 'batch-size': { type: 'string' }, 'eval-seed': { type: 'string' },
-  'task-limit': { type: 'string' }, backend: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
+  checkpoint: { type: 'string' },
+  data: { type: 'string' },
+  task: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  'eval-windows': { type: 'string' },
+  'seq-len': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'eval-seed': { type: 'string' },
+  'task-limit': { type: 'string' },
+  backend: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
 } as const;
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: "evaluate a checkpoint: validation loss/ppl/accuracy and multiple-choice tasks",
+  summary: 'evaluate a checkpoint: validation loss/ppl/accuracy and multiple-choice tasks',
   usage,
   async run(argv) {
     const { values: f } = parseFlags(argv, flags, usage);
@@ -29,16 +38,22 @@ export const evalCommand: Command = {
     try {
       const options: EvalCheckpointOptions = { data, backend, tasks: f.task ?? [] };
       const optional = {
-        evalWindows: int(f['eval-windows'], 'eval-windows'), seqLen: int(f['seq-len'], 'seq-len'), batchSize: int(f['batch-size'], 'batch-size'),
-        evalSeed: int(f['eval-seed'], 'eval-seed', 0), taskLimit: int(f['task-limit'], 'task-limit'),
+        evalWindows: int(f['eval-windows'], 'eval-windows'),
+        seqLen: int(f['seq-len'], 'seq-len'),
+        batchSize: int(f['batch-size'], 'batch-size'),
+        evalSeed: int(f['eval-seed'], 'eval-seed', 0),
+        taskLimit: int(f['task-limit'], 'task-limit'),
       };
       for (const [k, v] of Object.entries(optional)) if (v !== undefined) (options as unknown as Record<string, number>)[k] = v;
       const { val, tasks } = await evaluateCheckpoint(checkpoint, options);
       const result = { loss: val.loss, ppl: val.ppl, acc: val.acc, tokens: val.tokens, ...tasks };
       if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
-        process.stdout.write(`val loss ${val.loss.toFixed(4)} | ppl ${val.ppl.toFixed(2)} | acc ${val.acc.toFixed(4)} | ${val.tokens} tokens\n`);
-        for (const [name, s] of Object.entries(tasks)) process.stdout.write(`${name}: acc ${s.acc.toFixed(4)} | accNorm ${s.accNorm.toFixed(4)} | ${s.count} items\n`);
+        process.stdout.write(
+          `val loss ${val.loss.toFixed(4)} | ppl ${val.ppl.toFixed(2)} | acc ${val.acc.toFixed(4)} | ${val.tokens} tokens\n`,
+        );
+        for (const [name, s] of Object.entries(tasks))
+          process.stdout.write(`${name}: acc ${s.acc.toFixed(4)} | accNorm ${s.accNorm.toFixed(4)} | ${s.count} items\n`);
       }
       return 0;
     } finally {

@@ -30,7 +30,9 @@ export const initCommand: Command = {
     }
     const m = await init.load();
     await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin });
-    process.stdout.write(`wrote ${out}: ${countParams(m.config).toLocaleString('en-US')} parameters, dModel ${m.config.dModel}, ${m.config.nLayer} layers, seed ${String(m.origin['seed'])}\n`);
+    process.stdout.write(
+      `wrote ${out}: ${countParams(m.config).toLocaleString('en-US')} parameters, dModel ${m.config.dModel}, ${m.config.nLayer} layers, seed ${String(m.origin['seed'])}\n`,
+    );
     return 0;
   },
 };

@@ -43,7 +43,8 @@ function docSplit(split: string | undefined, separator: string | undefined): Doc
 function formatProgress(p: PrepareProgress): string {
   const pct = p.bytesTotal > 0 ? `${Math.min(100, (100 * p.bytesDone) / p.bytesTotal).toFixed(1)}%` : '';
   const parts = [`${p.phase} ${pct}`, `${(p.bytesPerSec / 2 ** 20).toFixed(1)} MiB/s`];
-  if (p.phase !== 'train-tokenizer') parts.push(`${Math.round(p.tokensPerSec).toLocaleString('en-US')} tok/s`, `${p.tokens.toLocaleString('en-US')} tokens`);
+  if (p.phase !== 'train-tokenizer')
+    parts.push(`${Math.round(p.tokensPerSec).toLocaleString('en-US')} tok/s`, `${p.tokens.toLocaleString('en-US')} tokens`);
   if (p.etaSec !== null) parts.push(`ETA ${formatDuration(p.etaSec)}`);
   return parts.join(' | ');
 }
@@ -51,7 +52,12 @@ function formatProgress(p: PrepareProgress): string {
 function summary(r: PrepareResult): string {
   const m = r.meta;
   const docs = m.documents.train + m.documents.val;
-  const skipped = m.skipped.documents + m.skipped.files > 0 ? `; skipped ${m.skipped.documents} records and ${m.skipped.files} files (${Object.entries(m.skipped.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '';
+  const skipped =
+    m.skipped.documents + m.skipped.files > 0
+      ? `; skipped ${m.skipped.documents} records and ${m.skipped.files} files (${Object.entries(m.skipped.reasons)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')})`
+      : '';
   return (
     `wrote ${r.out}: ${m.tokens.train.toLocaleString('en-US')} train + ${m.tokens.val.toLocaleString('en-US')} val tokens, ${docs.toLocaleString('en-US')} document${docs === 1 ? '' : 's'} ` +
     `(val by ${m.split.method}), tokenizer ${m.tokenizer} (vocab ${m.vocabSize}, ${m.dtype}); ` +
@@ -110,11 +116,22 @@ export const prepareCommand: Command = {
     let result: PrepareResult;
     try {
       result = await prepareDataset({
-        inputs, tokenizer, out, logger, signal: controller.signal, onProgress: shown.onProgress,
-        valInputs: f['val-input'] ?? [], autoVal: !f['no-auto-val'], textField: f['text-field'] ?? 'text', skipBad: f['skip-bad'] ?? false,
+        inputs,
+        tokenizer,
+        out,
+        logger,
+        signal: controller.signal,
+        onProgress: shown.onProgress,
+        valInputs: f['val-input'] ?? [],
+        autoVal: !f['no-auto-val'],
+        textField: f['text-field'] ?? 'text',
+        skipBad: f['skip-bad'] ?? false,
         dtype: dtype as 'auto' | TokenDtype,
-        ...(valFraction !== undefined ? { valFraction } : {}), ...(split ? { split } : {}), ...(seed !== undefined ? { seed } : {}),
-        ...(workers !== undefined ? { workers } : {}), ...(batchTokens !== undefined ? { batchTokens } : {}),
+        ...(valFraction !== undefined ? { valFraction } : {}),
+        ...(split ? { split } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        ...(batchTokens !== undefined ? { batchTokens } : {}),
         ...(bpeTrainMb !== undefined ? { bpeTrainBytes: Math.round(bpeTrainMb * 2 ** 20) } : {}),
       });
     } catch (e) {

@@ -13,9 +13,16 @@ const usage =
   '[--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N]';
 
 const flags = {
-  checkpoint: { type: 'string' }, prompt: { type: 'string' }, tokens: { type: 'string' }, temperature: { type: 'string' },
-  'top-k': { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, backend: { type: 'string' },
-  device: { type: 'string' }, threads: { type: 'string' },
+  checkpoint: { type: 'string' },
+  prompt: { type: 'string' },
+  tokens: { type: 'string' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  seed: { type: 'string' },
+  data: { type: 'string' },
+  backend: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
 } as const;
 
 export const sampleCommand: Command = {

@@ -22,17 +22,50 @@ const usage =
   '[--sampler random|epoch] [--precision fp32|tf32|bf16] [--peak-tflops X]';
 
 const flags = {
-  data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, init: { type: 'string' },
-  steps: { type: 'string' }, 'batch-size': { type: 'string' }, 'seq-len': { type: 'string' }, 'grad-accum': { type: 'string' },
-  'batch-tokens': { type: 'string' }, lr: { type: 'string' }, 'min-lr': { type: 'string' }, warmup: { type: 'string' },
-  rewarmup: { type: 'string' }, schedule: { type: 'string' }, 'decay-fraction': { type: 'string' }, 'weight-decay': { type: 'string' },
-  beta1: { type: 'string' }, beta2: { type: 'string' }, eps: { type: 'string' }, 'grad-clip': { type: 'string' }, dropout: { type: 'string' },
-  backend: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
-  'target-loss': { type: 'string' }, 'target-acc': { type: 'string' }, 'target-task': { type: 'string' }, 'stop-at-target': { type: 'boolean' },
-  'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' }, 'eval-batch-size': { type: 'string' }, 'eval-seed': { type: 'string' },
-  'eval-at-start': { type: 'boolean' }, task: { type: 'string', multiple: true }, 'task-limit': { type: 'string' }, 'log-every': { type: 'string' },
-  'checkpoint-every': { type: 'string' }, 'keep-last': { type: 'string' }, 'stop-after': { type: 'string' }, seed: { type: 'string' },
-  resume: { type: 'boolean' }, sampler: { type: 'string' }, precision: { type: 'string' }, 'peak-tflops': { type: 'string' },
+  data: { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  init: { type: 'string' },
+  steps: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'seq-len': { type: 'string' },
+  'grad-accum': { type: 'string' },
+  'batch-tokens': { type: 'string' },
+  lr: { type: 'string' },
+  'min-lr': { type: 'string' },
+  warmup: { type: 'string' },
+  rewarmup: { type: 'string' },
+  schedule: { type: 'string' },
+  'decay-fraction': { type: 'string' },
+  'weight-decay': { type: 'string' },
+  beta1: { type: 'string' },
+  beta2: { type: 'string' },
+  eps: { type: 'string' },
+  'grad-clip': { type: 'string' },
+  dropout: { type: 'string' },
+  backend: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  'target-loss': { type: 'string' },
+  'target-acc': { type: 'string' },
+  'target-task': { type: 'string' },
+  'stop-at-target': { type: 'boolean' },
+  'eval-every': { type: 'string' },
+  'eval-windows': { type: 'string' },
+  'eval-batch-size': { type: 'string' },
+  'eval-seed': { type: 'string' },
+  'eval-at-start': { type: 'boolean' },
+  task: { type: 'string', multiple: true },
+  'task-limit': { type: 'string' },
+  'log-every': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  'keep-last': { type: 'string' },
+  'stop-after': { type: 'string' },
+  seed: { type: 'string' },
+  resume: { type: 'boolean' },
+  sampler: { type: 'string' },
+  precision: { type: 'string' },
+  'peak-tflops': { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof flags>>['values'];
@@ -53,7 +86,10 @@ export const trainCommand: Command = {
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
-    const backend = await backendFromFlags(f, saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined);
+    const backend = await backendFromFlags(
+      f,
+      saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined,
+    );
     try {
       return await runTraining(init, { ...settings, data, out, backend });
     } finally {
@@ -76,11 +112,36 @@ async function chooseInit(f: Flags, data: string, out: string, saved: RunConfig 
 /** The saved run's settings, so `--resume` alone continues it; flags given again must agree with them. */
 function savedSettings(c: RunConfig): Settings {
   const s: Settings = {
-    data: c.data, steps: c.steps, batchSize: c.batchSize, seqLen: c.seqLen, gradAccum: c.gradAccum, lr: c.lr, minLr: c.minLr,
-    warmup: c.warmup, schedule: c.schedule, decayFraction: c.decayFraction, weightDecay: c.weightDecay, beta1: c.beta1, beta2: c.beta2,
-    eps: c.eps, gradClip: c.gradClip, dropout: c.model.dropout, seed: c.seed, sampler: c.sampler, evalEvery: c.evalEvery, evalWindows: c.evalWindows,
-    evalBatchSize: c.evalBatchSize, evalSeed: c.evalSeed, evalAtStart: c.evalAtStart, tasks: c.tasks, logEvery: c.logEvery, checkpointEvery: c.checkpointEvery,
-    keepLast: c.keepLast, keepBest: c.keepBest, stopAtTarget: c.stopAtTarget, precision: c.precision,
+    data: c.data,
+    steps: c.steps,
+    batchSize: c.batchSize,
+    seqLen: c.seqLen,
+    gradAccum: c.gradAccum,
+    lr: c.lr,
+    minLr: c.minLr,
+    warmup: c.warmup,
+    schedule: c.schedule,
+    decayFraction: c.decayFraction,
+    weightDecay: c.weightDecay,
+    beta1: c.beta1,
+    beta2: c.beta2,
+    eps: c.eps,
+    gradClip: c.gradClip,
+    dropout: c.model.dropout,
+    seed: c.seed,
+    sampler: c.sampler,
+    evalEvery: c.evalEvery,
+    evalWindows: c.evalWindows,
+    evalBatchSize: c.evalBatchSize,
+    evalSeed: c.evalSeed,
+    evalAtStart: c.evalAtStart,
+    tasks: c.tasks,
+    logEvery: c.logEvery,
+    checkpointEvery: c.checkpointEvery,
+    keepLast: c.keepLast,
+    keepBest: c.keepBest,
+    stopAtTarget: c.stopAtTarget,
+    precision: c.precision,
   };
   if (c.taskLimit !== null) s.taskLimit = c.taskLimit;
   if (c.target !== null) s.target = c.target;
@@ -91,16 +152,41 @@ function flagSettings(f: Flags): Settings {
   const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
   const num = (v: string | undefined, name: string) => numberFlag(v, name);
   const s: Record<string, unknown> = {
-    data: f.data, steps: int(f.steps, 'steps'), batchSize: int(f['batch-size'], 'batch-size'), seqLen: int(f['seq-len'], 'seq-len'),
-    gradAccum: int(f['grad-accum'], 'grad-accum'), batchTokens: int(f['batch-tokens'], 'batch-tokens'), lr: num(f.lr, 'lr'),
-    minLr: num(f['min-lr'], 'min-lr'), warmup: int(f.warmup, 'warmup', 0), rewarmup: int(f.rewarmup, 'rewarmup', 0), schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
-    decayFraction: num(f['decay-fraction'], 'decay-fraction'), weightDecay: num(f['weight-decay'], 'weight-decay'), beta1: num(f.beta1, 'beta1'),
-    beta2: num(f.beta2, 'beta2'), eps: num(f.eps, 'eps'), gradClip: num(f['grad-clip'], 'grad-clip'), dropout: num(f.dropout, 'dropout'),
-    seed: int(f.seed, 'seed', 0), evalEvery: int(f['eval-every'], 'eval-every'), evalWindows: int(f['eval-windows'], 'eval-windows'),
-    evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'), evalSeed: int(f['eval-seed'], 'eval-seed', 0), evalAtStart: f['eval-at-start'], tasks: f.task,
-    taskLimit: int(f['task-limit'], 'task-limit'), logEvery: int(f['log-every'], 'log-every'), checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
-    keepLast: int(f['keep-last'], 'keep-last'), stopAfter: int(f['stop-after'], 'stop-after'), resume: f.resume,
-    stopAtTarget: f['stop-at-target'], sampler: choiceFlag(f.sampler, 'sampler', ['random', 'epoch'] as const), precision: f.precision, target: targetFlag(f),
+    data: f.data,
+    steps: int(f.steps, 'steps'),
+    batchSize: int(f['batch-size'], 'batch-size'),
+    seqLen: int(f['seq-len'], 'seq-len'),
+    gradAccum: int(f['grad-accum'], 'grad-accum'),
+    batchTokens: int(f['batch-tokens'], 'batch-tokens'),
+    lr: num(f.lr, 'lr'),
+    minLr: num(f['min-lr'], 'min-lr'),
+    warmup: int(f.warmup, 'warmup', 0),
+    rewarmup: int(f.rewarmup, 'rewarmup', 0),
+    schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
+    decayFraction: num(f['decay-fraction'], 'decay-fraction'),
+    weightDecay: num(f['weight-decay'], 'weight-decay'),
+    beta1: num(f.beta1, 'beta1'),
+    beta2: num(f.beta2, 'beta2'),
+    eps: num(f.eps, 'eps'),
+    gradClip: num(f['grad-clip'], 'grad-clip'),
+    dropout: num(f.dropout, 'dropout'),
+    seed: int(f.seed, 'seed', 0),
+    evalEvery: int(f['eval-every'], 'eval-every'),
+    evalWindows: int(f['eval-windows'], 'eval-windows'),
+    evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'),
+    evalSeed: int(f['eval-seed'], 'eval-seed', 0),
+    evalAtStart: f['eval-at-start'],
+    tasks: f.task,
+    taskLimit: int(f['task-limit'], 'task-limit'),
+    logEvery: int(f['log-every'], 'log-every'),
+    checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
+    keepLast: int(f['keep-last'], 'keep-last'),
+    stopAfter: int(f['stop-after'], 'stop-after'),
+    resume: f.resume,
+    stopAtTarget: f['stop-at-target'],
+    sampler: choiceFlag(f.sampler, 'sampler', ['random', 'epoch'] as const),
+    precision: f.precision,
+    target: targetFlag(f),
   };
   const tflops = num(f['peak-tflops'], 'peak-tflops');
   if (tflops !== undefined) s['peakFlopsPerSec'] = tflops * 1e12;
@@ -111,7 +197,8 @@ function targetFlag(f: Flags): { metric: string; value: number } | undefined {
   const loss = numberFlag(f['target-loss'], 'target-loss');
   const acc = numberFlag(f['target-acc'], 'target-acc');
   if (loss !== undefined && acc !== undefined) throw new CliError('give --target-loss or --target-acc, not both', 2);
-  if (f['target-task'] !== undefined && acc === undefined) throw new CliError('--target-task goes with --target-acc (a task accuracy target)', 2);
+  if (f['target-task'] !== undefined && acc === undefined)
+    throw new CliError('--target-task goes with --target-acc (a task accuracy target)', 2);
   if (loss !== undefined) return { metric: 'valLoss', value: loss };
   if (acc !== undefined) return { metric: f['target-task'] ? `${f['target-task']}.acc` : 'valAcc', value: acc };
   return undefined;
@@ -130,10 +217,16 @@ async function runTraining(init: Initializer, options: TrainOptions): Promise<nu
   let result: TrainResult;
   try {
     result = await trainFrom(init, {
-      ...options, logger: runLog.logger, signal: controller.signal,
+      ...options,
+      logger: runLog.logger,
+      signal: controller.signal,
       onStart: (e) => {
         runLog.attach(join(e.runDir, 'train.log'));
-        progress.note(e.resumedFromStep === null ? `training ${e.totalSteps} steps into ${e.runDir}` : `resuming ${e.runDir} at step ${e.resumedFromStep}`);
+        progress.note(
+          e.resumedFromStep === null
+            ? `training ${e.totalSteps} steps into ${e.runDir}`
+            : `resuming ${e.runDir} at step ${e.resumedFromStep}`,
+        );
       },
       onStep: (e) => progress.step(e),
       onEval: (e) => progress.eval(e),
@@ -158,7 +251,9 @@ function report({ summary: s, checkpoint, runDir }: TrainResult): number {
     process.stdout.write(`throughput: ${Math.round(s.tokensPerSec).toLocaleString('en-US')} tokens/s on ${s.engine}${mfu}\n`);
   }
   if (s.target) {
-    const reached = s.reachedTarget ? `reached at step ${s.stepsToTarget} after ${s.deviceHoursToTarget!.toFixed(5)} device-hours` : 'not reached';
+    const reached = s.reachedTarget
+      ? `reached at step ${s.stepsToTarget} after ${s.deviceHoursToTarget!.toFixed(5)} device-hours`
+      : 'not reached';
     process.stdout.write(`target ${s.target.metric} ${s.target.value}: ${reached}\n`);
   }
   process.stdout.write(`checkpoint: ${checkpoint}\nsummary: ${join(runDir, 'summary.json')}\n`);
@@ -166,6 +261,7 @@ function report({ summary: s, checkpoint, runDir }: TrainResult): number {
     process.stderr.write(`interrupted after step ${s.steps}; continue with: hyperclone train --out ${runDir} --resume\n`);
     return 130;
   }
-  if (s.stopReason === 'stop-after') process.stdout.write(`stopped after step ${s.steps} (--stop-after); continue with: hyperclone train --out ${runDir} --resume\n`);
+  if (s.stopReason === 'stop-after')
+    process.stdout.write(`stopped after step ${s.steps} (--stop-after); continue with: hyperclone train --out ${runDir} --resume\n`);
   return 0;
 }

@@ -29,7 +29,12 @@ export function assertShape(what: string, actual: readonly number[], expected: r
 }
 
 /** Elementwise closeness; also compares shapes when `expected` is a tensor. */
-export function assertClose(what: string, actual: HostTensor, expected: HostTensor | ArrayLike<number>, tol: Tolerance = OP_TOLERANCE): void {
+export function assertClose(
+  what: string,
+  actual: HostTensor,
+  expected: HostTensor | ArrayLike<number>,
+  tol: Tolerance = OP_TOLERANCE,
+): void {
   const expectedData = 'shape' in expected ? expected.data : expected;
   if ('shape' in expected) assertShape(what, actual.shape, expected.shape);
   if (actual.data.length !== expectedData.length) {
@@ -50,7 +55,9 @@ export function assertClose(what: string, actual: HostTensor, expected: HostTens
     const a = actual.data[worst]!;
     const e = expectedData[worst]!;
     const at = numel(actual.shape) === actual.data.length ? `[${unravel(worst, actual.shape).join(', ')}]` : `${worst}`;
-    fail(`${what}: at ${at} got ${a}, expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)} > ${(tol.atol + tol.rtol * Math.abs(e)).toExponential(2)} allowed)`);
+    fail(
+      `${what}: at ${at} got ${a}, expected ${e} (|diff| ${Math.abs(a - e).toExponential(2)} > ${(tol.atol + tol.rtol * Math.abs(e)).toExponential(2)} allowed)`,
+    );
   }
 }
 

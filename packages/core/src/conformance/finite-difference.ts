@@ -32,7 +32,13 @@ export interface GradCheckReport {
  * Central differences in float32: (f(x + h) - f(x - h)) / 2h per chosen coordinate. Throws when an
  * input's gradient disagrees by more than the tolerance, or is so small the check would prove nothing.
  */
-export function checkGradients(b: Backend, what: string, f: (xs: Tensor[]) => Tensor, inputs: GradCheckInput[], options: GradCheckOptions = {}): GradCheckReport {
+export function checkGradients(
+  b: Backend,
+  what: string,
+  f: (xs: Tensor[]) => Tensor,
+  inputs: GradCheckInput[],
+  options: GradCheckOptions = {},
+): GradCheckReport {
   const h = options.step ?? 1e-2;
   const tolerance = options.tolerance ?? 1e-2;
   const rng = new Rng(options.seed ?? 7, 'grad-check');
@@ -58,11 +64,14 @@ export function checkGradients(b: Backend, what: string, f: (xs: Tensor[]) => Te
         relativeErrors.set(input.name, 0);
         return;
       }
-      if (scale < 1e-4) fail(`${what}: d/d${input.name} is below 1e-4 on every checked coordinate, so the check proves nothing; pick other inputs`);
+      if (scale < 1e-4)
+        fail(`${what}: d/d${input.name} is below 1e-4 on every checked coordinate, so the check proves nothing; pick other inputs`);
       const relative = worstDiff / scale;
       relativeErrors.set(input.name, relative);
       if (!(relative <= tolerance)) {
-        fail(`${what}: gradient of ${input.name} differs from central differences by ${relative.toExponential(2)} of its size (allowed ${tolerance})`);
+        fail(
+          `${what}: gradient of ${input.name} differs from central differences by ${relative.toExponential(2)} of its size (allowed ${tolerance})`,
+        );
       }
     });
   } finally {

@@ -7,7 +7,17 @@ import { int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import { assertClose, type ConformanceCheck, type Tolerance } from './assert.js';
 import { mapHost, randn, uniform } from './host-ops.js';
-import { adamwHost, attentionHost, crossEntropyHost, geluHost, layerNormHost, logSoftmaxHost, rmsNormHost, siluHost, softmaxHost } from './host-nn.js';
+import {
+  adamwHost,
+  attentionHost,
+  crossEntropyHost,
+  geluHost,
+  layerNormHost,
+  logSoftmaxHost,
+  rmsNormHost,
+  siluHost,
+  softmaxHost,
+} from './host-nn.js';
 
 /** Fused against reference on the same engine: both float32, so close to rounding. */
 const VALUE_TOLERANCE: Tolerance = { rtol: 1e-5, atol: 1e-5 };
@@ -29,13 +39,18 @@ function fusedCheck(c: FusedCase): ConformanceCheck {
   return {
     name,
     run: (b) => {
-      const own = b.fused[c.op] ? 'the backend\'s fused' : 'the reference';
+      const own = b.fused[c.op] ? "the backend's fused" : 'the reference';
       const xs = c.inputs(new Rng(3, name));
       b.tidy(() => {
         const dev = xs.map((x) => b.fromHost(x));
         const fused = c.call(fusedOps(b), dev).map((t) => b.toHost(t));
         // fresh inputs: a fused adamw may update its inputs in place (backend.ts allows it)
-        const reference = c.call(referenceFused(b), xs.map((x) => b.fromHost(x))).map((t) => b.toHost(t));
+        const reference = c
+          .call(
+            referenceFused(b),
+            xs.map((x) => b.fromHost(x)),
+          )
+          .map((t) => b.toHost(t));
         const host = c.host(xs);
         fused.forEach((out, i) => {
           assertClose(`${c.op} (${own}) vs the reference composition, output ${i}`, out, reference[i]!, VALUE_TOLERANCE);
@@ -57,9 +72,16 @@ function compareGradients(b: Backend, c: FusedCase, xs: HostTensor[], own: strin
         const all = dev.map((d, i) => (c.gradInputs.includes(i) ? vars[c.gradInputs.indexOf(i)]! : d));
         const y = c.call(ops, all)[0]!;
         const r = b.fromHost(randn(new Rng(5, c.op), b.shape(y)));
-        return b.sum(b.mul(y, r), b.shape(y).map((_, i) => i)); // sum(y · R)
+        return b.sum(
+          b.mul(y, r),
+          b.shape(y).map((_, i) => i),
+        ); // sum(y · R)
       };
-      for (const g of b.valueAndGrad(f, c.gradInputs.map((i) => dev[i]!)).grads) out.push(b.toHost(g));
+      for (const g of b.valueAndGrad(
+        f,
+        c.gradInputs.map((i) => dev[i]!),
+      ).grads)
+        out.push(b.toHost(g));
     });
     return out;
   };
@@ -70,83 +92,111 @@ function compareGradients(b: Backend, c: FusedCase, xs: HostTensor[], own: strin
   });
 }
 
-const attention = (o: AttentionOptions) => (ops: FusedOps, [q, k, v]: Tensor[]) => [ops.attention(q!, k!, v!, o)];
+const attention =
+  (o: AttentionOptions) =>
+  (ops: FusedOps, [q, k, v]: Tensor[]) => [ops.attention(q!, k!, v!, o)];
 
 const cases: FusedCase[] = [
   {
-    op: 'layerNorm', detail: 'with bias', gradInputs: [0, 1, 2],
+    op: 'layerNorm',
+    detail: 'with bias',
+    gradInputs: [0, 1, 2],
     inputs: (r) => [randn(r, [2, 3, 8], 2, 0.5), randn(r, [8], 0.5, 1), randn(r, [8], 0.5)],
     call: (ops, [x, w, bias]) => [ops.layerNorm(x!, w!, bias!, 1e-5)],
     host: ([x, w, bias]) => [layerNormHost(x!, w!, bias!, 1e-5)],
   },
   {
-    op: 'layerNorm', detail: 'without bias', gradInputs: [0, 1],
+    op: 'layerNorm',
+    detail: 'without bias',
+    gradInputs: [0, 1],
     inputs: (r) => [randn(r, [4, 8]), randn(r, [8], 0.5, 1)],
     call: (ops, [x, w]) => [ops.layerNorm(x!, w!, null, 1e-5)],
     host: ([x, w]) => [layerNormHost(x!, w!, null, 1e-5)],
   },
   {
-    op: 'rmsNorm', detail: '3-D input', gradInputs: [0, 1],
+    op: 'rmsNorm',
+    detail: '3-D input',
+    gradInputs: [0, 1],
     inputs: (r) => [randn(r, [2, 3, 8], 2), randn(r, [8], 0.5, 1)],
     call: (ops, [x, w]) => [ops.rmsNorm(x!, w!, 1e-5)],
     host: ([x, w]) => [rmsNormHost(x!, w!, 1e-5)],
   },
   {
-    op: 'gelu', detail: 'tanh approximation', gradInputs: [0],
+    op: 'gelu',
+    detail: 'tanh approximation',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [3, 7], 2.5)],
     call: (ops, [x]) => [ops.gelu(x!)],
     host: ([x]) => [mapHost(x!, geluHost)],
   },
   {
-    op: 'silu', detail: 'x·sigmoid(x)', gradInputs: [0],
+    op: 'silu',
+    detail: 'x·sigmoid(x)',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [3, 7], 2.5)],
     call: (ops, [x]) => [ops.silu(x!)],
     host: ([x]) => [mapHost(x!, siluHost)],
   },
   {
-    op: 'softmax', detail: 'last axis, large logits', gradInputs: [0],
+    op: 'softmax',
+    detail: 'last axis, large logits',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [2, 3, 9], 20)],
     call: (ops, [x]) => [ops.softmax(x!)],
     host: ([x]) => [softmaxHost(x!)],
   },
   {
-    op: 'logSoftmax', detail: 'last axis, large logits', gradInputs: [0],
+    op: 'logSoftmax',
+    detail: 'last axis, large logits',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [2, 3, 9], 20)],
     call: (ops, [x]) => [ops.logSoftmax(x!)],
     host: ([x]) => [logSoftmaxHost(x!)],
   },
   {
-    op: 'attention', detail: 'causal', gradInputs: [0, 1, 2],
+    op: 'attention',
+    detail: 'causal',
+    gradInputs: [0, 1, 2],
     inputs: (r) => [randn(r, [2, 3, 5, 4]), randn(r, [2, 3, 5, 4]), randn(r, [2, 3, 5, 4])],
     call: attention({ scale: 0.5, causal: true }),
     host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.5, true)],
   },
   {
-    op: 'attention', detail: 'not causal', gradInputs: [0, 1, 2],
+    op: 'attention',
+    detail: 'not causal',
+    gradInputs: [0, 1, 2],
     inputs: (r) => [randn(r, [1, 2, 4, 3]), randn(r, [1, 2, 6, 3]), randn(r, [1, 2, 6, 3])],
     call: attention({ scale: 0.7, causal: false }),
     host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.7, false)],
   },
   {
-    op: 'attention', detail: 'causal, more keys than queries: query t sees keys up to t + Tk - T', gradInputs: [0, 1, 2],
+    op: 'attention',
+    detail: 'causal, more keys than queries: query t sees keys up to t + Tk - T',
+    gradInputs: [0, 1, 2],
     inputs: (r) => [randn(r, [1, 2, 3, 4]), randn(r, [1, 2, 5, 4]), randn(r, [1, 2, 5, 4])],
     call: attention({ scale: 0.5, causal: true }),
     host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.5, true)],
   },
   {
-    op: 'crossEntropy', detail: 'mean over targets, ignoreIndex -1 skipped', gradInputs: [0],
+    op: 'crossEntropy',
+    detail: 'mean over targets, ignoreIndex -1 skipped',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [7, 11], 3), int32([7], [3, -1, 10, 0, -1, 5, 5])],
     call: (ops, [logits, targets]) => [ops.crossEntropy(logits!, targets!, -1)],
     host: ([logits, targets]) => [crossEntropyHost(logits!, targets!, -1)],
   },
   {
-    op: 'crossEntropy', detail: 'another ignoreIndex (0)', gradInputs: [0],
+    op: 'crossEntropy',
+    detail: 'another ignoreIndex (0)',
+    gradInputs: [0],
     inputs: (r) => [randn(r, [5, 6]), int32([5], [0, 2, 0, 1, 5])],
     call: (ops, [logits, targets]) => [ops.crossEntropy(logits!, targets!, 0)],
     host: ([logits, targets]) => [crossEntropyHost(logits!, targets!, 0)],
   },
   {
-    op: 'adamw', detail: 'step 3 with weight decay', gradInputs: [],
+    op: 'adamw',
+    detail: 'step 3 with weight decay',
+    gradInputs: [],
     inputs: (r) => [randn(r, [4, 5]), randn(r, [4, 5]), randn(r, [4, 5], 0.1), uniform(r, [4, 5], 0.01, 0.2)],
     call: (ops, [p, g, m, v]) => ops.adamw(p!, g!, m!, v!, ADAMW),
     host: ([p, g, m, v]) => adamwHost(p!, g!, m!, v!, ADAMW),

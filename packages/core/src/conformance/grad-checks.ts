@@ -12,7 +12,10 @@ import { randn } from './host-ops.js';
 /** sum(y · R) for a fixed random R shaped like y: a scalar whose gradient reaches every element of y. */
 function weightedSum(b: Backend, y: Tensor, seed: number): Tensor {
   const r = b.fromHost(randn(new Rng(seed, 'weights'), b.shape(y)));
-  return b.sum(b.mul(y, r), b.shape(y).map((_, i) => i));
+  return b.sum(
+    b.mul(y, r),
+    b.shape(y).map((_, i) => i),
+  );
 }
 
 function gradCheck(name: string, inputs: (rng: Rng) => GradCheckInput[], f: (b: Backend, xs: Tensor[]) => Tensor): ConformanceCheck {
@@ -31,9 +34,14 @@ export function gradChecks(): ConformanceCheck[] {
     gradCheck(
       'valueAndGrad matches finite differences: matmul (2-D and batched, every transpose combination) + bias + tanh',
       (rng) => [
-        input('A', randn(rng, [2, 3, 4])), input('W', randn(rng, [5, 4], 0.5)), input('bias', randn(rng, [5])),
-        input('P', randn(rng, [2, 4, 3])), input('Q', randn(rng, [2, 4, 2])),
-        input('S', randn(rng, [3, 2])), input('U', randn(rng, [4, 3])), input('G', randn(rng, [1, 2, 3, 4])),
+        input('A', randn(rng, [2, 3, 4])),
+        input('W', randn(rng, [5, 4], 0.5)),
+        input('bias', randn(rng, [5])),
+        input('P', randn(rng, [2, 4, 3])),
+        input('Q', randn(rng, [2, 4, 2])),
+        input('S', randn(rng, [3, 2])),
+        input('U', randn(rng, [4, 3])),
+        input('G', randn(rng, [1, 2, 3, 4])),
       ],
       (b, [A, W, bias, P, Q, S, U, G]) => {
         const y = b.tanh(b.add(b.matmul(b.reshape(A!, [-1, 4]), W!, false, true), bias!)); // (6, 5)

@@ -81,7 +81,13 @@ export function crossEntropyHost(logits: HostTensor, targets: HostTensor, ignore
   return total / count;
 }
 
-export function adamwHost(param: HostTensor, grad: HostTensor, m: HostTensor, v: HostTensor, hp: AdamWHyper): [HostTensor, HostTensor, HostTensor] {
+export function adamwHost(
+  param: HostTensor,
+  grad: HostTensor,
+  m: HostTensor,
+  v: HostTensor,
+  hp: AdamWHyper,
+): [HostTensor, HostTensor, HostTensor] {
   const n = numel(param.shape);
   const [p2, m2, v2] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   for (let i = 0; i < n; i++) {

@@ -25,7 +25,10 @@ export function randn(rng: Rng, shape: readonly number[], std = 1, mean = 0): Ho
 }
 
 export function uniform(rng: Rng, shape: readonly number[], low: number, high: number): HostTensor {
-  return hostTensor(shape, Float32Array.from({ length: numel(shape) }, () => low + (high - low) * rng.uniform()));
+  return hostTensor(
+    shape,
+    Float32Array.from({ length: numel(shape) }, () => low + (high - low) * rng.uniform()),
+  );
 }
 
 export function mapHost(x: HostTensor, f: (v: number) => number): HostTensor {

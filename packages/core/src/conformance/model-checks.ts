@@ -13,13 +13,29 @@ import { checkGradients } from './finite-difference.js';
 
 /** GPT-2 style: layernorm with bias, learned positions, GELU, tied embeddings, a logit scale. */
 export const TINY_GPT: ModelConfig = resolveConfig({
-  vocabSize: 11, contextLength: 8, nLayer: 2, dModel: 8, nHead: 2, dFF: 16, logitScale: 0.5,
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 16,
+  logitScale: 0.5,
 });
 
 /** Llama style: RMSNorm, rope, SwiGLU, grouped-query attention (4 query heads on 2 kv heads), untied head. */
 export const TINY_LLAMA: ModelConfig = resolveConfig({
-  vocabSize: 11, contextLength: 8, nLayer: 2, dModel: 16, nHead: 4, nKvHead: 2, dFF: 24,
-  norm: 'rmsnorm', position: 'rope', mlp: 'swiglu', bias: false, tieEmbeddings: false,
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 16,
+  nHead: 4,
+  nKvHead: 2,
+  dFF: 24,
+  norm: 'rmsnorm',
+  position: 'rope',
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
 });
 
 /**
@@ -88,7 +104,10 @@ function modelLeakCheck(): ConformanceCheck {
             assertTrue(grads.length === params.length && Number.isFinite(b.toHost(value).data[0]!), 'valueAndGrad gave no finite loss');
           });
           const after = b.liveTensors();
-          assertTrue(after === before, `a forward + backward step inside tidy left ${after - before} more live tensors (${before} -> ${after})`);
+          assertTrue(
+            after === before,
+            `a forward + backward step inside tidy left ${after - before} more live tensors (${before} -> ${after})`,
+          );
         }
         b.dispose(params);
       }
@@ -97,6 +116,9 @@ function modelLeakCheck(): ConformanceCheck {
 }
 
 export function modelChecks(): ConformanceCheck[] {
-  return [modelGradCheck('GPT (layernorm, learned positions, gelu, tied, logitScale 0.5)', TINY_GPT),
-    modelGradCheck('Llama (rmsnorm, rope, swiglu, GQA 4 heads on 2 kv heads, untied)', TINY_LLAMA), modelLeakCheck()];
+  return [
+    modelGradCheck('GPT (layernorm, learned positions, gelu, tied, logitScale 0.5)', TINY_GPT),
+    modelGradCheck('Llama (rmsnorm, rope, swiglu, GQA 4 heads on 2 kv heads, untied)', TINY_LLAMA),
+    modelLeakCheck(),
+  ];
 }

@@ -6,16 +6,51 @@ import { float32, int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import { assertClose, assertDtype, assertEqualValues, assertShape, type ConformanceCheck } from './assert.js';
 import {
-  argmaxOf, binaryHost, concatHost, mapHost, matmulHost, maxOf, randn, reduceHost, sliceHost, sumOf, transposeHost, uniform,
+  argmaxOf,
+  binaryHost,
+  concatHost,
+  mapHost,
+  matmulHost,
+  maxOf,
+  randn,
+  reduceHost,
+  sliceHost,
+  sumOf,
+  transposeHost,
+  uniform,
 } from './host-ops.js';
 
 /** Runs body in a tidy, with host -> device upload and device -> host download at hand. */
-function opCheck(name: string, body: (b: Backend, up: (h: HostTensor) => Tensor, down: (t: Tensor) => HostTensor) => void): ConformanceCheck {
-  return { name, run: (b) => b.tidy(() => body(b, (h) => b.fromHost(h), (t) => b.toHost(t))) };
+function opCheck(
+  name: string,
+  body: (b: Backend, up: (h: HostTensor) => Tensor, down: (t: Tensor) => HostTensor) => void,
+): ConformanceCheck {
+  return {
+    name,
+    run: (b) =>
+      b.tidy(() =>
+        body(
+          b,
+          (h) => b.fromHost(h),
+          (t) => b.toHost(t),
+        ),
+      ),
+  };
 }
 
 export function opChecks(): ConformanceCheck[] {
-  return [hostIo(), binaryBroadcast(), unary(), equalAndCast(), reductions(), layout(), concatSlice(), gatherOneHot(), matmul2d(), matmulBatched()];
+  return [
+    hostIo(),
+    binaryBroadcast(),
+    unary(),
+    equalAndCast(),
+    reductions(),
+    layout(),
+    concatSlice(),
+    gatherOneHot(),
+    matmul2d(),
+    matmulBatched(),
+  ];
 }
 
 const hostIo = () =>
@@ -60,12 +95,20 @@ const unary = () =>
     const rng = new Rng(12);
     const x = randn(rng, [3, 5]);
     const pos = uniform(rng, [3, 5], 0.05, 4);
-    assertClose('neg', down(b.neg(up(x))), mapHost(x, (v) => -v));
+    assertClose(
+      'neg',
+      down(b.neg(up(x))),
+      mapHost(x, (v) => -v),
+    );
     assertClose('exp', down(b.exp(up(x))), mapHost(x, Math.exp));
     assertClose('log', down(b.log(up(pos))), mapHost(pos, Math.log));
     assertClose('sqrt', down(b.sqrt(up(pos))), mapHost(pos, Math.sqrt));
     assertClose('tanh', down(b.tanh(up(x))), mapHost(x, Math.tanh));
-    assertClose('sigmoid', down(b.sigmoid(up(x))), mapHost(x, (v) => 1 / (1 + Math.exp(-v))));
+    assertClose(
+      'sigmoid',
+      down(b.sigmoid(up(x))),
+      mapHost(x, (v) => 1 / (1 + Math.exp(-v))),
+    );
   });
 
 const equalAndCast = () =>
@@ -88,13 +131,23 @@ const reductions = () =>
   opCheck('sum/max/argmax with negative axes, axis lists and keepDims', (b, up, down) => {
     const x = randn(new Rng(13), [2, 3, 4]);
     const cases: [number | number[], number[], boolean][] = [
-      [1, [1], false], [-1, [2], false], [-1, [2], true], [0, [0], true], [[0, 2], [0, 2], false], [[-1, -3], [0, 2], true], [[0, 1, 2], [0, 1, 2], false],
+      [1, [1], false],
+      [-1, [2], false],
+      [-1, [2], true],
+      [0, [0], true],
+      [[0, 2], [0, 2], false],
+      [[-1, -3], [0, 2], true],
+      [[0, 1, 2], [0, 1, 2], false],
     ];
     for (const [axis, axes, keep] of cases) {
       const tag = `sum(axis ${JSON.stringify(axis)}, keepDims ${keep})`;
       assertClose(tag, down(b.sum(up(x), axis, keep)), reduceHost(x, axes, keep, sumOf));
     }
-    for (const [axis, keep] of [[1, false], [-1, true], [-3, false]] as const) {
+    for (const [axis, keep] of [
+      [1, false],
+      [-1, true],
+      [-3, false],
+    ] as const) {
       const positive = axis < 0 ? axis + 3 : axis;
       assertClose(`max(axis ${axis}, keepDims ${keep})`, down(b.max(up(x), axis, keep)), reduceHost(x, [positive], keep, maxOf));
       const am = b.argmax(up(x), axis);
@@ -119,8 +172,16 @@ const concatSlice = () =>
   opCheck('slice and concat on inner and outer axes', (b, up, down) => {
     const rng = new Rng(16);
     const x = randn(rng, [2, 3, 4, 6]);
-    assertClose('slice [0,1,0,3] size [2,2,4,3]', down(b.slice(up(x), [0, 1, 0, 3], [2, 2, 4, 3])), sliceHost(x, [0, 1, 0, 3], [2, 2, 4, 3]));
-    assertClose('slice [1,0,2,0] size [1,3,1,6]', down(b.slice(up(x), [1, 0, 2, 0], [1, 3, 1, 6])), sliceHost(x, [1, 0, 2, 0], [1, 3, 1, 6]));
+    assertClose(
+      'slice [0,1,0,3] size [2,2,4,3]',
+      down(b.slice(up(x), [0, 1, 0, 3], [2, 2, 4, 3])),
+      sliceHost(x, [0, 1, 0, 3], [2, 2, 4, 3]),
+    );
+    assertClose(
+      'slice [1,0,2,0] size [1,3,1,6]',
+      down(b.slice(up(x), [1, 0, 2, 0], [1, 3, 1, 6])),
+      sliceHost(x, [1, 0, 2, 0], [1, 3, 1, 6]),
+    );
     const parts = [randn(rng, [2, 1, 3]), randn(rng, [2, 4, 3]), randn(rng, [2, 2, 3])];
     assertClose('concat axis 1', down(b.concat(parts.map(up), 1)), concatHost(parts, 1));
     const lasts = [randn(rng, [2, 3, 2]), randn(rng, [2, 3, 5])];
@@ -174,4 +235,3 @@ const matmulBatched = () =>
     assertClose('matmul rank 3, both transposed', down(b.matmul(up(xt), up(yt), true, true)), matmulHost(xt, yt, true, true));
     assertShape('matmul rank 3 shape', b.shape(b.matmul(up(xt), up(yt), true, true)), [3, 5, 4]);
   });
-

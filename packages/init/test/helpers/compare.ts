@@ -25,7 +25,8 @@ export function comparePreservation(src: ModelRun, wide: ModelRun, V: number, C:
   for (let row = 0; row < src.logits.length / V; row++) {
     if (argmax(src.logits, row * V, V) !== argmax(wide.logits, row * V, V)) top1Mismatches++;
   }
-  if (src.hidden.length === 0 || src.hidden.length !== wide.hidden.length) throw new Error('hidden states were not collected for every block');
+  if (src.hidden.length === 0 || src.hidden.length !== wide.hidden.length)
+    throw new Error('hidden states were not collected for every block');
   const maxHidden = Math.max(...src.hidden.map((h, layer) => hiddenCloneError(h, wide.hidden[layer]!, C, width)));
   return { maxAbsLogit, relLogit: maxAbsLogit / maxLogit, top1Mismatches, lossDiff: Math.abs(src.loss - wide.loss), maxHidden };
 }

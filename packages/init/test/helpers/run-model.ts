@@ -34,7 +34,14 @@ export function realTokens(B: number, T: number, seed: number): { inputs: Int32A
   return { inputs, targets };
 }
 
-export function runModel(b: Backend, config: ModelConfig, weights: StateDict, inputs: Int32Array, targets: Int32Array, B: number): ModelRun {
+export function runModel(
+  b: Backend,
+  config: ModelConfig,
+  weights: StateDict,
+  inputs: Int32Array,
+  targets: Int32Array,
+  B: number,
+): ModelRun {
   const T = inputs.length / B;
   const params = uploadParams(b, config, weights);
   let run = null as ModelRun | null;

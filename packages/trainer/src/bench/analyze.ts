@@ -57,7 +57,10 @@ export interface BudgetRow {
   step: number;
   tokens: number;
   flops: number;
-  clones: Record<string, { reached: number; seeds: number; speedup: Record<CostKey, SpeedupStats>; speedupWithSmall: Record<CostKey, SpeedupStats> | null }>;
+  clones: Record<
+    string,
+    { reached: number; seeds: number; speedup: Record<CostKey, SpeedupStats>; speedupWithSmall: Record<CostKey, SpeedupStats> | null }
+  >;
 }
 
 export interface BenchResult {
@@ -65,7 +68,14 @@ export interface BenchResult {
   version: 1;
   options: Record<string, unknown>;
   target: { metric: TargetMetric; definition: string; perSeed: Record<string, number> };
-  small: { steps: number; tokens: number; flops: number; deviceHours: number; finalValLoss: number | null; finalValAcc: number | null } | null;
+  small: {
+    steps: number;
+    tokens: number;
+    flops: number;
+    deviceHours: number;
+    finalValLoss: number | null;
+    finalValAcc: number | null;
+  } | null;
   arms: Record<string, SeedOutcome[]>;
   clones: CloneArmResult[];
   /** Present when every run used a constant learning rate and the target is the default one. */
@@ -133,11 +143,20 @@ export function analyze(input: AnalyzeInput): BenchResult {
     options: input.options,
     target: {
       metric,
-      definition: input.target ? 'given' : `the random arm's final ${metric === 'valAcc' ? 'validation accuracy' : 'validation loss'}, per seed`,
+      definition: input.target
+        ? 'given'
+        : `the random arm's final ${metric === 'valAcc' ? 'validation accuracy' : 'validation loss'}, per seed`,
       perSeed: Object.fromEntries(seeds.map((s) => [String(s), targetFor(s)])),
     },
     small: input.small
-      ? { steps: input.small.steps, tokens: input.small.tokens, flops: input.small.flops, deviceHours: input.small.deviceHours, finalValLoss: input.small.finalValLoss, finalValAcc: input.small.finalValAcc }
+      ? {
+          steps: input.small.steps,
+          tokens: input.small.tokens,
+          flops: input.small.flops,
+          deviceHours: input.small.deviceHours,
+          finalValLoss: input.small.finalValLoss,
+          finalValAcc: input.small.finalValAcc,
+        }
       : null,
     arms,
     clones,
@@ -149,7 +168,9 @@ function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 
   const random = runs.filter((r) => r.arm === 'random');
   const cloneArms = [...new Set(runs.map((r) => r.arm))].filter((a) => a !== 'random');
   // budgets every random seed evaluated at (the clones evaluate at the same steps)
-  const steps = random.length ? random.map((r) => new Set(r.evals.map((e) => e.step))).reduce((a, b) => new Set([...a].filter((s) => b.has(s)))) : new Set<number>();
+  const steps = random.length
+    ? random.map((r) => new Set(r.evals.map((e) => e.step))).reduce((a, b) => new Set([...a].filter((s) => b.has(s))))
+    : new Set<number>();
   const rows: BudgetRow[] = [];
   for (const step of [...steps].filter((s) => s > 0).sort((a, b) => a - b)) {
     const upTo = (r: ArmRun) => r.evals.filter((e) => e.step <= step);
@@ -159,7 +180,10 @@ function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 
       const last = evals.at(-1)!;
       const target = targets.get(r.seed)!;
       return {
-        seed: r.seed, target, finalValAcc: last.val.acc, finalValLoss: last.val.loss,
+        seed: r.seed,
+        target,
+        finalValAcc: last.val.acc,
+        finalValLoss: last.val.loss,
         cost: costToTarget(evals, metric, target),
         budget: { step: last.step, tokens: last.tokens, flops: last.flops, deviceHours: last.deviceHours },
         runDir: r.runDir,
@@ -183,11 +207,7 @@ function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 
   return rows;
 }
 
-function speedups(
-  random: SeedOutcome[],
-  clone: SeedOutcome[],
-  extra: Omit<Cost, 'step'> | null,
-): Record<CostKey, SpeedupStats> {
+function speedups(random: SeedOutcome[], clone: SeedOutcome[], extra: Omit<Cost, 'step'> | null): Record<CostKey, SpeedupStats> {
   const out = {} as Record<CostKey, SpeedupStats>;
   for (const key of COST_KEYS) {
     const pairs = clone.map((c) => ({ c, r: random.find((r) => r.seed === c.seed) ?? null }));

@@ -84,7 +84,11 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
     logger: log,
   });
   const wideConfig = (await hyperclone(small.checkpoint, cloneOptions('symmetric', 0)).load()).config;
-  const randomConfig = { ...wideConfig, logitScale: 1, tieEmbeddings: (await fromCheckpoint(small.checkpoint).load()).config.tieEmbeddings };
+  const randomConfig = {
+    ...wideConfig,
+    logitScale: 1,
+    tieEmbeddings: (await fromCheckpoint(small.checkpoint).load()).config.tieEmbeddings,
+  };
 
   const runs: ArmRun[] = [];
   for (const seed of seeds) {
@@ -138,7 +142,10 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
   };
 }
 
-async function smallModel(o: CompareOptions, common: Omit<TrainOptions, 'out' | 'steps'>): Promise<{ checkpoint: string; summary: Summary | null }> {
+async function smallModel(
+  o: CompareOptions,
+  common: Omit<TrainOptions, 'out' | 'steps'>,
+): Promise<{ checkpoint: string; summary: Summary | null }> {
   if (isCheckpointDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
   if (existsSync(o.small)) throw new Error(`--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors)`);
   const dataset = await openDataset(o.data);

@@ -41,7 +41,9 @@ export interface CurveOptions {
 
 /** Lines per arm and seed (color = arm, dash = seed), with an optional dashed target rule. */
 export function curveSpec(points: readonly CurvePoint[], o: CurveOptions): vl.TopLevelSpec {
-  const data = points.filter((p) => p[o.y] !== null && Number.isFinite(p[o.y] as number)).map((p) => ({ ...p, run: `${p.arm} #${p.seed}` }));
+  const data = points
+    .filter((p) => p[o.y] !== null && Number.isFinite(p[o.y] as number))
+    .map((p) => ({ ...p, run: `${p.arm} #${p.seed}` }));
   const lines = {
     data: { values: data },
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
@@ -86,9 +88,22 @@ export function barSpec(bars: readonly BarDatum[], title: string, yTitle: string
     height: 260,
     data: { values },
     layer: [
-      { mark: 'bar', encoding: { x: { field: 'label', type: 'nominal', title: null, sort: null }, y: { field: 'mean', type: 'quantitative', title: yTitle } } },
-      { mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'label', type: 'nominal', sort: null }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-      { data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'one', type: 'quantitative' } } },
+      {
+        mark: 'bar',
+        encoding: {
+          x: { field: 'label', type: 'nominal', title: null, sort: null },
+          y: { field: 'mean', type: 'quantitative', title: yTitle },
+        },
+      },
+      {
+        mark: { type: 'errorbar', ticks: true },
+        encoding: { x: { field: 'label', type: 'nominal', sort: null }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+      },
+      {
+        data: { values: [{ one: 1 }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+        encoding: { y: { field: 'one', type: 'quantitative' } },
+      },
     ],
   } as vl.TopLevelSpec;
 }
@@ -104,7 +119,9 @@ export interface BudgetDatum {
 /** Speedup (mean line, ±1 std band, log scale) against the random arm's budget, with rules at 1x and 2x. */
 export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.TopLevelSpec {
   // a log scale: speedups are ratios, and the ones just past the small model's accuracy are huge
-  const values = points.filter((p) => Number.isFinite(p.mean) && p.mean > 0).map((p) => ({ ...p, lo: Math.max(p.mean - p.std, p.mean / 10), hi: p.mean + p.std }));
+  const values = points
+    .filter((p) => Number.isFinite(p.mean) && p.mean > 0)
+    .map((p) => ({ ...p, lo: Math.max(p.mean - p.std, p.mean / 10), hi: p.mean + p.std }));
   const x = { field: 'tokens', type: 'quantitative', title: "random arm's budget (training tokens)", axis: { format: '.2~s' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -112,9 +129,30 @@ export function budgetSpec(points: readonly BudgetDatum[], title: string): vl.To
     width: 520,
     height: 280,
     layer: [
-      { data: { values }, mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone), log scale', scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'arm', type: 'nominal', legend: { labelLimit: 280 } } } },
-      { data: { values }, mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } } } },
-      { data: { values: [{ y: 1 }, { y: 2 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values },
+        mark: { type: 'errorband', opacity: 0.2 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: 'FLOPs speedup (random / clone), log scale', scale: { type: 'log' } },
+          y2: { field: 'hi' },
+          color: { field: 'arm', type: 'nominal', legend: { labelLimit: 280 } },
+        },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', point: { size: 18 } },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } },
+          color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } },
+        },
+      },
+      {
+        data: { values: [{ y: 1 }, { y: 2 }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+        encoding: { y: { field: 'y', type: 'quantitative' } },
+      },
     ],
   } as vl.TopLevelSpec;
 }

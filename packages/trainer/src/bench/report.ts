@@ -40,7 +40,14 @@ export function budgetTableRows(result: BenchResult): string[][] | null {
     return `${speedupCell(s.flops)}${c.reached < c.seeds ? ` ${c.reached}/${c.seeds}` : ''}`;
   };
   const header = ["random arm's budget (steps)", 'tokens', ...arms.flatMap((a) => [`${a}: FLOPs speedup`, 'counting the small model'])];
-  return [header, ...picked.map((r) => [String(r.step), Math.round(r.tokens).toLocaleString('en-US'), ...arms.flatMap((a) => [cell(r.clones[a], false), cell(r.clones[a], true)])])];
+  return [
+    header,
+    ...picked.map((r) => [
+      String(r.step),
+      Math.round(r.tokens).toLocaleString('en-US'),
+      ...arms.flatMap((a) => [cell(r.clones[a], false), cell(r.clones[a], true)]),
+    ]),
+  ];
 }
 
 export function curvePoints(result: BenchResult): CurvePoint[] {
@@ -48,7 +55,17 @@ export function curvePoints(result: BenchResult): CurvePoint[] {
   for (const [arm, outcomes] of Object.entries(result.arms)) {
     for (const o of outcomes) {
       for (const e of readEvals(o.runDir)) {
-        points.push({ arm, seed: o.seed, step: e.step, tokens: e.tokens, flops: e.flops, deviceHours: e.deviceHours, valLoss: e.val.loss, valAcc: e.val.acc, symmetry: e.symmetry?.mean ?? null });
+        points.push({
+          arm,
+          seed: o.seed,
+          step: e.step,
+          tokens: e.tokens,
+          flops: e.flops,
+          deviceHours: e.deviceHours,
+          valLoss: e.val.loss,
+          valAcc: e.val.acc,
+          symmetry: e.symmetry?.mean ?? null,
+        });
       }
     }
   }
@@ -62,9 +79,15 @@ async function renderPlots(result: BenchResult): Promise<Plot[]> {
   const accTarget = result.target.metric === 'valAcc' ? target : null;
   const lossTarget = result.target.metric === 'valLoss' ? target : null;
   const curves: [string, CurveOptions][] = [
-    ['accuracy-vs-flops.svg', { title: 'Validation accuracy vs training FLOPs (dashed: target)', x: 'flops', y: 'valAcc', target: accTarget }],
+    [
+      'accuracy-vs-flops.svg',
+      { title: 'Validation accuracy vs training FLOPs (dashed: target)', x: 'flops', y: 'valAcc', target: accTarget },
+    ],
     ['accuracy-vs-tokens.svg', { title: 'Validation accuracy vs tokens', x: 'tokens', y: 'valAcc', target: accTarget }],
-    ['loss-vs-tokens.svg', { title: 'Validation loss vs tokens (clone curves start at step 0)', x: 'tokens', y: 'valLoss', target: lossTarget }],
+    [
+      'loss-vs-tokens.svg',
+      { title: 'Validation loss vs tokens (clone curves start at step 0)', x: 'tokens', y: 'valLoss', target: lossTarget },
+    ],
     ['accuracy-vs-device-hours.svg', { title: 'Validation accuracy vs device-hours', x: 'deviceHours', y: 'valAcc', target: accTarget }],
     ['loss-vs-device-hours.svg', { title: 'Validation loss vs device-hours', x: 'deviceHours', y: 'valLoss', target: lossTarget }],
   ];
@@ -75,14 +98,20 @@ async function renderPlots(result: BenchResult): Promise<Plot[]> {
     const title = 'Clone symmetry over training (1 = copies still identical)';
     plots.push({ file: 'symmetry-vs-tokens.svg', title, svg: await renderSvg(curveSpec(cloned, { title, x: 'tokens', y: 'symmetry' })) });
   }
-  const bars = result.clones.filter((c) => c.speedup.flops.mean !== null).map((c) => ({ label: c.arm.replace('clone:', ''), mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 }));
+  const bars = result.clones
+    .filter((c) => c.speedup.flops.mean !== null)
+    .map((c) => ({ label: c.arm.replace('clone:', ''), mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 }));
   if (bars.length) {
     const title = 'FLOPs speedup to target by clone variant (mean ± std over seeds; 1 = no gain)';
     plots.push({ file: 'variants-speedup.svg', title, svg: await renderSvg(barSpec(bars, title, 'speedup (random / clone)')) });
   }
   if (result.byBudget?.length) {
     const title = 'FLOPs speedup had every arm stopped earlier (band: ±1 std; ∞, a clone at the target from its start, is left out)';
-    const data = result.byBudget.flatMap((row) => Object.entries(row.clones).filter(([, c]) => c.speedup.flops.mean !== null).map(([arm, c]) => ({ arm, tokens: row.tokens, mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 })));
+    const data = result.byBudget.flatMap((row) =>
+      Object.entries(row.clones)
+        .filter(([, c]) => c.speedup.flops.mean !== null)
+        .map(([arm, c]) => ({ arm, tokens: row.tokens, mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 })),
+    );
     plots.push({ file: 'speedup-vs-budget.svg', title, svg: await renderSvg(budgetSpec(data, title)) });
   }
   return plots;
@@ -110,10 +139,32 @@ export function speedupRows(result: BenchResult, withSmall: boolean): string[][]
 }
 
 export function seedRows(result: BenchResult): string[][] {
-  const rows = [['arm', 'seed', 'target acc', 'final acc', 'final loss', 'steps to target', 'tokens to target', 'FLOPs to target', 'device-hours to target']];
+  const rows = [
+    [
+      'arm',
+      'seed',
+      'target acc',
+      'final acc',
+      'final loss',
+      'steps to target',
+      'tokens to target',
+      'FLOPs to target',
+      'device-hours to target',
+    ],
+  ];
   for (const [arm, outcomes] of Object.entries(result.arms)) {
     for (const o of outcomes) {
-      rows.push([arm, String(o.seed), fmt(o.target, 4), fmt(o.finalValAcc, 4), fmt(o.finalValLoss, 4), o.cost ? o.cost.step.toFixed(1) : 'not reached', o.cost ? Math.round(o.cost.tokens).toLocaleString('en-US') : '–', o.cost ? sci(o.cost.flops) : '–', o.cost ? sci(o.cost.deviceHours) : '–']);
+      rows.push([
+        arm,
+        String(o.seed),
+        fmt(o.target, 4),
+        fmt(o.finalValAcc, 4),
+        fmt(o.finalValLoss, 4),
+        o.cost ? o.cost.step.toFixed(1) : 'not reached',
+        o.cost ? Math.round(o.cost.tokens).toLocaleString('en-US') : '–',
+        o.cost ? sci(o.cost.flops) : '–',
+        o.cost ? sci(o.cost.deviceHours) : '–',
+      ]);
     }
   }
   return rows;
@@ -128,7 +179,9 @@ function markdown(result: BenchResult, plots: Plot[]): string {
   const small = result.small;
   return `# Clone vs random: time to target
 
-Target: ${result.target.definition} (${result.target.metric}: ${Object.entries(result.target.perSeed).map(([s, v]) => `seed ${s} ${fmt(v, 4)}`).join(', ')}).
+Target: ${result.target.definition} (${result.target.metric}: ${Object.entries(result.target.perSeed)
+    .map(([s, v]) => `seed ${s} ${fmt(v, 4)}`)
+    .join(', ')}).
 Speedup = cost of the random arm to the target / cost of the clone arm to the same target, per seed; mean ± sample std over seeds; p = Welch's t-test of the two arms' costs.
 
 ## Speedup (wide training only)

@@ -45,5 +45,10 @@ export function costToTarget(evals: readonly EvalEvent[], metric: TargetMetric, 
   const span = metricOf(hit, metric) - metricOf(prev, metric);
   const f = span === 0 ? 1 : (target - metricOf(prev, metric)) / span; // in (0, 1]
   const lerp = (a: number, b: number) => a + f * (b - a);
-  return { step: lerp(prev.step, hit.step), tokens: lerp(prev.tokens, hit.tokens), flops: lerp(prev.flops, hit.flops), deviceHours: lerp(prev.deviceHours, hit.deviceHours) };
+  return {
+    step: lerp(prev.step, hit.step),
+    tokens: lerp(prev.tokens, hit.tokens),
+    flops: lerp(prev.flops, hit.flops),
+    deviceHours: lerp(prev.deviceHours, hit.deviceHours),
+  };
 }

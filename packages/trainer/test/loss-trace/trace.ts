@@ -32,8 +32,17 @@ export interface TraceCase {
 
 /** Byte-level Tiny Shakespeare, dropout on, two micro-batches a step: every part of the step runs. */
 const common: Partial<TrainOptions> = {
-  batchSize: 2, seqLen: 32, gradAccum: 2, lr: 3e-3, warmup: 3, dropout: 0.1, evalEvery: 10, evalWindows: 4,
-  checkpointEvery: 5, seed: 7, peakFlopsPerSec: 1e10,
+  batchSize: 2,
+  seqLen: 32,
+  gradAccum: 2,
+  lr: 3e-3,
+  warmup: 3,
+  dropout: 0.1,
+  evalEvery: 10,
+  evalWindows: 4,
+  checkpointEvery: 5,
+  seed: 7,
+  peakFlopsPerSec: 1e10,
 };
 
 export const TRACE_CASES: readonly TraceCase[] = [
@@ -51,7 +60,13 @@ export function traceOptions(c: TraceCase, data: string, out: string, backend: B
 }
 
 /** Runs one case and returns its step rows. */
-export async function runTraceCase(c: TraceCase, data: string, out: string, backend: Backend, extra: Partial<TrainOptions> = {}): Promise<TraceStep[]> {
+export async function runTraceCase(
+  c: TraceCase,
+  data: string,
+  out: string,
+  backend: Backend,
+  extra: Partial<TrainOptions> = {},
+): Promise<TraceStep[]> {
   await trainFrom(c.init(), traceOptions(c, data, out, backend, extra));
   return readTrace(out);
 }
