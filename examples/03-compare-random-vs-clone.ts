@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolveBackend } from '@hyperclone/cli';
-import { compareCloneVsRandom, speedupRows } from '@hyperclone/trainer';
+import { compareCloneVsRandom, speedupRows } from '@hyperclone/bench';
 
 const steps = Number(process.env['STEPS'] ?? 150);
 const backend = await resolveBackend({ backend: 'auto' });

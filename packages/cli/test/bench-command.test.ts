@@ -1,5 +1,5 @@
 // `hyperclone bench`: refusals of bad input, in a child process run from source through tsx (the
-// one-line reason on stderr and the exit code) and in-process. Not the benchmark itself (trainer's tests).
+// one-line reason on stderr and the exit code) and in-process. Not the benchmark itself (@hyperclone/bench's tests).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -15,4 +15,4 @@ export * from './trainer-state.js';
 export * from './checkpoint-store.js';
 export * from './resume-init.js';
 export * from './evaluate-checkpoint.js';
-export * from './bench/index.js';
+export * from './recorded-path.js';

@@ -1,5 +1,5 @@
 // `hyperclone bench clone-vs-random`: the random-vs-HyperCloning time-to-target benchmark from the
-// command line, with progress and a printed speedup table. Not the benchmark (@hyperclone/trainer's bench).
+// command line, with progress and a printed speedup table. Not the benchmark (@hyperclone/bench).
 
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
@@ -8,11 +8,11 @@ import {
   budgetTableRows,
   compareCloneVsRandom,
   reanalyzeBench,
-  SCHEDULE_KINDS,
   speedupRows,
   type BenchResult,
   type CompareOptions,
-} from '@hyperclone/trainer';
+} from '@hyperclone/bench';
+import { SCHEDULE_KINDS } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { choiceFlag, CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';

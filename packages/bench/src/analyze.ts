@@ -2,14 +2,14 @@
 // speedups (random / clone) in FLOPs, tokens and device-hours with mean ± std and Welch p-values,
 // with and without the small model's cost. Not training (compare.ts) or rendering (report.ts).
 
-import type { EvalEvent } from '../events.js';
-import type { Summary } from '../summary.js';
+import type { EvalEvent, Summary } from '@hyperclone/trainer';
 import { mean, std, welchTTest } from './stats.js';
 import { costToTarget, metricOf, type Cost, type TargetMetric } from './time-to-target.js';
 
 export interface ArmRun {
   arm: string;
   seed: number;
+  /** The run's directory relative to the benchmark's (summary.json records it so). */
   runDir: string;
   summary: Summary;
   evals: EvalEvent[];
@@ -27,6 +27,7 @@ export interface SeedOutcome {
   cost: Cost | null;
   /** What the run spent in all (a missed target counts this much in the t-test). */
   budget: Cost;
+  /** Relative to the benchmark's directory, e.g. runs/random-seed0. */
   runDir: string;
 }
 

@@ -1,11 +1,10 @@
 // The benchmark's arithmetic on hand-built runs: cost to target by interpolation, per-seed default
 // targets, speedups with and without the small model, misses, and dropped seeds. No training here.
 import { describe, expect, it } from 'vitest';
-import { analyze, type ArmRun } from '../src/bench/analyze.js';
-import { mean, std, welchTTest } from '../src/bench/stats.js';
-import { costToTarget } from '../src/bench/time-to-target.js';
-import type { EvalEvent } from '../src/events.js';
-import type { Summary } from '../src/summary.js';
+import { analyze, type ArmRun } from '../src/analyze.js';
+import { mean, std, welchTTest } from '../src/stats.js';
+import { costToTarget } from '../src/time-to-target.js';
+import type { EvalEvent, Summary } from '@hyperclone/trainer';
 
 /** Per-step rates of one run: tokens, FLOPs and device-hours spent per optimizer step. */
 interface Rate {

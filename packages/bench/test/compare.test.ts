@@ -1,16 +1,15 @@
 // compareCloneVsRandom end to end on tfjs at toy size: the files it writes, function preservation
 // through the benchmark, identical eval windows per seed, and the per-seed targets. Not the statistics.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCloneVsRandom } from '../src/bench/compare.js';
-import { reanalyzeBench } from '../src/bench/reanalyze.js';
-import type { BenchResult } from '../src/bench/analyze.js';
-import type { EvalEvent } from '../src/events.js';
-import type { Summary } from '../src/summary.js';
+import { compareCloneVsRandom } from '../src/compare.js';
+import { reanalyzeBench } from '../src/reanalyze.js';
+import type { BenchResult } from '../src/analyze.js';
+import type { EvalEvent, Summary } from '@hyperclone/trainer';
 import { shakespeareDataset, tempDir } from './fixtures.js';
 
 const ARMS = ['random', 'clone-noisy-symmetric'];
@@ -18,6 +17,7 @@ const SEEDS = [0, 1];
 const STEPS = 6;
 
 let b: Backend;
+let data: string;
 let out: string;
 let result: BenchResult;
 let labels: string[] = [];
@@ -32,7 +32,7 @@ const evalsOf = (arm: string, seed: number) => readJsonl<EvalEvent>(join(out, 'r
 
 beforeAll(async () => {
   b = await createTfjsBackend();
-  const data = await shakespeareDataset();
+  data = await shakespeareDataset();
   out = join(tempDir('hc-bench-'), 'bench');
   result = await compareCloneVsRandom({
     data,
@@ -209,5 +209,20 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     // a report again without a target keeps the given one
     expect((await reanalyzeBench(out)).target.definition).toBe('given');
     await expect(reanalyzeBench(join(out, 'runs'))).rejects.toThrow(/holds no benchmark to report on \(no summary.json\)/);
+  });
+
+  // last: it moves the folder
+  it('records its runs relative to itself, so a moved folder reports the same', async () => {
+    const recorded = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as BenchResult;
+    expect(recorded.arms['random']!.map((o) => o.runDir)).toEqual(['runs/random-seed0', 'runs/random-seed1']);
+    expect(recorded.options['data']).toBe(relative(out, data));
+    const moved = join(out, '..', 'moved', 'bench');
+    cpSync(out, moved, { recursive: true });
+    await rm(out, { recursive: true });
+    const again = await reanalyzeBench(moved);
+    expect(JSON.parse(JSON.stringify(again))).toEqual(recorded);
+    expect(readFileSync(join(moved, 'report.md'), 'utf8')).toContain('| clone:noisy-symmetric |');
+    expect(readdirSync(join(moved, 'plots'))).toContain('accuracy-vs-flops.svg');
+    expect(JSON.stringify(again)).not.toContain(join(out, '..'));
   });
 });

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EvalEvent } from '../events.js';
+import type { EvalEvent } from '@hyperclone/trainer';
 
 export type TargetMetric = 'valAcc' | 'valLoss';
 

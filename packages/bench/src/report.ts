@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchResult, BudgetRow, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
+import { readPath } from '@hyperclone/trainer';
 import { COST_KEYS } from './analyze.js';
 import { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 import { readEvals } from './time-to-target.js';
@@ -18,8 +19,9 @@ export interface Plot {
   svg: string;
 }
 
+/** Writes the report of `result` into `out`, the benchmark's directory (its runs' paths are relative to it). */
 export async function writeReport(out: string, result: BenchResult): Promise<Plot[]> {
-  const plots = await renderPlots(result);
+  const plots = await renderPlots(result, out);
   await mkdir(join(out, 'plots'), { recursive: true });
   for (const p of plots) await writeFile(join(out, 'plots', p.file), p.svg);
   await writeFile(join(out, 'report.md'), markdown(result, plots));
@@ -50,11 +52,12 @@ export function budgetTableRows(result: BenchResult): string[][] | null {
   ];
 }
 
-export function curvePoints(result: BenchResult): CurvePoint[] {
+/** Every evaluation of every run, read from the runs' eval.jsonl under `dir` (the benchmark's directory). */
+export function curvePoints(result: BenchResult, dir: string): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const [arm, outcomes] of Object.entries(result.arms)) {
     for (const o of outcomes) {
-      for (const e of readEvals(o.runDir)) {
+      for (const e of readEvals(readPath(dir, o.runDir))) {
         points.push({
           arm,
           seed: o.seed,
@@ -72,8 +75,8 @@ export function curvePoints(result: BenchResult): CurvePoint[] {
   return points;
 }
 
-async function renderPlots(result: BenchResult): Promise<Plot[]> {
-  const points = curvePoints(result);
+async function renderPlots(result: BenchResult, dir: string): Promise<Plot[]> {
+  const points = curvePoints(result, dir);
   const targets = Object.values(result.target.perSeed);
   const target = targets.length ? mean(targets) : null;
   const accTarget = result.target.metric === 'valAcc' ? target : null;

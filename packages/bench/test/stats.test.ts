@@ -1,5 +1,7 @@
+// The benchmark statistics against known values: mean, sample std, log-gamma, Student t p-values and
+// Welch's t-test. Not the analysis built on them (analyze.test.ts).
 import { describe, expect, it } from 'vitest';
-import { logGamma, mean, std, studentTwoSidedP, welchTTest } from '../src/bench/stats.js';
+import { logGamma, mean, std, studentTwoSidedP, welchTTest } from '../src/stats.js';
 
 describe('benchmark statistics', () => {
   it('computes mean and sample standard deviation', () => {

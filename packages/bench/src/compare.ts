@@ -11,10 +11,8 @@ import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core
 import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, hyperclone, randomInit } from '@hyperclone/init';
 import type { CloneVariant } from '@hyperclone/init';
-import type { Summary } from '../summary.js';
-import { trainFrom } from '../train-from.js';
-import type { TrainOptions } from '../options.js';
-import type { ScheduleKind } from '../schedule.js';
+import type { Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
+import { recordPath, trainFrom } from '@hyperclone/trainer';
 import { analyze, type BenchResult, type ArmRun } from './analyze.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
@@ -113,7 +111,7 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
         ...(warmup !== undefined ? { warmup } : {}),
       });
       if (result.summary.stopReason === 'interrupted') break; // a partial arm is not a result
-      runs.push({ arm, seed, runDir, summary: result.summary, evals: readEvals(runDir) });
+      runs.push({ arm, seed, runDir: recordPath(o.out, runDir), summary: result.summary, evals: readEvals(runDir) });
       log.info({ event: 'bench-arm', arm, seed, finalValAcc: result.summary.finalValAcc }, `${arm} seed ${seed} done`);
     }
   }
@@ -171,10 +169,11 @@ async function readSmallSummary(dir: string): Promise<Summary | null> {
   return null;
 }
 
+/** The settings as summary.json records them: paths relative to the benchmark's folder. */
 function describe(o: CompareOptions, variants: CloneVariant[], seeds: number): Record<string, unknown> {
   return {
-    data: o.data,
-    small: o.small,
+    data: recordPath(o.out, o.data),
+    small: existsSync(o.small) ? recordPath(o.out, o.small) : o.small,
     smallSteps: o.smallSteps ?? o.steps,
     width: o.width,
     ffn: o.ffn ?? o.width,
