@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 dpkg -s libtorch-dev >/dev/null 2>&1 || need_apt+=(libtorch-dev)
+# gloo headers: the addon binds libtorch's c10d (TCPStore, ProcessGroupGloo) for data-parallel training
+dpkg -s libgloo-dev >/dev/null 2>&1 || need_apt+=(libgloo-dev)
 # OpenBLAS: Debian's libtorch otherwise runs matmuls on the reference BLAS, ~20x slower
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || need_apt+=(libopenblas0-openmp)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)

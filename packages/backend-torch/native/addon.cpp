@@ -1,4 +1,4 @@
-// The addon's entry point: module-level functions (version, CUDA, threads) and the Engine class.
+// The addon's entry point: module-level functions (version, CUDA, threads), the Engine class and c10d's.
 // Not per-backend state: each Engine (engine.h) holds its own device and tensor table.
 #include <napi.h>
 
@@ -10,6 +10,7 @@
 
 #include "boundary.h"
 #include "compat.h"
+#include "distributed.h"
 #include "engine.h"
 
 namespace hc {
@@ -61,6 +62,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("retainHostMemory", Napi::Function::New(env, RetainHostMemory));
   exports.Set("Engine", Engine::Define(env));
+  exports.Set("distributedSupport", Napi::Function::New(env, DistributedSupport));
+  exports.Set("Store", Store::Define(env));
+  exports.Set("ProcessGroup", ProcessGroup::Define(env));
   return exports;
 }
 

@@ -30,6 +30,12 @@ class Engine : public Napi::ObjectWrap<Engine> {
   static Napi::Function Define(Napi::Env env);
   explicit Engine(const Napi::CallbackInfo& info);
 
+  // For the addon's other classes (process-group.cpp): a tensor by id, and an id for a new tensor.
+  const at::Tensor& tensorAt(int64_t id) { return table_.get(id); }
+  int64_t adopt(at::Tensor t) { return table_.add(std::move(t)); }
+  bool closed() const { return closed_; }
+  const c10::Device& device() const { return device_; }
+
  private:
   // engine.cpp: host I/O, memory
   Napi::Value FromHost(const Napi::CallbackInfo& info);

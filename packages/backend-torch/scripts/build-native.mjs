@@ -8,7 +8,7 @@
 //   NODE_API_INC, NODE_ADDON_API_DIR, TORCH_CXX11_ABI override header dirs and the C++ ABI (machines without npm);
 //   HC_CXX_STD (e.g. c++20) fixes the C++ standard (direct mode otherwise tries c++17, then c++20).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -161,7 +161,8 @@ async function buildDirect(torch, jobs) {
   const sources = readdirSync(join(packageDir, 'native'))
     .filter((f) => f.endsWith('.cpp'))
     .sort();
-  const compile = (src, std) => spawnAsync(cxx, [...flags(std), '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
+  const compile = (src, std, defines = []) =>
+    spawnAsync(cxx, [...flags(std), ...defines, '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
   // The first source doubles as a probe of the C++ standard the libtorch headers need (17, or 20 for newer releases).
   const stds = process.env.HC_CXX_STD ? [process.env.HC_CXX_STD] : ['c++17', 'c++20'];
   let std = null;
@@ -175,24 +176,64 @@ async function buildDirect(torch, jobs) {
     }
   }
   if (!std) throw new Error(`${sources[0]} did not compile with ${stds.join(' or ')}`);
-  const queue = sources.slice(1);
+  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((l) => existsSync(join(torch.libDir, `lib${l}.so`)));
+  const linkFlags = [
+    `-L${torch.libDir}`,
+    '-Wl,--no-as-needed',
+    ...libs.map((l) => `-l${l}`),
+    '-Wl,--as-needed',
+    `-Wl,-rpath,${torch.libDir}`,
+  ];
+  const defines = c10dDefines((name, extra) =>
+    probeLinks(cxx, [...flags(std), ...extra], join(packageDir, 'native/probes', name), linkFlags, objDir),
+  );
+  // every source sees the same c10d switches (they change class layouts), so the first is compiled again when any is on
+  const queue = defines.length > 0 ? [...sources] : sources.slice(1);
   const compileRest = async () => {
-    for (let src = queue.shift(); src; src = queue.shift()) await compile(src, std);
+    for (let src = queue.shift(); src; src = queue.shift()) await compile(src, std, defines);
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, compileRest));
-  const libs = ['torch', 'torch_cpu', 'c10', 'torch_cuda', 'c10_cuda'].filter((l) => existsSync(join(torch.libDir, `lib${l}.so`)));
   run(cxx, [
     '-shared',
     '-o',
     output,
     ...sources.map((s) => join(objDir, `${s}.o`)),
-    `-L${torch.libDir}`,
     // --no-as-needed keeps libtorch_cuda loaded, which registers the CUDA kernels we never name directly.
-    '-Wl,--no-as-needed',
-    ...libs.map((l) => `-l${l}`),
-    '-Wl,--as-needed',
-    `-Wl,-rpath,${torch.libDir}`,
+    ...linkFlags,
   ]);
+}
+
+/**
+ * The c10d switches, as CMakeLists.txt decides them: HC_HAS_C10D where TCPStore and ProcessGroupGloo
+ * compile and link, HC_HAS_NCCL where ProcessGroupNCCL does too (nccl.h from NCCL_INCLUDE_DIR or a wheel).
+ */
+function c10dDefines(probe) {
+  const c10d = probe('c10d.cpp', ['-DUSE_C10D_GLOO']);
+  const ncclInclude = [
+    process.env.NCCL_INCLUDE_DIR,
+    process.env.LIBTORCH && join(resolve(process.env.LIBTORCH), '../nvidia/nccl/include'),
+  ].find((d) => d && existsSync(join(d, 'nccl.h')));
+  const cudaIncludes = [process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'include'), '/usr/local/cuda/include']
+    .concat(process.env.LIBTORCH ? [join(resolve(process.env.LIBTORCH), '../nvidia/cuda_runtime/include')] : [])
+    .filter((d) => d && existsSync(d));
+  const ncclFlags = ['-DUSE_C10D_NCCL', ...[ncclInclude, ...cudaIncludes].filter(Boolean).map((d) => `-isystem${d}`)];
+  const nccl = c10d && probe('nccl.cpp', ncclFlags);
+  log(`c10d probes: gloo ${c10d ? 1 : 0}, nccl ${nccl ? 1 : 0}`);
+  const defines = [`-DHC_HAS_C10D=${c10d ? 1 : 0}`, `-DHC_HAS_NCCL=${nccl ? 1 : 0}`];
+  if (c10d) defines.push('-DUSE_C10D_GLOO');
+  if (nccl) defines.push(...ncclFlags);
+  return defines;
+}
+
+/** True when a probe source compiles and links into an executable (its output is kept in a .log beside it). */
+function probeLinks(cxx, compileFlags, source, linkFlags, objDir) {
+  const name = source
+    .split('/')
+    .at(-1)
+    .replace(/\.cpp$/, '');
+  const result = spawnSync(cxx, [...compileFlags, source, '-o', join(objDir, `probe-${name}`), ...linkFlags], { encoding: 'utf8' });
+  if (result.status !== 0) writeFileSync(join(objDir, `probe-${name}.log`), `${result.stdout}${result.stderr}`);
+  return result.status === 0;
 }
 
 function spawnAsync(command, args) {

@@ -65,6 +65,24 @@ export interface NativeEngine {
   ): void;
 }
 
+/** c10d's store (native/store.cpp): TCPStore, optionally under a key prefix. Values are strings. */
+export interface NativeStore {
+  set(key: string, value: string): void;
+  get(key: string): string;
+  add(key: string, delta: number): number;
+  check(keys: string[]): boolean;
+  port(): number;
+  close(): void;
+}
+
+/** c10d's process group (native/process-group.cpp) over an Engine's tensors. */
+export interface NativeProcessGroup {
+  allReduce(engine: NativeEngine, ids: number[], op: string, bucketBytes: number): number[];
+  broadcast(engine: NativeEngine, ids: number[], root: number, bucketBytes: number): void;
+  barrier(): void;
+  close(): void;
+}
+
 export interface NativeAddon {
   version(): string;
   cudaDeviceCount(): number;
@@ -73,6 +91,18 @@ export interface NativeAddon {
   /** glibc mallopt: serve allocations below mmapThresholdBytes from the heap; keep up to trimThresholdBytes free. */
   retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   Engine: new (device: string, autocast: boolean) => NativeEngine;
+  /** Decided at build time by the c10d probes (CMakeLists.txt, scripts/build-native.mjs). */
+  distributedSupport(): { c10d: boolean; gloo: boolean; nccl: boolean };
+  Store: new (
+    host: string,
+    port: number,
+    isServer: boolean,
+    worldSize: number,
+    timeoutMs: number,
+    prefix: string,
+    who: string,
+  ) => NativeStore;
+  ProcessGroup: new (store: NativeStore, rank: number, size: number, engine: string, timeoutMs: number, who: string) => NativeProcessGroup;
 }
 
 /** Where the addon is loaded from: HYPERCLONE_TORCH_ADDON, else this package's build/Release. */
@@ -98,6 +128,9 @@ export function loadAddonAt(path: string): NativeAddon {
   // Idle OpenMP workers sleep instead of spinning: with spinning, 2 threads on a busy 2-core machine ran a
   // tiny model's step 30x slower. Read by libgomp when libtorch loads; set OMP_WAIT_POLICY=ACTIVE to opt out.
   process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
+  // libtorch's glog chatter (c10d's socket warnings) repeats what our exceptions say; read when glog loads.
+  // GLOG_minloglevel=0 shows it again.
+  process.env['GLOG_minloglevel'] ??= '2';
   try {
     return createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {

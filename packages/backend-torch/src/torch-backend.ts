@@ -57,8 +57,17 @@ function engineName(addon: NativeAddon, device: string, threads: number, autocas
   return `libtorch ${addon.version()} (${where})`;
 }
 
+const engines = new WeakMap<object, NativeEngine>();
+
+/** The native engine behind a torch backend (for the process group); throws for any other backend. */
+export function engineOf(b: Backend): NativeEngine {
+  const e = engines.get(b);
+  if (!e) throw new Error(`the backend "${b.name}" is not a torch backend; c10d process groups need createTorchBackend()`);
+  return e;
+}
+
 function makeBackend(addon: NativeAddon, e: NativeEngine, device: string, threads: number, autocast: boolean): TorchBackend {
-  return {
+  const backend: TorchBackend = {
     ...requiredOps(e),
     ...memoryOps(e),
     name: 'torch',
@@ -71,4 +80,6 @@ function makeBackend(addon: NativeAddon, e: NativeEngine, device: string, thread
     sync: () => e.sync(),
     close: () => e.close(),
   };
+  engines.set(backend, e);
+  return backend;
 }

@@ -13,6 +13,7 @@ export * from './checkpoint.js';
 export * from './logger.js';
 export * from './initializer.js';
 export * from './stateful.js';
+export * from './process-group.js';
 export * from './model-params.js';
 export * from './sample.js';
 export * from './conformance/index.js';
