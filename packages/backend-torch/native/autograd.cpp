@@ -3,6 +3,8 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include <unordered_set>
+
 #include "engine.h"
 
 namespace hc {
@@ -33,9 +35,13 @@ Napi::Value Engine::Gradients(const Napi::CallbackInfo& info) {
     }
     if (autocast_) at::autocast::clear_cache();
     std::vector<int64_t> ids{table_.add(value.detach())};
+    std::unordered_set<const void*> storages;
     for (size_t i = 0; i < leaves.size(); i++) {
-      const at::Tensor& g = grads[i];
-      ids.push_back(table_.add(g.defined() ? g : at::zeros_like(leaves[i])));  // unused input: zero gradient
+      at::Tensor g = grads[i].defined() ? grads[i] : at::zeros_like(leaves[i]);  // unused input: zero gradient
+      // Callers may update gradients in place (clipGradNorm): each must be dense and own its storage.
+      const bool shared = !storages.insert(g.storage().unsafeGetStorageImpl()).second;
+      if (shared || !g.is_non_overlapping_and_dense()) g = g.clone(at::MemoryFormat::Contiguous);
+      ids.push_back(table_.add(g));
     }
     return toJsArray(info.Env(), ids);
   });

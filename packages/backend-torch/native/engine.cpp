@@ -200,6 +200,8 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("gradients", &Engine::Gradients),
                          InstanceMethod("adamw", &Engine::AdamW),
                          InstanceMethod("adamwMany", &Engine::AdamWMany),
+                         InstanceMethod("clipGradNorm", &Engine::ClipGradNorm),
+                         InstanceMethod("flagNonFinite", &Engine::FlagNonFinite),
                      });
 }
 

@@ -1,5 +1,5 @@
 // Engine: one backend instance as a JS class (a device, an autocast setting and its own tensor table).
-// Not the op math: that lives in ops-required.cpp, ops-fused.cpp, autograd.cpp and optimizer.cpp.
+// Not the op math: that lives in ops-required.cpp, ops-fused.cpp, autograd.cpp, optimizer.cpp and grad-clip.cpp.
 #pragma once
 
 #include <napi.h>
@@ -76,6 +76,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // optimizer.cpp
   Napi::Value AdamW(const Napi::CallbackInfo& info);
   Napi::Value AdamWMany(const Napi::CallbackInfo& info);
+  // grad-clip.cpp
+  Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value FlagNonFinite(const Napi::CallbackInfo& info);
 
   /** Runs one op under this engine's autocast setting and the exception guard. */
   template <typename F>

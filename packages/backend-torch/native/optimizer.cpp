@@ -61,6 +61,9 @@ Napi::Value Engine::AdamWMany(const Napi::CallbackInfo& info) {
       checkSlot(ps[i], vs[i], "second moment");
     }
     const AdamWHyper h = hyperArgs(info, 4);
+    // Optional guard (one float32 value, see flagNonFinite): when it is nonzero the update is skipped.
+    Optional<at::Tensor> skipIf;
+    if (info.Length() > 10 && intArg(info, 10) >= 0) skipIf = get(info, 10);
 #if HC_HAS_FUSED_ADAMW
     if (device_.is_cuda() && !fusedAdamwFailed_ && !ps.empty()) {
       try {
@@ -69,7 +72,9 @@ Napi::Value Engine::AdamWMany(const Napi::CallbackInfo& info) {
         std::vector<at::Tensor> steps(ps.size(), step);
         std::vector<at::Tensor> dense;  // the multi-tensor kernel wants dense gradients (a no-op when they are)
         for (const at::Tensor& g : gs) dense.push_back(g.contiguous());
-        at::_fused_adamw_(ps, dense, ms, vs, {}, steps, h.lr, h.beta1, h.beta2, h.weightDecay, h.eps, false, false);
+        // found_inf: the kernel itself skips the update when the guard is set, so nothing is read back.
+        at::_fused_adamw_(ps, dense, ms, vs, {}, steps, h.lr, h.beta1, h.beta2, h.weightDecay, h.eps, false, false,
+                          Optional<at::Tensor>(), skipIf);
         return info.Env().Undefined();
       } catch (const c10::Error& e) {
         fusedAdamwFailed_ = true;
@@ -78,6 +83,8 @@ Napi::Value Engine::AdamWMany(const Napi::CallbackInfo& info) {
       }
     }
 #endif
+    // The per-tensor path reads the guard: free on CPU (its ops have finished), one sync on CUDA.
+    if (skipIf && skipIf->item<float>() != 0) return info.Env().Undefined();
     for (size_t i = 0; i < ps.size(); i++) adamwInPlace(ps[i], gs[i], ms[i], vs[i], h);
     return info.Env().Undefined();
   });

@@ -62,7 +62,10 @@ export interface NativeEngine {
     eps: number,
     weightDecay: number,
     step: number,
+    skipIf: number,
   ): void;
+  clipGradNorm(gs: number[], maxNorm: number, divisor: number): number;
+  flagNonFinite(guard: number, xs: number[]): void;
 }
 
 /** c10d's store (native/store.cpp): TCPStore, optionally under a key prefix. Values are strings. */

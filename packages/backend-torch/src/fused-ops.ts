@@ -1,7 +1,7 @@
-// The Backend's fused ops on libtorch kernels, plus AdamW over many tensors in one call.
+// The Backend's fused ops on libtorch kernels, each one native call.
 // Not the reference compositions (core's fused-reference.ts): conformance checks these against them.
 
-import type { AdamWHyper, AttentionOptions, FusedOps, Tensor } from '@hyperclone/core';
+import type { AttentionOptions, FusedOps } from '@hyperclone/core';
 import type { NativeEngine } from './addon.js';
 import { UNARY } from './op-codes.js';
 import { unaryOp } from './required-ops.js';
@@ -23,10 +23,4 @@ export function fusedOps(e: NativeEngine): FusedOps {
       return [param, m, v]; // updated in place: the same handles
     },
   };
-}
-
-/** In-place AdamW over lists of tensors: one multi-tensor kernel on CUDA with libtorch >= 2.0. */
-export function adamwAll(e: NativeEngine) {
-  return (params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper): void =>
-    e.adamwMany(params.map(id), grads.map(id), m.map(id), v.map(id), hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, hp.step);
 }

@@ -1,12 +1,13 @@
 // The torch Backend: core's interface over the libtorch addon (CPU or CUDA, optional bf16 autocast on CUDA).
-// Not the ops themselves (required-ops.ts, fused-ops.ts, memory.ts) and not the native code (native/*.cpp).
+// Not the ops themselves (required-ops.ts, fused-ops.ts, multi-tensor-ops.ts, memory.ts) nor the native code.
 
 import { availableParallelism } from 'node:os';
-import type { AdamWHyper, Backend, Tensor } from '@hyperclone/core';
+import type { Backend, MultiTensorOps } from '@hyperclone/core';
 import { loadAddon, type NativeAddon, type NativeEngine } from './addon.js';
 import { deviceInfo } from './device-info.js';
-import { adamwAll, fusedOps } from './fused-ops.js';
+import { fusedOps } from './fused-ops.js';
 import { memoryOps } from './memory.js';
+import { multiTensorOps } from './multi-tensor-ops.js';
 import { requiredOps } from './required-ops.js';
 
 export interface TorchBackendOptions {
@@ -27,10 +28,11 @@ export interface TorchBackendOptions {
 const MMAP_THRESHOLD_BYTES = 1 << 30;
 const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 
-/** The torch Backend plus one call beyond core's interface: AdamW over every parameter at once. */
-export interface TorchBackend extends Backend {
-  /** In-place AdamW over lists of parameters (one multi-tensor kernel on CUDA with libtorch >= 2.0). */
-  adamwAll(params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper): void;
+/**
+ * The torch Backend plus core's optional MultiTensorOps: AdamW (one multi-tensor kernel on CUDA with
+ * libtorch >= 2.0), the global-norm gradient clip and the non-finite guard, each over every parameter at once.
+ */
+export interface TorchBackend extends Backend, MultiTensorOps {
   /** libtorch's version, e.g. '1.13.0'. */
   readonly torchVersion: string;
   readonly threads: number;
@@ -76,7 +78,7 @@ function makeBackend(addon: NativeAddon, e: NativeEngine, device: string, thread
     fused: fusedOps(e),
     torchVersion: addon.version(),
     threads,
-    adamwAll: adamwAll(e),
+    ...multiTensorOps(e),
     sync: () => e.sync(),
     close: () => e.close(),
   };

@@ -5,6 +5,7 @@ export * from './param-spec.js';
 export * from './flops.js';
 export * from './backend.js';
 export * from './fused-reference.js';
+export * from './multi-tensor-ops.js';
 export * from './model.js';
 export * from './loss.js';
 export * from './safetensors.js';
