@@ -61,6 +61,11 @@ export class Accounting implements Stateful<AccountingState> {
     this.trainSeconds += seconds;
   }
 
+  /** Time spent waiting for a device to finish queued steps: training time, but no step. */
+  addWait(seconds: number): void {
+    this.trainSeconds += seconds;
+  }
+
   wallSeconds(): number {
     return this.wallBeforeSec + (performance.now() - this.startMs) / 1000;
   }

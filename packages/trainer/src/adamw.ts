@@ -17,6 +17,9 @@ export class AdamW implements Stateful<StateDict> {
   private v = new Map<string, Tensor>();
   /** Updates taken so far (bias correction uses step + 1 for the next one). */
   stepCount = 0;
+  /** The decay and no-decay groups (spec indices and names), for the multi-tensor update. */
+  private readonly groups: { decay: boolean; idx: number[]; names: string[] }[];
+  private readonly many: MultiTensorAdamW | null;
 
   constructor(
     private readonly b: Backend,
@@ -27,18 +30,27 @@ export class AdamW implements Stateful<StateDict> {
       this.m.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
       this.v.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
     }
+    this.groups = [true, false]
+      .map((decay) => ({ decay, idx: specs.flatMap((s, i) => (s.decay === decay ? [i] : [])) }))
+      .filter((g) => g.idx.length > 0)
+      .map((g) => ({ ...g, names: g.idx.map((i) => specs[i]!.name) }));
+    this.many = multiTensor(b);
   }
 
-  /** One update of every parameter in place of the record's handles. grads follow the spec order. */
-  step(params: Record<string, Tensor>, grads: readonly Tensor[], lr: number): void {
+  /**
+   * One update of every parameter in place of the record's handles. grads follow the spec order. With
+   * skipIf (a one-element device tensor; engines with a multi-tensor AdamW only) the engine skips the
+   * update when it is nonzero.
+   */
+  step(params: Record<string, Tensor>, grads: readonly Tensor[], lr: number, skipIf: Tensor | null = null): void {
     const b = this.b;
     const adamw = fusedOps(b).adamw;
     this.stepCount++;
-    const many = multiTensor(b);
-    if (many) {
-      this.stepMany(many, params, grads, lr);
+    if (this.many) {
+      this.stepMany(this.many, params, grads, lr, skipIf);
       return;
     }
+    if (skipIf) throw new Error(`AdamW: skipIf needs an engine with a multi-tensor AdamW (adamwAll); ${b.engine} has none`);
     this.specs.forEach((s, i) => {
       const p = params[s.name]!;
       const m = this.m.get(s.name)!;
@@ -52,11 +64,14 @@ export class AdamW implements Stateful<StateDict> {
   }
 
   /** Engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per decay group. */
-  private stepMany(many: MultiTensorAdamW, params: Record<string, Tensor>, grads: readonly Tensor[], lr: number): void {
-    for (const decay of [true, false]) {
-      const idx = this.specs.map((s, i) => (s.decay === decay ? i : -1)).filter((i) => i >= 0);
-      if (idx.length === 0) continue;
-      const names = idx.map((i) => this.specs[i]!.name);
+  private stepMany(
+    many: MultiTensorAdamW,
+    params: Record<string, Tensor>,
+    grads: readonly Tensor[],
+    lr: number,
+    skipIf: Tensor | null,
+  ): void {
+    for (const { decay, idx, names } of this.groups) {
       const hp: AdamWHyper = { ...this.options, lr, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
       many(
         names.map((n) => params[n]!),
@@ -64,6 +79,7 @@ export class AdamW implements Stateful<StateDict> {
         names.map((n) => this.m.get(n)!),
         names.map((n) => this.v.get(n)!),
         hp,
+        skipIf,
       );
     }
   }
@@ -107,7 +123,7 @@ export class AdamW implements Stateful<StateDict> {
   }
 }
 
-type MultiTensorAdamW = (params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper) => void;
+type MultiTensorAdamW = (params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper, skipIf?: Tensor | null) => void;
 
 /** The engine's in-place AdamW over lists of tensors, when it has one (an optional capability beyond Backend). */
 function multiTensor(b: Backend): MultiTensorAdamW | null {

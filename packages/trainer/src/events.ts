@@ -25,7 +25,7 @@ export interface StepEvent {
   tokensPerSec: number;
   mfu: number | null;
   deviceHours: number;
-  /** Seconds of this optimizer step (forward, backward, update). */
+  /** Mean seconds per optimizer step since the previous logged row (forward, backward, update, device waits). */
   stepSeconds: number;
   /** Mean clone symmetry, on rows of steps that ran an evaluation of a cloned model. */
   symmetry?: number;

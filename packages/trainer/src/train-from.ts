@@ -55,14 +55,15 @@ async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<
   let ran = 0;
   while (run.step < c.steps) {
     if (signal?.aborted) return 'interrupted';
-    const row = run.trainStep();
+    // Steps that are neither logged, evaluated nor saved read nothing back from the device.
+    const step = run.trainStep();
     ran++;
-    const last = row.step === c.steps;
-    const evalRow = row.step % c.evalEvery === 0 || last ? await run.evaluate() : null;
-    if (evalRow?.symmetry && evalRow.symmetry.mean !== null) row.symmetry = evalRow.symmetry.mean;
-    if (row.step % c.logEvery === 0 || last || evalRow) await run.logStep(row);
+    const last = step === c.steps;
+    const evalRow = step % c.evalEvery === 0 || last ? await run.evaluate() : null;
+    const symmetry = evalRow?.symmetry?.mean ?? undefined;
+    if (step % c.logEvery === 0 || last || evalRow) await run.logStep(symmetry);
     if (evalRow && run.takeBest() && c.keepBest) await run.saveBest();
-    if (c.checkpointEvery > 0 && row.step % c.checkpointEvery === 0) await run.checkpoint('periodic');
+    if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await run.checkpoint('periodic');
     if (evalRow?.reachedTarget && c.stopAtTarget) return 'target';
     if (c.stopAfter !== null && ran >= c.stopAfter && !last) return 'stop-after';
     await yieldToEvents(); // lets a SIGINT handler run between steps

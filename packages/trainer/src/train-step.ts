@@ -1,9 +1,11 @@
-// One optimizer step's forward/backward: gradients summed over micro-batches, averaged, and
-// clipped to a global norm, with the loss and the pre-clip norm read back to the host.
-// Not the update (adamw.ts) and not where batches come from (the loop passes them in).
+// One optimizer step's gradients: summed over micro-batches, reduced across processes (reduceGradients,
+// the identity in one process), then averaged and clipped to a global norm. On an engine with core's
+// MultiTensorOps the norm and clip are one call on the device and nothing is read back here; otherwise they
+// are composed from required ops with one host read of the norm. The loss and the norm stay on the device
+// until readStepValues. Not the update (adamw.ts) and not where batches come from (the loop passes them in).
 
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
-import { crossEntropyLoss, forward, hashString, hostTensor } from '@hyperclone/core';
+import { crossEntropyLoss, forward, hashString, hostTensor, multiTensorOps } from '@hyperclone/core';
 
 export interface MicroBatch {
   /** (B·T) row-major token ids */
@@ -12,13 +14,48 @@ export interface MicroBatch {
   targets: Int32Array;
 }
 
-export interface StepGradients {
+/** One process's backward result, before any reduction across processes. */
+export interface LocalGradients {
+  /** Gradients summed (not yet averaged) over this process's micro-batches, in parameter order. */
+  grads: Tensor[];
+  /** Each micro-batch's mean loss (0-dim, on the device). */
+  losses: Tensor[];
+}
+
+/**
+ * The seam between backward and clipping, where a data-parallel all-reduce goes. It receives this
+ * process's LocalGradients and returns the ones every process should clip and apply: the same number of
+ * tensors, shapes and order, with gradients still summed over micro-batches (an all-reduce that averages
+ * over processes keeps that), since the step divides them by the micro-batch count afterwards. It may
+ * reduce in place and return the same handles; any handle it replaces, it disposes. One process: the
+ * identity (singleProcess).
+ */
+export type ReduceGradients = (b: Backend, local: LocalGradients) => LocalGradients;
+
+export const singleProcess: ReduceGradients = (_b, local) => local;
+
+/** What a step leaves on the device for the host to read when the step is logged or checked. */
+export interface StepStats {
+  /** Each micro-batch's mean loss (0-dim). */
+  losses: Tensor[];
+  /** Σg² of the reduced gradient sums, before averaging and clipping (0-dim float32). */
+  sumSq: Tensor;
+  /** Micro-batches the sums are over. */
+  micro: number;
+}
+
+export interface StepValues {
   /** Mean loss over the micro-batches (nats). */
   loss: number;
   /** Global L2 norm of the averaged gradient, before clipping. */
   gradNorm: number;
+}
+
+export interface StepGradients {
   /** Averaged and clipped gradients in `names` order; the caller disposes them. */
   grads: Tensor[];
+  /** The loss and norm, still on the device; the caller disposes them (disposeStats). */
+  stats: StepStats;
 }
 
 export interface StepShape {
@@ -26,6 +63,8 @@ export interface StepShape {
   seqLen: number;
   /** 0 disables clipping. */
   gradClip: number;
+  /** Default: singleProcess. */
+  reduceGradients?: ReduceGradients;
 }
 
 /** Dropout seed of one micro-batch: a pure function of (seed, step, micro), so resume repeats it. */
@@ -42,38 +81,58 @@ export function computeGradients(
   seeds: readonly number[],
   shape: StepShape,
 ): StepGradients {
-  const { batchSize: B, seqLen: T } = shape;
+  if (batches.length === 0) throw new Error('computeGradients needs at least one micro-batch');
+  const local = backward(b, config, params, names, batches, seeds, shape);
+  const reduced = (shape.reduceGradients ?? singleProcess)(b, local);
+  return clipGradients(b, reduced, batches.length, shape.gradClip);
+}
+
+/** Gradients summed over the micro-batches and each micro-batch's loss, all left on the device. */
+function backward(
+  b: Backend,
+  config: ModelConfig,
+  params: Record<string, Tensor>,
+  names: readonly string[],
+  batches: readonly MicroBatch[],
+  seeds: readonly number[],
+  { batchSize: B, seqLen: T }: StepShape,
+): LocalGradients {
   let sum: Tensor[] | null = null;
-  let lossSum = 0;
+  const losses: Tensor[] = [];
+  const leaves = names.map((n) => params[n]!);
   batches.forEach((batch, micro) => {
     const previous: Tensor[] | null = sum;
     const result = b.tidy(() => {
       const inputs = b.fromHost(hostTensor([B, T], batch.inputs)); // (B, T)
       const targets = b.fromHost(hostTensor([B, T], batch.targets)); // (B, T)
-      const { value, grads } = b.valueAndGrad(
-        (xs) => {
-          const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-          const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
-          return crossEntropyLoss(b, logits, targets);
-        },
-        names.map((n) => params[n]!),
-      );
+      const { value, grads } = b.valueAndGrad((xs) => {
+        const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
+        const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
+        return crossEntropyLoss(b, logits, targets);
+      }, leaves);
       return { value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
     });
     if (previous) b.dispose(previous);
-    lossSum += b.toHost(result.value).data[0]!;
-    b.dispose(result.value);
+    losses.push(result.value);
     sum = result.grads;
   });
-  const total = sum as Tensor[] | null;
-  if (!total) throw new Error('computeGradients needs at least one micro-batch');
-  return finishGradients(b, total, batches.length, lossSum, shape.gradClip);
+  return { grads: sum!, losses };
 }
 
-/** Averages summed gradients, measures their global norm, and scales them under the clip. */
-function finishGradients(b: Backend, sum: Tensor[], micro: number, lossSum: number, gradClip: number): StepGradients {
+/** Averages the sums and clips them under the global norm: one device call where the engine has it. */
+function clipGradients(b: Backend, local: LocalGradients, micro: number, gradClip: number): StepGradients {
+  const ops = multiTensorOps(b);
+  if (ops) {
+    const sumSq = ops.clipGradNorm(local.grads, gradClip, micro); // in place; (), never read here
+    return { grads: local.grads, stats: { losses: local.losses, sumSq, micro } };
+  }
+  return composedClip(b, local, micro, gradClip);
+}
+
+/** The fallback: the same arithmetic from required ops, with the norm read to the host to scale. */
+function composedClip(b: Backend, local: LocalGradients, micro: number, gradClip: number): StepGradients {
   const sumSq = b.tidy(() =>
-    sum
+    local.grads
       .map((g) =>
         b.sum(
           b.mul(g, g),
@@ -81,13 +140,24 @@ function finishGradients(b: Backend, sum: Tensor[], micro: number, lossSum: numb
         ),
       )
       .reduce((a, x) => b.add(a, x)),
-  );
+  ); // ()
+  const stats = { losses: local.losses, sumSq, micro };
   const gradNorm = Math.sqrt(b.toHost(sumSq).data[0]!) / micro;
-  b.dispose(sumSq);
-  const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / (gradNorm + 1e-6) : 1;
+  const clipScale = gradClip > 0 ? Math.min(gradClip / (gradNorm + 1e-6), 1) : 1; // clip_grad_norm_'s coefficient
   const scale = clipScale / micro;
-  if (scale === 1) return { loss: lossSum / micro, gradNorm, grads: sum };
-  const grads = b.tidy(() => sum.map((g) => b.mul(g, b.scalar(scale))));
-  b.dispose(sum);
-  return { loss: lossSum / micro, gradNorm, grads };
+  if (scale === 1) return { grads: local.grads, stats };
+  const grads = b.tidy(() => local.grads.map((g) => b.mul(g, b.scalar(scale))));
+  b.dispose(local.grads);
+  return { grads, stats };
+}
+
+/** Reads a step's loss and norm back to the host (on CUDA this waits for the step to finish). */
+export function readStepValues(b: Backend, stats: StepStats): StepValues {
+  let lossSum = 0;
+  for (const loss of stats.losses) lossSum += b.toHost(loss).data[0]!;
+  return { loss: lossSum / stats.micro, gradNorm: Math.sqrt(b.toHost(stats.sumSq).data[0]!) / stats.micro };
+}
+
+export function disposeStats(b: Backend, stats: StepStats): void {
+  b.dispose([...stats.losses, stats.sumSq]);
 }

@@ -20,7 +20,8 @@ import { metricValue, reaches } from './targets.js';
 import type { Task, TaskScore, TaskTokenizer } from './tasks.js';
 import { scoreTask } from './tasks.js';
 import type { TrainData } from './train-data.js';
-import { computeGradients, dropoutSeed } from './train-step.js';
+import { StepReadback, type Divergence } from './step-readback.js';
+import { computeGradients, dropoutSeed, type ReduceGradients, type StepShape, type StepValues } from './train-step.js';
 import type { TrainerState } from './trainer-state.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './trainer-state.js';
 
@@ -46,6 +47,8 @@ export interface RunParts {
   peakSource: string | null;
   log: Logger;
   hooks: Hooks;
+  /** Between backward and clipping (train-step.ts); the identity in one process. */
+  reduceGradients?: ReduceGradients;
 }
 
 export class TrainingRun implements Stateful<TrainerState> {
@@ -53,67 +56,111 @@ export class TrainingRun implements Stateful<TrainerState> {
   lastEval: EvalEvent | null = null;
   hit: TargetHit | null = null;
   lastSaved: { step: number; path: string } | null = null;
-  private sinceLog = { tokens: 0, trainSeconds: 0 };
+  private sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
+  private lastLr = 0;
+  private readonly names: string[];
+  private readonly shape: StepShape;
+  private readonly readback: StepReadback;
 
-  constructor(readonly p: RunParts) {}
+  constructor(readonly p: RunParts) {
+    this.names = p.specs.map((s) => s.name);
+    const { batchSize, seqLen, gradClip } = p.config;
+    this.shape = { batchSize, seqLen, gradClip, ...(p.reduceGradients ? { reduceGradients: p.reduceGradients } : {}) };
+    this.readback = new StepReadback(p.b);
+  }
 
   get step(): number {
     return this.p.accounting.step;
   }
 
-  /** One optimizer step over gradAccum micro-batches. Throws (weights untouched) on a non-finite loss or gradient. */
-  trainStep(): StepEvent {
-    const { b, config: c, specs, params, accounting } = this.p;
+  /**
+   * One optimizer step over gradAccum micro-batches; returns its number. Nothing is read back to the host
+   * on engines with core's MultiTensorOps: the loss and norm are read when the step is logged or saved
+   * (settle), and a non-finite step's update (and every later one) is skipped on the device. Elsewhere the
+   * step is checked at once. Either way it throws, with weights and moments untouched since the last
+   * finite step, on a non-finite loss or gradient.
+   */
+  trainStep(): number {
+    const { b, config: c, params, accounting } = this.p;
     const step = accounting.step + 1;
     const lr = learningRate(step, this.p.schedule);
     const startMs = performance.now();
     const batches = Array.from({ length: c.gradAccum }, () => this.p.data.nextBatch());
     const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro));
-    const names = specs.map((s) => s.name);
-    const { loss, gradNorm, grads } = computeGradients(b, c.model, params, names, batches, seeds, c);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    const { grads, stats } = computeGradients(b, c.model, params, this.names, batches, seeds, this.shape);
+    const divergence = this.readback.record(step, stats);
+    if (divergence) {
       b.dispose(grads);
-      throw new Error(this.divergedMessage(step, loss, gradNorm));
+      throw new Error(this.divergedMessage(divergence));
     }
-    this.p.optimizer.step(params, grads, lr);
+    this.p.optimizer.step(params, grads, lr, this.readback.skipIf);
     b.dispose(grads);
-    b.sync();
     const stepSeconds = (performance.now() - startMs) / 1000;
     accounting.addStep(c.tokensPerStep, stepSeconds);
+    this.sinceLog.steps++;
     this.sinceLog.tokens += c.tokensPerStep;
     this.sinceLog.trainSeconds += stepSeconds;
+    this.lastLr = lr;
+    return step;
+  }
+
+  /** Reads back the steps not yet looked at (the wait counts as training time); throws if one diverged. */
+  private settle(): StepValues | null {
+    const startMs = performance.now();
+    const settled = this.readback.settle();
+    const waitSeconds = (performance.now() - startMs) / 1000;
+    this.p.accounting.addWait(waitSeconds);
+    this.sinceLog.trainSeconds += waitSeconds;
+    if (!settled.ok) throw new Error(this.divergedMessage(settled.divergence));
+    return settled.values;
+  }
+
+  /** The metrics.jsonl row of the latest step: throughput and step time are means since the last row. */
+  stepRow(): StepEvent {
+    const values = this.settle();
+    if (!values) throw new Error('stepRow: no step has been trained in this invocation yet');
+    const { config: c, accounting } = this.p;
     const tokensPerSec = this.sinceLog.tokens / Math.max(this.sinceLog.trainSeconds, 1e-9);
     return {
-      step,
+      step: this.step,
       totalSteps: c.steps,
       tokens: accounting.tokens,
-      loss,
-      lr,
-      gradNorm,
+      loss: values.loss,
+      lr: this.lastLr,
+      gradNorm: values.gradNorm,
       tokensPerSec,
       mfu: accounting.mfu(tokensPerSec),
       deviceHours: accounting.deviceHours(),
-      stepSeconds,
+      stepSeconds: this.sinceLog.trainSeconds / Math.max(this.sinceLog.steps, 1),
     };
   }
 
-  private divergedMessage(step: number, loss: number, gradNorm: number): string {
-    const what = Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`;
+  private divergedMessage({ step, values, noticedAtStep }: Divergence): string {
+    const what = Number.isFinite(values.loss) ? `gradient norm ${values.gradNorm}` : `loss ${values.loss}`;
+    const later =
+      noticedAtStep > step
+        ? ` or the ${noticedAtStep - step} after it (read back at step ${noticedAtStep}; the device skipped those updates)`
+        : '';
     const last = this.lastSaved
       ? `the last good checkpoint is ${this.lastSaved.path} (step ${this.lastSaved.step})`
       : 'no checkpoint was saved before it';
-    return `training diverged at step ${step}: ${what}; stopped without applying the update, and ${last}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
+    return `training diverged at step ${step}: ${what}; stopped without applying the update${later}, and ${last}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
   }
 
-  async logStep(row: StepEvent): Promise<void> {
+  /** Appends the latest step's row to metrics.jsonl (symmetry: on evaluation steps of a clone) and returns it. */
+  async logStep(symmetry?: number): Promise<StepEvent> {
+    const row = this.stepRow();
+    if (symmetry !== undefined) row.symmetry = symmetry;
     await this.p.files.appendMetrics(row);
-    this.sinceLog = { tokens: 0, trainSeconds: 0 };
+    this.sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
     this.p.log.debug({ ...row, event: 'step' }, 'step');
     this.p.hooks.onStep?.(row);
+    return row;
   }
 
   /** Validation windows, downstream tasks and (for clones) symmetry; records the target's first hit. */
   async evaluate(): Promise<EvalEvent> {
+    this.settle();
     const { b, config: c, params, accounting } = this.p;
     const val = evaluateWindows(b, c.model, params, this.p.data.evalSet, c.evalBatchSize);
     const tasks: Record<string, TaskScore> = {};
@@ -162,6 +209,7 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   /** Saves weights, moments and trainer state as checkpoints/step-N (once per step). */
   async checkpoint(reason: CheckpointEvent['reason']): Promise<string> {
+    this.settle(); // never save the weights of an unchecked step
     const step = this.step;
     if (this.lastSaved?.step === step) return this.lastSaved.path;
     const path = await this.p.store.save(step, this.snapshot());
@@ -172,6 +220,7 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   /** Saves checkpoints/best (a full, resumable checkpoint of the lowest validation loss so far). */
   async saveBest(): Promise<void> {
+    this.settle();
     const path = await this.p.store.saveBest(this.snapshot());
     this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
   }
@@ -234,6 +283,7 @@ export class TrainingRun implements Stateful<TrainerState> {
   }
 
   dispose(): void {
+    this.readback.dispose();
     disposeParams(this.p.b, this.p.params);
     this.p.optimizer.dispose();
     this.p.data.close();
