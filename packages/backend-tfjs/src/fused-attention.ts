@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionOptions } from '@hyperclone/core';
 import { customOp } from './custom-op.js';
-import type { PlainMatMul } from './fused-ops.js';
+
+/** A matmul without its own gradient (attention's forward and backward call it). */
+export type PlainMatMul = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) => tf.Tensor;
 
 /** Additive mask [T, Tk]: 0 where query t may see key s (s <= t + Tk - T), -1e9 elsewhere (as core's causalMask). */
 function causalMask(T: number, Tk: number): tf.Tensor {

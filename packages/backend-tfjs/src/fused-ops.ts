@@ -4,13 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FusedOps } from '@hyperclone/core';
 import { customOp } from './custom-op.js';
-import { attention } from './fused-attention.js';
+import { attention, type PlainMatMul } from './fused-attention.js';
 import { crossEntropy } from './fused-cross-entropy.js';
 import { layerNorm, rmsNorm } from './fused-norm.js';
 import { unwrap, wrap } from './required-ops.js';
-
-/** A matmul without its own gradient (attention's forward and backward call it). */
-export type PlainMatMul = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) => tf.Tensor;
 
 export function tfjsFusedOps(matMul: PlainMatMul): Partial<FusedOps> {
   return {
