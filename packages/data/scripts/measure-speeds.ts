@@ -1,19 +1,23 @@
 // Measures the numbers docs/data.md reports: BPE training time, single-thread encode speed of each
 // tokenizer, and prepare throughput. Not a test (no assertions); run it on a quiet machine:
-//   npx tsx --conditions=@hyperclone/source packages/data/scripts/measure-speeds.ts
+//   npx tsx --conditions=@hyperclone/source packages/data/scripts/measure-speeds.ts [CORPORA_DIR]
+// CORPORA_DIR defaults to ../shared/corpora beside the checkout.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEncoding } from 'js-tiktoken';
-import { BpeTokenizer } from '../src/bpe-tokenizer.js';
-import { trainBpe, WordCounter } from '../src/bpe-trainer.js';
-import { loadHfTokenizer } from '../src/hf-tokenizer.js';
-import { ByteTokenizer, Gpt2Tokenizer, prepareDataset, type Tokenizer } from '../src/index.js';
+import { BpeTokenizer } from '../src/tokenizers/bpe-tokenizer.js';
+import { trainBpe, WordCounter } from '../src/tokenizers/bpe-trainer.js';
+import { loadHfTokenizer } from '../src/tokenizers/hf-tokenizer.js';
+import { prepareDataset, type Tokenizer } from '../src/index.js';
+import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
+import { Gpt2Tokenizer } from '../src/tokenizers/gpt2-tokenizer.js';
 
-const STORIES = '/work/shared/corpora/tinystories';
+const CORPORA = process.argv[2] ?? join(import.meta.dirname, '../../../../shared/corpora');
+const STORIES = join(CORPORA, 'tinystories');
 const trainText = ['train_v1_head.txt', 'train_v2gpt4_head10k.txt'].map((f) => readFileSync(join(STORIES, f), 'utf8')).join('');
-const sample = readFileSync('/work/shared/corpora/wikitext2/test.txt', 'utf8') + readFileSync(join(STORIES, 'valid_v1_head.txt'), 'utf8');
+const sample = readFileSync(join(CORPORA, 'wikitext2/test.txt'), 'utf8') + readFileSync(join(STORIES, 'valid_v1_head.txt'), 'utf8');
 const mb = (chars: number): string => (chars / 2 ** 20).toFixed(2);
 const cpu = (): number => {
   const u = process.cpuUsage();

@@ -1,24 +1,22 @@
-export * from './tokenizer.js';
-export * from './byte-tokenizer.js';
-export * from './gpt2-tokenizer.js';
-export * from './load-tokenizer.js';
-export * from './arrow-ipc.js';
-export * from './arrow-token-writer.js';
-export * from './arrow-token-file.js';
-export * from './bin-token-split.js';
-export * from './token-split.js';
-export * from './dataset-meta.js';
-export * from './open-dataset.js';
-export * from './batch-sampler.js';
-export * from './eval-windows.js';
-export * from './permutation.js';
-export * from './data-error.js';
-export * from './input-files.js';
-export * from './text-documents.js';
-export * from './progress.js';
-export * from './prepare-options.js';
-export * from './prepare-dataset.js';
-export * from './default-corpus.js';
-export * from './bpe-tokenizer.js';
-export * from './bpe-trainer.js';
-export * from './hf-tokenizer.js';
+// Public surface of @hyperclone/data: prepare a token dataset, open it, sample batches from it, and
+// load its tokenizer. Not an implementation: the code lives in the concept folders named below.
+
+// tokenizers/: text <-> ids
+export type { Tokenizer, TokenizerSaveInfo } from './tokenizers/tokenizer.js';
+export { loadTokenizer } from './tokenizers/load-tokenizer.js';
+
+// prepare/: corpus files -> a token dataset directory
+export { prepareDataset, type PrepareResult } from './prepare/prepare-dataset.js';
+export type { PrepareOptions } from './prepare/prepare-options.js';
+export type { PrepareProgress, PreparePhase } from './prepare/progress.js';
+export type { DocSplit } from './corpus/text-documents.js';
+
+// dataset/: the directory on disk and its splits
+export { openDataset, type OpenDatasetOptions, type TokenDataset, type DatasetKind } from './dataset/open-dataset.js';
+export type { DatasetMeta, FileInfo, SourceInfo } from './dataset/dataset-meta.js';
+export type { SplitName, TokenSplit } from './dataset/token-split.js';
+export type { TokenDtype } from './dataset/token-dtype.js';
+
+// sampling/: batches for training, fixed windows for evaluation
+export { BatchSampler, type Batch, type BatchSamplerOptions, type SamplerMode, type SamplerState } from './sampling/batch-sampler.js';
+export { evalWindows, type EvalWindows, type EvalWindowsOptions } from './sampling/eval-windows.js';

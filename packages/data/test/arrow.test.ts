@@ -2,7 +2,8 @@ import { readFileSync, statSync, truncateSync, writeFileSync, copyFileSync } fro
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { ArrowTokenFile, ArrowTokenWriter } from '../src/index.js';
+import { ArrowTokenFile } from '../src/dataset/arrow-token-file.js';
+import { ArrowTokenWriter } from '../src/dataset/arrow-token-writer.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir('arrow');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BatchSampler, evalWindows, Permutation, type TokenSplit } from '../src/index.js';
+import { BatchSampler, evalWindows, type TokenSplit } from '../src/index.js';
+import { Permutation } from '../src/sampling/permutation.js';
 
 /** An in-memory split whose token at position i is i (so windows are easy to check). */
 function rangeSplit(length: number, name = 'train'): TokenSplit {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteTokenizer, loadTokenizer } from '../src/index.js';
+import { loadTokenizer } from '../src/index.js';
+import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
 import { allCorpusFiles } from './helpers.js';
 
 describe('byte tokenizer', () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { ByteTokenizer, openDataset, prepareDataset, type Tokenizer } from '../src/index.js';
+import { openDataset, prepareDataset, type Tokenizer } from '../src/index.js';
+import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir('formats');

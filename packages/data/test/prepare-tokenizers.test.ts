@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateStories, loadTokenizer, openDataset, prepareDataset, type PrepareResult } from '../src/index.js';
+import { generateStories } from '../src/corpus/default-corpus.js';
+import { loadTokenizer, openDataset, prepareDataset, type PrepareResult } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir('preptok');

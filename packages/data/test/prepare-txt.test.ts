@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ByteTokenizer, openDataset, prepareDataset, type PrepareProgress } from '../src/index.js';
+import { openDataset, prepareDataset, type PrepareProgress } from '../src/index.js';
+import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
 import { SHAKESPEARE, tempDir } from './helpers.js';
 
 const dir = tempDir('prepare');

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Gpt2Tokenizer, MAX_PIECE_CHARS, splitDocuments, type DocPiece, type DocSplit } from '../src/index.js';
-import { pieceEnd, safeCut } from '../src/safe-split.js';
+import { MAX_PIECE_CHARS, splitDocuments, type DocPiece, type DocSplit } from '../src/corpus/text-documents.js';
+import { Gpt2Tokenizer } from '../src/tokenizers/gpt2-tokenizer.js';
+import { pieceEnd, safeCut } from '../src/corpus/safe-cut.js';
 import { SHAKESPEARE, TINYSTORIES } from './helpers.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {

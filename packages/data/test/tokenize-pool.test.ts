@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workerPool } from '../src/tokenize-pool.js';
+import { workerPool } from '../src/prepare/tokenize-pool.js';
 
 describe('tokenizer worker pool', () => {
   it('encodes on worker threads, results in submission order', async () => {

@@ -3,7 +3,7 @@
 
 import { DataError } from './data-error.js';
 import { RECORD_PIECE_CHARS, type DocPiece } from './text-documents.js';
-import { safeCut } from './safe-split.js';
+import { safeCut } from './safe-cut.js';
 
 export interface JsonlOptions {
   textField: string;

@@ -8,7 +8,7 @@ import { compressors } from 'hyparquet-compressors';
 import { DataError } from './data-error.js';
 import type { SourceStats } from './source-text.js';
 import { RECORD_PIECE_CHARS, type DocPiece } from './text-documents.js';
-import { safeCut } from './safe-split.js';
+import { safeCut } from './safe-cut.js';
 
 export interface ParquetOptions {
   textField: string;

@@ -3,7 +3,8 @@
 // long documents come out in pieces.
 // Not a reader of files (source-text.ts) and not a tokenizer.
 
-import { pieceEnd } from './safe-split.js';
+import { EOT_TEXT } from '../tokenizers/tokenizer.js';
+import { pieceEnd } from './safe-cut.js';
 
 /** A part of a document; `end` marks its last piece. `line` is the document's first line (1-based). */
 export interface DocPiece {
@@ -14,8 +15,6 @@ export interface DocPiece {
 
 export type DocSplit =
   { kind: 'auto' } | { kind: 'file' } | { kind: 'lines' } | { kind: 'blank-lines' } | { kind: 'separator'; separator: string };
-
-const EOT_TEXT = '<|endoftext|>';
 
 interface Match {
   index: number;
@@ -52,7 +51,7 @@ function finder(split: DocSplit): (buffer: string, from: number) => Match | null
   };
 }
 
-/** Long documents go out in pieces once this many characters are buffered (cut at safe boundaries, see safe-split.ts). */
+/** Long documents go out in pieces once this many characters are buffered (cut at safe boundaries, see safe-cut.ts). */
 export const PIECE_CHARS = 1 << 14;
 /** Records (JSONL lines, parquet rows) longer than this go out in pieces. */
 export const RECORD_PIECE_CHARS = 1 << 20;

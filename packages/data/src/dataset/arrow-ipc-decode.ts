@@ -2,10 +2,8 @@
 // Not a general Arrow reader: other schemas are rejected with a hint, compressed bodies too.
 
 import { ByteBuffer } from 'flatbuffers';
-import type { ArrowBlock, ArrowColumn, TokenDtype } from './arrow-ipc.js';
-
-const TYPE_INT = 2;
-const HEADER_RECORD_BATCH = 3;
+import { HEADER_RECORD_BATCH, TYPE_INT, type ArrowBlock, type ArrowColumn } from './arrow-ipc.js';
+import type { TokenDtype } from './token-dtype.js';
 
 /** Absolute position of field `index` of the table at `table`, or 0 when absent. */
 function field(bb: ByteBuffer, table: number, index: number): number {

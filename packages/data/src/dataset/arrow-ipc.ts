@@ -1,16 +1,16 @@
-// The few Arrow IPC flatbuffers a token file needs (Schema, RecordBatch message, Footer), encoded
-// and decoded by hand for a schema of one integer column. Not a general Arrow library.
+// Encodes by hand the few Arrow IPC flatbuffers a token file needs (Schema, RecordBatch message,
+// Footer) for one integer column. Not a general Arrow library, and not the reader (arrow-ipc-decode.ts).
 
-import { Builder, ByteBuffer } from 'flatbuffers';
-
-/** Token column types we write and read: uint16 when the vocabulary fits, else uint32 (int32 read too). */
-export type TokenDtype = 'uint16' | 'uint32' | 'int32';
+import { Builder } from 'flatbuffers';
+import { dtypeBytes, type TokenDtype } from './token-dtype.js';
 
 export const ARROW_MAGIC = 'ARROW1';
 const METADATA_V5 = 4;
-const TYPE_INT = 2;
+/** Arrow's Type union tag of Int. */
+export const TYPE_INT = 2;
 const HEADER_SCHEMA = 1;
-const HEADER_RECORD_BATCH = 3;
+/** Arrow's MessageHeader union tag of RecordBatch. */
+export const HEADER_RECORD_BATCH = 3;
 export const CONTINUATION = 0xffffffff;
 
 export interface ArrowBlock {
@@ -24,10 +24,6 @@ export interface ArrowBlock {
 export interface ArrowColumn {
   name: string;
   dtype: TokenDtype;
-}
-
-export function dtypeBytes(dtype: TokenDtype): 2 | 4 {
-  return dtype === 'uint16' ? 2 : 4;
 }
 
 function addSchema(b: Builder, column: ArrowColumn): number {

@@ -1,10 +1,12 @@
 // Opens an Arrow IPC token file through its footer and reads token ranges on demand (random access).
-// Not a loader of whole files: opening reads the footer and one batch header, whatever the file size.
+// Not a loader of whole files: opening reads the footer and the first and last batch headers, whatever
+// the file size (every header only when batch sizes vary); other headers are checked on first read.
 
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { ARROW_MAGIC, CONTINUATION, type ArrowBlock, type TokenDtype } from './arrow-ipc.js';
+import { ARROW_MAGIC, CONTINUATION, type ArrowBlock } from './arrow-ipc.js';
 import { decodeFooter, decodeRecordBatch, type RecordBatchInfo } from './arrow-ipc-decode.js';
-import { IdReader } from './read-scratch.js';
+import { IdReader } from './id-reader.js';
+import { dtypeBytes, type TokenDtype } from './token-dtype.js';
 import { checkRange, type TokenSplit } from './token-split.js';
 
 const HINT = 're-run hyperclone prepare to rebuild the dataset';
@@ -91,7 +93,7 @@ export class ArrowTokenFile implements TokenSplit {
     const metaLength = continued ? view.getInt32(4, true) : view.getInt32(0, true);
     const metaStart = block.offset + (continued ? 8 : 4);
     const info = decodeRecordBatch(IdReader.bytes(this.fd, metaStart, metaLength, where), where);
-    const bytes = this.dtype === 'uint16' ? 2 : 4;
+    const bytes = dtypeBytes(this.dtype);
     if (info.nullCount !== 0) throw new Error(`${where}: ${info.nullCount} null token ids; token files have no nulls, ${HINT}`);
     if (info.dataLength < info.length * bytes)
       throw new Error(`${where}: data buffer of ${info.dataLength} bytes holds fewer than ${info.length} ids; ${HINT}`);
@@ -136,7 +138,7 @@ export class ArrowTokenFile implements TokenSplit {
       const i = this.batchOf(pos);
       const within = pos - this.starts[i]!;
       const n = Math.min(count - done, this.starts[i + 1]! - pos);
-      const bytes = this.dtype === 'uint16' ? 2 : 4;
+      const bytes = dtypeBytes(this.dtype);
       this.reader.read(this.fd, this.ensureHeader(i) + within * bytes, this.dtype, n, out, outOffset + done);
       done += n;
       pos += n;

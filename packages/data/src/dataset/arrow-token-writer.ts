@@ -3,15 +3,8 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import {
-  ARROW_MAGIC,
-  dtypeBytes,
-  encodeFooter,
-  encodeRecordBatchMessage,
-  encodeSchemaMessage,
-  type ArrowBlock,
-  type TokenDtype,
-} from './arrow-ipc.js';
+import { ARROW_MAGIC, encodeFooter, encodeRecordBatchMessage, encodeSchemaMessage, type ArrowBlock } from './arrow-ipc.js';
+import { dtypeBytes, dtypeMax, type TokenDtype } from './token-dtype.js';
 
 /** Default record batch size: 1 Mi tokens (2 MiB of uint16). */
 export const DEFAULT_BATCH_TOKENS = 1 << 20;
@@ -34,10 +27,6 @@ type TokenArray = Uint16Array | Uint32Array | Int32Array;
 
 function makeArray(dtype: TokenDtype, n: number): TokenArray {
   return dtype === 'uint16' ? new Uint16Array(n) : dtype === 'uint32' ? new Uint32Array(n) : new Int32Array(n);
-}
-
-export function dtypeMax(dtype: TokenDtype): number {
-  return dtype === 'uint16' ? 0xffff : dtype === 'uint32' ? 0xffffffff : 0x7fffffff;
 }
 
 export class ArrowTokenWriter {

@@ -2,8 +2,8 @@
 // `train.bin`/`val.bin` as one TokenSplit. Not a writer: hyperclone writes Arrow datasets.
 
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { TokenDtype } from './arrow-ipc.js';
-import { IdReader } from './read-scratch.js';
+import { IdReader } from './id-reader.js';
+import { dtypeBytes, type TokenDtype } from './token-dtype.js';
 import { checkRange, type TokenSplit } from './token-split.js';
 
 export const LLMC_MAGIC_GPT2 = 20240520;
@@ -32,7 +32,7 @@ export function llmcHeader(path: string, fd: number): { dtype: TokenDtype; lengt
     throw new Error(
       `${path}: llm.c header magic ${magic} version ${version} is not supported (expected ${LLMC_MAGIC_GPT2} v1 or ${LLMC_MAGIC_LLAMA3} v7)`,
     );
-  const bytes = dtype === 'uint16' ? 2 : 4;
+  const bytes = dtypeBytes(dtype);
   if (size !== LLMC_HEADER_BYTES + count * bytes) {
     throw new Error(
       `${path}: header says ${count} tokens (${LLMC_HEADER_BYTES + count * bytes} bytes) but the file has ${size} bytes; the shard is truncated or damaged`,
@@ -99,7 +99,7 @@ export class BinTokenSplit implements TokenSplit {
       const seg = this.segments[i]!;
       const within = pos - this.starts[i]!;
       const n = Math.min(count - done, seg.length - within);
-      const bytes = seg.dtype === 'uint16' ? 2 : 4;
+      const bytes = dtypeBytes(seg.dtype);
       this.reader.read(seg.fd, seg.dataPos + within * bytes, seg.dtype, n, out, outOffset + done);
       done += n;
       pos += n;

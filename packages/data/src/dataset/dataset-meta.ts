@@ -1,7 +1,8 @@
 // meta.json of a token dataset directory: its type, and the checks a reader runs on it.
-// Not the writer (prepare-dataset.ts fills it) and not the token files themselves.
+// Not the writer (prepare/prepare-dataset.ts fills it) and not the token files themselves.
 
-import type { TokenDtype } from './arrow-ipc.js';
+import { DTYPES, type TokenDtype } from './token-dtype.js';
+import type { SplitName } from './token-split.js';
 
 export const DATASET_FORMAT = 'hyperclone-tokens';
 export const DATASET_VERSION = 1;
@@ -10,7 +11,7 @@ export interface SourceInfo {
   path: string;
   bytes: number;
   sha256: string;
-  split: 'train' | 'val';
+  split: SplitName;
 }
 
 export interface FileInfo {
@@ -39,8 +40,6 @@ export interface DatasetMeta {
   skipped: { documents: number; files: number; reasons: Record<string, number> };
   created: string;
 }
-
-export const DTYPES: readonly TokenDtype[] = ['uint16', 'uint32', 'int32'];
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;

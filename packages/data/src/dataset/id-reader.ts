@@ -2,7 +2,7 @@
 // Not a cache: the operating system's page cache is what makes repeated reads fast.
 
 import { readSync } from 'node:fs';
-import type { TokenDtype } from './arrow-ipc.js';
+import { dtypeBytes, type TokenDtype } from './token-dtype.js';
 
 export class IdReader {
   private scratch = new Uint8Array(new ArrayBuffer(1 << 16));
@@ -11,7 +11,7 @@ export class IdReader {
 
   /** Reads `count` ids of `dtype` at file position `pos` into out[outOffset...]. */
   read(fd: number, pos: number, dtype: TokenDtype, count: number, out: Int32Array, outOffset: number): void {
-    const bytes = count * (dtype === 'uint16' ? 2 : 4);
+    const bytes = count * dtypeBytes(dtype);
     if (this.scratch.byteLength < bytes) this.scratch = new Uint8Array(new ArrayBuffer(Math.max(bytes, this.scratch.byteLength * 2)));
     let done = 0;
     while (done < bytes) {

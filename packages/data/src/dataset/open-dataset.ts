@@ -1,19 +1,17 @@
 // openDataset: opens a token dataset directory (hyperclone Arrow, llm.c .bin shards or nanoGPT
-// train.bin/val.bin), checks it, and hands out its splits. Not a writer (see prepare-dataset.ts).
+// train.bin/val.bin), checks it, and hands out its splits. Not a writer (see prepare/prepare-dataset.ts).
 
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TokenDtype } from './arrow-ipc.js';
 import { ArrowTokenFile } from './arrow-token-file.js';
 import { BinTokenSplit, LLMC_MAGIC_GPT2, LLMC_MAGIC_LLAMA3 } from './bin-token-split.js';
 import { checkMeta, DATASET_FORMAT, DATASET_VERSION, type DatasetMeta } from './dataset-meta.js';
-import { IdReader } from './read-scratch.js';
-import type { TokenSplit } from './token-split.js';
-import { openSync, closeSync } from 'node:fs';
+import { IdReader } from './id-reader.js';
+import type { TokenDtype } from './token-dtype.js';
+import type { SplitName, TokenSplit } from './token-split.js';
 
-export type SplitName = 'train' | 'val';
 export type DatasetKind = 'hyperclone' | 'llm.c' | 'nanogpt';
 
 export interface TokenDataset {

@@ -1,5 +1,8 @@
 // TokenSplit: a read-only, randomly addressable sequence of token ids (one split of a dataset).
-// Not a sampler (see batch-sampler.ts) and not tied to a file format (Arrow and .bin both implement it).
+// Not a sampler (see sampling/batch-sampler.ts) and not tied to a file format (Arrow and .bin both implement it).
+
+/** The two splits of a dataset: training and validation tokens. */
+export type SplitName = 'train' | 'val';
 
 export interface TokenSplit {
   /** `train` or `val`. */
@@ -18,25 +21,4 @@ export function checkRange(split: { name: string; length: number }, start: numbe
   if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > split.length) {
     throw new RangeError(`${split.name}: cannot read ${count} tokens at ${start}; the split has ${split.length} tokens`);
   }
-}
-
-/** A read-only range of a split, e.g. the first half of the training tokens. */
-export function sliceSplit(split: TokenSplit, begin: number, end: number, name = split.name): TokenSplit {
-  if (!(begin >= 0 && end <= split.length && begin <= end))
-    throw new RangeError(`${split.name}: bad slice [${begin}, ${end}) of ${split.length} tokens`);
-  const sliced: TokenSplit = {
-    name,
-    length: end - begin,
-    read(start, count) {
-      const out = new Int32Array(count);
-      sliced.readInto(start, count, out, 0);
-      return out;
-    },
-    readInto(start, count, out, outOffset = 0) {
-      checkRange(sliced, start, count);
-      split.readInto(begin + start, count, out, outOffset);
-    },
-    close: () => split.close(),
-  };
-  return sliced;
 }

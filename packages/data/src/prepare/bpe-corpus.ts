@@ -1,13 +1,13 @@
 // Trains bpe:N on the training documents of a prepare run (validation documents excluded), up to
-// bpeTrainBytes of text. Not the BPE algorithm (bpe-trainer.ts) nor its encoder (bpe-tokenizer.ts).
+// bpeTrainBytes of text. Not the BPE algorithm (tokenizers/bpe-trainer.ts) nor its encoder.
 
-import { BpeTokenizer } from './bpe-tokenizer.js';
-import { trainBpe, WordCounter } from './bpe-trainer.js';
-import { fileDocuments } from './corpus-documents.js';
-import type { InputFile } from './input-files.js';
+import { BpeTokenizer } from '../tokenizers/bpe-tokenizer.js';
+import { trainBpe, WordCounter } from '../tokenizers/bpe-trainer.js';
+import { fileDocuments } from '../corpus/corpus-documents.js';
+import type { InputFile } from '../corpus/input-files.js';
 import type { ResolvedPrepareOptions } from './prepare-options.js';
 import type { ProgressMeter } from './progress.js';
-import { ValSelector } from './val-split.js';
+import { ValSelector } from './val-selector.js';
 
 /** Vocabulary size from a `bpe:N` spec: 256 bytes + merges + end-of-text. */
 export function parseBpeSpec(spec: string): number {

@@ -7,21 +7,22 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { silentLogger, writeDirAtomic } from '@hyperclone/core';
-import { ArrowTokenWriter, dtypeMax, type ArrowTokenWriterOptions, type ArrowWriteResult } from './arrow-token-writer.js';
-import type { TokenDtype } from './arrow-ipc.js';
-import { fileDocuments, type CorpusOptions } from './corpus-documents.js';
-import type { DataError } from './data-error.js';
-import { DATASET_FORMAT, DATASET_VERSION, type DatasetMeta, type SourceInfo } from './dataset-meta.js';
-import { expandInputs, looksLikeValidation, type InputFile } from './input-files.js';
+import { ArrowTokenWriter, type ArrowTokenWriterOptions, type ArrowWriteResult } from '../dataset/arrow-token-writer.js';
+import { dtypeMax, type TokenDtype } from '../dataset/token-dtype.js';
+import { fileDocuments, type CorpusOptions } from '../corpus/corpus-documents.js';
+import type { DataError } from '../corpus/data-error.js';
+import { DATASET_FORMAT, DATASET_VERSION, type DatasetMeta, type SourceInfo } from '../dataset/dataset-meta.js';
+import type { SplitName } from '../dataset/token-split.js';
+import { expandInputs, looksLikeValidation, type InputFile } from '../corpus/input-files.js';
 import { DEFAULT_VAL_FRACTION, resolvePrepareOptions, type PrepareOptions, type ResolvedPrepareOptions } from './prepare-options.js';
 import { ProgressMeter } from './progress.js';
-import type { SourceStats } from './source-text.js';
-import { splitTail } from './split-tail.js';
-import { TokenPipeline, type Split } from './token-pipeline.js';
+import type { SourceStats } from '../corpus/source-text.js';
+import { valFromTail } from './val-from-tail.js';
+import { TokenPipeline } from './token-pipeline.js';
 import { inlinePool, workerPool, type TokenizePool } from './tokenize-pool.js';
 import { resolveTokenizer } from './resolve-tokenizer.js';
-import type { Tokenizer } from './tokenizer.js';
-import { ValSelector } from './val-split.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { ValSelector } from './val-selector.js';
 
 export interface PrepareResult {
   out: string;
@@ -97,13 +98,13 @@ async function ingest(
   };
   const selector = new ValSelector(plan.valFraction, o.seed);
   const sources: SourceInfo[] = [];
-  const files: Array<[InputFile, Split | null]> = [
+  const files: Array<[InputFile, SplitName | null]> = [
     ...plan.train.map((f): [InputFile, null] => [f, null]),
-    ...plan.val.map((f): [InputFile, Split] => [f, 'val']),
+    ...plan.val.map((f): [InputFile, SplitName] => [f, 'val']),
   ];
   for (const [file, fixed] of files) {
     const stats: Partial<SourceStats> = {};
-    let split: Split | null = null;
+    let split: SplitName | null = null;
     for await (const piece of fileDocuments(file, corpus, (n) => (meter.bytesDone += n), stats)) {
       checkAborted(o.signal);
       split ??= fixed ?? (selector.next() ? 'val' : 'train');
@@ -196,7 +197,7 @@ async function writeDataset(tmp: string, o: ResolvedPrepareOptions, plan: InputP
       { documents: run.documents.train, valFraction: plan.valFraction },
       'too few documents to split by document; validation is the last tokens instead',
     );
-    run.results = await splitTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
+    run.results = await valFromTail(tmp, plan.valFraction, writerOptions, (n) => (meter.bytesDone += n));
     method = 'tail';
   }
   const { results } = run;

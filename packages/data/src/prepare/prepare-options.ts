@@ -1,10 +1,10 @@
 // The options of prepareDataset, their defaults and checks. Not the pipeline (prepare-dataset.ts).
 
 import type { Logger } from '@hyperclone/core';
-import type { TokenDtype } from './arrow-ipc.js';
+import type { TokenDtype } from '../dataset/token-dtype.js';
 import type { PrepareProgress } from './progress.js';
-import type { DocSplit } from './text-documents.js';
-import type { Tokenizer } from './tokenizer.js';
+import type { DocSplit } from '../corpus/text-documents.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
 export interface PrepareOptions {
   /** Files, directories (walked recursively) or globs of .txt, .jsonl, .parquet (and .gz). */

@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileInfo } from './dataset-meta.js';
-import type { InputFile } from './input-files.js';
-import { loadTokenizer } from './load-tokenizer.js';
+import type { FileInfo } from '../dataset/dataset-meta.js';
+import type { InputFile } from '../corpus/input-files.js';
+import { loadTokenizer } from '../tokenizers/load-tokenizer.js';
 import type { ResolvedPrepareOptions } from './prepare-options.js';
 import type { ProgressMeter } from './progress.js';
-import type { Tokenizer, TokenizerSaveInfo } from './tokenizer.js';
+import type { Tokenizer, TokenizerSaveInfo } from '../tokenizers/tokenizer.js';
 
 export interface SavedTokenizer extends TokenizerSaveInfo {
   /** sha256 of each saved file, for meta.json. */

@@ -2,13 +2,12 @@
 // a bounded number in flight, and appends ids (plus end-of-text after each document) to the split
 // writers in corpus order. Not a reader of files and not a writer of meta.json.
 
-import type { ArrowTokenWriter } from './arrow-token-writer.js';
+import type { ArrowTokenWriter } from '../dataset/arrow-token-writer.js';
+import type { SplitName } from '../dataset/token-split.js';
 import type { TokenizePool } from './tokenize-pool.js';
 
-export type Split = 'train' | 'val';
-
 interface PieceMeta {
-  split: Split;
+  split: SplitName;
   end: boolean;
 }
 
@@ -21,7 +20,7 @@ interface Job {
 export const JOB_CHARS = 1 << 18;
 
 export class TokenPipeline {
-  readonly documents: Record<Split, number> = { train: 0, val: 0 };
+  readonly documents: Record<SplitName, number> = { train: 0, val: 0 };
   private texts: string[] = [];
   private pieces: PieceMeta[] = [];
   private chars = 0;
@@ -30,7 +29,7 @@ export class TokenPipeline {
 
   constructor(
     private readonly pool: TokenizePool,
-    private readonly writers: Record<Split, ArrowTokenWriter>,
+    private readonly writers: Record<SplitName, ArrowTokenWriter>,
     eotId: number,
     private readonly onTokens: (n: number, docs: number) => void,
     private readonly maxInFlight = Math.max(2, pool.workers * 2),
@@ -39,7 +38,7 @@ export class TokenPipeline {
   }
 
   /** Queues a piece of a document; `end` closes the document with end-of-text. */
-  async add(text: string, split: Split, end: boolean): Promise<void> {
+  async add(text: string, split: SplitName, end: boolean): Promise<void> {
     this.texts.push(text);
     this.pieces.push({ split, end });
     this.chars += text.length;

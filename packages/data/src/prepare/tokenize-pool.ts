@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Tokenizer } from './tokenizer.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
 export interface TokenizePool {
   readonly workers: number;

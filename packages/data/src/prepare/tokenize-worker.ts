@@ -2,7 +2,7 @@
 // Not for direct use; runs as a worker from built JS, or from source through tsx.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadTokenizer } from './load-tokenizer.js';
+import { loadTokenizer } from '../tokenizers/load-tokenizer.js';
 
 interface Job {
   id: number;

@@ -1,10 +1,11 @@
 // The fallback validation split for corpora with too few documents (one big file): the last
-// fraction of the training tokens becomes val.arrow. Not the usual split (see val-split.ts).
+// fraction of the training tokens becomes val.arrow. Not the usual split by document (val-selector.ts).
 
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArrowTokenFile } from './arrow-token-file.js';
-import { ArrowTokenWriter, type ArrowTokenWriterOptions, type ArrowWriteResult } from './arrow-token-writer.js';
+import { ArrowTokenFile } from '../dataset/arrow-token-file.js';
+import { ArrowTokenWriter, type ArrowTokenWriterOptions, type ArrowWriteResult } from '../dataset/arrow-token-writer.js';
+import { dtypeBytes } from '../dataset/token-dtype.js';
 
 const COPY_TOKENS = 1 << 20;
 
@@ -15,7 +16,7 @@ async function copyRange(
   to: ArrowTokenWriter,
   onBytes: (n: number) => void,
 ): Promise<void> {
-  const bytesPerToken = from.dtype === 'uint16' ? 2 : 4;
+  const bytesPerToken = dtypeBytes(from.dtype);
   for (let pos = start; pos < end; pos += COPY_TOKENS) {
     const n = Math.min(COPY_TOKENS, end - pos);
     await to.append(from.read(pos, n));
@@ -24,7 +25,7 @@ async function copyRange(
 }
 
 /** Rewrites dir/train.arrow as its first (1 - fraction) tokens and dir/val.arrow as the rest. */
-export async function splitTail(
+export async function valFromTail(
   dir: string,
   fraction: number,
   options: ArrowTokenWriterOptions,

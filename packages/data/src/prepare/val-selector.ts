@@ -1,7 +1,7 @@
-// Which documents go to the validation split: a seeded systematic sample of exactly the asked
-// fraction, decided per document as it streams by. Not the tail fallback (prepare-dataset.ts).
+// Which documents go to the validation split: a seeded systematic sample (of n documents, n x fraction
+// rounded down or up, evenly spread), decided per document as it streams by. Not the tail fallback (val-from-tail.ts).
 
-import { streamRng } from './stream-rng.js';
+import { streamRng } from '../sampling/stream-rng.js';
 
 export class ValSelector {
   private readonly phase: number;

@@ -5,7 +5,7 @@
 import type { Stateful } from '@hyperclone/core';
 import { Permutation } from './permutation.js';
 import { randomBelow, streamRng } from './stream-rng.js';
-import type { TokenSplit } from './token-split.js';
+import type { TokenSplit } from '../dataset/token-split.js';
 
 export type SamplerMode = 'random' | 'epoch';
 

@@ -2,7 +2,7 @@
 // with the same seed, so evaluations compare across runs. Not a sampler (no state, no epochs).
 
 import { Permutation } from './permutation.js';
-import type { TokenSplit } from './token-split.js';
+import type { TokenSplit } from '../dataset/token-split.js';
 
 export interface EvalWindowsOptions {
   /** Windows wanted; fewer are returned when the split is too short. */

@@ -2,7 +2,7 @@
 // pre-tokenizer with the GPT-2 regex, no normalizer, plain BPE). Not a general tokenizer.json reader.
 
 import { aliasToBytes } from './byte-level.js';
-import type { BpeModelSpec } from './bpe-tokenizer.js';
+import type { BpeModelSpec } from './bpe-model.js';
 
 interface TokenizerJson {
   added_tokens?: Array<{ id: number; content: string; special?: boolean }>;

@@ -4,21 +4,13 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseByteLevelBpe } from './bpe-json.js';
+import type { BpeModelSpec } from './bpe-model.js';
 import { bytesToAlias } from './byte-level.js';
 import { forEachPiece } from './pretokenize.js';
 import { EOT_TEXT, type Tokenizer, type TokenizerSaveInfo } from './tokenizer.js';
 
 const CACHE_LIMIT = 1 << 17;
-
-export interface BpeModelSpec {
-  /** Bytes of each ordinary id (undefined for special ids). */
-  tokenBytes: Array<Uint8Array | undefined>;
-  /** Merges in priority order: [left id, right id, merged id]. */
-  merges: Array<[number, number, number]>;
-  /** Special ids and their text. */
-  special: Map<number, string>;
-  eotId: number;
-}
 
 export class BpeTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -72,7 +64,6 @@ export class BpeTokenizer implements Tokenizer {
   /** Loads a GPT-2-style byte-level BPE tokenizer.json; null when the file is of another kind. */
   static async tryLoad(path: string, name = 'tokenizer.json'): Promise<BpeTokenizer | null> {
     const text = await readFile(path, 'utf8');
-    const { parseByteLevelBpe } = await import('./bpe-json.js');
     const model = parseByteLevelBpe(JSON.parse(text) as unknown, path);
     return model ? new BpeTokenizer(name, model, text) : null;
   }

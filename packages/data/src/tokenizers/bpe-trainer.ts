@@ -1,6 +1,6 @@
 // Trains a byte-level BPE: counts pre-tokenized words, then repeatedly merges the most frequent
 // adjacent pair, updating pair counts incrementally (only words holding the pair are touched).
-// Not an encoder (bpe-tokenizer.ts) and not corpus reading (bpe-corpus.ts).
+// Not an encoder (bpe-tokenizer.ts) and not corpus reading (prepare/bpe-corpus.ts).
 
 import { forEachPiece } from './pretokenize.js';
 
