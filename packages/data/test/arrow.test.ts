@@ -1,3 +1,6 @@
+// Tests of the Arrow token files: writer/reader round trips across record batches, apache-arrow reading them, bad ids, damaged files.
+// Not the dataset directory around them (open-dataset.test.ts).
+
 import { readFileSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';

@@ -1,3 +1,6 @@
+// Tests of BatchSampler, Permutation and evalWindows on in-memory splits: shapes, determinism, exact resume, epochs, ranks.
+// Not reading token files (arrow, legacy-formats) and not the trainer's use of the sampler.
+
 import { describe, expect, it } from 'vitest';
 import { BatchSampler, evalWindows, type TokenSplit } from '../src/index.js';
 import { Permutation } from '../src/sampling/permutation.js';

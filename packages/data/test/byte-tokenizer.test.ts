@@ -1,3 +1,6 @@
+// Tests of the byte tokenizer: its ids, exact round trips on the shared corpora and random Unicode, out-of-range ids.
+// Not the BPE kinds (tokenizers.test.ts).
+
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

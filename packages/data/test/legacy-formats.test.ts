@@ -1,3 +1,6 @@
+// Tests of opening llm.c .bin shards and nanoGPT train.bin/val.bin with openDataset, and their size and vocabulary checks.
+// Not hyperclone's Arrow datasets (open-dataset.test.ts); hyperclone never writes these formats.
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,6 @@
+// Tests of openDataset on a prepared directory: reads across batches, version, count, dtype and missing-file errors, verify.
+// Not the prepare pipeline (prepare-*.test.ts) and not llm.c / nanoGPT files (legacy-formats.test.ts).
+
 import { cpSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

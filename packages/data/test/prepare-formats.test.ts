@@ -1,3 +1,6 @@
+// Tests of prepare on JSONL, parquet and gzip inputs, and on bad input: errors naming the file, skipBad counts, dtype limits.
+// Not .txt document splitting (prepare-txt.test.ts) and not the tokenizer kinds (prepare-tokenizers.test.ts).
+
 import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';

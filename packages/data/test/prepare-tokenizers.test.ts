@@ -1,3 +1,6 @@
+// Tests of prepare with bpe:N trained on the built-in stories, hf:DIR and gpt2: the tokens written match the tokenizer's own.
+// Not the encoders themselves (tokenizers.test.ts, byte-tokenizer.test.ts).
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,22 +1,66 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+// Tests of prepareDataset on .txt inputs with the byte tokenizer: document and tail validation splits,
+// reproducible files, worker threads, interruption, bad input. Not other formats or tokenizers (prepare-formats, prepare-tokenizers).
+
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDataset, prepareDataset, type PrepareProgress } from '../src/index.js';
 import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
 import { SHAKESPEARE, tempDir } from './helpers.js';
 
-const dir = tempDir('prepare');
+const root = tempDir('prepare');
 const tok = new ByteTokenizer();
+
+/** A fresh directory of this file's temporary root, one per test. */
+function caseDir(name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** 40 short stories, each followed by a line holding only <|endoftext|>, written to dir/stories.txt. */
+function writeStories(dir: string): { path: string; docs: string[] } {
+  const path = join(dir, 'stories.txt');
+  const docs = Array.from({ length: 40 }, (_, i) => `Story ${i}: the cat sat on mat ${i}.\nThe end é ${'!'.repeat(1 + (i % 3))}`);
+  writeFileSync(path, docs.map((d) => `${d}\n<|endoftext|>\n`).join(''));
+  return { path, docs };
+}
 
 function decodeAll(split: { length: number; read(s: number, c: number): Int32Array }): string {
   return tok.decode(split.read(0, split.length));
 }
 
+/**
+ * Writes text into the FIFO until `settled` resolves (at most ~64 MiB, then the file ends), so the corpus
+ * does not end before the test says. Once prepare stops reading, writes fail (EPIPE), which ends it too.
+ */
+async function feedFifo(fifo: string, settled: Promise<unknown>): Promise<void> {
+  let done = false;
+  void settled.finally(() => (done = true));
+  const opening = open(fifo, 'w'); // resolves once prepare opens the FIFO for reading
+  if ((await Promise.race([opening, settled.then(() => null)])) === null) {
+    closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)); // prepare never read it: let the open finish
+  }
+  const writer = await opening;
+  const chunk = 'the cat sat on the mat and looked at the dog.\n'.repeat(1400); // ~64 KiB
+  try {
+    for (let i = 0; i < 1000 && !done; i++) {
+      await writer.write(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  } finally {
+    await writer.close();
+  }
+}
+
 describe('prepareDataset (.txt, byte)', () => {
   it('splits on a separator, joins documents with end-of-text, and round-trips exactly', async () => {
-    const corpus = join(dir, 'stories.txt');
-    const docs = Array.from({ length: 40 }, (_, i) => `Story ${i}: the cat sat on mat ${i}.\nThe end é ${'!'.repeat(1 + (i % 3))}`);
-    writeFileSync(corpus, docs.map((d) => `${d}\n<|endoftext|>\n`).join(''));
+    const dir = caseDir('separator');
+    const { path: corpus, docs } = writeStories(dir);
     const out = join(dir, 'ds1');
     const progress: PrepareProgress[] = [];
     const r = await prepareDataset({
@@ -46,7 +90,7 @@ describe('prepareDataset (.txt, byte)', () => {
   });
 
   it('makes the last tokens the validation split when there are too few documents', async () => {
-    const out = join(dir, 'shakespeare');
+    const out = join(caseDir('tail'), 'shakespeare');
     const r = await prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out, valFraction: 0.1 });
     const text = readFileSync(SHAKESPEARE, 'utf8');
     expect(r.meta.split.method).toBe('tail');
@@ -61,9 +105,9 @@ describe('prepareDataset (.txt, byte)', () => {
   });
 
   it('reproduces identical token files (hashes in meta.json) on a re-run', async () => {
-    const inputs = [join(dir, 'stories.txt')];
+    const dir = caseDir('rerun');
     const opts = {
-      inputs,
+      inputs: [writeStories(dir).path],
       tokenizer: 'byte',
       split: { kind: 'separator' as const, separator: '<|endoftext|>' },
       valFraction: 0.2,
@@ -78,8 +122,9 @@ describe('prepareDataset (.txt, byte)', () => {
   });
 
   it('writes the same files with tokenizer worker threads as inline', async () => {
+    const dir = caseDir('workers');
     const opts = {
-      inputs: [join(dir, 'stories.txt'), SHAKESPEARE],
+      inputs: [writeStories(dir).path, SHAKESPEARE],
       tokenizer: 'byte',
       split: { kind: 'blank-lines' as const },
       valFraction: 0.1,
@@ -92,6 +137,7 @@ describe('prepareDataset (.txt, byte)', () => {
   });
 
   it('takes validation from files named like validation data inside an input directory', async () => {
+    const dir = caseDir('auto-val');
     const corpus = join(dir, 'corpus');
     mkdirSync(join(corpus, 'sub'), { recursive: true });
     writeFileSync(join(corpus, 'train_a.txt'), 'alpha');
@@ -111,23 +157,41 @@ describe('prepareDataset (.txt, byte)', () => {
     ds.close();
   });
 
-  it('leaves nothing behind when interrupted', async () => {
+  it('leaves nothing behind when interrupted while tokenizer workers are busy', async () => {
+    const dir = caseDir('interrupt');
+    const fifo = join(dir, 'endless.txt');
+    execFileSync('mkfifo', [fifo]);
     const out = join(dir, 'interrupted');
     const ac = new AbortController();
+    let atAbort: PrepareProgress | undefined;
     const run = prepareDataset({
-      inputs: [SHAKESPEARE],
+      inputs: [fifo],
       tokenizer: 'byte',
       out,
+      workers: 2,
       signal: ac.signal,
-      onProgress: (p) => p.tokens > 0 && ac.abort(),
+      onProgress: (p) => {
+        if (atAbort || p.tokens === 0) return;
+        atAbort = p;
+        ac.abort();
+      },
     });
-    ac.abort();
-    await expect(run).rejects.toThrow(/interrupted; nothing was written/);
+    const outcome = run.then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await feedFifo(fifo, outcome);
+    expect(await outcome).toMatch(/interrupted; nothing was written/);
+    // Work had started: workers had returned ids (tokens written), and more text was read than written (jobs in flight).
+    expect(atAbort!.phase).toBe('tokenize');
+    expect(atAbort!.tokens).toBeGreaterThan(0);
+    expect(atAbort!.bytesDone).toBeGreaterThan(atAbort!.tokens);
     expect(existsSync(out)).toBe(false);
-    expect(readdirSync(dir).filter((n) => n.includes('interrupted'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['endless.txt']); // no dataset, no temporary sibling
   });
 
   it('fails on an empty corpus and leaves nothing', async () => {
+    const dir = caseDir('empty');
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const out = join(dir, 'empty-out');

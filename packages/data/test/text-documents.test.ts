@@ -1,3 +1,6 @@
+// Tests of splitting a text stream into documents (auto, lines, blank-lines) and of the safe cuts between pieces.
+// Not reading files or prepare (prepare-txt.test.ts).
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

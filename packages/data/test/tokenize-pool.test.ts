@@ -1,3 +1,6 @@
+// Tests of the tokenizer worker pool started from sources: results in submission order, closing, a worker's load error.
+// Not the prepare pipeline around it (prepare-txt.test.ts compares workers with inline).
+
 import { describe, expect, it } from 'vitest';
 import { workerPool } from '../src/prepare/tokenize-pool.js';
 

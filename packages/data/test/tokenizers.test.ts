@@ -1,3 +1,6 @@
+// Tests of the GPT-2 pre-tokenizer scanner, gpt2 against js-tiktoken, bpe:N training and saving, and loading through hf:.
+// Not the byte tokenizer (byte-tokenizer.test.ts) and not prepare (prepare-tokenizers.test.ts).
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
