@@ -1,5 +1,7 @@
+// Model configs, presets and the parameter spec (names, shapes from axes, stream use), plus the FLOP count.
+// Not the forward pass (the backends' parity and conformance tests run that).
 import { describe, expect, it } from 'vitest';
-import { countParams, getPreset, paramSpec, resolveConfig, trainFlopsPerToken } from '../src/index.js';
+import { axisSizes, countParams, getPreset, matmulParams, paramSpec, PRESETS, resolveConfig, trainFlopsPerToken } from '../src/index.js';
 
 describe('model config', () => {
   it('gpt2-124m has the published parameter count', () => {
@@ -36,6 +38,48 @@ describe('model config', () => {
     expect(spec.map((s) => s.name)).toContain('lm_head.weight');
     expect(spec.find((s) => s.name === 'blocks.0.attn.k.weight')!.shape).toEqual([32, 64]);
     expect(spec.filter((s) => s.decay).every((s) => s.shape.length === 2)).toBe(true);
+  });
+
+  it('gives every dimension of every parameter an axis whose size is that dimension', () => {
+    for (const [name, c] of Object.entries(PRESETS)) {
+      const size = axisSizes(c);
+      for (const s of paramSpec(c)) expect(s.shape, `${name} ${s.name}`).toEqual(s.axes.map((a) => size[a]));
+    }
+  });
+
+  it('says which weights read, write or normalize the residual stream, and which block they are in', () => {
+    const spec = new Map(paramSpec(getPreset('tiny')).map((s) => [s.name, s]));
+    const use = (name: string): [string, string | null, number | null] => {
+      const s = spec.get(name)!;
+      return [s.kind, s.stream, s.block];
+    };
+    expect(use('tok_emb.weight')).toEqual(['embedding', 'writes', null]);
+    expect(use('pos_emb.weight')).toEqual(['embedding', 'writes', null]);
+    expect(use('blocks.1.norm1.bias')).toEqual(['norm', 'normalizes', 1]);
+    expect(use('blocks.0.attn.q.weight')).toEqual(['linear', 'reads', 0]);
+    expect(use('blocks.0.attn.q.bias')).toEqual(['bias', null, 0]);
+    expect(use('blocks.0.attn.o.weight')).toEqual(['linear', 'writes', 0]);
+    expect(use('blocks.0.attn.o.bias')).toEqual(['bias', 'writes', 0]);
+    expect(use('blocks.1.mlp.up.weight')).toEqual(['linear', 'reads', 1]);
+    expect(use('blocks.1.mlp.down.weight')).toEqual(['linear', 'writes', 1]);
+    expect(use('norm_f.weight')).toEqual(['norm', 'normalizes', null]);
+    const llama = paramSpec(getPreset('tiny-llama'));
+    expect(llama.find((s) => s.name === 'lm_head.weight')).toMatchObject({
+      kind: 'linear',
+      axes: ['vocab', 'model'],
+      stream: 'reads',
+      block: null,
+    });
+    expect(llama.find((s) => s.name === 'blocks.0.attn.k.weight')!.axes).toEqual(['kv', 'model']);
+    expect(paramSpec({ ...getPreset('tiny'), tieEmbeddings: false }).filter((s) => s.name.startsWith('lm_head'))).toHaveLength(1); // no head bias
+  });
+
+  it('counts the matmul parameters of the spec: block linears and the head, a tied embedding once', () => {
+    const tied = getPreset('tiny');
+    const blocks = 2 * (4 * 64 * 64 + 2 * 64 * 256);
+    expect(matmulParams(tied)).toBe(blocks + 257 * 64);
+    expect(matmulParams({ ...tied, tieEmbeddings: false })).toBe(blocks + 257 * 64);
+    expect(matmulParams(getPreset('tiny-llama'))).toBe(2 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 192) + 257 * 64);
   });
 
   it('counts 6N plus attention FLOPs per token', () => {

@@ -1,41 +1,55 @@
-// Which HyperCloning rule each canonical parameter follows, and its output/input multipliers.
-// Not the arithmetic (tile.ts, clone-noise.ts): a lookup from a parameter's role to its rule.
+// HyperCloning's rules as two tables: how many copies each axis gets, and how each kind of parameter is scaled.
+// Not the arithmetic (tile.ts, clone-noise.ts) and not the parameter list (core's paramSpec gives every weight its axes).
 
-import type { ModelConfig } from '@hyperclone/core';
+import type { Axis, ModelConfig, ParamKind, ParamSpec } from '@hyperclone/core';
 
-/**
- * embedding: tile(E, 1, n) with no division (tok_emb, pos_emb).
- * head: tile(W, 1, n) / n (an untied lm_head: logits are not expanded).
- * linear: tile(W, nOut, nIn) / nIn (every hidden projection).
- * vector: tile(v, nOut) (linear biases, norm weights and biases).
- */
-export type CloneRuleKind = 'embedding' | 'head' | 'linear' | 'vector';
-
-export interface CloneRule {
-  kind: CloneRuleKind;
-  nOut: number;
-  nIn: number;
+/** What an axis rule can depend on: the source config, n_e (width) and n_f (ffn). */
+export interface Growth {
+  source: ModelConfig;
+  width: number;
+  ffn: number;
 }
 
-const LINEAR = /^blocks\.\d+\.(attn\.(q|k|v|o)|mlp\.(up|gate|down))\.(weight|bias)$/;
-const NORM = /^(blocks\.\d+\.norm[12]|norm_f)\.(weight|bias)$/;
+interface AxisRule {
+  /** Copies along this axis: the wide size is the source's times this. */
+  copies: (g: Growth) => number;
+  /** A hidden axis; the variants (noise, diagonal) act only on matrices whose axes are all hidden. */
+  hidden: boolean;
+}
 
-/** The rule for one parameter of the source model (source config, width n_e, ffn n_f). */
-export function cloneRule(name: string, source: ModelConfig, width: number, ffn: number): CloneRule {
-  if (name === 'tok_emb.weight' || name === 'pos_emb.weight') return { kind: 'embedding', nOut: 1, nIn: width };
-  if (name === 'lm_head.weight') return { kind: 'head', nOut: 1, nIn: width };
-  if (NORM.test(name)) return { kind: 'vector', nOut: width, nIn: 1 };
-  const m = LINEAR.exec(name);
-  if (!m) throw new Error(`hyperclone has no rule for parameter "${name}"; is it a canonical name (see DESIGN.md)?`);
-  const role = m[2] ?? m[3];
-  const kvOut = source.nKvHead === 1 ? 1 : width; // MQA: the single kv head stays single
-  const [nOut, nIn] =
-    role === 'k' || role === 'v'
-      ? [kvOut, width]
-      : role === 'up' || role === 'gate'
-        ? [ffn, width]
-        : role === 'down'
-          ? [width, ffn]
-          : [width, width];
-  return m[4] === 'bias' ? { kind: 'vector', nOut, nIn: 1 } : { kind: 'linear', nOut, nIn };
+/** One row per axis of core's paramSpec. */
+export const AXIS_RULES: Readonly<Record<Axis, AxisRule>> = {
+  vocab: { copies: () => 1, hidden: false }, // the vocabulary never changes
+  positions: { copies: () => 1, hidden: false }, // nor the context length
+  model: { copies: (g) => g.width, hidden: true }, // every hidden vector becomes n_e stacked copies
+  q: { copies: (g) => g.width, hidden: true }, // H·n_e heads, head_dim fixed: head r·H + h copies head h
+  kv: { copies: (g) => (g.source.nKvHead === 1 ? 1 : g.width), hidden: true }, // K·n_e; a single (MQA) kv head stays single
+  ffn: { copies: (g) => g.ffn, hidden: true }, // F·n_f
+};
+
+/**
+ * How each kind of parameter is scaled once it is tiled along its axes. A linear layer divides by
+ * the copies of the axis it reads (in): each output block then sums n_in equal input blocks.
+ */
+export const KIND_RULES: Readonly<Record<ParamKind, (copies: readonly number[]) => number>> = {
+  embedding: () => 1, // tile(E, 1, n_e), not divided: the looked-up row is the clone of the small one
+  linear: ([, nIn]) => 1 / nIn!, // tile(W, n_out, n_in) / n_in (the LM head: tile(W, 1, n_e) / n_e)
+  bias: () => 1, // tile(b, n_out)
+  norm: () => 1, // tile(g, n_e); eps unchanged
+};
+
+export interface CloneRule {
+  /** Copies along each dimension of the parameter (for a matrix: [n_out, n_in]). */
+  copies: number[];
+  /** Multiplies every tiled block. */
+  scale: number;
+  /** A hidden linear weight: the noisy and diagonal variants apply to it. */
+  variants: boolean;
+}
+
+/** The rule for one parameter of the wide model's spec. */
+export function cloneRule(spec: ParamSpec, g: Growth): CloneRule {
+  const copies = spec.axes.map((a) => AXIS_RULES[a].copies(g));
+  const variants = spec.kind === 'linear' && spec.axes.every((a) => AXIS_RULES[a].hidden);
+  return { copies, scale: KIND_RULES[spec.kind](copies), variants };
 }

@@ -1,10 +1,10 @@
 // symmetryReport: the paper's symmetry metric, how alike the cloned copies inside each matrix still are.
 // Not a training hook: the trainer calls it and logs the numbers.
 
-import type { CloneInfo, ModelConfig, StateDict } from '@hyperclone/core';
-import { checkWeights } from '@hyperclone/core';
+import type { CloneInfo, ModelConfig, ParamSpec, StateDict } from '@hyperclone/core';
+import { checkWeights, paramSpec } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
-import { cloneRule } from './clone-rules.js';
+import { type Growth, cloneRule } from './clone-rules.js';
 
 export interface MatrixSymmetry {
   name: string;
@@ -25,7 +25,7 @@ export interface SymmetryReport {
 }
 
 /**
- * For every 2-D parameter whose input grew (nIn >= 2): split each row into nIn equal sub-vectors,
+ * For every 2-D parameter whose columns were cloned (nIn >= 2 copies): split each row into nIn equal sub-vectors,
  * take the mean pairwise cosine similarity, average over rows. A pair with a zero sub-vector
  * counts 0 (a diagonal clone's off-diagonal blocks share no direction yet).
  */
@@ -43,15 +43,16 @@ export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInf
     );
   }
   checkWeights(config, weights, 'symmetryReport weights');
-  const source = cloneInfo.sourceConfig;
+  const specs = new Map(paramSpec(config).map((s) => [s.name, s]));
+  const growth: Growth = { source: cloneInfo.sourceConfig, width: cloneInfo.width, ffn: cloneInfo.ffn };
   const matrices: MatrixSymmetry[] = [];
   for (const [name, t] of weights) {
-    if (t.shape.length !== 2) continue;
-    // an untied clone of a tied source has a head the source lacked: it follows the head rule
-    const nIn = cloneRule(name, source, cloneInfo.width, cloneInfo.ffn).nIn;
+    const spec = specs.get(name)!;
+    if (spec.axes.length !== 2) continue;
+    const nIn = cloneRule(spec, growth).copies[1]!; // copies along the columns
     if (nIn < 2) continue;
     const [rows, cols] = t.shape as [number, number];
-    matrices.push({ name, layer: layerOf(name), nIn, similarity: rowSymmetry(t.data as Float32Array, rows, cols, nIn) });
+    matrices.push({ name, layer: layerOf(spec), nIn, similarity: rowSymmetry(t.data as Float32Array, rows, cols, nIn) });
   }
   const layers = [...new Set(matrices.map((m) => m.layer))].map((layer) => ({
     layer,
@@ -60,14 +61,14 @@ export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInf
   return { matrices, layers, overall: matrices.length ? mean(matrices.map((m) => m.similarity)) : null };
 }
 
-function layerOf(name: string): string {
-  const m = /^blocks\.\d+/.exec(name);
-  if (m) return m[0];
-  return name === 'lm_head.weight' ? 'head' : 'embeddings';
+/** The blocks by index; outside them, the head is the one weight that reads the stream, the rest are embeddings. */
+function layerOf(spec: ParamSpec): string {
+  if (spec.block !== null) return `blocks.${spec.block}`;
+  return spec.stream === 'reads' ? 'head' : 'embeddings';
 }
 
 /** Mean over rows of the mean pairwise cosine between a row's nIn sub-vectors of length cols/nIn. */
-export function rowSymmetry(data: Float32Array, rows: number, cols: number, nIn: number): number {
+function rowSymmetry(data: Float32Array, rows: number, cols: number, nIn: number): number {
   const len = cols / nIn;
   const norms = new Float64Array(nIn);
   let total = 0;

@@ -1,6 +1,8 @@
-import { resolveConfig, type ModelConfig, type StateDict } from '@hyperclone/core';
+// The host-side clone transform: tiling, the per-axis rules, cloneConfig, every variant's blocks, and symmetryReport.
+// Not function preservation through a forward pass (preservation.test.ts and clone-presets.test.ts run that).
+import { axisSizes, paramSpec, resolveConfig, type ModelConfig, type StateDict } from '@hyperclone/core';
 import { describe, expect, it } from 'vitest';
-import { cloneConfig, cloneWeights, randomWeights, symmetryReport, tileMatrix, tileVector } from '../src/index.js';
+import { AXIS_RULES, cloneConfig, cloneRule, cloneWeights, randomWeights, symmetryReport, tileMatrix, tileVector } from '../src/index.js';
 
 const f32 = (t: { data: Float32Array | Int32Array }): Float32Array => t.data as Float32Array;
 
@@ -37,6 +39,35 @@ describe('tiling', () => {
     ]);
     expect([...tileVector(Float32Array.from([1, 2]), 3)]).toEqual([1, 2, 1, 2, 1, 2]);
     expect(() => tileMatrix(w, { rows: 2, cols: 3, nOut: 1, nIn: 2, scale: 1, diagonal: true })).toThrow(/needs nOut == nIn/);
+  });
+});
+
+describe('clone rules', () => {
+  it('grow every axis of the spec as cloneConfig grows the model', () => {
+    for (const [partial, width, ffn] of [
+      [gqa, 3, 2],
+      [{ ...gqa, nKvHead: 1 }, 2, 4],
+      [gpt, 4, 1],
+    ] as const) {
+      const source = resolveConfig(partial);
+      const before = axisSizes(source);
+      const after = axisSizes(cloneConfig(source, width, ffn, 'keep'));
+      for (const axis of Object.keys(AXIS_RULES) as (keyof typeof AXIS_RULES)[]) {
+        expect(after[axis], axis).toBe(before[axis] * AXIS_RULES[axis].copies({ source, width, ffn }));
+      }
+    }
+  });
+
+  it('divide a linear layer by the copies of its input axis, never an embedding, and keep the variants off the head', () => {
+    const source = resolveConfig({ ...gqa, nKvHead: 1 });
+    const wide = new Map(paramSpec(cloneConfig(source, 2, 3, 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 2, ffn: 3 });
+    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
+    expect(rule('blocks.0.attn.q.weight')).toEqual({ copies: [2, 2], scale: 0.5, variants: true });
+    expect(rule('blocks.0.attn.k.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true }); // MQA: one kv head
+    expect(rule('blocks.0.mlp.down.weight')).toEqual({ copies: [2, 3], scale: 1 / 3, variants: true });
+    expect(rule('blocks.0.norm2.weight')).toEqual({ copies: [2], scale: 1, variants: false });
+    expect(rule('lm_head.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: false });
   });
 });
 

@@ -30,8 +30,8 @@ function hostAdamW(p: number[], grads: number[][], lrs: number[], decay: number)
 
 describe('AdamW', () => {
   const specs: ParamSpec[] = [
-    { name: 'w', shape: [2, 2], init: 'normal', decay: true },
-    { name: 'bias', shape: [2], init: 'zeros', decay: false },
+    { name: 'w', kind: 'linear', shape: [2, 2], axes: ['model', 'model'], stream: null, block: 0, init: 'normal', decay: true },
+    { name: 'bias', kind: 'bias', shape: [2], axes: ['model'], stream: null, block: 0, init: 'zeros', decay: false },
   ];
   const w0 = [0.5, -0.25, 1, 2];
   const b0 = [0.1, -0.1];
@@ -74,7 +74,7 @@ describe('AdamW', () => {
     other.loadStateDict(saved, 'test');
     expect(other.stepCount).toBe(1);
     expect(Array.from(other.stateDict().get('v.w')!.data)).toEqual(Array.from(saved.get('v.w')!.data));
-    const wrong = new AdamW(b, [{ name: 'w', shape: [3, 2], init: 'normal', decay: true }], {
+    const wrong = new AdamW(b, [{ ...specs[0]!, shape: [3, 2] }], {
       beta1: 0.9,
       beta2: 0.95,
       eps: 1e-8,
