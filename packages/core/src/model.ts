@@ -3,10 +3,11 @@
 //
 // Dimension letters: B batch, T time, C dModel, H query heads, K kv heads, D headDim, F dFF, V vocab.
 
-import type { Backend, Tensor } from './backend.js';
+import type { Backend, FusedOps, Tensor } from './backend.js';
 import type { ModelConfig } from './config.js';
 import { fusedOps } from './fused-reference.js';
 import { hostTensor } from './host-tensor.js';
+import { headWeightName } from './param-spec.js';
 
 /** Parameters by canonical name (see param-spec.ts). */
 export type Params = Readonly<Record<string, Tensor>>;
@@ -14,7 +15,7 @@ export type Params = Readonly<Record<string, Tensor>>;
 export interface ForwardOptions {
   /** Training mode: dropout is on when config.dropout > 0. */
   train?: boolean;
-  /** Seed for this forward's dropout masks (each dropout site derives its own). */
+  /** Seed for this forward's dropout masks (each dropout site derives its own, see dropoutSeeds). */
   dropoutSeed?: number;
   /** Also return the residual stream after each block (for clone checks). */
   collectHidden?: boolean;
@@ -27,101 +28,152 @@ export interface ForwardResult {
   hidden: Tensor[];
 }
 
+/** Token embedding (+ learned positions), nLayer pre-norm blocks, final norm, LM head. */
 export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, options: ForwardOptions = {}): ForwardResult {
-  const f = fusedOps(b);
   const [B, T] = b.shape(tokens) as [number, number];
   if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
-  const dropoutRate = options.train ? c.dropout : 0;
-  let site = 0;
-  const dropout = (x: Tensor): Tensor => (dropoutRate > 0 ? b.dropout(x, dropoutRate, (options.dropoutSeed ?? 0) * 1009 + site++) : x);
+  const m = forwardContext(b, c, p, B, T, options);
+  let x = embed(m, tokens); // (B, T, C)
+  const hidden: Tensor[] = [];
+  for (let i = 0; i < c.nLayer; i++) {
+    x = block(m, x, `blocks.${i}`); // (B, T, C)
+    if (options.collectHidden) hidden.push(x);
+  }
+  return { logits: head(m, x), hidden }; // logits (B, T, V)
+}
 
+/** What every piece of one forward reads: the backend, the config, the parameters, and this forward's dropout. */
+interface ForwardContext {
+  b: Backend;
+  c: ModelConfig;
+  f: FusedOps;
+  B: number;
+  T: number;
+  param(name: string): Tensor;
+  maybe(name: string): Tensor | null;
+  dropoutRate: number;
+  nextDropoutSeed: () => number;
+  rope: RopeTables | null;
+}
+
+function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: number, options: ForwardOptions): ForwardContext {
   const param = (name: string): Tensor => {
     const t = p[name];
     if (!t) throw new Error(`missing parameter "${name}"`);
     return t;
   };
-  const maybe = (name: string): Tensor | null => p[name] ?? null;
-
-  const linear = (x: Tensor, prefix: string): Tensor => {
-    const shape = b.shape(x);
-    const w = param(`${prefix}.weight`); // (out, in)
-    const out = b.shape(w)[0]!;
-    let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), w, false, true); // (B·T, out)
-    const bias = maybe(`${prefix}.bias`);
-    if (bias) y = b.add(y, bias);
-    return b.reshape(y, [...shape.slice(0, -1), out]);
+  return {
+    b,
+    c,
+    f: fusedOps(b),
+    B,
+    T,
+    param,
+    maybe: (name) => p[name] ?? null,
+    dropoutRate: options.train ? c.dropout : 0,
+    nextDropoutSeed: dropoutSeeds(options.dropoutSeed ?? 0),
+    rope: c.position === 'rope' ? ropeTables(b, T, c.headDim, c.ropeTheta) : null,
   };
+}
 
-  const norm = (x: Tensor, prefix: string): Tensor =>
-    c.norm === 'layernorm'
-      ? f.layerNorm(x, param(`${prefix}.weight`), maybe(`${prefix}.bias`), c.normEps)
-      : f.rmsNorm(x, param(`${prefix}.weight`), c.normEps);
+/**
+ * Seeds for one forward's dropout sites, in the order the forward reaches them: site s of the
+ * forward seeded S gets S·1009 + s. 1009 is a prime above the number of sites of any model here
+ * (1 + 3·nLayer), so no two (forward, site) pairs share a seed while nLayer < 336.
+ */
+function dropoutSeeds(forwardSeed: number): () => number {
+  let site = 0;
+  return () => forwardSeed * 1009 + site++;
+}
 
-  const rope = c.position === 'rope' ? ropeTables(b, T, c.headDim, c.ropeTheta) : null;
+function dropout(m: ForwardContext, x: Tensor): Tensor {
+  return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.nextDropoutSeed()) : x; // same shape as x
+}
 
-  const splitHeads = (x: Tensor, heads: number): Tensor => b.transpose(b.reshape(x, [B, T, heads, c.headDim]), [0, 2, 1, 3]); // (B, heads, T, D)
-
-  const attention = (x: Tensor, prefix: string): Tensor => {
-    let q = splitHeads(linear(x, `${prefix}.q`), c.nHead); // (B, H, T, D)
-    let k = splitHeads(linear(x, `${prefix}.k`), c.nKvHead); // (B, K, T, D)
-    let v = splitHeads(linear(x, `${prefix}.v`), c.nKvHead); // (B, K, T, D)
-    if (rope) {
-      q = applyRope(b, q, rope);
-      k = applyRope(b, k, rope);
-    }
-    k = repeatKvHeads(b, k, c.nHead / c.nKvHead); // (B, H, T, D): q-head h reads kv-head floor(h / group)
-    v = repeatKvHeads(b, v, c.nHead / c.nKvHead);
-    const y = f.attention(q, k, v, {
-      scale: 1 / Math.sqrt(c.headDim),
-      causal: true,
-      dropout: dropoutRate,
-      dropoutSeed: (options.dropoutSeed ?? 0) * 1009 + site++,
-    }); // (B, H, T, D)
-    const merged = b.reshape(b.transpose(y, [0, 2, 1, 3]), [B, T, c.nHead * c.headDim]);
-    return dropout(linear(merged, `${prefix}.o`)); // (B, T, C)
-  };
-
-  const mlp = (x: Tensor, prefix: string): Tensor => {
-    const hidden =
-      c.mlp === 'swiglu'
-        ? b.mul(f.silu(linear(x, `${prefix}.gate`)), linear(x, `${prefix}.up`)) // (B, T, F)
-        : f.gelu(linear(x, `${prefix}.up`)); // (B, T, F)
-    return dropout(linear(hidden, `${prefix}.down`)); // (B, T, C)
-  };
-
-  // embeddings
-  let x = b.gather(param('tok_emb.weight'), tokens); // (B, T, C)
+function embed(m: ForwardContext, tokens: Tensor): Tensor {
+  const { b, c, T } = m;
+  let x = b.gather(m.param('tok_emb.weight'), tokens); // (B, T, C)
   if (c.position === 'learned') {
     const positions = b.fromHost(
       hostTensor(
         [T],
         Int32Array.from({ length: T }, (_, t) => t),
       ),
-    );
-    x = b.add(x, b.gather(param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
+    ); // (T)
+    x = b.add(x, b.gather(m.param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
   }
-  x = dropout(x);
-
-  // blocks: pre-norm residual
-  const hidden: Tensor[] = [];
-  for (let i = 0; i < c.nLayer; i++) {
-    x = b.add(x, attention(norm(x, `blocks.${i}.norm1`), `blocks.${i}.attn`));
-    x = b.add(x, mlp(norm(x, `blocks.${i}.norm2`), `blocks.${i}.mlp`));
-    if (options.collectHidden) hidden.push(x);
-  }
-
-  // head
-  x = norm(x, 'norm_f');
-  const head = c.tieEmbeddings ? param('tok_emb.weight') : param('lm_head.weight'); // (V, C)
-  let logits = linearNoBias(b, x, head); // (B, T, V)
-  if (c.logitScale !== 1) logits = b.mul(logits, b.scalar(c.logitScale));
-  return { logits, hidden };
+  return dropout(m, x); // (B, T, C)
 }
 
-function linearNoBias(b: Backend, x: Tensor, w: Tensor): Tensor {
+/** Pre-norm residual: x + attention(norm1(x)), then + mlp(norm2(x)). */
+function block(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+  const { b } = m;
+  const h = b.add(x, attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`)); // (B, T, C)
+  return b.add(h, mlp(m, norm(m, h, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
+}
+
+/** Causal multi-head attention with grouped kv heads (MHA, GQA, MQA) and optional rotary positions. */
+function attention(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+  const { b, c, B, T } = m;
+  let q = splitHeads(m, project(m, x, `${prefix}.q`), c.nHead); // (B, H, T, D)
+  let k = splitHeads(m, project(m, x, `${prefix}.k`), c.nKvHead); // (B, K, T, D)
+  let v = splitHeads(m, project(m, x, `${prefix}.v`), c.nKvHead); // (B, K, T, D)
+  if (m.rope) {
+    q = applyRope(b, q, m.rope); // (B, H, T, D)
+    k = applyRope(b, k, m.rope); // (B, K, T, D)
+  }
+  k = repeatKvHeads(b, k, c.nHead / c.nKvHead); // (B, H, T, D): q-head h reads kv-head floor(h / group)
+  v = repeatKvHeads(b, v, c.nHead / c.nKvHead); // (B, H, T, D)
+  const y = m.f.attention(q, k, v, {
+    scale: 1 / Math.sqrt(c.headDim),
+    causal: true,
+    dropout: m.dropoutRate,
+    dropoutSeed: m.nextDropoutSeed(),
+  }); // (B, H, T, D)
+  const merged = b.reshape(b.transpose(y, [0, 2, 1, 3]), [B, T, c.nHead * c.headDim]); // (B, T, H·D)
+  return dropout(m, project(m, merged, `${prefix}.o`)); // (B, T, C)
+}
+
+function mlp(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+  const { b, c, f } = m;
+  const hidden =
+    c.mlp === 'swiglu'
+      ? b.mul(f.silu(project(m, x, `${prefix}.gate`)), project(m, x, `${prefix}.up`)) // (B, T, F)
+      : f.gelu(project(m, x, `${prefix}.up`)); // (B, T, F)
+  return dropout(m, project(m, hidden, `${prefix}.down`)); // (B, T, C)
+}
+
+/** Final norm, then the logits through the same linear as every projection (tied: the token embedding is the weight). */
+function head(m: ForwardContext, x: Tensor): Tensor {
+  const { b, c } = m;
+  const logits = linear(b, norm(m, x, 'norm_f'), m.param(headWeightName(c)), null); // (B, T, V)
+  return c.logitScale === 1 ? logits : b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
+}
+
+/** The linear layer named `prefix` (its weight, and its bias when the model has one). */
+function project(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+  return linear(m.b, x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
+}
+
+/** y = x·Wᵀ + bias over the last axis: x (..., in), w (out, in), bias (out) -> (..., out). */
+function linear(b: Backend, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const shape = b.shape(x);
-  const y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), w, false, true);
-  return b.reshape(y, [...shape.slice(0, -1), b.shape(w)[0]!]);
+  let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), w, false, true); // (N, out)
+  if (bias) y = b.add(y, bias); // (N, out)
+  return b.reshape(y, [...shape.slice(0, -1), b.shape(w)[0]!]); // (..., out)
+}
+
+function norm(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+  const { c, f } = m;
+  return c.norm === 'layernorm'
+    ? f.layerNorm(x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`), c.normEps) // same shape as x
+    : f.rmsNorm(x, m.param(`${prefix}.weight`), c.normEps); // same shape as x
+}
+
+/** (B, T, heads·D) -> (B, heads, T, D), head-major: head h holds features [h·D, (h+1)·D). */
+function splitHeads(m: ForwardContext, x: Tensor, heads: number): Tensor {
+  const { b, B, T } = m;
+  return b.transpose(b.reshape(x, [B, T, heads, m.c.headDim]), [0, 2, 1, 3]); // (B, heads, T, D)
 }
 
 interface RopeTables {
@@ -131,10 +183,10 @@ interface RopeTables {
 }
 
 /** Rotary tables in the half-split layout (Llama / GPT-NeoX): angle(t, i) = t·θ^(-2i/D), i < D/2, repeated twice. */
-export function ropeTables(b: Backend, T: number, D: number, theta: number): RopeTables {
+function ropeTables(b: Backend, T: number, D: number, theta: number): RopeTables {
   const half = D / 2;
-  const cos = new Float32Array(T * D);
-  const sin = new Float32Array(T * D);
+  const cos = new Float32Array(T * D); // (T, D)
+  const sin = new Float32Array(T * D); // (T, D)
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < half; i++) {
       const angle = t * theta ** (-(2 * i) / D);
@@ -148,22 +200,20 @@ export function ropeTables(b: Backend, T: number, D: number, theta: number): Rop
 /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for x = [x1, x2] split in halves. */
 function applyRope(b: Backend, x: Tensor, r: RopeTables): Tensor {
   const [B, H, T] = b.shape(x) as [number, number, number, number];
-  const x1 = b.slice(x, [0, 0, 0, 0], [B, H, T, r.half]);
-  const x2 = b.slice(x, [0, 0, 0, r.half], [B, H, T, r.half]);
-  const rotated = b.concat([b.neg(x2), x1], 3);
-  return b.add(b.mul(x, r.cos), b.mul(rotated, r.sin));
+  const x1 = b.slice(x, [0, 0, 0, 0], [B, H, T, r.half]); // (B, H, T, D/2)
+  const x2 = b.slice(x, [0, 0, 0, r.half], [B, H, T, r.half]); // (B, H, T, D/2)
+  const rotated = b.concat([b.neg(x2), x1], 3); // (B, H, T, D)
+  return b.add(b.mul(x, r.cos), b.mul(rotated, r.sin)); // (B, H, T, D)
 }
 
 /** (B, K, T, D) -> (B, K·group, T, D), each kv head repeated `group` times in place (Llama's repeat_kv). */
 function repeatKvHeads(b: Backend, x: Tensor, group: number): Tensor {
   if (group === 1) return x;
   const [B, K, T, D] = b.shape(x) as [number, number, number, number];
-  const x5 = b.reshape(x, [B, K, 1, T, D]);
-  return b.reshape(
-    b.concat(
-      Array.from({ length: group }, () => x5),
-      2,
-    ),
-    [B, K * group, T, D],
-  );
+  const x5 = b.reshape(x, [B, K, 1, T, D]); // (B, K, 1, T, D)
+  const copies = b.concat(
+    Array.from({ length: group }, () => x5),
+    2,
+  ); // (B, K, group, T, D)
+  return b.reshape(copies, [B, K * group, T, D]); // (B, K·group, T, D)
 }
