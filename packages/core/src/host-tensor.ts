@@ -42,14 +42,6 @@ export function float32(shape: readonly number[], values: ArrayLike<number>): Ho
   return hostTensor(shape, Float32Array.from(values));
 }
 
-export function cloneTensor(t: HostTensor): HostTensor {
-  return hostTensor(t.shape, t.data.slice());
-}
-
-export function cloneStateDict(sd: StateDict): StateDict {
-  return new Map([...sd].map(([k, v]) => [k, cloneTensor(v)]));
-}
-
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -65,10 +57,4 @@ export function maxAbsDiff(a: HostTensor, b: HostTensor): number {
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
   }
   return m;
-}
-
-export function paramCount(sd: StateDict): number {
-  let n = 0;
-  for (const t of sd.values()) n += t.data.length;
-  return n;
 }

@@ -1,3 +1,5 @@
+// sampleFromLogits on host logits: greedy at temperature 0, top-k restricted to the k best, seeded and repeatable.
+// Not generation through a model (the CLI's sample command tests run that).
 import { describe, expect, it } from 'vitest';
 import { Rng, sampleFromLogits } from '../src/index.js';
 

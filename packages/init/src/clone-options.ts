@@ -37,7 +37,7 @@ export interface ResolvedCloneOptions {
 
 export const DEFAULT_SNR_DB = 10;
 
-export function isNoisy(variant: CloneVariant): boolean {
+function isNoisy(variant: CloneVariant): boolean {
   return variant === 'noisy-symmetric' || variant === 'noisy-diagonal';
 }
 

@@ -12,9 +12,9 @@ export interface RandomInitOptions {
 }
 
 /** N(0, 0.02) for weights, 0.02/sqrt(2·nLayer) for projections into the residual stream (GPT-2). */
-export const INIT_STD = 0.02;
+const INIT_STD = 0.02;
 
-export function initStd(kind: InitKind, config: ModelConfig): number {
+function initStd(kind: InitKind, config: ModelConfig): number {
   if (kind === 'normal') return INIT_STD;
   if (kind === 'residual') return INIT_STD / Math.sqrt(2 * config.nLayer);
   return 0;

@@ -1,3 +1,5 @@
+// fromCheckpoint: weights, origin and clone info read back from a saved checkpoint, and the errors for broken ones.
+// Not the checkpoint format itself (core's checkpoint code owns that).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// The hyperclone initializer: every kind of source, the provenance chain of clones of clones, and bad options or sources.
+// Not the weights' arithmetic (clone-weights.test.ts) nor function preservation (preservation.test.ts).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

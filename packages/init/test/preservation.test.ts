@@ -1,4 +1,5 @@
 // HyperCloning preserves the function: a property test over random configs of the whole family, on the tfjs backend.
+// Not the presets on real checkpoints (clone-presets.test.ts) and not training after the clone.
 import type { Backend, ModelConfig } from '@hyperclone/core';
 import { resolveConfig } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';

@@ -1,3 +1,5 @@
+// randomInit: the GPT-2 scheme per parameter of the spec, seeded streams per name, vocabulary resizing and bad input.
+// Not cloning (the clone tests) and not training from these weights.
 import { countParams, getPreset, paramSpec, resolveConfig } from '@hyperclone/core';
 import { describe, expect, it } from 'vitest';
 import { randomInit, randomWeights } from '../src/index.js';

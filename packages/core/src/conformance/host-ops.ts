@@ -4,7 +4,7 @@
 import { hostTensor, numel, type HostTensor } from '../host-tensor.js';
 import type { Rng } from '../rng.js';
 
-export function stridesOf(shape: readonly number[]): number[] {
+function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length).fill(1);
   for (let i = shape.length - 2; i >= 0; i--) strides[i] = strides[i + 1]! * shape[i + 1]!;
   return strides;
