@@ -3,14 +3,15 @@
 // Run: npx tsx examples/02-hyperclone-and-continue.ts   (after example 1)
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveBackend } from '@hyperclone/cli';
 import { hyperclone } from '@hyperclone/init';
 import { evaluateCheckpoint, trainFrom } from '@hyperclone/trainer';
 
 const steps = Number(process.env['STEPS'] ?? 200);
 const data = 'runs/examples/stories-data';
-// The small run's final checkpoint, as recorded in its summary.json.
-const small: string = JSON.parse(readFileSync('runs/examples/small/summary.json', 'utf8')).checkpoint;
+// The small run's final checkpoint, as recorded in its summary.json (relative to the run directory).
+const small = join('runs/examples/small', JSON.parse(readFileSync('runs/examples/small/summary.json', 'utf8')).checkpoint);
 const backend = await resolveBackend({ backend: 'auto' });
 
 // The clone: 2x hidden width and heads, 2x FFN, with paired noise (10 dB) so the copies can diverge.

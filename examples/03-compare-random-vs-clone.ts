@@ -3,6 +3,7 @@
 // Run: npx tsx examples/03-compare-random-vs-clone.ts   (after example 1; STEPS=... per wide arm)
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveBackend } from '@hyperclone/cli';
 import { compareCloneVsRandom, speedupRows } from '@hyperclone/bench';
 
@@ -13,7 +14,7 @@ const result = await compareCloneVsRandom({
   data: 'runs/examples/stories-data',
   out: 'runs/examples/compare',
   backend,
-  small: JSON.parse(readFileSync('runs/examples/small/summary.json', 'utf8')).checkpoint, // or a preset name
+  small: join('runs/examples/small', JSON.parse(readFileSync('runs/examples/small/summary.json', 'utf8')).checkpoint), // or a preset name
   width: 2,
   variants: ['noisy-symmetric'],
   seeds: 2,

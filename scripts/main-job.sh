@@ -28,5 +28,6 @@ hyperclone bench clone-vs-random --data "$OUT/data" --small tiny --small-steps "
 
 echo
 echo "a sample from the 2x clone (seed 0) after training:"
-CKPT=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$OUT/bench/runs/clone-noisy-symmetric-seed0/summary.json','utf8')).checkpoint)")
+RUN="$OUT/bench/runs/clone-noisy-symmetric-seed0"  # its summary.json records the checkpoint relative to the run
+CKPT="$RUN/$(node -e "console.log(JSON.parse(require('fs').readFileSync('$RUN/summary.json','utf8')).checkpoint)")"
 hyperclone sample --checkpoint "$CKPT" --data "$OUT/data" --prompt "Once upon a time" --tokens 200 --backend "$BACKEND"

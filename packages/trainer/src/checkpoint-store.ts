@@ -7,6 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint } from '@hyperclone/core';
 import { isCheckpointDir, saveCheckpoint } from '@hyperclone/core';
+import { recordPath } from './recorded-path.js';
 
 const STEP_DIR = /^step-(\d+)$/;
 
@@ -37,6 +38,11 @@ export class CheckpointStore {
     const path = join(this.dir, 'best');
     await saveCheckpoint(path, ckpt);
     return path;
+  }
+
+  /** `path` as a file inside any of these checkpoints records it: relative to the checkpoint (all sit in checkpoints/). */
+  recordPath(path: string): string {
+    return recordPath(join(this.dir, 'best'), path);
   }
 
   /** Step checkpoints on disk, oldest first. */

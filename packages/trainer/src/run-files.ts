@@ -8,6 +8,7 @@ import { writeFileAtomic } from '@hyperclone/core';
 import type { EvalEvent, StepEvent } from './events.js';
 import type { RunConfig } from './run-config.js';
 import { RUN_FORMAT, RUN_VERSION } from './run-config.js';
+import { readPath, recordPath } from './recorded-path.js';
 import type { Summary } from './summary.js';
 
 export class RunFiles {
@@ -35,12 +36,18 @@ export class RunFiles {
         `${this.configPath} is not a hyperclone run config (format ${JSON.stringify(config.format)}, version ${config.version})`,
       );
     }
-    return config;
+    return this.withPaths(config, (p) => readPath(this.runDir, p));
   }
 
+  /** config.json records data, out and tasks relative to the run directory (absolute in memory). */
   async writeConfig(config: RunConfig): Promise<void> {
     await mkdir(this.runDir, { recursive: true });
-    await writeFileAtomic(this.configPath, JSON.stringify(config, null, 2) + '\n');
+    const recorded = this.withPaths(config, (p) => recordPath(this.runDir, p));
+    await writeFileAtomic(this.configPath, JSON.stringify(recorded, null, 2) + '\n');
+  }
+
+  private withPaths(config: RunConfig, map: (path: string) => string): RunConfig {
+    return { ...config, data: map(config.data), out: map(config.out), tasks: config.tasks.map(map) };
   }
 
   async appendMetrics(row: StepEvent): Promise<void> {

@@ -39,6 +39,7 @@ export interface Summary {
   tasks: Record<string, TaskScore>;
   peakFlopsPerSec: number | null;
   peakSource: string | null;
+  /** The last checkpoint written, relative to the run directory (e.g. checkpoints/step-00000400). */
   checkpoint: string | null;
 }
 

@@ -27,7 +27,7 @@ export interface TrainerState {
   bestValLoss: number | null;
   lastEval: EvalEvent | null;
   targetHit: TargetHit | null;
-  /** Where the data came from, so `hyperclone sample` can find the tokenizer. */
+  /** Where the data came from (dir relative to the checkpoint), so `hyperclone sample` can find the tokenizer. */
   data: { dir: string; tokenizer: string };
 }
 

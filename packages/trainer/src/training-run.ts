@@ -24,6 +24,7 @@ import { StepReadback, type Divergence } from './step-readback.js';
 import { computeGradients, dropoutSeed, type ReduceGradients, type StepShape, type StepValues } from './train-step.js';
 import type { TrainerState } from './trainer-state.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './trainer-state.js';
+import { recordPath } from './recorded-path.js';
 
 export type Hooks = Pick<ParsedTrainOptions, 'onStart' | 'onStep' | 'onEval' | 'onCheckpoint'>;
 
@@ -257,7 +258,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       bestValLoss: this.bestValLoss,
       lastEval: this.lastEval,
       targetHit: this.hit,
-      data: { dir: c.data, tokenizer: c.dataset.tokenizer },
+      data: { dir: this.p.store.recordPath(c.data), tokenizer: c.dataset.tokenizer },
     };
   }
 
@@ -278,7 +279,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       hit: this.hit,
       stopReason,
       peakSource: this.p.peakSource,
-      checkpoint: this.lastSaved?.path ?? null,
+      checkpoint: this.lastSaved ? recordPath(this.p.config.out, this.lastSaved.path) : null,
     });
   }
 

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Initializer, Logger } from '@hyperclone/core';
 import { loadCheckpoint } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomInit } from '@hyperclone/init';
-import { SUMMARY_FIELDS, trainFrom, type StepEvent, type TrainOptions } from '../src/index.js';
+import { readRunConfig, SUMMARY_FIELDS, trainFrom, type StepEvent, type TrainOptions } from '../src/index.js';
 import { shakespeareDataset, tempDir } from './fixtures.js';
 
 let b: Backend;
@@ -94,6 +94,29 @@ describe('trainFrom: exact resume', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).sampler).toBe('epoch');
     const state = (await loadCheckpoint(checkpoint)).trainerState as { sampler?: { mode?: string } } | undefined;
     expect(JSON.stringify(state)).toContain('"mode":"epoch"');
+  });
+
+  it('a run records its paths relative to itself: copied with its data, it resumes in the new place', async () => {
+    const root = tempDir();
+    cpSync(data, join(root, 'data'), { recursive: true });
+    const out = join(root, 'runs', 'a');
+    const local = { data: join(root, 'data'), steps: 6, evalEvery: 3 };
+    await trainFrom(randomInit('tiny'), options(out, { ...local, stopAfter: 3, tasks: [] }));
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect([config['data'], config['out']]).toEqual([join('..', '..', 'data'), '.']);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { checkpoint: string };
+    expect(summary.checkpoint).toBe(join('checkpoints', 'step-00000003'));
+    const state = (await loadCheckpoint(join(out, summary.checkpoint))).trainerState as { data: { dir: string } };
+    expect(state.data.dir).toBe(join('..', '..', '..', '..', 'data'));
+
+    const moved = tempDir();
+    cpSync(root, moved, { recursive: true });
+    rmSync(root, { recursive: true });
+    const movedOut = join(moved, 'runs', 'a');
+    expect((await readRunConfig(movedOut)).data).toBe(join(moved, 'data'));
+    const resumed = await trainFrom(randomInit('tiny'), options(movedOut, { ...local, data: join(moved, 'data'), resume: true }));
+    expect(resumed.summary.steps).toBe(6);
+    expect(resumed.runDir).toBe(movedOut);
   });
 
   it('torch: the same, on the libtorch backend', async () => {

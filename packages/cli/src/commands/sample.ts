@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { generate, loadCheckpoint, uploadParams, disposeParams } from '@hyperclone/core';
 import type { Checkpoint } from '@hyperclone/core';
 import { loadTokenizer } from '@hyperclone/data';
+import { readPath } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
@@ -56,7 +57,8 @@ export const sampleCommand: Command = {
 async function tokenizerFor(ckpt: Checkpoint, dir: string, data: string | undefined) {
   if (data !== undefined) return loadTokenizer(data);
   const recorded = ckpt.trainerState?.['data'] as { dir?: string; tokenizer?: string } | undefined;
-  if (recorded?.dir && existsSync(recorded.dir)) return loadTokenizer(recorded.dir);
+  const recordedDir = recorded?.dir === undefined ? undefined : readPath(dir, recorded.dir);
+  if (recordedDir && existsSync(recordedDir)) return loadTokenizer(recordedDir);
   if (recorded?.tokenizer === 'byte' || recorded?.tokenizer === 'gpt2') return loadTokenizer(recorded.tokenizer);
   if (ckpt.config.vocabSize === 257) return loadTokenizer('byte');
   throw new CliError(`cannot tell which tokenizer ${dir} was trained with; pass --data DIR (the token dataset it was trained on)`);
