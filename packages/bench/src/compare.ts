@@ -17,7 +17,11 @@ import { analyze, type BenchResult, type ArmRun } from './analyze.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
 
-export interface CompareOptions {
+/** Training options every run of the benchmark gets as they are (trainFrom's, with its defaults). */
+export const SHARED_TRAIN_KEYS = ['batchSize', 'seqLen', 'lr', 'schedule', 'dropout', 'evalEvery', 'evalWindows'] as const;
+type SharedTrainOptions = Pick<TrainOptions, (typeof SHARED_TRAIN_KEYS)[number]>;
+
+export interface CompareOptions extends SharedTrainOptions {
   data: string;
   out: string;
   backend: Backend;
@@ -33,20 +37,13 @@ export interface CompareOptions {
   seeds?: number;
   /** Steps of every wide arm (the budget). */
   steps: number;
-  batchSize?: number;
-  seqLen?: number;
-  lr?: number;
   smallLr?: number;
+  /** Warmup of the small model and the random arm (the trainer's default when absent). */
   warmup?: number;
-  /** Learning-rate schedule of every run (trainer default: cosine to minLr over the run). */
-  schedule?: ScheduleKind;
   /** The small model's own schedule (default: schedule). A pretrained small model is usually annealed. */
   smallSchedule?: ScheduleKind;
   /** Warmup of the cloned arms (default: the same as warmup). */
   rewarmup?: number;
-  dropout?: number;
-  evalEvery?: number;
-  evalWindows?: number;
   /** Default: the random arm's final validation accuracy, per seed. */
   target?: { metric: TargetMetric; value: number };
   logger?: Logger;
@@ -128,16 +125,16 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
     data: o.data,
     backend: o.backend,
     keepBest: false, // the benchmark reads eval.jsonl; a best checkpoint per evaluation is only disk traffic
-    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-    ...(o.seqLen !== undefined ? { seqLen: o.seqLen } : {}),
-    ...(o.lr !== undefined ? { lr: o.lr } : {}),
-    ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
-    ...(o.dropout !== undefined ? { dropout: o.dropout } : {}),
-    ...(o.evalEvery !== undefined ? { evalEvery: o.evalEvery } : {}),
-    ...(o.evalWindows !== undefined ? { evalWindows: o.evalWindows } : {}),
+    ...sharedTrainOptions(o),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.trainHooks ?? {}),
   };
+}
+
+function sharedTrainOptions(o: CompareOptions): SharedTrainOptions {
+  const shared: Record<string, unknown> = {};
+  for (const key of SHARED_TRAIN_KEYS) if (o[key] !== undefined) shared[key] = o[key];
+  return shared as SharedTrainOptions;
 }
 
 async function smallModel(

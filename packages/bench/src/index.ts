@@ -1,7 +1,7 @@
 // @hyperclone/bench: the clone-vs-random time-to-target benchmark (runs, analysis, report), the names
 // meant for users and the CLI. Not the training loop (@hyperclone/trainer).
 
-export { compareCloneVsRandom, DEFAULT_VARIANTS, type CompareOptions } from './compare.js';
+export { compareCloneVsRandom, DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './compare.js';
 export { reanalyzeBench } from './reanalyze.js';
 export {
   analyze,

@@ -2,7 +2,8 @@
 // 'auto' (torch when its addon loads, else tfjs). Not a backend: the packages it imports are.
 
 import type { Backend } from '@hyperclone/core';
-import { CliError, numberFlag } from './command.js';
+import { choiceFlag, CliError, integerFlag } from './command.js';
+import type { FlagDoc } from './option-flags.js';
 
 export type BackendName = 'auto' | 'torch' | 'tfjs';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'torch', 'tfjs'];
@@ -18,16 +19,26 @@ interface TorchModule {
   isTorchAvailable(): boolean;
 }
 
+export const DEVICES = ['cpu', 'cuda'] as const;
+
+/** --backend, --device and --threads, as every command that computes documents them. */
+export const BACKEND_FLAGS: FlagDoc[] = [
+  {
+    name: 'backend',
+    arg: BACKEND_NAMES.join('|'),
+    help: 'compute engine: torch (libtorch addon), tfjs, or auto (torch when its addon loads)',
+    defaultText: 'auto',
+  },
+  { name: 'device', arg: DEVICES.join('|'), help: 'where torch computes (cuda needs a CUDA libtorch)', defaultText: 'cpu' },
+  { name: 'threads', arg: 'N', help: 'CPU threads of the engine', defaultText: "the engine's" },
+];
+
 export function parseBackendName(value: string | undefined): BackendName {
-  const name = value ?? 'auto';
-  if (!(BACKEND_NAMES as readonly string[]).includes(name))
-    throw new CliError(`--backend must be one of ${BACKEND_NAMES.join(', ')} (got "${name}")`, 2);
-  return name as BackendName;
+  return choiceFlag(value ?? 'auto', 'backend', BACKEND_NAMES)!;
 }
 
 export function parseDevice(value: string | undefined): 'cpu' | 'cuda' | undefined {
-  if (value === undefined || value === 'cpu' || value === 'cuda') return value;
-  throw new CliError(`--device must be cpu or cuda (got "${value}")`, 2);
+  return choiceFlag(value, 'device', DEVICES);
 }
 
 async function torchModule(): Promise<Partial<TorchModule>> {
@@ -68,7 +79,7 @@ export function backendFromFlags(
   const request: BackendRequest = { backend: parseBackendName(f.backend ?? defaultName) };
   const device = parseDevice(f.device);
   if (device) request.device = device;
-  const threads = numberFlag(f.threads, 'threads', { integer: true, min: 1 });
+  const threads = integerFlag(f.threads, 'threads');
   if (threads !== undefined) request.threads = threads;
   return resolveBackend(request);
 }

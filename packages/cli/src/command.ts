@@ -7,6 +7,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** Every flag with its help line, for `hyperclone <command> --help` (after the usage). */
+  help?: string;
   /** Resolves to the exit code (0 when omitted). Throws CliError (or any Error) on bad input. */
   run(argv: string[]): Promise<number | void>;
 }
@@ -28,7 +30,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   usage: string,
 ): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>> {
   try {
-    return parseArgs({ args: expandMultiple(argv, options), strict: true, allowPositionals: false, options });
+    return parseArgs({ args: expandMultiple(joinDashValues(argv, options), options), strict: true, allowPositionals: false, options });
   } catch (e) {
     throw new CliError(`${(e as Error).message.split('\n')[0]}\nusage: ${usage}`, 2);
   }
@@ -39,17 +41,44 @@ export function requireFlag<V>(value: V | undefined, flag: string, usage: string
   return value;
 }
 
-/** A number flag: finite, and an integer when asked. */
-export function numberFlag(value: string | undefined, flag: string, { integer = false, min = -Infinity } = {}): number | undefined {
+export interface NumberBounds {
+  integer?: boolean;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+  /** Exclusive bounds. */
+  above?: number;
+  below?: number;
+}
+
+/** A number flag: finite, an integer when asked, within the bounds given. */
+export function numberFlag(value: string | undefined, flag: string, bounds: NumberBounds = {}): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+  const { integer = false, min, max, above, below } = bounds;
+  const n = value.trim() === '' ? NaN : Number(value);
+  const inside =
+    (min === undefined || n >= min) &&
+    (max === undefined || n <= max) &&
+    (above === undefined || n > above) &&
+    (below === undefined || n < below);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || !inside) {
+    const limits = [
+      min !== undefined ? `>= ${min}` : null,
+      above !== undefined ? `> ${above}` : null,
+      max !== undefined ? `<= ${max}` : null,
+      below !== undefined ? `< ${below}` : null,
+    ].filter((l) => l !== null);
     throw new CliError(
-      `--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''} (got "${value}")`,
+      `--${flag} must be ${integer ? 'an integer' : 'a number'}${limits.length ? ` ${limits.join(' and ')}` : ''} (got "${value}")`,
       2,
     );
   }
   return n;
+}
+
+/** An integer flag of at least `min`. */
+export function integerFlag(value: string | undefined, flag: string, min = 1): number | undefined {
+  return numberFlag(value, flag, { integer: true, min });
 }
 
 /** A flag that takes one of a few words. */
@@ -57,6 +86,25 @@ export function choiceFlag<T extends string>(value: string | undefined, flag: st
   if (value === undefined || (choices as readonly string[]).includes(value)) return value as T | undefined;
   const words = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}` : choices.join('');
   throw new CliError(`--${flag} must be ${words} (got "${value}")`, 2);
+}
+
+/**
+ * `--steps -1` means `--steps=-1`: a value that starts with a single dash (a negative number, or a
+ * text such as a prompt) belongs to the string flag before it, so it gets checked as a value instead of
+ * being read as an unknown short option.
+ */
+function joinDashValues(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const takesValue = token.startsWith('--') && !token.includes('=') && options[token.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-(?!-)/.test(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
 }
 
 /**

@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
   const command = commands.find((c: Command) => c.name === name);
   if (!command) throw new CliError(`unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}`, 2);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
+    process.stdout.write(`${command.summary}\nusage: ${command.usage}\n${command.help ? `\n${command.help}\n` : ''}`);
     return 0;
   }
   return (await command.run(rest)) ?? 0;

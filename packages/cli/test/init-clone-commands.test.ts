@@ -92,7 +92,7 @@ describe('hyperclone init + clone', () => {
     );
     await expect(cloneCommand.run(['--from', a, '--width', '0', '--out', out])).rejects.toThrow(/--width must be an integer >= 1/);
     await expect(cloneCommand.run(['--from', a, '--width', '2', '--variant', 'wide', '--out', out])).rejects.toThrow(
-      /--variant must be one of/,
+      /--variant must be symmetric, noisy-symmetric, diagonal or noisy-diagonal \(got "wide"\)/,
     );
     await expect(cloneCommand.run(['--from', a, '--width', '2', '--snr-db', '5', '--out', out])).rejects.toThrow(
       /snrDb only applies to the noisy variants/,

@@ -108,6 +108,14 @@ describe('hyperclone train / eval / sample', () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).toEqual(Array.from({ length: stoppedAt + 2 }, (_, i) => i + 1));
+
+    // a changed setting that fixes the trajectory is refused, naming each field (the model's down to the leaf)
+    const config = readFileSync(join(run, 'config.json'), 'utf8');
+    const refused = trainCommand.run(['--out', run, '--resume', '--lr', '0.5', '--dropout', '0.2']);
+    await expect(refused).rejects.toThrow(
+      /^cannot resume .*: these settings differ from the saved run: model\.dropout \(saved 0, now 0\.2\); lr \(saved 0\.001, now 0\.5\)$/,
+    );
+    expect(readFileSync(join(run, 'config.json'), 'utf8')).toBe(config);
   });
 
   it("eval --task prints loss, ppl, acc, tokens and the task's acc and accNorm as JSON", async () => {

@@ -1,5 +1,7 @@
 export * from './train-from.js';
 export * from './options.js';
+export * from './option-table.js';
+export type { Flag, OptionRow, Recorded, ResumeRule, ValueKind } from './option-kinds.js';
 export * from './events.js';
 export * from './summary.js';
 export * from './schedule.js';
@@ -11,6 +13,7 @@ export * from './targets.js';
 export * from './peaks.js';
 export * from './accounting.js';
 export * from './run-config.js';
+export * from './resume-rules.js';
 export * from './trainer-state.js';
 export * from './checkpoint-store.js';
 export * from './resume-init.js';

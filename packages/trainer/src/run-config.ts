@@ -1,14 +1,15 @@
 // The resolved run config (config.json): every option with its default filled in from the model
-// and the data, and the fingerprint of the fields a resumed run must not change.
-// Not validation of raw options (options.ts) and not the loop.
+// and the data. Which options it records, and how, is the option table's (option-table.ts).
+// Not validation of raw options (options.ts), the resume rules (resume-rules.ts) or the loop.
 
 import { resolve } from 'node:path';
 import type { Backend, CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
-import type { ParsedTrainOptions, Target } from './options.js';
+import type { Recorded } from './option-kinds.js';
+import { TRAIN_OPTIONS } from './option-table.js';
+import type { ParsedTrainOptions } from './options.js';
 import type { Precision } from './peaks.js';
 import { enginePrecision } from './peaks.js';
-import type { ScheduleKind } from './schedule.js';
 
 export const RUN_FORMAT = 'hyperclone-run';
 export const RUN_VERSION = 1;
@@ -21,74 +22,40 @@ export interface DatasetInfo {
   valTokens: number;
 }
 
-export interface RunConfig {
+type Table = typeof TRAIN_OPTIONS;
+type KeysRecorded<R extends Recorded> = { [K in keyof Table]: Table[K]['recorded'] extends R ? K : never }[keyof Table];
+/** Options config.json records as given (default filled in; null where absent and without one). */
+export type CopiedKey = KeysRecorded<'copy'>;
+/** Options resolveRunConfig computes from the model, the data or other options. */
+export type DerivedKey = KeysRecorded<'derived'>;
+type Copied = { [K in CopiedKey]: Exclude<ParsedTrainOptions[K], undefined> | (undefined extends ParsedTrainOptions[K] ? null : never) };
+
+/** config.json: the run's every option, resolved. Copied options come from the table; the rest are here. */
+export interface RunConfig extends Copied {
   format: typeof RUN_FORMAT;
   version: number;
+  /** The dataset directory (absolute in memory; config.json records it relative to the run). */
   data: string;
   dataset: DatasetInfo;
+  /** The run directory (absolute in memory; '.' in config.json). */
   out: string;
   init: { kind: string; origin: Record<string, unknown>; clone: CloneInfo | null };
   model: ModelConfig;
   params: number;
   backend: { name: string; engine: string; device: { kind: string; name: string; count: number } };
-  steps: number;
-  batchSize: number;
   seqLen: number;
   gradAccum: number;
   tokensPerStep: number;
-  lr: number;
   minLr: number;
   /** Warmup steps in effect (rewarmup for a cloned model when given). */
   warmup: number;
-  schedule: ScheduleKind;
-  decayFraction: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  gradClip: number;
-  seed: number;
-  /** How training windows are drawn: 'random' (with replacement) or 'epoch' (shuffled passes). */
-  sampler: 'random' | 'epoch';
   evalEvery: number;
-  evalWindows: number;
   evalBatchSize: number;
-  evalSeed: number;
-  /** Evaluate the initial weights too (step 0), e.g. to see a clone start at its source's loss. */
-  evalAtStart: boolean;
+  /** Task files (absolute in memory; relative to the run in config.json). */
   tasks: string[];
-  taskLimit: number | null;
-  logEvery: number;
-  checkpointEvery: number;
-  keepLast: number;
-  keepBest: boolean;
-  stopAfter: number | null;
-  target: Target | null;
-  stopAtTarget: boolean;
   precision: Precision;
   flopsPerToken: number;
 }
-
-/** Fields that fix the loss trajectory: a resumed run must match them exactly. */
-export const TRAJECTORY_FIELDS = [
-  'data',
-  'model',
-  'steps',
-  'batchSize',
-  'seqLen',
-  'gradAccum',
-  'lr',
-  'minLr',
-  'warmup',
-  'schedule',
-  'decayFraction',
-  'weightDecay',
-  'beta1',
-  'beta2',
-  'eps',
-  'gradClip',
-  'seed',
-] as const satisfies readonly (keyof RunConfig)[];
 
 export interface ResolveInputs {
   options: ParsedTrainOptions;
@@ -111,50 +78,40 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
   }
   const gradAccum = resolveGradAccum(o.batchSize, seqLen, o.gradAccum, o.batchTokens);
   const cloned = initKind === 'hyperclone' || clone !== null;
+  const derived: Pick<RunConfig, DerivedKey> = {
+    data: resolve(o.data),
+    out: resolve(o.out),
+    backend: { name: backend.name, engine: backend.engine, device: { ...backend.device } },
+    seqLen,
+    gradAccum,
+    minLr: o.minLr ?? o.lr / 10,
+    warmup: (cloned ? o.rewarmup : undefined) ?? o.warmup ?? Math.min(1000, Math.floor(o.steps / 20)),
+    evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
+    evalBatchSize: o.evalBatchSize ?? o.batchSize,
+    tasks: o.tasks.map((t) => resolve(t)),
+    precision: o.precision ?? enginePrecision(backend.engine),
+  };
   return {
     format: RUN_FORMAT,
     version: RUN_VERSION,
-    data: resolve(o.data),
     dataset,
-    out: resolve(o.out),
     init: { kind: initKind, origin, clone },
     model,
     params: countParams(model),
-    backend: { name: backend.name, engine: backend.engine, device: { ...backend.device } },
-    steps: o.steps,
-    batchSize: o.batchSize,
-    seqLen,
-    gradAccum,
+    ...recordedOptions(o, derived),
     tokensPerStep: o.batchSize * seqLen * gradAccum,
-    lr: o.lr,
-    minLr: o.minLr ?? o.lr / 10,
-    warmup: (cloned ? o.rewarmup : undefined) ?? o.warmup ?? Math.min(1000, Math.floor(o.steps / 20)),
-    schedule: o.schedule,
-    decayFraction: o.decayFraction,
-    weightDecay: o.weightDecay,
-    beta1: o.beta1,
-    beta2: o.beta2,
-    eps: o.eps,
-    gradClip: o.gradClip,
-    seed: o.seed,
-    sampler: o.sampler,
-    evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
-    evalWindows: o.evalWindows,
-    evalBatchSize: o.evalBatchSize ?? o.batchSize,
-    evalSeed: o.evalSeed,
-    evalAtStart: o.evalAtStart,
-    tasks: o.tasks.map((t) => resolve(t)),
-    taskLimit: o.taskLimit ?? null,
-    logEvery: o.logEvery,
-    checkpointEvery: o.checkpointEvery,
-    keepLast: o.keepLast,
-    keepBest: o.keepBest,
-    stopAfter: o.stopAfter ?? null,
-    target: o.target ?? null,
-    stopAtTarget: o.stopAtTarget,
-    precision: o.precision ?? enginePrecision(backend.engine),
     flopsPerToken: trainFlopsPerToken(model, seqLen),
   };
+}
+
+/** Every recorded option in the table's order: derived ones as computed, copied ones as given (null when absent). */
+function recordedOptions(o: ParsedTrainOptions, derived: Pick<RunConfig, DerivedKey>): Copied & Pick<RunConfig, DerivedKey> {
+  const out: Record<string, unknown> = {};
+  for (const [key, row] of Object.entries(TRAIN_OPTIONS)) {
+    if (row.recorded === 'derived') out[key] = derived[key as DerivedKey];
+    else if (row.recorded === 'copy') out[key] = o[key as CopiedKey] ?? null;
+  }
+  return out as Copied & Pick<RunConfig, DerivedKey>;
 }
 
 function resolveGradAccum(batchSize: number, seqLen: number, gradAccum: number | undefined, batchTokens: number | undefined): number {
@@ -172,16 +129,4 @@ function resolveGradAccum(batchSize: number, seqLen: number, gradAccum: number |
     );
   }
   return derived;
-}
-
-/** Names the trajectory fields that differ between a saved run config and a new one (empty: compatible). */
-export function trajectoryMismatch(saved: RunConfig, next: RunConfig): string[] {
-  return TRAJECTORY_FIELDS.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(next[k])).map(
-    (k) => `${k} (saved ${short(saved[k])}, now ${short(next[k])})`,
-  );
-}
-
-function short(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

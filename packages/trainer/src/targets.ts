@@ -2,7 +2,7 @@
 // cost of the first one that did. Not evaluation itself (evaluate.ts, tasks.ts).
 
 import type { ValMetrics } from './events.js';
-import type { Target } from './options.js';
+import type { Target } from './option-table.js';
 import type { TaskScore } from './tasks.js';
 
 export interface TargetHit {

@@ -3,66 +3,84 @@
 
 import { join } from 'node:path';
 import type { CloneVariant } from '@hyperclone/init';
-import { CLONE_VARIANTS } from '@hyperclone/init';
+import { CLONE_VARIANTS, DEFAULT_SNR_DB } from '@hyperclone/init';
 import {
   budgetTableRows,
   compareCloneVsRandom,
+  DEFAULT_VARIANTS,
   reanalyzeBench,
+  SHARED_TRAIN_KEYS,
   speedupRows,
   type BenchResult,
   type CompareOptions,
 } from '@hyperclone/bench';
-import { SCHEDULE_KINDS } from '@hyperclone/trainer';
-import { backendFromFlags } from '../backends.js';
-import { choiceFlag, CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { TRAIN_OPTIONS } from '@hyperclone/trainer';
+import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
+import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
+import { flagRows, helpOf, parseConfig, rowDoc, rowValue, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
 import { ProgressDisplay } from '../progress.js';
 
-const usage =
-  'hyperclone bench clone-vs-random --data DIR --small <preset|CKPT> --width N [--ffn N] [--variants V,V...] [--seeds K] ' +
-  '[--budget STEPS] [--small-steps N] [--batch-size B] [--seq-len T] [--lr L] [--small-lr L] [--warmup N] [--rewarmup N] ' +
-  '[--schedule cosine|wsd|constant] [--small-schedule cosine|wsd|constant] ' +
-  '[--dropout P] [--snr-db X] [--tie keep|untie] [--eval-every N] [--eval-windows N] [--target-acc Y | --target-loss X] ' +
-  '[--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] --out DIR';
+/** The training options every run gets, flags and all, from the trainer's option table. */
+const trainRows = flagRows(TRAIN_OPTIONS, [...SHARED_TRAIN_KEYS, 'warmup', 'rewarmup']);
+const trainDoc = (key: string): FlagDoc => rowDoc(trainRows.find(([k]) => k === key)![1]);
+
+const TARGET_FLAGS: FlagDoc[] = [
+  { name: 'target-acc', arg: 'Y', help: "target validation accuracy Y for every seed (default: each seed's random arm's final accuracy)" },
+  { name: 'target-loss', arg: 'X', help: 'target validation loss X for every seed' },
+];
+const docs: FlagDoc[] = [
+  { ...rowDoc(TRAIN_OPTIONS.data), required: true },
+  {
+    name: 'small',
+    arg: '<preset|CKPT>',
+    required: true,
+    help: 'the small model: a preset (trained here for --small-steps, seed 0) or a trained checkpoint',
+  },
+  { name: 'width', arg: 'N', required: true, help: "the clone's width multiplier (hidden size and heads)" },
+  { name: 'ffn', arg: 'N', help: "the clone's FFN multiplier", defaultText: 'width' },
+  {
+    name: 'variants',
+    arg: 'V,V...',
+    help: `clone variants raced against random init: ${CLONE_VARIANTS.join(', ')}`,
+    defaultText: DEFAULT_VARIANTS.join(','),
+  },
+  { name: 'seeds', arg: 'K', help: 'seeds per arm (3 or more for a p-value worth reading)', defaultText: '3' },
+  { name: 'budget', arg: 'STEPS', help: 'steps of every wide arm (--steps is the same)', defaultText: '500' },
+  { name: 'small-steps', arg: 'N', help: "the small model's steps when it is trained here", defaultText: 'budget' },
+  trainDoc('batchSize'),
+  trainDoc('seqLen'),
+  trainDoc('lr'),
+  { name: 'small-lr', arg: 'L', help: "the small model's peak learning rate", defaultText: 'lr' },
+  trainDoc('warmup'),
+  { ...trainDoc('rewarmup'), help: 'warmup of the cloned arms (from fresh AdamW moments)' },
+  trainDoc('schedule'),
+  { ...trainDoc('schedule'), name: 'small-schedule', help: "the small model's own schedule", defaultText: 'schedule' },
+  trainDoc('dropout'),
+  { name: 'snr-db', arg: 'X', help: 'noise of the noisy variants, in dB of signal to noise', defaultText: String(DEFAULT_SNR_DB) },
+  { name: 'tie', arg: 'keep|untie', help: 'a tied small model: keep the clone tied, or give it its own head', defaultText: 'keep' },
+  trainDoc('evalEvery'),
+  trainDoc('evalWindows'),
+  ...TARGET_FLAGS,
+  ...BACKEND_FLAGS,
+  {
+    ...rowDoc(TRAIN_OPTIONS.out),
+    arg: 'DIR',
+    required: true,
+    help: 'the benchmark folder: summary.json, report.md, report.html, plots/, runs/, small/',
+  },
+];
+const flags = { ...parseConfig(docs), steps: { type: 'string' as const } };
+const usage = `hyperclone bench clone-vs-random ${usageOf(docs)}`;
 
 const reportUsage = 'hyperclone bench report --out DIR [--target-acc Y | --target-loss X]';
 const reportFlags = { out: { type: 'string' }, 'target-acc': { type: 'string' }, 'target-loss': { type: 'string' } } as const;
-
-const flags = {
-  data: { type: 'string' },
-  small: { type: 'string' },
-  width: { type: 'string' },
-  ffn: { type: 'string' },
-  variants: { type: 'string' },
-  seeds: { type: 'string' },
-  budget: { type: 'string' },
-  steps: { type: 'string' },
-  'small-steps': { type: 'string' },
-  'batch-size': { type: 'string' },
-  'seq-len': { type: 'string' },
-  lr: { type: 'string' },
-  'small-lr': { type: 'string' },
-  warmup: { type: 'string' },
-  schedule: { type: 'string' },
-  'small-schedule': { type: 'string' },
-  rewarmup: { type: 'string' },
-  dropout: { type: 'string' },
-  'snr-db': { type: 'string' },
-  tie: { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-windows': { type: 'string' },
-  'target-acc': { type: 'string' },
-  'target-loss': { type: 'string' },
-  backend: { type: 'string' },
-  device: { type: 'string' },
-  threads: { type: 'string' },
-  out: { type: 'string' },
-} as const;
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmark HyperCloning against random init: time to target in FLOPs, tokens and device-hours',
   usage,
+  help: `clone-vs-random flags:\n${helpOf(docs)}\n\n${reportUsage}: the numbers and report of a finished benchmark again (its folder may have moved)`,
   async run(argv) {
     const [kind, ...rest] = argv;
     if (kind === 'report') return report(rest);
@@ -71,38 +89,11 @@ export const benchCommand: Command = {
         `unknown benchmark "${kind ?? ''}"; available: clone-vs-random (or report, to redo a finished one's numbers)\nusage: ${usage}`,
         2,
       );
-    const { values: f } = parseFlags(rest, flags, usage);
-    const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
-    const num = (v: string | undefined, name: string) => numberFlag(v, name);
-    const budget = int(f.budget, 'budget') ?? int(f.steps, 'steps') ?? 500;
-    const options: Omit<CompareOptions, 'backend'> = {
-      data: requireFlag(f.data, 'data', usage),
-      out: requireFlag(f.out, 'out', usage),
-      small: requireFlag(f.small, 'small', usage),
-      width: requireFlag(int(f.width, 'width'), 'width', usage),
-      steps: budget,
-      seeds: int(f.seeds, 'seeds') ?? 3,
-      ...defined({
-        variants: parseVariants(f.variants),
-        ffn: int(f.ffn, 'ffn'),
-        smallSteps: int(f['small-steps'], 'small-steps'),
-        batchSize: int(f['batch-size'], 'batch-size'),
-        seqLen: int(f['seq-len'], 'seq-len'),
-        lr: num(f.lr, 'lr'),
-        smallLr: num(f['small-lr'], 'small-lr'),
-        warmup: int(f.warmup, 'warmup', 0),
-        rewarmup: int(f.rewarmup, 'rewarmup', 0),
-        dropout: num(f.dropout, 'dropout'),
-        snrDb: num(f['snr-db'], 'snr-db'),
-        evalEvery: int(f['eval-every'], 'eval-every'),
-        evalWindows: int(f['eval-windows'], 'eval-windows'),
-        tie: choiceFlag(f.tie, 'tie', ['keep', 'untie'] as const),
-        schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
-        smallSchedule: choiceFlag(f['small-schedule'], 'small-schedule', SCHEDULE_KINDS),
-        target: parseTarget(f),
-      }),
-    };
-    const backend = await backendFromFlags(f);
+    const { values } = parseFlags(rest, flags, usage);
+    const options = benchOptions(values as FlagValues);
+    const budget = options.steps;
+    const f = values as FlagValues;
+    const backend = await backendFromFlags({ backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') });
     const progress = new ProgressDisplay(process.stderr, { tty: process.stderr.isTTY === true, plainEverySec: 30 });
     const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
     runLog.attach(join(options.out, 'bench.log'));
@@ -154,6 +145,34 @@ function printResult(result: BenchResult, out: string): void {
       `\nhad every arm stopped earlier (constant learning rate; target = random's accuracy there):\n${table(byBudget)}\n`,
     );
   process.stdout.write(`\nreport: ${join(out, 'report.html')}\nsummary: ${join(out, 'summary.json')}\n`);
+}
+
+function text(f: FlagValues, name: string): string | undefined {
+  const v = f[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
+  const int = (name: string): number | undefined => integerFlag(text(f, name), name);
+  return {
+    data: requireFlag(text(f, 'data'), 'data', usage),
+    out: requireFlag(text(f, 'out'), 'out', usage),
+    small: requireFlag(text(f, 'small'), 'small', usage),
+    width: requireFlag(int('width'), 'width', usage),
+    steps: int('budget') ?? int('steps') ?? 500,
+    seeds: int('seeds') ?? 3,
+    ...defined({
+      variants: parseVariants(text(f, 'variants')),
+      ffn: int('ffn'),
+      smallSteps: int('small-steps'),
+      smallLr: rowValue(TRAIN_OPTIONS.lr, f['small-lr'], 'small-lr') as number | undefined,
+      snrDb: numberFlag(text(f, 'snr-db'), 'snr-db'),
+      tie: choiceFlag(text(f, 'tie'), 'tie', ['keep', 'untie'] as const),
+      smallSchedule: rowValue(TRAIN_OPTIONS.schedule, f['small-schedule'], 'small-schedule') as CompareOptions['smallSchedule'],
+      target: parseTarget({ 'target-acc': text(f, 'target-acc'), 'target-loss': text(f, 'target-loss') }),
+    }),
+    ...(rowValues(trainRows, f) as Partial<CompareOptions>),
+  };
 }
 
 function parseVariants(value: string | undefined): CloneVariant[] | undefined {

@@ -2,8 +2,8 @@
 // Not the transform (@hyperclone/init's cloneWeights) and not training the clone (`train --init`).
 
 import { countParams, saveCheckpoint, type Logger } from '@hyperclone/core';
-import { CLONE_VARIANTS, hyperclone, type CloneOptions, type CloneVariant } from '@hyperclone/init';
-import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { CLONE_VARIANTS, hyperclone, type CloneOptions } from '@hyperclone/init';
+import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { refuseExisting } from './init.js';
 
 const usage =
@@ -37,24 +37,19 @@ export const cloneCommand: Command = {
     const from = requireFlag(f.from, 'from', usage);
     const out = requireFlag(f.out, 'out', usage);
     const options: CloneOptions = {
-      width: numberFlag(requireFlag(f.width, 'width', usage), 'width', { integer: true, min: 1 })!,
+      width: integerFlag(requireFlag(f.width, 'width', usage), 'width')!,
       logger: stderrLogger,
     };
-    const ffn = numberFlag(f.ffn, 'ffn', { integer: true, min: 1 });
+    const ffn = integerFlag(f.ffn, 'ffn');
     const snrDb = numberFlag(f['snr-db'], 'snr-db');
-    const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 });
+    const seed = integerFlag(f.seed, 'seed', 0);
+    const variant = choiceFlag(f.variant, 'variant', CLONE_VARIANTS);
+    const tie = choiceFlag(f.tie, 'tie', ['keep', 'untie'] as const);
     if (ffn !== undefined) options.ffn = ffn;
     if (snrDb !== undefined) options.snrDb = snrDb;
     if (seed !== undefined) options.seed = seed;
-    if (f.variant !== undefined) {
-      if (!CLONE_VARIANTS.includes(f.variant as CloneVariant))
-        throw new CliError(`--variant must be one of ${CLONE_VARIANTS.join(', ')} (got "${f.variant}")`, 2);
-      options.variant = f.variant as CloneVariant;
-    }
-    if (f.tie !== undefined) {
-      if (f.tie !== 'keep' && f.tie !== 'untie') throw new CliError(`--tie must be keep or untie (got "${f.tie}")`, 2);
-      options.tie = f.tie;
-    }
+    if (variant !== undefined) options.variant = variant;
+    if (tie !== undefined) options.tie = tie;
     refuseExisting(out);
     let m;
     try {

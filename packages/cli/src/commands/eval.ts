@@ -4,7 +4,7 @@
 import { evaluateCheckpoint } from '@hyperclone/trainer';
 import type { EvalCheckpointOptions } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
-import { numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { integerFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
 const usage =
   'hyperclone eval --checkpoint CKPT --data DIR [--task FILE.jsonl]... [--json] [--eval-windows N] [--seq-len T] [--batch-size B] ' +
@@ -33,16 +33,15 @@ export const evalCommand: Command = {
     const { values: f } = parseFlags(argv, flags, usage);
     const checkpoint = requireFlag(f.checkpoint, 'checkpoint', usage);
     const data = requireFlag(f.data, 'data', usage);
-    const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
     const backend = await backendFromFlags(f);
     try {
       const options: EvalCheckpointOptions = { data, backend, tasks: f.task ?? [] };
       const optional = {
-        evalWindows: int(f['eval-windows'], 'eval-windows'),
-        seqLen: int(f['seq-len'], 'seq-len'),
-        batchSize: int(f['batch-size'], 'batch-size'),
-        evalSeed: int(f['eval-seed'], 'eval-seed', 0),
-        taskLimit: int(f['task-limit'], 'task-limit'),
+        evalWindows: integerFlag(f['eval-windows'], 'eval-windows'),
+        seqLen: integerFlag(f['seq-len'], 'seq-len'),
+        batchSize: integerFlag(f['batch-size'], 'batch-size'),
+        evalSeed: integerFlag(f['eval-seed'], 'eval-seed', 0),
+        taskLimit: integerFlag(f['task-limit'], 'task-limit'),
       };
       for (const [k, v] of Object.entries(optional)) if (v !== undefined) (options as unknown as Record<string, number>)[k] = v;
       const { val, tasks } = await evaluateCheckpoint(checkpoint, options);

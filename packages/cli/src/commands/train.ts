@@ -5,89 +5,68 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Initializer } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
-import type { RunConfig, TrainOptions, TrainResult } from '@hyperclone/trainer';
-import { readRunConfig, resumeInitializer, SCHEDULE_KINDS, trainFrom } from '@hyperclone/trainer';
-import { backendFromFlags } from '../backends.js';
-import { choiceFlag, CliError, numberFlag, parseFlags, type Command } from '../command.js';
+import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
+import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
+import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
+import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
 import { createRunLogger } from '../logger.js';
 import { readModelFlag, datasetVocab } from '../model-flag.js';
+import { flagRows, helpOf, parseConfig, rowDoc, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
 import { ProgressDisplay } from '../progress.js';
 
+/** --model and --init: the initializer, which is trainFrom's first argument rather than an option. */
+export const INIT_FLAGS: FlagDoc[] = [
+  { name: 'model', arg: '<preset|config.json>', help: "a new model: `randomInit(preset, {seed, vocabSize: the dataset's})`" },
+  { name: 'init', arg: 'CKPT', help: 'start from a checkpoint (`fromCheckpoint`): a trained model or a clone' },
+];
+
+/** Options the CLI sets from flags of its own rather than from one flag of the option's row. */
+export const OPTION_FLAGS: Partial<Record<TrainOptionKey, FlagDoc[]>> = {
+  backend: BACKEND_FLAGS,
+  target: [
+    { name: 'target-loss', arg: 'X', help: 'target `valLoss` X (reached at or below)' },
+    { name: 'target-acc', arg: 'Y', help: 'target accuracy Y (reached at or above): `valAcc`, or the task named by --target-task' },
+    { name: 'target-task', arg: 'NAME', help: "with --target-acc: the target is that task's accuracy (`NAME.acc`)" },
+  ],
+};
+
+const rows = flagRows(TRAIN_OPTIONS);
+/** Every flag of `hyperclone train`, in the option table's order (--model and --init after --out). */
+export const TRAIN_FLAG_DOCS: FlagDoc[] = (Object.keys(TRAIN_OPTIONS) as TrainOptionKey[]).flatMap((key) => {
+  const row = TRAIN_OPTIONS[key];
+  return [...(row.flag ? [rowDoc(row)] : []), ...(OPTION_FLAGS[key] ?? []), ...(key === 'out' ? INIT_FLAGS : [])];
+});
+/** The flags whose saved value a resumed run must keep. */
+const fixedFlags = rows.filter(([, row]) => row.resume === 'fixed').map(([, row]) => `--${row.flag!.name}`);
+const flags = parseConfig(TRAIN_FLAG_DOCS);
+const initFlags = new Set(['model', 'init']);
 const usage =
-  'hyperclone train --data DIR --out RUN (--model <preset|config.json> | --init CKPT) [--steps N] [--batch-size B] [--seq-len T] ' +
-  '[--grad-accum N | --batch-tokens N] [--lr L] [--min-lr L] [--warmup N] [--rewarmup N] [--schedule cosine|wsd|constant] [--decay-fraction F] ' +
-  '[--weight-decay W] [--beta1 B] [--beta2 B] [--eps E] [--grad-clip C] [--dropout P] [--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N] ' +
-  '[--target-loss X | --target-acc Y [--target-task NAME]] [--stop-at-target] [--eval-every N] [--eval-windows N] [--eval-batch-size N] [--eval-seed S] [--eval-at-start] ' +
-  '[--task FILE.jsonl]... [--task-limit N] [--log-every N] [--checkpoint-every N] [--keep-last K] [--stop-after N] [--seed S] [--resume] ' +
-  '[--sampler random|epoch] [--precision fp32|tf32|bf16] [--peak-tflops X]';
+  'hyperclone train --data DIR --out RUN (--model <preset|config.json> | --init CKPT) ' +
+  usageOf(TRAIN_FLAG_DOCS.filter((d) => !d.required && !initFlags.has(d.name)));
 
-const flags = {
-  data: { type: 'string' },
-  out: { type: 'string' },
-  model: { type: 'string' },
-  init: { type: 'string' },
-  steps: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'seq-len': { type: 'string' },
-  'grad-accum': { type: 'string' },
-  'batch-tokens': { type: 'string' },
-  lr: { type: 'string' },
-  'min-lr': { type: 'string' },
-  warmup: { type: 'string' },
-  rewarmup: { type: 'string' },
-  schedule: { type: 'string' },
-  'decay-fraction': { type: 'string' },
-  'weight-decay': { type: 'string' },
-  beta1: { type: 'string' },
-  beta2: { type: 'string' },
-  eps: { type: 'string' },
-  'grad-clip': { type: 'string' },
-  dropout: { type: 'string' },
-  backend: { type: 'string' },
-  device: { type: 'string' },
-  threads: { type: 'string' },
-  'target-loss': { type: 'string' },
-  'target-acc': { type: 'string' },
-  'target-task': { type: 'string' },
-  'stop-at-target': { type: 'boolean' },
-  'eval-every': { type: 'string' },
-  'eval-windows': { type: 'string' },
-  'eval-batch-size': { type: 'string' },
-  'eval-seed': { type: 'string' },
-  'eval-at-start': { type: 'boolean' },
-  task: { type: 'string', multiple: true },
-  'task-limit': { type: 'string' },
-  'log-every': { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  'keep-last': { type: 'string' },
-  'stop-after': { type: 'string' },
-  seed: { type: 'string' },
-  resume: { type: 'boolean' },
-  sampler: { type: 'string' },
-  precision: { type: 'string' },
-  'peak-tflops': { type: 'string' },
-} as const;
-
-type Flags = ReturnType<typeof parseFlags<typeof flags>>['values'];
 type Settings = Omit<TrainOptions, 'backend' | 'data' | 'out'> & { data?: string };
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'pre-train a model on a token dataset (resumable; writes a run directory)',
   usage,
+  help:
+    `flags:\n${helpOf(TRAIN_FLAG_DOCS)}\n\nWith --resume, flags left out take the run's saved values. These fix the loss ` +
+    `trajectory and must match the saved run (so must the model): ${fixedFlags.join(', ')}.`,
   async run(argv) {
-    const { values: f } = parseFlags(argv, flags, usage);
-    const out = f.out;
+    const { values } = parseFlags(argv, flags, usage);
+    const f = values as FlagValues;
+    const out = text(f, 'out');
     if (out === undefined) throw new CliError(`missing required flag --out\nusage: ${usage}`, 2);
-    const saved = f.resume && existsSync(join(out, 'config.json')) ? await readRunConfig(out) : null;
-    if (f.resume && !saved) throw new CliError(`cannot resume: ${out} holds no run (no config.json); start it without --resume`);
-    const settings = { ...(saved ? savedSettings(saved) : {}), ...flagSettings(f) };
+    const saved = f['resume'] && existsSync(join(out, 'config.json')) ? await readRunConfig(out) : null;
+    if (f['resume'] && !saved) throw new CliError(`cannot resume: ${out} holds no run (no config.json); start it without --resume`);
+    const settings = { ...(saved ? resumeSettings(saved) : {}), ...flagSettings(f) } as Settings;
     const data = settings.data;
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
     const backend = await backendFromFlags(
-      f,
+      { backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') },
       saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined,
     );
     try {
@@ -98,109 +77,39 @@ export const trainCommand: Command = {
   },
 };
 
-async function chooseInit(f: Flags, data: string, out: string, saved: RunConfig | null): Promise<Initializer> {
-  if (f.model !== undefined && f.init !== undefined) throw new CliError('give either --model or --init, not both', 2);
-  if (f.model !== undefined) {
-    const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 }) ?? 0;
-    return randomInit(await readModelFlag(f.model), { seed, vocabSize: await datasetVocab(data) });
+function text(f: FlagValues, name: string): string | undefined {
+  const v = f[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function chooseInit(f: FlagValues, data: string, out: string, saved: RunConfig | null): Promise<Initializer> {
+  const [model, from] = [text(f, 'model'), text(f, 'init')];
+  if (model !== undefined && from !== undefined) throw new CliError('give either --model or --init, not both', 2);
+  if (model !== undefined) {
+    const seed = integerFlag(text(f, 'seed'), 'seed', 0) ?? 0;
+    return randomInit(await readModelFlag(model), { seed, vocabSize: await datasetVocab(data) });
   }
-  if (f.init !== undefined) return fromCheckpoint(f.init);
+  if (from !== undefined) return fromCheckpoint(from);
   if (saved) return resumeInitializer(out);
   throw new CliError(`give --model <preset|config.json> for a new model or --init CKPT to start from a checkpoint\nusage: ${usage}`, 2);
 }
 
-/** The saved run's settings, so `--resume` alone continues it; flags given again must agree with them. */
-function savedSettings(c: RunConfig): Settings {
-  const s: Settings = {
-    data: c.data,
-    steps: c.steps,
-    batchSize: c.batchSize,
-    seqLen: c.seqLen,
-    gradAccum: c.gradAccum,
-    lr: c.lr,
-    minLr: c.minLr,
-    warmup: c.warmup,
-    schedule: c.schedule,
-    decayFraction: c.decayFraction,
-    weightDecay: c.weightDecay,
-    beta1: c.beta1,
-    beta2: c.beta2,
-    eps: c.eps,
-    gradClip: c.gradClip,
-    dropout: c.model.dropout,
-    seed: c.seed,
-    sampler: c.sampler,
-    evalEvery: c.evalEvery,
-    evalWindows: c.evalWindows,
-    evalBatchSize: c.evalBatchSize,
-    evalSeed: c.evalSeed,
-    evalAtStart: c.evalAtStart,
-    tasks: c.tasks,
-    logEvery: c.logEvery,
-    checkpointEvery: c.checkpointEvery,
-    keepLast: c.keepLast,
-    keepBest: c.keepBest,
-    stopAtTarget: c.stopAtTarget,
-    precision: c.precision,
-  };
-  if (c.taskLimit !== null) s.taskLimit = c.taskLimit;
-  if (c.target !== null) s.target = c.target;
-  return s;
+/** The options the flags give: one per table row with a flag, and the target from its three flags. */
+function flagSettings(f: FlagValues): Partial<TrainOptions> {
+  const settings = rowValues(rows, f) as Partial<TrainOptions>;
+  const target = targetFlag(f);
+  if (target) settings.target = target;
+  return settings;
 }
 
-function flagSettings(f: Flags): Settings {
-  const int = (v: string | undefined, name: string, min = 1) => numberFlag(v, name, { integer: true, min });
-  const num = (v: string | undefined, name: string) => numberFlag(v, name);
-  const s: Record<string, unknown> = {
-    data: f.data,
-    steps: int(f.steps, 'steps'),
-    batchSize: int(f['batch-size'], 'batch-size'),
-    seqLen: int(f['seq-len'], 'seq-len'),
-    gradAccum: int(f['grad-accum'], 'grad-accum'),
-    batchTokens: int(f['batch-tokens'], 'batch-tokens'),
-    lr: num(f.lr, 'lr'),
-    minLr: num(f['min-lr'], 'min-lr'),
-    warmup: int(f.warmup, 'warmup', 0),
-    rewarmup: int(f.rewarmup, 'rewarmup', 0),
-    schedule: choiceFlag(f.schedule, 'schedule', SCHEDULE_KINDS),
-    decayFraction: num(f['decay-fraction'], 'decay-fraction'),
-    weightDecay: num(f['weight-decay'], 'weight-decay'),
-    beta1: num(f.beta1, 'beta1'),
-    beta2: num(f.beta2, 'beta2'),
-    eps: num(f.eps, 'eps'),
-    gradClip: num(f['grad-clip'], 'grad-clip'),
-    dropout: num(f.dropout, 'dropout'),
-    seed: int(f.seed, 'seed', 0),
-    evalEvery: int(f['eval-every'], 'eval-every'),
-    evalWindows: int(f['eval-windows'], 'eval-windows'),
-    evalBatchSize: int(f['eval-batch-size'], 'eval-batch-size'),
-    evalSeed: int(f['eval-seed'], 'eval-seed', 0),
-    evalAtStart: f['eval-at-start'],
-    tasks: f.task,
-    taskLimit: int(f['task-limit'], 'task-limit'),
-    logEvery: int(f['log-every'], 'log-every'),
-    checkpointEvery: int(f['checkpoint-every'], 'checkpoint-every', 0),
-    keepLast: int(f['keep-last'], 'keep-last'),
-    stopAfter: int(f['stop-after'], 'stop-after'),
-    resume: f.resume,
-    stopAtTarget: f['stop-at-target'],
-    sampler: choiceFlag(f.sampler, 'sampler', ['random', 'epoch'] as const),
-    precision: f.precision,
-    target: targetFlag(f),
-  };
-  const tflops = num(f['peak-tflops'], 'peak-tflops');
-  if (tflops !== undefined) s['peakFlopsPerSec'] = tflops * 1e12;
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Settings;
-}
-
-function targetFlag(f: Flags): { metric: string; value: number } | undefined {
-  const loss = numberFlag(f['target-loss'], 'target-loss');
-  const acc = numberFlag(f['target-acc'], 'target-acc');
+function targetFlag(f: FlagValues): { metric: string; value: number } | undefined {
+  const loss = numberFlag(text(f, 'target-loss'), 'target-loss');
+  const acc = numberFlag(text(f, 'target-acc'), 'target-acc');
+  const task = text(f, 'target-task');
   if (loss !== undefined && acc !== undefined) throw new CliError('give --target-loss or --target-acc, not both', 2);
-  if (f['target-task'] !== undefined && acc === undefined)
-    throw new CliError('--target-task goes with --target-acc (a task accuracy target)', 2);
+  if (task !== undefined && acc === undefined) throw new CliError('--target-task goes with --target-acc (a task accuracy target)', 2);
   if (loss !== undefined) return { metric: 'valLoss', value: loss };
-  if (acc !== undefined) return { metric: f['target-task'] ? `${f['target-task']}.acc` : 'valAcc', value: acc };
+  if (acc !== undefined) return { metric: task ? `${task}.acc` : 'valAcc', value: acc };
   return undefined;
 }
 

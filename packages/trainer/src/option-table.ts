@@ -1,0 +1,258 @@
+// Every option of trainFrom, one row each: its value, CLI flag, default, what --resume does with it and
+// its help line. The zod schema, the CLI's flags, usage and --help, the resume rules, config.json and the
+// option list in docs/training.md are all derived from this table. Not validation across options
+// (options.ts) and not the defaults that depend on the model or the data (run-config.ts).
+
+import type { Backend, Logger } from '@hyperclone/core';
+import { z } from 'zod';
+import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
+import { choice, custom, int, num, option, path, paths, switchValue } from './option-kinds.js';
+import { SCHEDULE_KINDS } from './schedule.js';
+
+const isBackend = (v: unknown): v is Backend =>
+  typeof v === 'object' && v !== null && typeof (v as Backend).valueAndGrad === 'function' && typeof (v as Backend).matmul === 'function';
+const callback = <T>() => custom(z.custom<(event: T) => void>((v) => typeof v === 'function', { message: 'must be a function' }));
+
+/** 'valLoss' (lower is better), 'valAcc', or '<task>.acc' / '<task>.accNorm' of a downstream task. */
+export const targetSchema = z.object({
+  metric: z.string().regex(/^(valLoss|valAcc|[\w-]+\.(acc|accNorm))$/, {
+    message: 'must be "valLoss", "valAcc", "<task>.acc" or "<task>.accNorm"',
+  }),
+  value: z.number(),
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const TRAIN_OPTIONS = {
+  data: option(path(), {
+    flag: 'data DIR',
+    required: true,
+    resume: 'fixed',
+    recorded: 'derived',
+    help: 'token dataset directory (`hyperclone prepare`)',
+  }),
+  out: option(path(), {
+    flag: 'out RUN',
+    required: true,
+    resume: 'fresh',
+    recorded: 'derived',
+    help: 'run directory; must be new or empty unless resuming',
+  }),
+  backend: option(custom(z.custom<Backend>(isBackend, { message: 'must be a Backend instance (e.g. await createTfjsBackend())' })), {
+    required: true,
+    resume: 'fresh',
+    recorded: 'derived',
+    help: 'a `Backend` instance (the CLI resolves `--backend`; a resumed run stays on its saved backend)',
+  }),
+  steps: option(int(1), { flag: 'steps N', default: 1000, resume: 'fixed', help: 'optimizer steps' }),
+  batchSize: option(int(1), { flag: 'batch-size B', default: 16, resume: 'fixed', help: 'sequences per micro-batch' }),
+  seqLen: option(int(1), {
+    flag: 'seq-len T',
+    defaultText: "the model's context length",
+    resume: 'fixed',
+    recorded: 'derived',
+    help: 'tokens per sequence',
+  }),
+  gradAccum: option(int(1), {
+    flag: 'grad-accum N',
+    defaultText: '1',
+    resume: 'fixed',
+    recorded: 'derived',
+    help: 'micro-batches per optimizer step',
+  }),
+  batchTokens: option(int(1), {
+    flag: 'batch-tokens N',
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'global batch in tokens instead of gradAccum: `gradAccum = batchTokens / (batchSize·seqLen)`, a whole number',
+  }),
+  lr: option(num({ above: 0 }), { flag: 'lr L', default: 1e-3, resume: 'fixed', help: 'peak learning rate' }),
+  minLr: option(num({ min: 0 }), {
+    flag: 'min-lr L',
+    defaultText: 'lr/10',
+    resume: 'fixed',
+    recorded: 'derived',
+    help: 'floor at the last step (cosine, wsd)',
+  }),
+  warmup: option(int(0), {
+    flag: 'warmup N',
+    defaultText: 'min(1000, steps/20)',
+    resume: 'fixed',
+    recorded: 'derived',
+    help: 'linear warmup steps',
+  }),
+  rewarmup: option(int(0), {
+    flag: 'rewarmup N',
+    defaultText: '= warmup',
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'warmup used instead when the model is a clone (the paper restarts AdamW from zero moments; re-warming the rate limits the early forgetting after the clone); recorded as warmup',
+  }),
+  schedule: option(choice(SCHEDULE_KINDS), {
+    flag: 'schedule',
+    default: 'cosine',
+    resume: 'fixed',
+    help: 'after warmup: cosine to `minLr`; warmup-stable-decay (constant, then linear to `minLr` over the last `decayFraction`); or constant',
+  }),
+  decayFraction: option(num({ above: 0, max: 1 }), {
+    flag: 'decay-fraction F',
+    default: 0.2,
+    resume: 'fixed',
+    help: "wsd's decay share of the run",
+  }),
+  weightDecay: option(num({ min: 0 }), {
+    flag: 'weight-decay W',
+    default: 0.1,
+    resume: 'fixed',
+    help: "decoupled (AdamW) decay, on parameters with 2+ dimensions only (the parameter spec's `decay` flag): never on biases, norms",
+  }),
+  beta1: option(num({ min: 0, below: 1 }), { flag: 'beta1 B', default: 0.9, resume: 'fixed', help: "AdamW's first-moment decay" }),
+  beta2: option(num({ min: 0, below: 1 }), { flag: 'beta2 B', default: 0.95, resume: 'fixed', help: "AdamW's second-moment decay" }),
+  eps: option(num({ above: 0 }), { flag: 'eps E', default: 1e-8, resume: 'fixed', help: "AdamW's epsilon" }),
+  gradClip: option(num({ min: 0 }), {
+    flag: 'grad-clip C',
+    default: 1,
+    resume: 'fixed',
+    help: 'global L2 norm clip (0: off); the norm before clipping is logged as `gradNorm`',
+  }),
+  dropout: option(num({ min: 0, below: 1 }), {
+    flag: 'dropout P',
+    defaultText: "the model config's",
+    resume: 'fixed',
+    recorded: 'none',
+    saved: (c) => c.model.dropout,
+    help: "overrides the model's dropout for this run (recorded in config.json's model)",
+  }),
+  seed: option(int(0), {
+    flag: 'seed S',
+    default: 0,
+    resume: 'fixed',
+    help: "data order and dropout masks (CLI: also `randomInit`'s seed)",
+  }),
+  sampler: option(choice(['random', 'epoch'] as const), {
+    flag: 'sampler',
+    default: 'random',
+    resume: 'fixed',
+    help: 'how training windows are drawn: `random` with replacement (nanoGPT), or `epoch`: shuffled passes over non-overlapping windows without replacement; both resume exactly',
+  }),
+  evalEvery: option(int(0), {
+    flag: 'eval-every N',
+    defaultText: 'steps/10',
+    resume: 'kept',
+    recorded: 'derived',
+    help: 'evaluation period (0: only the last step); the last step is always evaluated',
+  }),
+  evalWindows: option(int(1), { flag: 'eval-windows N', default: 64, resume: 'kept', help: 'validation windows of `seqLen` tokens' }),
+  evalBatchSize: option(int(1), {
+    flag: 'eval-batch-size N',
+    defaultText: 'batchSize',
+    resume: 'kept',
+    recorded: 'derived',
+    help: 'windows per evaluation forward pass',
+  }),
+  evalSeed: option(int(0), {
+    flag: 'eval-seed S',
+    default: 1234,
+    resume: 'kept',
+    help: 'picks the windows; independent of `seed`, so every run with the same `evalSeed` and `seqLen` (random or cloned, any training seed) is scored on identical data',
+  }),
+  evalAtStart: option(switchValue(), {
+    flag: 'eval-at-start',
+    default: false,
+    resume: 'kept',
+    help: 'also evaluate the initial weights (step 0 in eval.jsonl); a target met at step 0 counts',
+  }),
+  tasks: option(paths(), {
+    flag: 'task FILE.jsonl',
+    default: [] as string[],
+    defaultText: 'none',
+    resume: 'kept',
+    recorded: 'derived',
+    help: 'multiple-choice tasks scored at every evaluation',
+  }),
+  taskLimit: option(int(1), {
+    flag: 'task-limit N',
+    defaultText: 'all',
+    resume: 'kept',
+    help: 'score only the first N items of each task',
+  }),
+  target: option(custom(targetSchema), {
+    defaultText: 'none',
+    resume: 'kept',
+    help: '`{metric, value}`; metric `valLoss` (reached at or below), `valAcc`, `<task>.acc` or `<task>.accNorm` (at or above)',
+  }),
+  stopAtTarget: option(switchValue(), {
+    flag: 'stop-at-target',
+    default: false,
+    resume: 'kept',
+    help: 'stop at the first evaluation that reaches the target',
+  }),
+  logEvery: option(int(1), {
+    flag: 'log-every N',
+    default: 1,
+    resume: 'kept',
+    help: 'metrics.jsonl period (evaluation steps and the last step are always logged)',
+  }),
+  checkpointEvery: option(int(0), {
+    flag: 'checkpoint-every N',
+    default: 0,
+    resume: 'kept',
+    help: 'periodic checkpoints (0: only at the end, at a stop, and at a new best)',
+  }),
+  keepLast: option(int(1), { flag: 'keep-last K', default: 2, resume: 'kept', help: 'step checkpoints kept' }),
+  keepBest: option(switchValue(), { default: true, resume: 'kept', help: 'keep `checkpoints/best` (lowest validation loss)' }),
+  stopAfter: option(int(1), {
+    flag: 'stop-after N',
+    resume: 'fresh',
+    help: 'run N steps in this invocation, save, and return (CLI: exit 0 with a `--resume` hint)',
+  }),
+  resume: option(switchValue(), {
+    flag: 'resume',
+    default: false,
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'continue the run in `out` from its newest checkpoint',
+  }),
+  precision: option(choice(['fp32', 'tf32', 'bf16'] as const), {
+    flag: 'precision',
+    defaultText: 'from the engine',
+    resume: 'kept',
+    recorded: 'derived',
+    help: 'which GPU peak MFU divides by',
+  }),
+  peakFlopsPerSec: option(num({ above: 0 }), {
+    flag: 'peak-tflops X',
+    scale: 1e12,
+    defaultText: 'table or measured',
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'MFU denominator override (the flag in TFLOP/s)',
+  }),
+  logger: option(
+    custom(
+      z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function', {
+        message: 'must have debug/info/warn/error methods (pino works)',
+      }),
+    ),
+    { defaultText: 'silent', resume: 'fresh', recorded: 'none', help: "core's `Logger` (the CLI passes pino)" },
+  ),
+  signal: option(custom(z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' })), {
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'an `AbortSignal` (the CLI wires SIGINT/SIGTERM): the step in flight finishes, a checkpoint is saved, `summary.stopReason` is `interrupted`',
+  }),
+  onStart: option(callback<StartEvent>(), {
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'called once the run is open: `{runDir, totalSteps, resumedFromStep, config}`',
+  }),
+  onStep: option(callback<StepEvent>(), { resume: 'fresh', recorded: 'none', help: 'called with every row of metrics.jsonl' }),
+  onEval: option(callback<EvalEvent>(), { resume: 'fresh', recorded: 'none', help: 'called with every row of eval.jsonl' }),
+  onCheckpoint: option(callback<CheckpointEvent>(), {
+    resume: 'fresh',
+    recorded: 'none',
+    help: 'called after each checkpoint: `{step, dir, reason}`',
+  }),
+};
+
+export type TrainOptionKey = keyof typeof TRAIN_OPTIONS;
+export const TRAIN_OPTION_KEYS = Object.keys(TRAIN_OPTIONS) as TrainOptionKey[];
