@@ -1,3 +1,6 @@
+// `hyperclone init` and `clone` as a user runs them: config files, bad input refused in one line, fallbacks warned.
+// Not the clone transform itself (packages/init/test) nor training (train-commands.test.ts).
+
 // `hyperclone init` and `hyperclone clone`, run in-process: the files they write, their function, their refusals.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,6 @@
+// The progress display: what a step line says, in-place rewriting on a terminal, throttled plain lines elsewhere, the ETA.
+// Not the commands that drive it.
+
 // The train progress display: one rewritten line on a terminal, throttled plain lines elsewhere.
 import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '@hyperclone/trainer';

@@ -1,3 +1,6 @@
+// AdamW against the textbook update, decay only on 2-D parameters, and its state round trip.
+// Not the schedule or clipping (schedule.test.ts, train-step.test.ts).
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, ParamSpec, Tensor } from '@hyperclone/core';
 import { float32 } from '@hyperclone/core';

@@ -1,3 +1,6 @@
+// trainFrom options: defaults, every problem listed with its field, and the run config derived from them.
+// Not the CLI flags (packages/cli/test/train-flags.test.ts).
+
 import { describe, expect, it } from 'vitest';
 import { parseTrainOptions, resolveRunConfig, trajectoryMismatch, type RunConfig } from '../src/index.js';
 import { getPreset } from '@hyperclone/core';

@@ -1,3 +1,6 @@
+// Peak FLOP/s: the GPU datasheet table, precision from the engine string, and MFU against a measured peak.
+// Not accounting of a whole run (train-from.test.ts).
+
 import { describe, expect, it } from 'vitest';
 import { Accounting, enginePrecision, gpuPeak } from '../src/index.js';
 

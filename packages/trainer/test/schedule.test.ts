@@ -1,3 +1,6 @@
+// The learning-rate schedules (warmup, cosine, wsd, constant) as pure functions of the step.
+// Not how a run applies them (train-from.test.ts).
+
 import { describe, expect, it } from 'vitest';
 import { learningRate, type Schedule } from '../src/index.js';
 

@@ -1,3 +1,6 @@
+// Multiple-choice tasks: scoring by summed and per-character log-probabilities, batching, and reading task files.
+// Not validation loss (evaluate) nor the CLI eval command.
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,6 @@
+// trainFrom end to end on Tiny Shakespeare: exact resume, the run directory, targets, stops and cost accounting.
+// Not the pinned numbers (loss-trace.test.ts) nor the CLI (packages/cli/test).
+
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

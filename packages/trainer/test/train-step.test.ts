@@ -1,3 +1,6 @@
+// One step's gradients: accumulation equals one big batch, clipping to the global norm, no leaks, dropout seeds.
+// Not the optimizer update (adamw.test.ts) nor the loop (train-from.test.ts).
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
 import { getPreset, paramSpec, uploadParams, disposeParams, Rng } from '@hyperclone/core';
