@@ -16,6 +16,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, fields
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -44,6 +45,21 @@ class ModelConfig:
     tieEmbeddings: bool = True
     logitScale: float = 1.0
     dropout: float = 0.0
+    # the Hugging Face families' extras; None means the default core/src/config.ts gives them
+    activation: Optional[str] = None  # 'gelu-tanh' | 'gelu-exact' | 'relu' | 'silu'
+    parallelResidual: Optional[bool] = None
+    ropeDims: Optional[int] = None
+    positionOffset: Optional[int] = None
+    qkvBias: Optional[bool] = None
+    oBias: Optional[bool] = None
+    mlpBias: Optional[bool] = None
+
+    def act(self) -> str:
+        return self.activation or ("silu" if self.mlp == "swiglu" else "gelu-tanh")
+
+    def bias_of(self, group: str) -> bool:
+        own = {"qkv": self.qkvBias, "o": self.oBias, "mlp": self.mlpBias}[group]
+        return self.bias if own is None else own
 
     @staticmethod
     def from_json(obj: dict) -> "ModelConfig":
@@ -55,7 +71,7 @@ class ModelConfig:
         return config
 
     def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 class LayerNorm(nn.Module):
@@ -102,7 +118,10 @@ def rotate_half(x):
 
 
 def apply_rope(x, cos, sin):
-    return x * cos + rotate_half(x) * sin  # (B, H, T, D) * (T, D)
+    """The first R = cos.shape[-1] dims of each head rotate (all of them unless partial, GPT-NeoX); the rest pass."""
+    r = cos.shape[-1]
+    rot, rest = x[..., :r], x[..., r:]
+    return torch.cat([rot * cos + rotate_half(rot) * sin, rest], dim=-1)  # (B, H, T, D)
 
 
 def repeat_kv(x, group: int):
@@ -114,10 +133,10 @@ class Attention(nn.Module):
     def __init__(self, c: ModelConfig):
         super().__init__()
         self.c = c
-        self.q = nn.Linear(c.dModel, c.nHead * c.headDim, bias=c.bias)
-        self.k = nn.Linear(c.dModel, c.nKvHead * c.headDim, bias=c.bias)
-        self.v = nn.Linear(c.dModel, c.nKvHead * c.headDim, bias=c.bias)
-        self.o = nn.Linear(c.nHead * c.headDim, c.dModel, bias=c.bias)
+        self.q = nn.Linear(c.dModel, c.nHead * c.headDim, bias=c.bias_of("qkv"))
+        self.k = nn.Linear(c.dModel, c.nKvHead * c.headDim, bias=c.bias_of("qkv"))
+        self.v = nn.Linear(c.dModel, c.nKvHead * c.headDim, bias=c.bias_of("qkv"))
+        self.o = nn.Linear(c.nHead * c.headDim, c.dModel, bias=c.bias_of("o"))
         self.use_sdpa = HAS_SDPA
 
     def forward(self, x, rope):
@@ -146,17 +165,29 @@ class MLP(nn.Module):
     def __init__(self, c: ModelConfig):
         super().__init__()
         self.c = c
-        self.up = nn.Linear(c.dModel, c.dFF, bias=c.bias)
+        self.up = nn.Linear(c.dModel, c.dFF, bias=c.bias_of("mlp"))
         if c.mlp == "swiglu":
-            self.gate = nn.Linear(c.dModel, c.dFF, bias=c.bias)
-        self.down = nn.Linear(c.dFF, c.dModel, bias=c.bias)
+            self.gate = nn.Linear(c.dModel, c.dFF, bias=c.bias_of("mlp"))
+        self.down = nn.Linear(c.dFF, c.dModel, bias=c.bias_of("mlp"))
 
     def forward(self, x):
         if self.c.mlp == "swiglu":
-            h = F.silu(self.gate(x)) * self.up(x)  # (B, T, F)
+            h = activate(self.c.act(), self.gate(x)) * self.up(x)  # (B, T, F)
         else:
-            h = F.gelu(self.up(x), approximate="tanh")  # (B, T, F), GPT-2's tanh approximation
+            h = activate(self.c.act(), self.up(x))  # (B, T, F)
         return F.dropout(self.down(h), self.c.dropout, self.training)  # (B, T, C)
+
+
+def activate(kind: str, x):
+    if kind == "gelu-tanh":
+        return F.gelu(x, approximate="tanh")  # GPT-2's tanh approximation
+    if kind == "gelu-exact":
+        return F.gelu(x)
+    if kind == "relu":
+        return F.relu(x)
+    if kind == "silu":
+        return F.silu(x)
+    raise ValueError(f"unknown activation {kind!r}")
 
 
 class Block(nn.Module):
@@ -168,8 +199,11 @@ class Block(nn.Module):
         self.attn = Attention(c)
         self.norm2 = make_norm(c)
         self.mlp = MLP(c)
+        self.parallel = bool(c.parallelResidual)
 
     def forward(self, x, rope):
+        if self.parallel:  # GPT-NeoX: both branches read the block's input
+            return x + self.attn(self.norm1(x), rope) + self.mlp(self.norm2(x))
         x = x + self.attn(self.norm1(x), rope)
         return x + self.mlp(self.norm2(x))
 
@@ -180,7 +214,7 @@ class GPT(nn.Module):
         self.c = c
         self.tok_emb = nn.Embedding(c.vocabSize, c.dModel)
         if c.position == "learned":
-            self.pos_emb = nn.Embedding(c.contextLength, c.dModel)
+            self.pos_emb = nn.Embedding(c.contextLength + (c.positionOffset or 0), c.dModel)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.nLayer)])
         self.norm_f = make_norm(c)
         if not c.tieEmbeddings:
@@ -199,9 +233,10 @@ class GPT(nn.Module):
             raise ValueError(f"sequence length {T} exceeds the model's context length {c.contextLength}")
         x = self.tok_emb(tokens)  # (B, T, C)
         if c.position == "learned":
-            x = x + self.pos_emb(torch.arange(T, device=tokens.device))  # (B, T, C) + (T, C)
+            x = x + self.pos_emb(torch.arange(T, device=tokens.device) + (c.positionOffset or 0))  # (B, T, C) + (T, C)
         x = F.dropout(x, c.dropout, self.training)
-        rope = rope_tables(T, c.headDim, c.ropeTheta, x.device, x.dtype) if c.position == "rope" else None
+        rope_dims = c.ropeDims or c.headDim
+        rope = rope_tables(T, rope_dims, c.ropeTheta, x.device, x.dtype) if c.position == "rope" else None
         for block in self.blocks:
             x = block(x, rope)  # (B, T, C)
         x = self.norm_f(x)

@@ -39,6 +39,8 @@ export function requiredOps({ copyHostData, explicitTransposes }: RequiredOpsOpt
     sqrt: unary(tf.sqrt),
     tanh: unary(tf.tanh),
     sigmoid: unary(tf.sigmoid),
+    erf: unary(tf.erf),
+    relu: unary(tf.relu),
     equal: binary(equalFloat),
     cast: (x, dtype: DType) => wrap(tf.cast(unwrap(x), dtype)),
 

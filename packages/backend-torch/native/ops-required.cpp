@@ -6,7 +6,7 @@
 
 namespace hc {
 
-enum UnaryCode { kNeg = 0, kExp, kLog, kSqrt, kTanh, kSigmoid, kGelu, kSilu, kSoftmax, kLogSoftmax };
+enum UnaryCode { kNeg = 0, kExp, kLog, kSqrt, kTanh, kSigmoid, kGelu, kSilu, kSoftmax, kLogSoftmax, kErf, kRelu, kGeluExact };
 enum BinaryCode { kAdd = 0, kSub, kMul, kDiv, kEqual };
 
 static at::Tensor unaryOp(int64_t code, const at::Tensor& x) {
@@ -21,6 +21,9 @@ static at::Tensor unaryOp(int64_t code, const at::Tensor& x) {
     case kSilu: return at::silu(x);
     case kSoftmax: return at::softmax(x, -1);
     case kLogSoftmax: return at::log_softmax(x, -1);
+    case kErf: return at::erf(x);
+    case kRelu: return at::relu(x);
+    case kGeluExact: return at::gelu(x);
     default: throw std::runtime_error("unknown unary op code " + std::to_string(code));
   }
 }

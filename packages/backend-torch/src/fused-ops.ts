@@ -12,6 +12,7 @@ export function fusedOps(e: NativeEngine): FusedOps {
     layerNorm: (x, w, b, eps) => wrap(e.layerNorm(id(x), id(w), b ? id(b) : -1, eps)),
     rmsNorm: (x, w, eps) => wrap(e.rmsNorm(id(x), id(w), eps)),
     gelu: unaryOp(e, UNARY.gelu),
+    geluExact: unaryOp(e, UNARY.geluExact),
     silu: unaryOp(e, UNARY.silu),
     softmax: unaryOp(e, UNARY.softmax),
     logSoftmax: unaryOp(e, UNARY.logSoftmax),

@@ -12,6 +12,9 @@ export const UNARY = {
   silu: 7,
   softmax: 8,
   logSoftmax: 9,
+  erf: 10,
+  relu: 11,
+  geluExact: 12,
 } as const;
 
 export const BINARY = {

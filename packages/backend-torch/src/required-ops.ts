@@ -42,6 +42,8 @@ export function requiredOps(e: NativeEngine): RequiredOps {
     sqrt: unaryOp(e, UNARY.sqrt),
     tanh: unaryOp(e, UNARY.tanh),
     sigmoid: unaryOp(e, UNARY.sigmoid),
+    erf: unaryOp(e, UNARY.erf),
+    relu: unaryOp(e, UNARY.relu),
     cast: (x, dtype) => out(e.cast(id(x), DTYPE_CODE[dtype])),
 
     sum: (x, axis, keepDims = false) => out(e.sum(id(x), Array.isArray(axis) ? axis : [axis], keepDims)),

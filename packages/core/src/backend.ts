@@ -44,6 +44,10 @@ export interface RequiredOps {
   sqrt(x: Tensor): Tensor;
   tanh(x: Tensor): Tensor;
   sigmoid(x: Tensor): Tensor;
+  /** The Gauss error function (exact GELU is 0.5·x·(1 + erf(x/√2))). */
+  erf(x: Tensor): Tensor;
+  /** max(x, 0); its gradient is 0 at 0, as in PyTorch. */
+  relu(x: Tensor): Tensor;
   /** 1.0 where a == b, else 0.0 (float32). */
   equal(a: Tensor, b: Tensor): Tensor;
   cast(x: Tensor, dtype: DType): Tensor;
@@ -102,6 +106,8 @@ export interface FusedOps {
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor;
   /** GELU, tanh approximation (GPT-2's). */
   gelu(x: Tensor): Tensor;
+  /** GELU, exact: 0.5·x·(1 + erf(x/√2)) (PyTorch's default, GPT-NeoX's). */
+  geluExact(x: Tensor): Tensor;
   /** x * sigmoid(x). */
   silu(x: Tensor): Tensor;
   softmax(x: Tensor): Tensor;

@@ -4,6 +4,9 @@
 export type NormKind = 'layernorm' | 'rmsnorm';
 export type PositionKind = 'learned' | 'rope';
 export type MlpKind = 'gelu' | 'swiglu';
+/** The MLP's elementwise function: tanh GELU (GPT-2's gelu_new), exact (erf) GELU, ReLU, SiLU. */
+export type Activation = 'gelu-tanh' | 'gelu-exact' | 'relu' | 'silu';
+export const ACTIVATIONS: readonly Activation[] = ['gelu-tanh', 'gelu-exact', 'relu', 'silu'];
 
 export interface ModelConfig {
   vocabSize: number;
@@ -19,12 +22,53 @@ export interface ModelConfig {
   normEps: number;
   position: PositionKind;
   ropeTheta: number;
+  /** 'gelu': up -> activation -> down; 'swiglu': activation(gate)·up -> down. */
   mlp: MlpKind;
+  /** Every linear layer's bias and the LayerNorm biases; qkvBias, oBias and mlpBias override it per group. */
   bias: boolean;
   tieEmbeddings: boolean;
   /** Multiplies the logits; a tied clone keeps its embedding and scales this by 1/width. */
   logitScale: number;
   dropout: number;
+  // The Hugging Face families' extras. Each is optional, and absent means what configs meant before
+  // it existed (see the accessors below), so older checkpoints read the same.
+  /** The MLP's activation; default gelu-tanh for mlp 'gelu', silu for 'swiglu'. */
+  activation?: Activation;
+  /** GPT-NeoX's parallel block: x + attn(norm1(x)) + mlp(norm2(x)); default false (sequential). */
+  parallelResidual?: boolean;
+  /** Rotary dimensions: the first ropeDims of each head rotate, the rest pass (GPT-NeoX's rotary_pct); default headDim. */
+  ropeDims?: number;
+  /** Learned positions read rows offset..offset+T-1 of pos_emb, which has contextLength + offset rows (OPT: 2); default 0. */
+  positionOffset?: number;
+  /** Bias of attention's q, k, v; default `bias`. */
+  qkvBias?: boolean;
+  /** Bias of attention's output projection; default `bias`. */
+  oBias?: boolean;
+  /** Bias of the MLP's up, gate and down; default `bias`. */
+  mlpBias?: boolean;
+}
+
+/** The activation the MLP applies. */
+export function activationOf(c: ModelConfig): Activation {
+  return c.activation ?? (c.mlp === 'swiglu' ? 'silu' : 'gelu-tanh');
+}
+
+/** How many dimensions of each head rotate (rope only). */
+export function ropeDimsOf(c: ModelConfig): number {
+  return c.ropeDims ?? c.headDim;
+}
+
+/** The first pos_emb row the forward reads (learned positions only). */
+export function positionOffsetOf(c: ModelConfig): number {
+  return c.positionOffset ?? 0;
+}
+
+export type BiasGroup = 'qkv' | 'o' | 'mlp';
+
+/** Whether the linear layers of a group have biases. */
+export function hasBias(c: ModelConfig, group: BiasGroup): boolean {
+  const own = group === 'qkv' ? c.qkvBias : group === 'o' ? c.oBias : c.mlpBias;
+  return own ?? c.bias;
 }
 
 const gptStyle = {
@@ -147,7 +191,29 @@ export function validateConfig(c: ModelConfig): void {
   if (!(c.normEps > 0)) problems.push(`normEps must be positive (got ${c.normEps})`);
   if (!(Number.isFinite(c.logitScale) && c.logitScale > 0)) problems.push(`logitScale must be a positive number (got ${c.logitScale})`);
   if (typeof c.bias !== 'boolean' || typeof c.tieEmbeddings !== 'boolean') problems.push('bias and tieEmbeddings must be booleans');
+  problems.push(...extraProblems(c));
   if (problems.length > 0) throw new Error(`invalid model config: ${problems.join('; ')}`);
+}
+
+function extraProblems(c: ModelConfig): string[] {
+  const problems: string[] = [];
+  if (c.activation !== undefined && !ACTIVATIONS.includes(c.activation))
+    problems.push(`activation must be one of ${ACTIVATIONS.join(', ')} (got ${String(c.activation)})`);
+  for (const key of ['parallelResidual', 'qkvBias', 'oBias', 'mlpBias'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') problems.push(`${key} must be a boolean (got ${String(c[key])})`);
+  }
+  if (c.ropeDims !== undefined) {
+    const r = c.ropeDims;
+    if (c.position !== 'rope') problems.push('ropeDims needs position "rope"');
+    else if (!Number.isInteger(r) || r < 2 || r > c.headDim || r % 2 !== 0)
+      problems.push(`ropeDims must be an even integer from 2 to headDim ${c.headDim} (got ${String(r)})`);
+  }
+  if (c.positionOffset !== undefined) {
+    if (c.position !== 'learned') problems.push('positionOffset needs position "learned"');
+    else if (!Number.isInteger(c.positionOffset) || c.positionOffset < 0)
+      problems.push(`positionOffset must be a non-negative integer (got ${String(c.positionOffset)})`);
+  }
+  return problems;
 }
 
 /** The config with a different vocabulary size (a preset meets a dataset's tokenizer). */

@@ -30,6 +30,11 @@ export function referenceFused(b: Backend): FusedOps {
       return b.mul(b.mul(x, b.scalar(0.5)), b.add(b.tanh(inner), b.scalar(1)));
     },
 
+    geluExact(x) {
+      // 0.5·x·(1 + erf(x/√2))
+      return b.mul(b.mul(x, b.scalar(0.5)), b.add(b.erf(b.mul(x, b.scalar(Math.SQRT1_2))), b.scalar(1)));
+    },
+
     silu(x) {
       return b.mul(x, b.sigmoid(x));
     },

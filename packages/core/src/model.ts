@@ -5,6 +5,7 @@
 
 import type { Backend, FusedOps, Tensor } from './backend.js';
 import type { ModelConfig } from './config.js';
+import { activationOf, positionOffsetOf, ropeDimsOf } from './config.js';
 import { fusedOps } from './fused-reference.js';
 import { hostTensor } from './host-tensor.js';
 import { headWeightName } from './param-spec.js';
@@ -72,7 +73,7 @@ function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: num
     maybe: (name) => p[name] ?? null,
     dropoutRate: options.train ? c.dropout : 0,
     nextDropoutSeed: dropoutSeeds(options.dropoutSeed ?? 0),
-    rope: c.position === 'rope' ? ropeTables(b, T, c.headDim, c.ropeTheta) : null,
+    rope: c.position === 'rope' ? ropeTables(b, T, ropeDimsOf(c), c.ropeTheta) : null,
   };
 }
 
@@ -94,10 +95,11 @@ function embed(m: ForwardContext, tokens: Tensor): Tensor {
   const { b, c, T } = m;
   let x = b.gather(m.param('tok_emb.weight'), tokens); // (B, T, C)
   if (c.position === 'learned') {
+    const offset = positionOffsetOf(c); // OPT's learned positions start at row 2
     const positions = b.fromHost(
       hostTensor(
         [T],
-        Int32Array.from({ length: T }, (_, t) => t),
+        Int32Array.from({ length: T }, (_, t) => t + offset),
       ),
     ); // (T)
     x = b.add(x, b.gather(m.param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
@@ -105,10 +107,12 @@ function embed(m: ForwardContext, tokens: Tensor): Tensor {
   return dropout(m, x); // (B, T, C)
 }
 
-/** Pre-norm residual: x + attention(norm1(x)), then + mlp(norm2(x)). */
+/** Pre-norm residual: x + attention(norm1(x)), then + mlp(norm2(x)); parallel (GPT-NeoX): x + attention(norm1(x)) + mlp(norm2(x)). */
 function block(m: ForwardContext, x: Tensor, prefix: string): Tensor {
   const { b } = m;
-  const h = b.add(x, attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`)); // (B, T, C)
+  const a = attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`); // (B, T, C)
+  if (m.c.parallelResidual) return b.add(b.add(x, a), mlp(m, norm(m, x, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
+  const h = b.add(x, a); // (B, T, C)
   return b.add(h, mlp(m, norm(m, h, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
 }
 
@@ -135,12 +139,25 @@ function attention(m: ForwardContext, x: Tensor, prefix: string): Tensor {
 }
 
 function mlp(m: ForwardContext, x: Tensor, prefix: string): Tensor {
-  const { b, c, f } = m;
   const hidden =
-    c.mlp === 'swiglu'
-      ? b.mul(f.silu(project(m, x, `${prefix}.gate`)), project(m, x, `${prefix}.up`)) // (B, T, F)
-      : f.gelu(project(m, x, `${prefix}.up`)); // (B, T, F)
+    m.c.mlp === 'swiglu'
+      ? m.b.mul(activation(m, project(m, x, `${prefix}.gate`)), project(m, x, `${prefix}.up`)) // (B, T, F)
+      : activation(m, project(m, x, `${prefix}.up`)); // (B, T, F)
   return dropout(m, project(m, hidden, `${prefix}.down`)); // (B, T, C)
+}
+
+/** The config's elementwise activation (same shape as x). */
+function activation(m: ForwardContext, x: Tensor): Tensor {
+  switch (activationOf(m.c)) {
+    case 'gelu-tanh':
+      return m.f.gelu(x);
+    case 'gelu-exact':
+      return m.f.geluExact(x);
+    case 'relu':
+      return m.b.relu(x);
+    case 'silu':
+      return m.f.silu(x);
+  }
 }
 
 /** Final norm, then the logits through the same linear as every projection (tied: the token embedding is the weight). */
@@ -177,12 +194,14 @@ function splitHeads(m: ForwardContext, x: Tensor, heads: number): Tensor {
 }
 
 interface RopeTables {
-  cos: Tensor; // (T, D)
-  sin: Tensor; // (T, D)
+  cos: Tensor; // (T, R)
+  sin: Tensor; // (T, R)
+  /** R: the rotated dimensions of each head (headDim unless partial, GPT-NeoX's rotary_pct). */
+  dims: number;
   half: number;
 }
 
-/** Rotary tables in the half-split layout (Llama / GPT-NeoX): angle(t, i) = t·θ^(-2i/D), i < D/2, repeated twice. */
+/** Rotary tables in the half-split layout (Llama / GPT-NeoX) over R = D rotated dims: angle(t, i) = t·θ^(-2i/D), i < D/2, repeated twice. */
 function ropeTables(b: Backend, T: number, D: number, theta: number): RopeTables {
   const half = D / 2;
   const cos = new Float32Array(T * D); // (T, D)
@@ -194,16 +213,22 @@ function ropeTables(b: Backend, T: number, D: number, theta: number): RopeTables
       sin[t * D + i] = sin[t * D + i + half] = Math.sin(angle);
     }
   }
-  return { cos: b.fromHost(hostTensor([T, D], cos)), sin: b.fromHost(hostTensor([T, D], sin)), half };
+  return { cos: b.fromHost(hostTensor([T, D], cos)), sin: b.fromHost(hostTensor([T, D], sin)), dims: D, half };
 }
 
-/** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for x = [x1, x2] split in halves. */
+/**
+ * x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for x = [x1, x2] split in halves. With
+ * partial rotary (R < D) only the first R dimensions of each head rotate; the rest pass unchanged.
+ */
 function applyRope(b: Backend, x: Tensor, r: RopeTables): Tensor {
-  const [B, H, T] = b.shape(x) as [number, number, number, number];
-  const x1 = b.slice(x, [0, 0, 0, 0], [B, H, T, r.half]); // (B, H, T, D/2)
-  const x2 = b.slice(x, [0, 0, 0, r.half], [B, H, T, r.half]); // (B, H, T, D/2)
-  const rotated = b.concat([b.neg(x2), x1], 3); // (B, H, T, D)
-  return b.add(b.mul(x, r.cos), b.mul(rotated, r.sin)); // (B, H, T, D)
+  const [B, H, T, D] = b.shape(x) as [number, number, number, number];
+  const rot = r.dims === D ? x : b.slice(x, [0, 0, 0, 0], [B, H, T, r.dims]); // (B, H, T, R)
+  const x1 = b.slice(rot, [0, 0, 0, 0], [B, H, T, r.half]); // (B, H, T, R/2)
+  const x2 = b.slice(rot, [0, 0, 0, r.half], [B, H, T, r.half]); // (B, H, T, R/2)
+  const rotated = b.concat([b.neg(x2), x1], 3); // (B, H, T, R)
+  const y = b.add(b.mul(rot, r.cos), b.mul(rotated, r.sin)); // (B, H, T, R)
+  if (r.dims === D) return y;
+  return b.concat([y, b.slice(x, [0, 0, 0, r.dims], [B, H, T, D - r.dims])], 3); // (B, H, T, D)
 }
 
 /** (B, K, T, D) -> (B, K·group, T, D), each kv head repeated `group` times in place (Llama's repeat_kv). */

@@ -2,10 +2,11 @@
 // Not the initializer itself (that is @hyperclone/init) and not the forward pass (model.ts).
 
 import type { ModelConfig } from './config.js';
+import { hasBias, positionOffsetOf } from './config.js';
 
 /**
  * What each dimension of a parameter runs along. Sizes for a config come from axisSizes.
- * vocab V and positions T index tokens; model C is the residual stream; q (H·D) and kv (K·D) are
+ * vocab V and positions T (+ the config's position offset) index tokens; model C is the residual stream; q (H·D) and kv (K·D) are
  * the heads laid out head-major; ffn F is the MLP's hidden width.
  */
 export type Axis = 'vocab' | 'positions' | 'model' | 'q' | 'kv' | 'ffn';
@@ -46,7 +47,7 @@ export interface ParamSpec {
 export function axisSizes(c: ModelConfig): Record<Axis, number> {
   return {
     vocab: c.vocabSize,
-    positions: c.contextLength,
+    positions: c.contextLength + positionOffsetOf(c),
     model: c.dModel,
     q: c.nHead * c.headDim,
     kv: c.nKvHead * c.headDim,
@@ -72,7 +73,7 @@ export function paramSpec(c: ModelConfig): ParamSpec[] {
     add(`${prefix}.weight`, 'norm', ['model'], 'normalizes', 'ones');
     if (c.norm === 'layernorm' && c.bias) add(`${prefix}.bias`, 'norm', ['model'], 'normalizes', 'zeros');
   };
-  const linear = (prefix: string, out: Axis, inp: Axis, init: InitKind, bias = c.bias): void => {
+  const linear = (prefix: string, out: Axis, inp: Axis, init: InitKind, bias: boolean): void => {
     add(`${prefix}.weight`, 'linear', [out, inp], inp === 'model' ? 'reads' : out === 'model' ? 'writes' : null, init);
     if (bias) add(`${prefix}.bias`, 'bias', [out], out === 'model' ? 'writes' : null, 'zeros');
   };
@@ -83,14 +84,15 @@ export function paramSpec(c: ModelConfig): ParamSpec[] {
     block = i;
     const b = `blocks.${i}`;
     norm(`${b}.norm1`);
-    linear(`${b}.attn.q`, 'q', 'model', 'normal');
-    linear(`${b}.attn.k`, 'kv', 'model', 'normal');
-    linear(`${b}.attn.v`, 'kv', 'model', 'normal');
-    linear(`${b}.attn.o`, 'model', 'q', 'residual');
+    const [qkvBias, oBias, mlpBias] = [hasBias(c, 'qkv'), hasBias(c, 'o'), hasBias(c, 'mlp')];
+    linear(`${b}.attn.q`, 'q', 'model', 'normal', qkvBias);
+    linear(`${b}.attn.k`, 'kv', 'model', 'normal', qkvBias);
+    linear(`${b}.attn.v`, 'kv', 'model', 'normal', qkvBias);
+    linear(`${b}.attn.o`, 'model', 'q', 'residual', oBias);
     norm(`${b}.norm2`);
-    linear(`${b}.mlp.up`, 'ffn', 'model', 'normal');
-    if (c.mlp === 'swiglu') linear(`${b}.mlp.gate`, 'ffn', 'model', 'normal');
-    linear(`${b}.mlp.down`, 'model', 'ffn', 'residual');
+    linear(`${b}.mlp.up`, 'ffn', 'model', 'normal', mlpBias);
+    if (c.mlp === 'swiglu') linear(`${b}.mlp.gate`, 'ffn', 'model', 'normal', mlpBias);
+    linear(`${b}.mlp.down`, 'model', 'ffn', 'residual', mlpBias);
   }
   block = null;
   norm('norm_f');

@@ -1,7 +1,20 @@
 // Model configs, presets and the parameter spec (names, shapes from axes, stream use), plus the FLOP count.
 // Not the forward pass (the backends' parity and conformance tests run that).
 import { describe, expect, it } from 'vitest';
-import { axisSizes, countParams, getPreset, matmulParams, paramSpec, PRESETS, resolveConfig, trainFlopsPerToken } from '../src/index.js';
+import {
+  activationOf,
+  axisSizes,
+  countParams,
+  getPreset,
+  hasBias,
+  matmulParams,
+  paramSpec,
+  positionOffsetOf,
+  PRESETS,
+  resolveConfig,
+  ropeDimsOf,
+  trainFlopsPerToken,
+} from '../src/index.js';
 
 describe('model config', () => {
   it('gpt2-124m has the published parameter count', () => {
@@ -72,6 +85,32 @@ describe('model config', () => {
     });
     expect(llama.find((s) => s.name === 'blocks.0.attn.k.weight')!.axes).toEqual(['kv', 'model']);
     expect(paramSpec({ ...getPreset('tiny'), tieEmbeddings: false }).filter((s) => s.name.startsWith('lm_head'))).toHaveLength(1); // no head bias
+  });
+
+  it('reads the Hugging Face extras with defaults that keep older configs meaning the same', () => {
+    const tiny = getPreset('tiny');
+    expect([activationOf(tiny), activationOf(getPreset('tiny-llama'))]).toEqual(['gelu-tanh', 'silu']);
+    expect(ropeDimsOf(getPreset('tiny-llama'))).toBe(16);
+    expect(positionOffsetOf(tiny)).toBe(0);
+    expect(['qkv', 'o', 'mlp'].map((g) => hasBias(tiny, g as 'qkv'))).toEqual([true, true, true]);
+    // OPT: pos_emb has contextLength + 2 rows; Qwen2: q/k/v biases only; no norm bias without `bias`
+    const opt = resolveConfig({ ...tiny, positionOffset: 2, activation: 'relu' });
+    expect(paramSpec(opt).find((s) => s.name === 'pos_emb.weight')!.shape).toEqual([130, 64]);
+    const qwen = resolveConfig({ ...getPreset('tiny-llama'), qkvBias: true });
+    const biases = paramSpec(qwen)
+      .filter((s) => s.name.startsWith('blocks.0.') && s.name.endsWith('.bias'))
+      .map((s) => s.name);
+    expect(biases).toEqual(['blocks.0.attn.q.bias', 'blocks.0.attn.k.bias', 'blocks.0.attn.v.bias']);
+    expect(paramSpec({ ...tiny, mlpBias: false }).some((s) => s.name === 'blocks.0.mlp.up.bias')).toBe(false);
+  });
+
+  it('refuses extras that do not fit the config, naming the field', () => {
+    const llama = getPreset('tiny-llama');
+    expect(() => resolveConfig({ ...llama, ropeDims: 3 })).toThrow(/ropeDims must be an even integer from 2 to headDim 16/);
+    expect(() => resolveConfig({ ...llama, ropeDims: 32 })).toThrow(/ropeDims must be an even integer/);
+    expect(() => resolveConfig({ ...getPreset('tiny'), ropeDims: 8 })).toThrow(/ropeDims needs position "rope"/);
+    expect(() => resolveConfig({ ...llama, positionOffset: 2 })).toThrow(/positionOffset needs position "learned"/);
+    expect(() => resolveConfig({ ...getPreset('tiny'), activation: 'tanh' as never })).toThrow(/activation must be one of gelu-tanh/);
   });
 
   it('counts the matmul parameters of the spec: block linears and the head, a tied embedding once', () => {

@@ -40,8 +40,27 @@ const caseArb = fc.record({
   tie: fc.constantFrom('keep', 'untie'),
   snrDb: fc.constantFrom(0, 10, 20),
   seed: fc.integer({ min: 0, max: 10_000 }),
+  // the Hugging Face families' extras
+  activation: fc.constantFrom('default', 'gelu-exact', 'relu', 'silu', 'gelu-tanh'),
+  parallel: fc.boolean(),
+  partialRope: fc.boolean(),
+  positionOffset: fc.constantFrom(0, 2),
+  biasGroups: fc.constantFrom('same', 'qkv-only', 'no-o', 'no-mlp'),
 });
 type Case = typeof caseArb extends fc.Arbitrary<infer C> ? C : never;
+
+/** The HF families' optional fields a case turns on (GPT-NeoX, OPT, Qwen2-style biases). */
+function extras(k: Case): Partial<ModelConfig> {
+  const x: Partial<ModelConfig> = {};
+  if (k.activation !== 'default') x.activation = k.activation;
+  if (k.parallel) x.parallelResidual = true;
+  if (k.position === 'rope' && k.partialRope && k.headDim === 4) x.ropeDims = 2;
+  if (k.position === 'learned' && k.positionOffset > 0) x.positionOffset = k.positionOffset;
+  if (k.biasGroups === 'qkv-only') Object.assign(x, { bias: false, qkvBias: true });
+  if (k.biasGroups === 'no-o') x.oBias = false;
+  if (k.biasGroups === 'no-mlp') x.mlpBias = false;
+  return x;
+}
 
 function sourceConfig(k: Case): ModelConfig {
   const nHead = k.attention === 'gqa' ? 4 : 2;
@@ -61,6 +80,7 @@ function sourceConfig(k: Case): ModelConfig {
     nLayer: k.nLayer,
     vocabSize: 257,
     contextLength: 16,
+    ...extras(k),
   });
 }
 
@@ -71,7 +91,7 @@ function cloneOptions(k: Case): CloneOptions {
 }
 
 describe('function preservation (property test, tfjs fp32)', () => {
-  it('holds for random configs of both families, multipliers 2-4, every variant, tie mode and attention kind', () => {
+  it('holds for random configs of the whole family (HF extras too), multipliers 2-4, every variant, tie mode and attention kind', () => {
     const seen = new Set<string>();
     const B = 2;
     const T = 12;
@@ -101,6 +121,8 @@ describe('function preservation (property test, tfjs fp32)', () => {
           `bias${k.bias}`,
           k.tied ? `tied-${k.tie}` : 'untied',
           k.ffn !== k.width ? 'ffn!=width' : 'ffn=width',
+          ...Object.keys(extras(k)),
+          ...(k.activation === 'default' ? [] : [k.activation]),
         ]) {
           seen.add(tag);
         }
@@ -129,6 +151,15 @@ describe('function preservation (property test, tfjs fp32)', () => {
       'untied',
       'ffn!=width',
       'ffn=width',
+      'gelu-exact',
+      'relu',
+      'silu',
+      'parallelResidual',
+      'ropeDims',
+      'positionOffset',
+      'qkvBias',
+      'oBias',
+      'mlpBias',
     ]) {
       expect(seen, tag).toContain(tag);
     }

@@ -11,6 +11,7 @@ import {
   adamwHost,
   attentionHost,
   crossEntropyHost,
+  geluExactHost,
   geluHost,
   layerNormHost,
   logSoftmaxHost,
@@ -128,6 +129,14 @@ const cases: FusedCase[] = [
     inputs: (r) => [randn(r, [3, 7], 2.5)],
     call: (ops, [x]) => [ops.gelu(x!)],
     host: ([x]) => [mapHost(x!, geluHost)],
+  },
+  {
+    op: 'geluExact',
+    detail: 'erf form',
+    gradInputs: [0],
+    inputs: (r) => [randn(r, [3, 7], 2.5)],
+    call: (ops, [x]) => [ops.geluExact(x!)],
+    host: ([x]) => [mapHost(x!, geluExactHost)],
   },
   {
     op: 'silu',

@@ -7,7 +7,7 @@ import { int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import type { ConformanceCheck } from './assert.js';
 import { checkGradients, type GradCheckInput } from './finite-difference.js';
-import { randn } from './host-ops.js';
+import { mapHost, randn } from './host-ops.js';
 
 /** sum(y · R) for a fixed random R shaped like y: a scalar whose gradient reaches every element of y. */
 function weightedSum(b: Backend, y: Tensor, seed: number): Tensor {
@@ -62,13 +62,23 @@ export function gradChecks(): ConformanceCheck[] {
       (b, [x, w]) => weightedSum(b, fusedOps(b).rmsNorm(x!, w!, 1e-5), 4),
     ),
     gradCheck(
-      'valueAndGrad matches finite differences: gelu, silu, softmax, logSoftmax',
+      'valueAndGrad matches finite differences: gelu, geluExact, silu, softmax, logSoftmax, erf',
       (rng) => [input('x', randn(rng, [3, 5], 1.5))],
       (b, [x]) => {
         const f = fusedOps(b);
-        const parts = [f.gelu(x!), f.silu(x!), f.softmax(x!), f.logSoftmax(x!)];
+        const parts = [f.gelu(x!), f.geluExact(x!), f.silu(x!), f.softmax(x!), f.logSoftmax(x!), b.erf(x!)];
         return parts.map((p, i) => weightedSum(b, p, 10 + i)).reduce((s, t) => b.add(s, t));
       },
+    ),
+    gradCheck(
+      'valueAndGrad matches finite differences: relu (inputs kept off its kink at 0)',
+      (rng) => [
+        input(
+          'x',
+          mapHost(randn(rng, [3, 5], 1.5), (v) => v + Math.sign(v || 1) * 0.1),
+        ),
+      ],
+      (b, [x]) => weightedSum(b, b.relu(x!), 16),
     ),
     gradCheck(
       'valueAndGrad matches finite differences: softmax cross-entropy with an ignored target',

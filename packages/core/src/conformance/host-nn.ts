@@ -35,6 +35,27 @@ export function rmsNormHost(x: HostTensor, weight: HostTensor, eps: number): Hos
 
 export const geluHost = (v: number): number => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
 export const siluHost = (v: number): number => v / (1 + Math.exp(-v));
+export const geluExactHost = (v: number): number => 0.5 * v * (1 + erfHost(v / Math.SQRT2));
+
+/**
+ * erf in float64: its Maclaurin series below |x| = 3 (error < 1e-13 there), the asymptotic
+ * series of erfc above (error < 1e-10). Enough to judge a float32 erf.
+ */
+export function erfHost(x: number): number {
+  const a = Math.abs(x);
+  if (a < 3) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 80; n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  const z = 1 / (2 * a * a);
+  const erfc = (Math.exp(-a * a) / (a * Math.sqrt(Math.PI))) * (1 - z + 3 * z * z - 15 * z ** 3 + 105 * z ** 4);
+  return Math.sign(x) * (1 - erfc);
+}
 
 export function softmaxHost(x: HostTensor): HostTensor {
   return rows(x, (row) => {

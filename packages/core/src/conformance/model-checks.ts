@@ -38,6 +38,39 @@ export const TINY_LLAMA: ModelConfig = resolveConfig({
   tieEmbeddings: false,
 });
 
+/** GPT-NeoX style: parallel residual, partial rotary (2 of 4 dims), exact GELU, no attention-output bias, untied. */
+export const TINY_NEOX: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 16,
+  position: 'rope',
+  ropeDims: 2,
+  norm: 'layernorm',
+  mlp: 'gelu',
+  bias: true,
+  oBias: false,
+  activation: 'gelu-exact',
+  parallelResidual: true,
+  tieEmbeddings: false,
+});
+
+/** OPT style: learned positions from row 2, MQA, no MLP biases, tied (silu, not OPT's relu: finite differences trip on relu's kink). */
+export const TINY_OPT: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  nKvHead: 1,
+  dFF: 16,
+  positionOffset: 2,
+  activation: 'silu',
+  mlpBias: false,
+});
+
 /**
  * Weights larger than a real init (std 0.4, norms 1 ± 0.2), so every parameter moves the loss well
  * above float32 noise and finite differences can see it.
@@ -78,8 +111,10 @@ function modelGradCheck(label: string, config: ModelConfig): ConformanceCheck {
       const tokens = b.keep(b.fromHost(TOKENS));
       const targets = b.keep(b.fromHost(TARGETS));
       try {
-        // a key bias adds q·b to every score of a query, which softmax ignores: its gradient is 0
-        const inputs = names.map((n) => ({ name: n, value: weights.get(n)!, coords: 2, expectZero: n.endsWith('attn.k.bias') }));
+        // without rope a key bias adds q·b to every score of a query, which softmax ignores: its gradient is 0
+        // (rope rotates the bias differently at each key position, so there it counts)
+        const zeroKeyBias = (n: string) => n.endsWith('attn.k.bias') && config.position === 'learned';
+        const inputs = names.map((n) => ({ name: n, value: weights.get(n)!, coords: 2, expectZero: zeroKeyBias(n) }));
         checkGradients(b, name, modelLoss(b, config, names, tokens, targets), inputs);
       } finally {
         b.dispose([tokens, targets]);
@@ -119,6 +154,8 @@ export function modelChecks(): ConformanceCheck[] {
   return [
     modelGradCheck('GPT (layernorm, learned positions, gelu, tied, logitScale 0.5)', TINY_GPT),
     modelGradCheck('Llama (rmsnorm, rope, swiglu, GQA 4 heads on 2 kv heads, untied)', TINY_LLAMA),
+    modelGradCheck('GPT-NeoX (parallel residual, partial rotary, exact gelu, no o bias)', TINY_NEOX),
+    modelGradCheck('OPT-like (position offset 2, MQA, no mlp bias, silu)', TINY_OPT),
     modelLeakCheck(),
   ];
 }

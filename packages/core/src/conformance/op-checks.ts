@@ -19,6 +19,7 @@ import {
   transposeHost,
   uniform,
 } from './host-ops.js';
+import { erfHost } from './host-nn.js';
 
 /** Runs body in a tidy, with host -> device upload and device -> host download at hand. */
 function opCheck(
@@ -91,7 +92,7 @@ const binaryBroadcast = () =>
   });
 
 const unary = () =>
-  opCheck('neg/exp/log/sqrt/tanh/sigmoid elementwise', (b, up, down) => {
+  opCheck('neg/exp/log/sqrt/tanh/sigmoid/erf/relu elementwise', (b, up, down) => {
     const rng = new Rng(12);
     const x = randn(rng, [3, 5]);
     const pos = uniform(rng, [3, 5], 0.05, 4);
@@ -108,6 +109,13 @@ const unary = () =>
       'sigmoid',
       down(b.sigmoid(up(x))),
       mapHost(x, (v) => 1 / (1 + Math.exp(-v))),
+    );
+    const wide = randn(rng, [4, 6], 2); // erf's tails too
+    assertClose('erf', down(b.erf(up(wide))), mapHost(wide, erfHost), { rtol: 1e-5, atol: 1e-6 });
+    assertClose(
+      'relu',
+      down(b.relu(up(x))),
+      mapHost(x, (v) => Math.max(v, 0)),
     );
   });
 
