@@ -29,6 +29,7 @@ describeTorch('torch backend specifics', () => {
       'attention',
       'crossEntropy',
       'gelu',
+      'geluExact',
       'layerNorm',
       'logSoftmax',
       'rmsNorm',
