@@ -27,6 +27,11 @@ export interface ModelConfig {
   /** Every linear layer's bias and the LayerNorm biases; qkvBias, oBias and mlpBias override it per group. */
   bias: boolean;
   tieEmbeddings: boolean;
+  /**
+   * The LM head adds a bias over the vocabulary (absent: false). Presets have none; a rotated
+   * LayerNorm model gets one to hold its final norm's folded bias (init's rotateWeights).
+   */
+  headBias?: boolean;
   /** Multiplies the logits; a tied clone keeps its embedding and scales this by 1/width. */
   logitScale: number;
   dropout: number;
@@ -192,6 +197,7 @@ export function validateConfig(c: ModelConfig): void {
   if (!(Number.isFinite(c.logitScale) && c.logitScale > 0)) problems.push(`logitScale must be a positive number (got ${c.logitScale})`);
   if (typeof c.bias !== 'boolean' || typeof c.tieEmbeddings !== 'boolean') problems.push('bias and tieEmbeddings must be booleans');
   problems.push(...extraProblems(c));
+  if (c.headBias !== undefined && typeof c.headBias !== 'boolean') problems.push(`headBias must be a boolean (got ${String(c.headBias)})`);
   if (problems.length > 0) throw new Error(`invalid model config: ${problems.join('; ')}`);
 }
 

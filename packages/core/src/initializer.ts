@@ -13,6 +13,25 @@ export interface CloneInfo {
   tie: 'keep' | 'untie' | null;
   seed: number;
   sourceConfig: ModelConfig;
+  /** Depth growth after the width clone (absent: the depth is the source's). */
+  depth?: DepthGrowth;
+  /**
+   * The residual stream was rotated last by the orthogonal matrix drawn from `seed` (init's
+   * randomOrthogonal), after the norms were folded (absent: false). Undo it to see the copies.
+   */
+  rotate?: boolean;
+}
+
+/** How new blocks were added to a width clone (init's growDepth). */
+export interface DepthGrowth {
+  /** nLayer of the grown model over the source's, an integer >= 1. */
+  multiplier: number;
+  /** interleave: each block followed by its new ones; stack: the new blocks on top of the old. */
+  placement: 'interleave' | 'stack';
+  /** identity: random readers, zero output projections (the function is kept); copy: copies of trained blocks (G_stack; not kept). */
+  newBlocks: 'identity' | 'copy';
+  /** For each block of the grown model: the width clone's block it holds, or null for a new identity block. */
+  sourceBlocks: (number | null)[];
 }
 
 export interface InitializedModel {

@@ -163,7 +163,7 @@ function activation(m: ForwardContext, x: Tensor): Tensor {
 /** Final norm, then the logits through the same linear as every projection (tied: the token embedding is the weight). */
 function head(m: ForwardContext, x: Tensor): Tensor {
   const { b, c } = m;
-  const logits = linear(b, norm(m, x, 'norm_f'), m.param(headWeightName(c)), null); // (B, T, V)
+  const logits = linear(b, norm(m, x, 'norm_f'), m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
   return c.logitScale === 1 ? logits : b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
 }
 

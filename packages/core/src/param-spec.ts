@@ -37,6 +37,8 @@ export interface ParamSpec {
   /** The axis of each dimension: shape[d] = axisSizes(config)[axes[d]]. */
   axes: Axis[];
   stream: StreamUse | null;
+  /** A linear that reads the stream: the norm (its name prefix, e.g. 'blocks.0.norm1') whose output it takes. Else null. */
+  readsThrough: string | null;
   /** The block it belongs to; null for the embeddings, the final norm and the head. */
   block: number | null;
   init: InitKind;
@@ -65,11 +67,14 @@ export function paramSpec(c: ModelConfig): ParamSpec[] {
   const specs: ParamSpec[] = [];
   const size = axisSizes(c);
   let block: number | null = null; // the block the rows being added belong to
+  let input: string | null = null; // the norm the readers being added take their input from
   const add = (name: string, kind: ParamKind, axes: Axis[], stream: StreamUse | null, init: InitKind): void => {
-    specs.push({ name, kind, shape: axes.map((a) => size[a]), axes, stream, block, init, decay: axes.length >= 2 });
+    const readsThrough = stream === 'reads' ? input : null;
+    specs.push({ name, kind, shape: axes.map((a) => size[a]), axes, stream, readsThrough, block, init, decay: axes.length >= 2 });
   };
   const embedding = (prefix: string, index: Axis): void => add(`${prefix}.weight`, 'embedding', [index, 'model'], 'writes', 'normal');
   const norm = (prefix: string): void => {
+    input = prefix;
     add(`${prefix}.weight`, 'norm', ['model'], 'normalizes', 'ones');
     if (c.norm === 'layernorm' && c.bias) add(`${prefix}.bias`, 'norm', ['model'], 'normalizes', 'zeros');
   };
@@ -96,7 +101,8 @@ export function paramSpec(c: ModelConfig): ParamSpec[] {
   }
   block = null;
   norm('norm_f');
-  if (!c.tieEmbeddings) linear('lm_head', 'vocab', 'model', 'normal', false); // never a bias
+  if (!c.tieEmbeddings) linear('lm_head', 'vocab', 'model', 'normal', false);
+  if (c.headBias) add('lm_head.bias', 'bias', ['vocab'], null, 'zeros'); // a folded LayerNorm bias (a rotated GPT-style model)
   return specs;
 }
 

@@ -85,6 +85,15 @@ describe('model config', () => {
     });
     expect(llama.find((s) => s.name === 'blocks.0.attn.k.weight')!.axes).toEqual(['kv', 'model']);
     expect(paramSpec({ ...getPreset('tiny'), tieEmbeddings: false }).filter((s) => s.name.startsWith('lm_head'))).toHaveLength(1); // no head bias
+    const through = (name: string) => llama.find((s) => s.name === name)!.readsThrough;
+    expect(['blocks.1.attn.v.weight', 'blocks.1.mlp.gate.weight', 'lm_head.weight', 'blocks.1.mlp.down.weight'].map(through)).toEqual([
+      'blocks.1.norm1',
+      'blocks.1.norm2',
+      'norm_f',
+      null,
+    ]);
+    const headBias = paramSpec({ ...getPreset('tiny'), tieEmbeddings: false, headBias: true }).at(-1)!;
+    expect(headBias).toMatchObject({ name: 'lm_head.bias', kind: 'bias', axes: ['vocab'], shape: [257], decay: false });
   });
 
   it('reads the Hugging Face extras with defaults that keep older configs meaning the same', () => {

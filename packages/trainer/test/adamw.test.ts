@@ -33,8 +33,18 @@ function hostAdamW(p: number[], grads: number[][], lrs: number[], decay: number)
 
 describe('AdamW', () => {
   const specs: ParamSpec[] = [
-    { name: 'w', kind: 'linear', shape: [2, 2], axes: ['model', 'model'], stream: null, block: 0, init: 'normal', decay: true },
-    { name: 'bias', kind: 'bias', shape: [2], axes: ['model'], stream: null, block: 0, init: 'zeros', decay: false },
+    {
+      name: 'w',
+      kind: 'linear',
+      shape: [2, 2],
+      axes: ['model', 'model'],
+      stream: null,
+      readsThrough: null,
+      block: 0,
+      init: 'normal',
+      decay: true,
+    },
+    { name: 'bias', kind: 'bias', shape: [2], axes: ['model'], stream: null, readsThrough: null, block: 0, init: 'zeros', decay: false },
   ];
   const w0 = [0.5, -0.25, 1, 2];
   const b0 = [0.1, -0.1];
