@@ -1,7 +1,7 @@
 // Where clone info lives in a checkpoint: config.json's origin.clone, read back with a shape check.
 // Not the clone transform (clone-weights.ts): only the record of how a clone was made.
 
-import type { CloneInfo } from '@hyperclone/core';
+import type { CloneInfo, DepthGrowth } from '@hyperclone/core';
 import { validateConfig } from '@hyperclone/core';
 
 export const CLONE_VARIANTS = ['symmetric', 'noisy-symmetric', 'diagonal', 'noisy-diagonal'] as const;
@@ -22,6 +22,8 @@ export function cloneInfoFromOrigin(origin: Record<string, unknown> | undefined)
   if (c.snrDb !== null && typeof c.snrDb !== 'number') problems.push('snrDb is neither a number nor null');
   if (c.tie !== null && c.tie !== 'keep' && c.tie !== 'untie') problems.push('tie is not "keep", "untie" or null');
   if (!Number.isInteger(c.seed)) problems.push('seed is not an integer');
+  if (c.rotate !== undefined && typeof c.rotate !== 'boolean') problems.push('rotate is not a boolean');
+  if (c.depth !== undefined) problems.push(...depthProblems(c.depth));
   if (typeof c.sourceConfig !== 'object' || c.sourceConfig === null) problems.push('sourceConfig is missing');
   else {
     try {
@@ -32,4 +34,14 @@ export function cloneInfoFromOrigin(origin: Record<string, unknown> | undefined)
   }
   if (problems.length) throw new Error(`origin.clone is malformed (${problems.join('; ')}); re-create the clone or remove origin.clone`);
   return c as CloneInfo;
+}
+
+function depthProblems(d: Partial<DepthGrowth>): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(d.multiplier) || (d.multiplier ?? 0) < 1) problems.push('depth.multiplier is not a positive integer');
+  if (d.placement !== 'interleave' && d.placement !== 'stack') problems.push('depth.placement is not "interleave" or "stack"');
+  if (d.newBlocks !== 'identity' && d.newBlocks !== 'copy') problems.push('depth.newBlocks is not "identity" or "copy"');
+  if (!Array.isArray(d.sourceBlocks) || !d.sourceBlocks.every((b) => b === null || Number.isInteger(b)))
+    problems.push('depth.sourceBlocks is not a list of block indices and nulls');
+  return problems;
 }

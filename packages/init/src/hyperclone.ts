@@ -3,7 +3,7 @@
 
 import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict } from '@hyperclone/core';
 import { loadCheckpoint } from '@hyperclone/core';
-import { cloneWeights } from './clone-weights.js';
+import { growWeights } from './grow-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
 
 /** A checkpoint directory, a loaded checkpoint, an initialized model, or any initializer (clones of clones). */
@@ -23,7 +23,7 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
     kind: 'hyperclone',
     load: async (): Promise<InitializedModel> => {
       const src = await loadSource(source);
-      const result = cloneWeights(src.config, src.weights, options);
+      const result = growWeights(src.config, src.weights, options);
       const origin: Record<string, unknown> = { kind: 'hyperclone', clone: result.clone, source: src.origin };
       if (src.checkpoint !== undefined) origin['sourceCheckpoint'] = src.checkpoint;
       if (result.fallbacks.length > 0) origin['fallbacks'] = result.fallbacks;

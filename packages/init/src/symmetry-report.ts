@@ -5,6 +5,8 @@ import type { CloneInfo, ModelConfig, ParamSpec, StateDict } from '@hyperclone/c
 import { checkWeights, paramSpec } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
 import { type Growth, cloneRule } from './clone-rules.js';
+import { randomOrthogonal } from './orthogonal.js';
+import { rotateParam } from './rotate-weights.js';
 
 export interface MatrixSymmetry {
   name: string;
@@ -27,15 +29,18 @@ export interface SymmetryReport {
 /**
  * For every 2-D parameter whose columns were cloned (nIn >= 2 copies): split each row into nIn equal sub-vectors,
  * take the mean pairwise cosine similarity, average over rows. A pair with a zero sub-vector
- * counts 0 (a diagonal clone's off-diagonal blocks share no direction yet).
+ * counts 0 (a diagonal clone's off-diagonal blocks share no direction yet). A rotated clone is
+ * measured in the clone's own basis (the rotation undone first: the copies are there, only hidden),
+ * and the new identity blocks of a depth growth, which are not clones of anything, are left out.
  */
 export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInfo: CloneInfo): SymmetryReport {
   const expected = cloneConfig(cloneInfo.sourceConfig, cloneInfo.width, cloneInfo.ffn, cloneInfo.tie ?? 'keep');
+  const sourceBlocks = cloneInfo.depth?.sourceBlocks ?? null;
   if (
     expected.dModel !== config.dModel ||
     expected.dFF !== config.dFF ||
     expected.nHead !== config.nHead ||
-    expected.nLayer !== config.nLayer
+    (sourceBlocks?.length ?? expected.nLayer) !== config.nLayer
   ) {
     throw new Error(
       `symmetryReport: the model (dModel ${config.dModel}, dFF ${config.dFF}) is not a ${cloneInfo.width}x/${cloneInfo.ffn}x clone of its recorded source ` +
@@ -46,13 +51,18 @@ export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInf
   const specs = new Map(paramSpec(config).map((s) => [s.name, s]));
   const growth: Growth = { source: cloneInfo.sourceConfig, width: cloneInfo.width, ffn: cloneInfo.ffn };
   const matrices: MatrixSymmetry[] = [];
+  const q = cloneInfo.rotate ? randomOrthogonal(config.dModel, cloneInfo.seed) : null;
   for (const [name, t] of weights) {
     const spec = specs.get(name)!;
     if (spec.axes.length !== 2) continue;
+    if (spec.block !== null && sourceBlocks && sourceBlocks[spec.block] === null) continue; // a new identity block
     const nIn = cloneRule(spec, growth).copies[1]!; // copies along the columns
     if (nIn < 2) continue;
     const [rows, cols] = t.shape as [number, number];
-    matrices.push({ name, layer: layerOf(spec), nIn, similarity: rowSymmetry(t.data as Float32Array, rows, cols, nIn) });
+    const data = q
+      ? rotateParam(spec, { shape: [...t.shape], data: Float64Array.from(t.data as Float32Array) }, q, 'inverse').data
+      : t.data;
+    matrices.push({ name, layer: layerOf(spec), nIn, similarity: rowSymmetry(data as Float32Array | Float64Array, rows, cols, nIn) });
   }
   const layers = [...new Set(matrices.map((m) => m.layer))].map((layer) => ({
     layer,
@@ -68,7 +78,7 @@ function layerOf(spec: ParamSpec): string {
 }
 
 /** Mean over rows of the mean pairwise cosine between a row's nIn sub-vectors of length cols/nIn. */
-function rowSymmetry(data: Float32Array, rows: number, cols: number, nIn: number): number {
+function rowSymmetry(data: Float32Array | Float64Array, rows: number, cols: number, nIn: number): number {
   const len = cols / nIn;
   const norms = new Float64Array(nIn);
   let total = 0;
@@ -87,7 +97,7 @@ function rowSymmetry(data: Float32Array, rows: number, cols: number, nIn: number
   return rows > 0 ? total / rows : 0;
 }
 
-function dot(x: Float32Array, a: number, b: number, n: number): number {
+function dot(x: Float32Array | Float64Array, a: number, b: number, n: number): number {
   let s = 0;
   for (let j = 0; j < n; j++) s += x[a + j]! * x[b + j]!;
   return s;

@@ -52,6 +52,34 @@ describe.each(['tiny', 'tiny-llama'])('cloning the %s preset', (preset) => {
     expect(report.layers[1]!.similarity).toBeLessThan(0.95);
   });
 
+  it('grown 2x wide, 2x deep and rotated keeps the logits through a checkpoint round trip', async () => {
+    const small = await randomInit(preset, { seed: 14 }).load();
+    const grown = await hyperclone(small, {
+      width: 2,
+      depth: 2,
+      placement: 'stack',
+      variant: 'noisy-symmetric',
+      rotate: true,
+      seed: 5,
+    }).load();
+    const dir = join(root, `${preset}-grown`);
+    await saveCheckpoint(dir, { config: grown.config, weights: grown.weights, origin: grown.origin });
+    const back = await fromCheckpoint(dir).load();
+    expect(back.clone).toEqual(grown.clone);
+    expect(back.config).toMatchObject({ nLayer: 2 * small.config.nLayer, dModel: 2 * small.config.dModel, norm: 'rmsnorm' });
+    const src = runModel(b, small.config, small.weights, inputs, targets, B);
+    const wide = runModel(b, back.config, back.weights, inputs, targets, B);
+    const p = comparePreservation({ ...src, hidden: [] }, { ...wide, hidden: [] }, 257, small.config.dModel, 2, { hidden: false });
+    expect(p.maxAbsLogit).toBeLessThanOrEqual(1e-4);
+    expect(p.top1Mismatches).toBe(0);
+    expect(p.lossDiff).toBeLessThanOrEqual(1e-5);
+    // in the clone's basis the blocks carry the paired noise (below 1), the new identity blocks are left out
+    const report = symmetryReport(back.weights, back.config, back.clone!);
+    expect(report.layers.map((l) => l.layer)).toEqual(['embeddings', 'blocks.0', 'blocks.1', 'head']);
+    expect(report.layers[0]!.similarity).toBeCloseTo(1, 5);
+    expect(report.layers[1]!.similarity).toBeLessThan(0.95);
+  });
+
   it('cloned twice by 2 computes what one 4x clone computes', async () => {
     const small = randomInit(preset, { seed: 12 });
     const options: CloneOptions = { width: 2, variant: 'noisy-symmetric', snrDb: 5, seed: 2 };

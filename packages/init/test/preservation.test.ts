@@ -5,9 +5,9 @@ import { resolveConfig } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLONE_VARIANTS, cloneWeights, type CloneOptions } from '../src/index.js';
+import { CLONE_VARIANTS, growWeights, mulRightTransposed, randomOrthogonal, type CloneOptions, type CloneResult } from '../src/index.js';
 import { comparePreservation } from './helpers/compare.js';
-import { realTokens, roughWeights, runModel } from './helpers/run-model.js';
+import { realTokens, roughWeights, runModel, type ModelRun } from './helpers/run-model.js';
 
 let b: Backend;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => b?.close());
 
-/** Largest |Δlogit| seen per variant, printed at the end for the record. */
+/** Largest |Δlogit| seen per variant (and per growth: rotated, deeper), printed at the end for the record. */
 const worst = new Map<string, number>();
 afterAll(() => {
   const rows = [...worst].map(([variant, d]) => `${variant}: ${d.toExponential(2)}`);
@@ -39,6 +39,9 @@ const caseArb = fc.record({
   variant: fc.constantFrom(...CLONE_VARIANTS),
   tie: fc.constantFrom('keep', 'untie'),
   snrDb: fc.constantFrom(0, 10, 20),
+  rotate: fc.boolean(),
+  depth: fc.constantFrom(1, 1, 2, 3),
+  placement: fc.constantFrom('interleave', 'stack'),
   seed: fc.integer({ min: 0, max: 10_000 }),
   // the Hugging Face families' extras
   activation: fc.constantFrom('default', 'gelu-exact', 'relu', 'silu', 'gelu-tanh'),
@@ -85,13 +88,47 @@ function sourceConfig(k: Case): ModelConfig {
 }
 
 function cloneOptions(k: Case): CloneOptions {
-  const o: CloneOptions = { width: k.width, ffn: k.ffn, variant: k.variant, tie: k.tie, seed: k.seed };
+  const o: CloneOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
+  if (!k.rotate) o.tie = k.tie; // a rotation unties a tied model
   if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
+  if (k.rotate) o.rotate = true;
+  if (k.depth > 1) Object.assign(o, { depth: k.depth, placement: k.placement });
   return o;
 }
 
+/**
+ * The grown model's hidden states in the clone's basis (the rotation undone: h·Qᵀ), each paired with
+ * the source's state after the last old block at or before it (a new identity block leaves the
+ * stream as it was, so the state after it must equal that one too). Rotating a LayerNorm model
+ * centers its stream first, so the source's states are compared centered then.
+ */
+function aligned(src: ModelRun, wide: ModelRun, clone: CloneResult): { src: ModelRun; wide: ModelRun } {
+  const C = clone.config.dModel;
+  const q = clone.clone.rotate ? randomOrthogonal(C, clone.clone.seed) : null;
+  const centered = q !== null && clone.clone.sourceConfig.norm === 'layernorm';
+  const srcHidden = centered ? src.hidden.map((h) => centerRows(h, clone.clone.sourceConfig.dModel)) : src.hidden;
+  const unrotate = (h: Float32Array) => (q ? Float32Array.from(mulRightTransposed(Float64Array.from(h), h.length / C, q, C)) : h);
+  const plan = clone.clone.depth?.sourceBlocks ?? wide.hidden.map((_, i) => i);
+  let last = -1;
+  const sources = plan.map((source) => (last = source ?? last));
+  return {
+    src: { ...src, hidden: sources.map((i) => srcHidden[i]!) },
+    wide: { ...wide, hidden: wide.hidden.map(unrotate) },
+  };
+}
+
+function centerRows(h: Float32Array, C: number): Float32Array {
+  const out = h.slice();
+  for (let r = 0; r < h.length / C; r++) {
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += h[r * C + c]! / C;
+    for (let c = 0; c < C; c++) out[r * C + c]! -= mean;
+  }
+  return out;
+}
+
 describe('function preservation (property test, tfjs fp32)', () => {
-  it('holds for random configs of the whole family (HF extras too), multipliers 2-4, every variant, tie mode and attention kind', () => {
+  it('holds for random configs of the whole family (HF extras too), multipliers 2-4, every variant, tie mode and attention kind, rotated or not, deeper or not', () => {
     const seen = new Set<string>();
     const B = 2;
     const T = 12;
@@ -99,18 +136,22 @@ describe('function preservation (property test, tfjs fp32)', () => {
       fc.property(caseArb, (k) => {
         const config = sourceConfig(k);
         const weights = roughWeights(config, k.seed);
-        const clone = cloneWeights(config, weights, cloneOptions(k));
+        const clone = growWeights(config, weights, cloneOptions(k));
         const { inputs, targets } = realTokens(B, T, k.seed);
-        const src = runModel(b, config, weights, inputs, targets, B);
-        const wide = runModel(b, clone.config, clone.weights, inputs, targets, B);
-        const p = comparePreservation(src, wide, 257, config.dModel, k.width);
+        const runs = aligned(
+          runModel(b, config, weights, inputs, targets, B),
+          runModel(b, clone.config, clone.weights, inputs, targets, B),
+          clone,
+        );
+        const p = comparePreservation(runs.src, runs.wide, 257, config.dModel, k.width);
         const where = JSON.stringify(k);
         expect(p.maxAbsLogit, where).toBeLessThanOrEqual(1e-4);
         expect(p.relLogit, where).toBeLessThan(1e-5);
         expect(p.top1Mismatches, where).toBe(0);
         expect(p.lossDiff, where).toBeLessThanOrEqual(1e-5);
         expect(p.maxHidden, where).toBeLessThan(1e-5);
-        worst.set(k.variant, Math.max(worst.get(k.variant) ?? 0, p.maxAbsLogit));
+        for (const key of [k.variant, ...(k.rotate ? ['rotated'] : []), ...(k.depth > 1 ? [`depth ${k.placement}`] : [])])
+          worst.set(key, Math.max(worst.get(key) ?? 0, p.maxAbsLogit));
         for (const tag of [
           k.variant,
           k.attention,
@@ -123,6 +164,10 @@ describe('function preservation (property test, tfjs fp32)', () => {
           k.ffn !== k.width ? 'ffn!=width' : 'ffn=width',
           ...Object.keys(extras(k)),
           ...(k.activation === 'default' ? [] : [k.activation]),
+          k.rotate ? `rotate-${k.norm}-${k.tied ? 'tied' : 'untied'}` : 'no-rotate',
+          clone.config.headBias ? 'rotate-head-bias' : 'no-head-bias',
+          k.rotate && k.norm === 'layernorm' && k.bias && k.biasGroups === 'no-mlp' ? 'rotate-adds-mlp-bias' : 'other-biases',
+          k.depth > 1 ? `depth-${k.placement}` : 'depth1',
         ]) {
           seen.add(tag);
         }
@@ -160,6 +205,16 @@ describe('function preservation (property test, tfjs fp32)', () => {
       'qkvBias',
       'oBias',
       'mlpBias',
+      'rotate-layernorm-tied',
+      'rotate-layernorm-untied',
+      'rotate-rmsnorm-tied',
+      'rotate-rmsnorm-untied',
+      'no-rotate',
+      'rotate-head-bias',
+      'rotate-adds-mlp-bias',
+      'depth-interleave',
+      'depth-stack',
+      'depth1',
     ]) {
       expect(seen, tag).toContain(tag);
     }

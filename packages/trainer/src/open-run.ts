@@ -179,12 +179,15 @@ function symmetryProbe(config: RunConfig, clone: CloneInfo): SymmetryProbe {
   };
 }
 
-/** Pure symmetric cloning without dropout keeps the copies identical forever: say so. */
+/**
+ * Pure symmetric cloning without dropout keeps the copies identical forever: say so. A rotated clone
+ * is exempt: AdamW's elementwise steps in the rotated basis are not copies in the clone's basis.
+ */
 function warnAboutSymmetry(config: RunConfig, log: Logger): void {
   const clone = config.init.clone;
-  if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy')) return;
+  if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy') || clone.rotate) return;
   log.warn(
     { event: 'symmetry', variant: clone.variant, dropout: config.model.dropout },
-    `this ${clone.variant} clone trains without dropout or noise, so its cloned copies get identical updates and stay exact copies (the extra width is never used); set dropout > 0 or clone with a noisy variant`,
+    `this ${clone.variant} clone trains without dropout or noise, so its cloned copies get identical updates and stay exact copies (the extra width is never used); set dropout > 0, or clone with a noisy variant or --rotate`,
   );
 }

@@ -9,12 +9,19 @@ export interface Preservation {
   relLogit: number;
   top1Mismatches: number;
   lossDiff: number;
-  /** Over all blocks and all n slices: largest |wide slice - source hidden|, relative to max(1, max |source hidden|). */
+  /** Over all blocks and all n slices: largest |wide slice - source hidden|, relative to max(1, max |source hidden|); NaN when not compared. */
   maxHidden: number;
 }
 
 /** V: vocabulary; C: the source's dModel; width: how many slices each wide hidden row holds. */
-export function comparePreservation(src: ModelRun, wide: ModelRun, V: number, C: number, width: number): Preservation {
+export function comparePreservation(
+  src: ModelRun,
+  wide: ModelRun,
+  V: number,
+  C: number,
+  width: number,
+  { hidden = true } = {},
+): Preservation {
   let maxAbsLogit = 0;
   let maxLogit = 0;
   for (let i = 0; i < src.logits.length; i++) {
@@ -25,9 +32,9 @@ export function comparePreservation(src: ModelRun, wide: ModelRun, V: number, C:
   for (let row = 0; row < src.logits.length / V; row++) {
     if (argmax(src.logits, row * V, V) !== argmax(wide.logits, row * V, V)) top1Mismatches++;
   }
-  if (src.hidden.length === 0 || src.hidden.length !== wide.hidden.length)
+  if (hidden && (src.hidden.length === 0 || src.hidden.length !== wide.hidden.length))
     throw new Error('hidden states were not collected for every block');
-  const maxHidden = Math.max(...src.hidden.map((h, layer) => hiddenCloneError(h, wide.hidden[layer]!, C, width)));
+  const maxHidden = hidden ? Math.max(...src.hidden.map((h, layer) => hiddenCloneError(h, wide.hidden[layer]!, C, width))) : NaN;
   return { maxAbsLogit, relLogit: maxAbsLogit / maxLogit, top1Mismatches, lossDiff: Math.abs(src.loss - wide.loss), maxHidden };
 }
 
