@@ -19,7 +19,7 @@ import {
 } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cloneCommand } from '../src/commands/clone.js';
+import { cloneCommand, growCommand } from '../src/commands/clone.js';
 import { initCommand } from '../src/commands/init.js';
 
 let root: string;
@@ -76,6 +76,40 @@ describe('hyperclone init + clone', () => {
       clone: { width: 3, ffn: 2, variant: 'noisy-symmetric', snrDb: 10, seed: 0 },
     });
     expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(c)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it.each([
+    ['GPT-2 style (tied, LayerNorm)', 'tiny'],
+    ['Llama style (GQA)', 'tiny-llama'],
+  ])('%s: clone --rotate and grow --width 2 --depth 2 keep the loss within 1e-5', async (_, preset) => {
+    const a = join(root, `${preset}-rot-src`);
+    const r = join(root, `${preset}-rot`);
+    const g = join(root, `${preset}-grown`);
+    expect(await initCommand.run(['--model', preset, '--out', a, '--seed', '6'])).toBe(0);
+    expect(await cloneCommand.run(['--from', a, '--width', '2', '--rotate', '--seed', '3', '--out', r])).toBe(0);
+    const argv = ['--from', a, '--width', '2', '--depth', '2', '--placement', 'stack', '--variant', 'noisy-symmetric', '--out', g];
+    expect(await growCommand.run(argv)).toBe(0);
+    const rotated = await loadCheckpoint(r);
+    const grown = await loadCheckpoint(g);
+    expect(rotated.config).toMatchObject({ norm: 'rmsnorm', tieEmbeddings: false, dModel: 2 * getPreset(preset).dModel });
+    expect(rotated.origin!['clone']).toMatchObject({ width: 2, rotate: true, seed: 3, tie: preset === 'tiny' ? 'untie' : null });
+    expect(grown.config.nLayer).toBe(2 * getPreset(preset).nLayer);
+    expect(grown.origin!['clone']).toMatchObject({ depth: { multiplier: 2, placement: 'stack', newBlocks: 'identity' } });
+    const loss = await heldOutLoss(a);
+    expect(Math.abs(loss - (await heldOutLoss(r)))).toBeLessThanOrEqual(1e-5);
+    expect(Math.abs(loss - (await heldOutLoss(g)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('grow --new-blocks copy stacks copies of the trained blocks (G_stack), which changes the function', async () => {
+    const a = join(root, 'gstack-src');
+    const g = join(root, 'gstack');
+    await initCommand.run(['--model', 'tiny', '--out', a, '--seed', '7']);
+    expect(await growCommand.run(['--from', a, '--depth', '2', '--placement', 'stack', '--new-blocks', 'copy', '--out', g])).toBe(0);
+    const src = await loadCheckpoint(a);
+    const grown = await loadCheckpoint(g);
+    expect(grown.config).toMatchObject({ nLayer: 4, dModel: 64 });
+    expect(grown.weights.get('blocks.2.attn.q.weight')!.data).toEqual(src.weights.get('blocks.0.attn.q.weight')!.data);
+    expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(g)))).toBeGreaterThan(1e-4);
   });
 
   it('takes a config.json for --model', async () => {

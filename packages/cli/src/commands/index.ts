@@ -3,11 +3,20 @@
 
 import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
-import { cloneCommand } from './clone.js';
+import { cloneCommand, growCommand } from './clone.js';
 import { evalCommand } from './eval.js';
 import { initCommand } from './init.js';
 import { prepareCommand } from './prepare.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-export const commands: Command[] = [prepareCommand, initCommand, cloneCommand, trainCommand, evalCommand, sampleCommand, benchCommand];
+export const commands: Command[] = [
+  prepareCommand,
+  initCommand,
+  cloneCommand,
+  growCommand,
+  trainCommand,
+  evalCommand,
+  sampleCommand,
+  benchCommand,
+];
