@@ -77,6 +77,14 @@ describe('foldNorms', () => {
     );
   });
 
+  it('gives readers without a bias one when a LayerNorm bias must go into them', () => {
+    const src = model({ ...gpt, mlpBias: false });
+    const folded = foldNorms(src.config, src.weights);
+    expect(folded.config).toMatchObject({ mlpBias: true, headBias: true });
+    expect(folded.weights.get('blocks.0.mlp.up.bias')!.shape).toEqual([48]);
+    expect([...f32(folded.weights, 'blocks.0.mlp.down.bias')]).toEqual(new Array(12).fill(0)); // a writer: zero, centered
+  });
+
   it('keeps an untied RMSNorm model without a head bias, and folds gains only', () => {
     const src = model(llama);
     const folded = foldNorms(src.config, src.weights);
