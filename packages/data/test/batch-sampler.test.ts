@@ -95,6 +95,23 @@ describe('BatchSampler', () => {
     }
   });
 
+  it('a cursor resumes on another number of ranks with the same global batch (2 -> 1 and 1 -> 2)', () => {
+    const opts = { batchSize: 4, seqLen: 8, seed: 5 };
+    const one = new BatchSampler(split, opts);
+    const reference = Array.from({ length: 12 }, () => one.next().inputs);
+    const halves = (rank: number) => new BatchSampler(split, { ...opts, batchSize: 2, rank, worldSize: 2 });
+    const [a, b] = [halves(0), halves(1)];
+    for (let i = 0; i < 5; i++) [a, b].forEach((s) => s.next());
+    const single = new BatchSampler(split, { ...opts, state: b.stateDict() }); // 2 -> 1, from rank 1's cursor
+    for (let i = 5; i < 8; i++) expect(single.next().inputs).toEqual(reference[i]);
+    const [c, d] = [halves(0), halves(1)];
+    [c, d].forEach((s) => s.loadStateDict(single.stateDict())); // 1 -> 2
+    for (let i = 8; i < 12; i++) expect([...c.next().inputs, ...d.next().inputs]).toEqual([...reference[i]!]);
+    expect(() => new BatchSampler(split, { ...opts, batchSize: 3, rank: 0, worldSize: 2, state: single.stateDict() })).toThrow(
+      'the saved state draws 4 windows a step (batchSize 4 x worldSize 1), this sampler 6 (3 x 2); resume with the same global batch',
+    );
+  });
+
   it('refuses a state from other options or other data', () => {
     const s = new BatchSampler(split, { batchSize: 2, seqLen: 8, seed: 1 });
     s.next();

@@ -123,18 +123,28 @@ export class BatchSampler implements Stateful<SamplerState> {
     return { kind: 'hyperclone-sampler', version: 1, mode, seed, batchSize, seqLen, rank, worldSize, splitLength: this.split.length, step };
   }
 
-  /** Continues from a saved cursor; the next batch is the one an uninterrupted run would draw. */
+  /**
+   * Continues from a saved cursor; the next batch is the one an uninterrupted run would draw. A cursor
+   * counts draws of the global batch (batchSize x worldSize windows), so it resumes on another number of
+   * ranks when the global batch is the same (2 ranks x 4 windows continue as 1 x 8, and back).
+   */
   loadStateDict(state: SamplerState, source = 'the saved state'): void {
     if (state?.kind !== 'hyperclone-sampler' || state.version !== 1) {
       throw new Error(`BatchSampler: ${source} holds no sampler state (kind ${String(state?.kind)}, version ${String(state?.version)})`);
     }
     const mine = this.stateDict();
-    for (const key of ['mode', 'seed', 'batchSize', 'seqLen', 'rank', 'worldSize', 'splitLength'] as const) {
+    const sameWorld = state.worldSize === mine.worldSize;
+    for (const key of ['mode', 'seed', 'seqLen', 'splitLength', ...(sameWorld ? (['batchSize'] as const) : [])] as const) {
       if (state[key] !== mine[key]) {
         throw new Error(
           `BatchSampler: ${source} has ${key} ${String(state[key])}, this sampler has ${String(mine[key])}; resume with the same data and options`,
         );
       }
+    }
+    if (!sameWorld && state.batchSize * state.worldSize !== mine.batchSize * mine.worldSize) {
+      throw new Error(
+        `BatchSampler: ${source} draws ${state.batchSize * state.worldSize} windows a step (batchSize ${state.batchSize} x worldSize ${state.worldSize}), this sampler ${mine.batchSize * mine.worldSize} (${mine.batchSize} x ${mine.worldSize}); resume with the same global batch`,
+      );
     }
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`BatchSampler: ${source} has a bad step ${state.step}`);
     this.step = state.step;
