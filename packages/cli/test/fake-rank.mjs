@@ -1,0 +1,28 @@
+// Test helper: a stand-in worker for launcher.test.ts that behaves as FAKE_<RANK> says (ok, fail,
+// die, wait, bad-input) and prints a few lines. Not hyperclone: it trains nothing.
+const rank = Number(process.env.RANK);
+const mode = process.env[`FAKE_${rank}`] ?? 'ok';
+process.stdout.write(`rank ${rank} of ${process.env.WORLD_SIZE} on port ${process.env.MASTER_PORT}\n`);
+process.on('SIGINT', () => {
+  process.stdout.write(`rank ${rank} saw SIGINT\n`);
+  process.exit(130);
+});
+process.on('SIGTERM', () => {
+  process.stdout.write(`rank ${rank} saw SIGTERM\n`);
+  process.exit(143);
+});
+if (mode === 'ok') process.exit(0);
+if (mode === 'bad-input') {
+  process.stderr.write('hyperclone: error: --batch-size 3 does not divide into 2 processes\n');
+  process.exit(2);
+}
+if (mode === 'fail') {
+  process.stderr.write(`hyperclone: error: something broke on rank ${rank}\n`);
+  process.exit(1);
+}
+if (mode === 'die') {
+  process.stdout.write('about to die\n');
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200);
+}
+if (mode === 'ignore-term') process.removeAllListeners('SIGTERM').on('SIGTERM', () => {});
+setInterval(() => {}, 1000); // wait (for a signal)
