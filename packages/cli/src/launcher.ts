@@ -58,7 +58,7 @@ export async function launchLocal(o: LaunchOptions): Promise<number> {
 }
 
 function startWorker(rank: number, o: LaunchOptions, port: number, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Worker {
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     RANK: String(rank),
     LOCAL_RANK: String(rank),
