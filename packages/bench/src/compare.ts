@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend, Logger } from '@hyperclone/core';
+import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, hyperclone, randomInit } from '@hyperclone/init';
@@ -25,6 +25,8 @@ export interface CompareOptions extends SharedTrainOptions {
   data: string;
   out: string;
   backend: Backend;
+  /** One rank of a data-parallel group: every run trains on it; rank 0 alone writes the results. */
+  distributed?: ProcessGroup;
   /** A preset name (trained here for smallSteps) or a trained checkpoint directory. */
   small: string;
   smallSteps?: number;
@@ -96,7 +98,8 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
       ]),
     ];
     for (const [arm, init, warmup] of arms) {
-      if (o.trainHooks?.signal?.aborted) break; // interrupted: report what finished
+      // interrupted: report what finished (a group learns it from the run's agreed stop instead)
+      if (!o.distributed && o.trainHooks?.signal?.aborted) break;
       const runDir = join(o.out, 'runs', `${arm.replace(':', '-')}-seed${seed}`);
       o.onRun?.(`${arm} seed ${seed}`, index++, total);
       const result = await trainFrom(init(), {
@@ -115,6 +118,7 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
 
   // 4-6. targets, costs, speedups, report
   const result = analyze({ runs, small: small.summary, target: o.target ?? null, options: describe(o, variants, seeds.length) });
+  if ((o.distributed?.rank ?? 0) > 0) return result;
   await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
   await writeReport(o.out, result);
   return result;
@@ -124,6 +128,7 @@ function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'step
   return {
     data: o.data,
     backend: o.backend,
+    ...(o.distributed ? { distributed: o.distributed } : {}),
     keepBest: false, // the benchmark reads eval.jsonl; a best checkpoint per evaluation is only disk traffic
     ...sharedTrainOptions(o),
     ...(o.logger ? { logger: o.logger } : {}),

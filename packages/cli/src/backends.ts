@@ -8,14 +8,16 @@ import type { FlagDoc } from './option-flags.js';
 export type BackendName = 'auto' | 'torch' | 'tfjs';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'torch', 'tfjs'];
 
+export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}`;
+
 export interface BackendRequest {
   backend: BackendName;
-  device?: 'cpu' | 'cuda';
+  device?: DeviceName;
   threads?: number;
 }
 
 interface TorchModule {
-  createTorchBackend(options: { device: 'cpu' | 'cuda'; threads?: number }): Promise<Backend>;
+  createTorchBackend(options: { device: DeviceName; threads?: number }): Promise<Backend>;
   isTorchAvailable(): boolean;
 }
 
@@ -37,7 +39,8 @@ export function parseBackendName(value: string | undefined): BackendName {
   return choiceFlag(value ?? 'auto', 'backend', BACKEND_NAMES)!;
 }
 
-export function parseDevice(value: string | undefined): 'cpu' | 'cuda' | undefined {
+export function parseDevice(value: string | undefined): DeviceName | undefined {
+  if (value !== undefined && /^cuda:\d+$/.test(value)) return value as DeviceName; // a worker's cuda:LOCAL_RANK
   return choiceFlag(value, 'device', DEVICES);
 }
 
@@ -58,11 +61,11 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
     );
   }
   if (torchReady && request.backend !== 'tfjs') {
-    const options: { device: 'cpu' | 'cuda'; threads?: number } = { device: request.device ?? 'cpu' };
+    const options: { device: DeviceName; threads?: number } = { device: request.device ?? 'cpu' };
     if (request.threads !== undefined) options.threads = request.threads;
     return torch.createTorchBackend!(options);
   }
-  if (request.device === 'cuda') {
+  if (request.device?.startsWith('cuda')) {
     throw new CliError(
       '--device cuda needs the torch backend (not available here), or tfjs with @tensorflow/tfjs-node-gpu installed; use --device cpu',
     );

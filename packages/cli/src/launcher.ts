@@ -146,8 +146,10 @@ function superviseUntilAllExit(workers: Worker[], graceMs: number): Promise<void
 
 /** One line for a bad input every rank refused alike; else the rank that failed first, and its last lines. */
 function report(workers: Worker[], forwarded: NodeJS.Signals | null, err: NodeJS.WritableStream): number {
-  const failed = workers.filter((w) => !(w.exit!.code === 0 || w.exit!.code === 130));
-  if (failed.length === 0) return workers.some((w) => w.exit!.code === 130) || forwarded ? 130 : 0;
+  // after a forwarded Ctrl-C, a rank that died of it (still starting, no handler yet) was interrupted too
+  const interrupted = (w: Worker) => w.exit!.code === 130 || (forwarded !== null && w.exit!.signal !== null && !w.stoppedByUs);
+  const failed = workers.filter((w) => !(w.exit!.code === 0 || interrupted(w)));
+  if (failed.length === 0) return workers.some(interrupted) || forwarded ? 130 : 0;
   const alike = failed.length === workers.length && workers.every((w) => w.errorLine !== null && w.errorLine === workers[0]!.errorLine);
   if (alike) return workers[0]!.exit!.code ?? 1; // rank 0 already printed the line
   const cause = failed.find((w) => w.exit!.signal !== null && !w.stoppedByUs) ?? failed.find((w) => !w.stoppedByUs) ?? failed[0]!;

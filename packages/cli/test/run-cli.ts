@@ -12,14 +12,15 @@ export interface Child {
   stderr: string;
 }
 
-/** `hyperclone ARGS` in a child process; `onStart` may signal it. */
-export function hyperclone(args: string[], onStart?: (pid: number) => void): Promise<Child> {
+/** `hyperclone ARGS` in a child process; `onStart` may signal it; `env` adds variables. */
+export function hyperclone(args: string[], onStart?: (pid: number) => void, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--conditions=@hyperclone/source', '--import', 'tsx', join(REPO, 'packages/cli/src/main.ts'), ...args],
       {
         cwd: REPO,
+        env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

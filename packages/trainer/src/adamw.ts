@@ -84,6 +84,11 @@ export class AdamW implements Stateful<StateDict> {
     }
   }
 
+  /** The moment tensors on the backend: every m, then every v, in spec order. */
+  moments(): Tensor[] {
+    return [...this.specs.map((s) => this.m.get(s.name)!), ...this.specs.map((s) => this.v.get(s.name)!)];
+  }
+
   /** Moments as host tensors named `m.<param>` / `v.<param>` (optimizer.safetensors), plus the step. */
   stateDict(): StateDict {
     const out: StateDict = new Map();

@@ -25,9 +25,14 @@ export class CheckpointStore {
     this.dir = join(runDir, 'checkpoints');
   }
 
+  /** Where step N's checkpoint goes. */
+  pathOf(step: number): string {
+    return join(this.dir, stepDirName(step));
+  }
+
   /** Saves checkpoints/step-N atomically, then removes all but the newest keepLast step checkpoints. */
   async save(step: number, ckpt: Checkpoint): Promise<string> {
-    const path = join(this.dir, stepDirName(step));
+    const path = this.pathOf(step);
     await saveCheckpoint(path, ckpt);
     await this.prune();
     return path;

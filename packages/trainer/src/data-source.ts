@@ -38,14 +38,20 @@ export interface SamplingOptions {
   sampler?: 'random' | 'epoch';
   evalWindows: number;
   evalSeed: number;
+  /** This process's rank and the group's size: it draws batchSize / worldSize rows of each global micro-batch. */
+  rank?: number;
+  worldSize?: number;
 }
 
 export function trainData({ dataset, info }: OpenedDataset, o: SamplingOptions): TrainData {
+  const worldSize = o.worldSize ?? 1;
   const sampler = new BatchSampler(dataset.split('train'), {
-    batchSize: o.batchSize,
+    batchSize: o.batchSize / worldSize,
     seqLen: o.seqLen,
     seed: o.seed,
     mode: o.sampler ?? 'random',
+    rank: o.rank ?? 0,
+    worldSize,
   });
   const windows = evalWindows(dataset.split('val'), { count: o.evalWindows, seqLen: o.seqLen, seed: o.evalSeed });
   const evalSet: EvalWindow[] = Array.from({ length: windows.count }, (_, i) => ({

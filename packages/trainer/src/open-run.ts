@@ -9,9 +9,10 @@ import { symmetryReport } from '@hyperclone/init';
 import { Accounting } from './accounting.js';
 import { AdamW } from './adamw.js';
 import { CheckpointStore } from './checkpoint-store.js';
+import { DataParallel } from './data-parallel.js';
 import { openDatasetInfo, trainData } from './data-source.js';
 import type { ParsedTrainOptions } from './options.js';
-import { resolvePeak } from './peaks.js';
+import { resolvePeak, type PeakFlops } from './peaks.js';
 import type { RunConfig } from './run-config.js';
 import { resolveRunConfig } from './run-config.js';
 import { trajectoryMismatch } from './resume-rules.js';
@@ -31,7 +32,40 @@ interface Resumed {
 }
 
 export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise<{ run: TrainingRun; resumedFrom: number | null }> {
-  const log = o.logger ?? silentLogger;
+  const dist = o.distributed ? new DataParallel(o.distributed, o.backend) : null;
+  const log = dist && !dist.main ? silentLogger : (o.logger ?? silentLogger);
+  let opened: Opened;
+  try {
+    opened = await openParts(init, o, log, dist);
+  } catch (e) {
+    dist?.agreeToStart({}, e as Error); // tells the other ranks why, then throws
+    throw e;
+  }
+  const { run, resumed, files } = opened;
+  try {
+    if (dist) {
+      dist.agreeToStart(startFingerprint(run.p.config, resumed), null);
+      dist.broadcastFromRankZero(run.stateTensors()); // every rank starts from rank 0's weights and moments
+    }
+    if (run.main) {
+      if (resumed) await files.truncateAfter(resumed.state.step);
+      await files.writeConfig(run.p.config);
+    }
+  } catch (e) {
+    run.dispose();
+    throw e;
+  }
+  return { run, resumedFrom: resumed?.state.step ?? null };
+}
+
+interface Opened {
+  run: TrainingRun;
+  resumed: Resumed | null;
+  files: RunFiles;
+}
+
+/** Everything a run needs, checked and loaded, before anything is written. */
+async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, dist: DataParallel | null): Promise<Opened> {
   const files = new RunFiles(resolve(o.out));
   if (!o.resume) files.checkFresh();
   const model = await init.load();
@@ -56,9 +90,9 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
     opened.dataset.close();
     throw e;
   }
-  const data = trainData(opened, config);
+  const data = trainData(opened, { ...config, rank: dist?.rank ?? 0, worldSize: config.worldSize });
   warnAboutSymmetry(config, log);
-  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o }).catch(
+  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o, dist }).catch(
     (e: unknown) => {
       data.close();
       throw e;
@@ -70,9 +104,18 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
     run.dispose();
     throw e;
   }
-  if (resumed) await files.truncateAfter(resumed.state.step);
-  await files.writeConfig(config);
-  return { run, resumedFrom: resumed?.state.step ?? null };
+  return { run, resumed, files };
+}
+
+/** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */
+function startFingerprint(c: RunConfig, resumed: Resumed | null): Record<string, unknown> {
+  const { model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler } = c;
+  const { evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize } = c;
+  return {
+    ...{ model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler },
+    ...{ evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize },
+    resumedFromStep: resumed?.state.step ?? null,
+  };
 }
 
 function restoreRun(run: TrainingRun, resumed: Resumed): void {
@@ -126,15 +169,20 @@ interface AssembleParts {
   tasks: Task[];
   log: Logger;
   o: ParsedTrainOptions;
+  dist: DataParallel | null;
 }
 
 async function assemble(
   b: Backend,
   config: RunConfig,
   weights: StateDict,
-  { files, data, tasks, log, o }: AssembleParts,
+  { files, data, tasks, log, o, dist }: AssembleParts,
 ): Promise<TrainingRun> {
-  const peak = resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg));
+  const peak = groupPeak(
+    resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg)),
+    config.worldSize,
+    o,
+  );
   log.info({ event: 'peak', peakFlopsPerSec: peak.flopsPerSec, source: peak.source }, 'MFU peak');
   const specs = paramSpec(config.model);
   const tokenizer = tasks.length > 0 ? await data.tokenizer() : null;
@@ -147,7 +195,7 @@ async function assemble(
     data,
     files,
     store: new CheckpointStore(files.runDir, config.keepLast),
-    accounting: new Accounting(config.flopsPerToken, b.device.count, peak.flopsPerSec, {
+    accounting: new Accounting(config.flopsPerToken, config.backend.device.count, peak.flopsPerSec, {
       measured: peak.measured,
       onRaised: (from, to) =>
         log.info(
@@ -168,8 +216,16 @@ async function assemble(
     symmetry: config.init.clone ? symmetryProbe(config, config.init.clone) : null,
     peakSource: peak.source,
     log,
-    hooks: { onStart: o.onStart, onStep: o.onStep, onEval: o.onEval, onCheckpoint: o.onCheckpoint },
+    // rank 0 alone reports: other ranks call no hooks
+    hooks: dist && !dist.main ? {} : { onStart: o.onStart, onStep: o.onStep, onEval: o.onEval, onCheckpoint: o.onCheckpoint },
+    dist,
   });
+}
+
+/** A measured or table peak is one rank's: the group's is worldSize times it (a given peak is the whole run's). */
+function groupPeak(peak: PeakFlops, worldSize: number, o: ParsedTrainOptions): PeakFlops {
+  if (worldSize === 1 || o.peakFlopsPerSec !== undefined) return peak;
+  return { ...peak, flopsPerSec: peak.flopsPerSec * worldSize, source: `${peak.source}, × ${worldSize} ranks` };
 }
 
 function symmetryProbe(config: RunConfig, clone: CloneInfo): SymmetryProbe {

@@ -3,7 +3,7 @@
 // option list in docs/training.md are all derived from this table. Not validation across options
 // (options.ts) and not the defaults that depend on the model or the data (run-config.ts).
 
-import type { Backend, Logger } from '@hyperclone/core';
+import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { z } from 'zod';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
 import { choice, custom, int, num, option, path, paths, switchValue } from './option-kinds.js';
@@ -234,6 +234,24 @@ export const TRAIN_OPTIONS = {
       }),
     ),
     { defaultText: 'silent', resume: 'fresh', recorded: 'none', help: "core's `Logger` (the CLI passes pino)" },
+  ),
+  distributed: option(
+    custom(
+      z.custom<ProcessGroup>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          Number.isInteger((v as ProcessGroup).worldSize) &&
+          typeof (v as ProcessGroup).allReduce === 'function',
+        { message: 'must be a ProcessGroup (createProcessGroup from @hyperclone/backend-torch)' },
+      ),
+    ),
+    {
+      defaultText: 'one process',
+      resume: 'fresh',
+      recorded: 'none',
+      help: "one rank of a data-parallel group (backend-torch's `createProcessGroup`; the CLI: `--nproc N` or the torchrun variables, docs/distributed.md): batchSize stays the global batch, rank 0 alone writes",
+    },
   ),
   signal: option(custom(z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' })), {
     resume: 'fresh',

@@ -42,7 +42,10 @@ export interface RunConfig extends Copied {
   init: { kind: string; origin: Record<string, unknown>; clone: CloneInfo | null };
   model: ModelConfig;
   params: number;
+  /** device.count counts every rank's devices (world size x devices per rank). */
   backend: { name: string; engine: string; device: { kind: string; name: string; count: number } };
+  /** Processes that train the run together (data parallel); 1 for one process. Not fixed across resumes. */
+  worldSize: number;
   seqLen: number;
   gradAccum: number;
   tokensPerStep: number;
@@ -77,11 +80,17 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     );
   }
   const gradAccum = resolveGradAccum(o.batchSize, seqLen, o.gradAccum, o.batchTokens);
+  const worldSize = o.distributed?.worldSize ?? 1;
+  if (o.batchSize % worldSize !== 0) {
+    throw new Error(
+      `batchSize ${o.batchSize} (the global micro-batch) does not divide among ${worldSize} processes; use a multiple of ${worldSize} (each process trains batchSize / ${worldSize} rows)`,
+    );
+  }
   const cloned = initKind === 'hyperclone' || clone !== null;
   const derived: Pick<RunConfig, DerivedKey> = {
     data: resolve(o.data),
     out: resolve(o.out),
-    backend: { name: backend.name, engine: backend.engine, device: { ...backend.device } },
+    backend: { name: backend.name, engine: backend.engine, device: { ...backend.device, count: backend.device.count * worldSize } },
     seqLen,
     gradAccum,
     minLr: o.minLr ?? o.lr / 10,
@@ -98,6 +107,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     init: { kind: initKind, origin, clone },
     model,
     params: countParams(model),
+    worldSize,
     ...recordedOptions(o, derived),
     tokensPerStep: o.batchSize * seqLen * gradAccum,
     flopsPerToken: trainFlopsPerToken(model, seqLen),

@@ -19,7 +19,8 @@ export interface TrainResult {
 
 export async function trainFrom(init: Initializer, options: TrainOptions): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const log = o.logger ?? silentLogger;
+  const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone logs and reports
+  const log = main ? (o.logger ?? silentLogger) : silentLogger;
   const { run, resumedFrom } = await openRun(init, o);
   try {
     const c = run.p.config;
@@ -35,11 +36,13 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
       },
       resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`,
     );
-    o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
+    if (main)
+      o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
     const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
     const summary = run.summary(stopReason);
-    await run.p.files.writeSummary(summary);
+    if (run.main) await run.p.files.writeSummary(summary);
+    run.p.dist?.finish(); // every rank is done with the group before any leaves
     log.info(
       { event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss },
       `stopped: ${stopReason}`,
@@ -54,7 +57,7 @@ async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<
   const c = run.p.config;
   let ran = 0;
   while (run.step < c.steps) {
-    if (signal?.aborted) return 'interrupted';
+    if (run.stopsBeforeNextStep(signal?.aborted === true)) return 'interrupted';
     // Steps that are neither logged, evaluated nor saved read nothing back from the device.
     const step = run.trainStep();
     ran++;

@@ -7,7 +7,8 @@ import { downloadParams, disposeParams } from '@hyperclone/core';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { CheckpointEvent, EvalEvent, StepEvent, SymmetryScore } from './events.js';
+import type { DataParallel } from './data-parallel.js';
+import type { CheckpointEvent, EvalEvent, StepEvent, SymmetryScore, ValMetrics } from './events.js';
 import { evaluateWindows } from './evaluate.js';
 import type { ParsedTrainOptions } from './options.js';
 import type { RunConfig } from './run-config.js';
@@ -50,6 +51,8 @@ export interface RunParts {
   hooks: Hooks;
   /** Between backward and clipping (train-step.ts); the identity in one process. */
   reduceGradients?: ReduceGradients;
+  /** The run's process group when it is one rank of several (null: one process). */
+  dist?: DataParallel | null;
 }
 
 export class TrainingRun implements Stateful<TrainerState> {
@@ -66,12 +69,33 @@ export class TrainingRun implements Stateful<TrainerState> {
   constructor(readonly p: RunParts) {
     this.names = p.specs.map((s) => s.name);
     const { batchSize, seqLen, gradClip } = p.config;
-    this.shape = { batchSize, seqLen, gradClip, ...(p.reduceGradients ? { reduceGradients: p.reduceGradients } : {}) };
+    const reduceGradients = p.dist?.reduceGradients ?? p.reduceGradients;
+    // batchSize is the global micro-batch: each of W ranks computes its batchSize / W rows
+    this.shape = { batchSize: batchSize / this.worldSize, seqLen, gradClip, ...(reduceGradients ? { reduceGradients } : {}) };
     this.readback = new StepReadback(p.b);
   }
 
   get step(): number {
     return this.p.accounting.step;
+  }
+
+  get worldSize(): number {
+    return this.p.dist?.worldSize ?? 1;
+  }
+
+  /** Rank 0 of a group, or the only process: the one that writes the run directory. */
+  get main(): boolean {
+    return this.p.dist?.main ?? true;
+  }
+
+  /** Parameters (spec order), then the optimizer's moments: what rank 0 broadcasts at the start. */
+  stateTensors(): Tensor[] {
+    return [...this.names.map((n) => this.p.params[n]!), ...this.p.optimizer.moments()];
+  }
+
+  /** Checked before each step: true when the run stops here (a group agrees on the step, see StopAgreement). */
+  stopsBeforeNextStep(stopRequested: boolean): boolean {
+    return this.p.dist ? this.p.dist.stop.stopsBefore(this.step + 1, stopRequested) : stopRequested;
   }
 
   /**
@@ -87,7 +111,8 @@ export class TrainingRun implements Stateful<TrainerState> {
     const lr = learningRate(step, this.p.schedule);
     const startMs = performance.now();
     const batches = Array.from({ length: c.gradAccum }, () => this.p.data.nextBatch());
-    const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro));
+    // each rank's rows get their own dropout masks (one process: micro itself)
+    const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro * this.worldSize + (this.p.dist?.rank ?? 0)));
     const { grads, stats } = computeGradients(b, c.model, params, this.names, batches, seeds, this.shape);
     const divergence = this.readback.record(step, stats);
     if (divergence) {
@@ -152,23 +177,24 @@ export class TrainingRun implements Stateful<TrainerState> {
   async logStep(symmetry?: number): Promise<StepEvent> {
     const row = this.stepRow();
     if (symmetry !== undefined) row.symmetry = symmetry;
-    await this.p.files.appendMetrics(row);
     this.sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
+    if (!this.main) return row;
+    await this.p.files.appendMetrics(row);
     this.p.log.debug({ ...row, event: 'step' }, 'step');
     this.p.hooks.onStep?.(row);
     return row;
   }
 
-  /** Validation windows, downstream tasks and (for clones) symmetry; records the target's first hit. */
+  /**
+   * Validation windows, downstream tasks and (for clones) symmetry; records the target's first hit. In a
+   * group each rank scores its share of the windows and the counts are summed; rank 0 scores the tasks and
+   * symmetry and hands every rank the same row, so every rank decides the same about targets and stops.
+   */
   async evaluate(): Promise<EvalEvent> {
     this.settle();
-    const { b, config: c, params, accounting } = this.p;
-    const val = evaluateWindows(b, c.model, params, this.p.data.evalSet, c.evalBatchSize);
-    const tasks: Record<string, TaskScore> = {};
-    for (const task of this.p.tasks) {
-      tasks[task.name] = scoreTask(b, c.model, params, this.p.tokenizer!, task.items, c.taskLimit ? { limit: c.taskLimit } : {});
-    }
-    const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, c.model, params)) : null;
+    const { accounting } = this.p;
+    const val = this.validate();
+    const { tasks, symmetry } = this.p.dist ? this.p.dist.share(() => this.tasksAndSymmetry()) : this.tasksAndSymmetry();
     const row: EvalEvent = {
       step: accounting.step,
       tokens: accounting.tokens,
@@ -181,6 +207,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     };
     this.recordTarget(row);
     this.lastEval = row;
+    if (!this.main) return row;
     await this.p.files.appendEval(row);
     this.p.log.info(
       { event: 'eval', step: row.step, valLoss: val.loss, valPpl: val.ppl, valAcc: val.acc, tasks, symmetryMean: symmetry?.mean ?? null },
@@ -188,6 +215,26 @@ export class TrainingRun implements Stateful<TrainerState> {
     );
     this.p.hooks.onEval?.(row);
     return row;
+  }
+
+  private validate(): ValMetrics {
+    const { b, config: c, params, dist } = this.p;
+    if (!dist) return evaluateWindows(b, c.model, params, this.p.data.evalSet, c.evalBatchSize);
+    const mine = dist.slice(this.p.data.evalSet);
+    const part = mine.length > 0 ? evaluateWindows(b, c.model, params, mine, c.evalBatchSize) : { loss: 0, acc: 0, tokens: 0 };
+    const [lossSum, correct, tokens] = dist.sum([part.loss * part.tokens, Math.round(part.acc * part.tokens), part.tokens]);
+    const loss = lossSum! / tokens!;
+    return { loss, ppl: Math.exp(loss), acc: correct! / tokens!, tokens: tokens! };
+  }
+
+  private tasksAndSymmetry(): Pick<EvalEvent, 'tasks' | 'symmetry'> {
+    const { b, config: c, params } = this.p;
+    const tasks: Record<string, TaskScore> = {};
+    for (const task of this.p.tasks) {
+      tasks[task.name] = scoreTask(b, c.model, params, this.p.tokenizer!, task.items, c.taskLimit ? { limit: c.taskLimit } : {});
+    }
+    const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, c.model, params)) : null;
+    return { tasks, symmetry };
   }
 
   private recordTarget(row: EvalEvent): void {
@@ -213,6 +260,10 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.settle(); // never save the weights of an unchecked step
     const step = this.step;
     if (this.lastSaved?.step === step) return this.lastSaved.path;
+    if (!this.main) {
+      this.lastSaved = { step, path: this.p.store.pathOf(step) }; // rank 0 writes it
+      return this.lastSaved.path;
+    }
     const path = await this.p.store.save(step, this.snapshot());
     this.lastSaved = { step, path };
     this.emitCheckpoint({ step, dir: path, reason });
@@ -222,6 +273,7 @@ export class TrainingRun implements Stateful<TrainerState> {
   /** Saves checkpoints/best (a full, resumable checkpoint of the lowest validation loss so far). */
   async saveBest(): Promise<void> {
     this.settle();
+    if (!this.main) return;
     const path = await this.p.store.saveBest(this.snapshot());
     this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
   }

@@ -16,7 +16,18 @@ import {
 } from '@hyperclone/bench';
 import { TRAIN_OPTIONS } from '@hyperclone/trainer';
 import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
+import type { ProcessGroup } from '@hyperclone/core';
 import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import {
+  groupTimeoutMs,
+  joinGroup,
+  LAUNCH_FLAGS,
+  launchRanks,
+  takeLaunchFlags,
+  watchLauncher,
+  workerBackendFlags,
+} from '../distributed.js';
+import { rankEnv } from '../torchrun-env.js';
 import { createRunLogger } from '../logger.js';
 import { flagRows, helpOf, parseConfig, rowDoc, rowValue, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
 import { ProgressDisplay } from '../progress.js';
@@ -63,6 +74,7 @@ const docs: FlagDoc[] = [
   trainDoc('evalWindows'),
   ...TARGET_FLAGS,
   ...BACKEND_FLAGS,
+  ...LAUNCH_FLAGS,
   {
     ...rowDoc(TRAIN_OPTIONS.out),
     arg: 'DIR',
@@ -81,8 +93,11 @@ export const benchCommand: Command = {
   summary: 'benchmark HyperCloning against random init: time to target in FLOPs, tokens and device-hours',
   usage,
   help: `clone-vs-random flags:\n${helpOf(docs)}\n\n${reportUsage}: the numbers and report of a finished benchmark again (its folder may have moved)`,
-  async run(argv) {
-    const [kind, ...rest] = argv;
+  async run(argvWithLaunch) {
+    const launch = takeLaunchFlags(argvWithLaunch);
+    const env = rankEnv();
+    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('bench', launch, env !== null);
+    const [kind, ...rest] = launch.rest;
     if (kind === 'report') return report(rest);
     if (kind !== 'clone-vs-random')
       throw new CliError(
@@ -93,10 +108,24 @@ export const benchCommand: Command = {
     const options = benchOptions(values as FlagValues);
     const budget = options.steps;
     const f = values as FlagValues;
-    const backend = await backendFromFlags({ backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') });
-    const progress = new ProgressDisplay(process.stderr, { tty: process.stderr.isTTY === true, plainEverySec: 30 });
+    if (env) {
+      process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
+      watchLauncher();
+    }
+    const backendFlags = { backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') };
+    const backend = await backendFromFlags(env ? workerBackendFlags(backendFlags, env) : backendFlags);
+    let group: ProcessGroup | null = null;
+    try {
+      group = env ? await joinGroup(backend, env, groupTimeoutMs()) : null;
+    } catch (e) {
+      backend.close();
+      throw e;
+    }
+    const quiet = (group?.rank ?? 0) > 0; // in a group, rank 0 alone speaks and writes
+    const tty = process.env['HYPERCLONE_TTY'] ? process.env['HYPERCLONE_TTY'] === '1' : process.stderr.isTTY === true;
+    const progress = new ProgressDisplay(quiet ? { write: () => true } : process.stderr, { tty, plainEverySec: 30 });
     const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
-    runLog.attach(join(options.out, 'bench.log'));
+    if (!quiet) runLog.attach(join(options.out, 'bench.log'));
     const controller = new AbortController();
     const onSignal = (): void => {
       if (controller.signal.aborted) process.exit(130);
@@ -111,17 +140,19 @@ export const benchCommand: Command = {
       const result = await compareCloneVsRandom({
         ...options,
         backend,
+        ...(group ? { distributed: group } : {}),
         logger: runLog.logger,
         onRun: (label, index, total) => progress.note(`[${index + 1}/${total}] training ${label}`),
         trainHooks: { onStep: (e) => progress.step(e), signal: controller.signal },
       });
       if (controller.signal.aborted) return 130;
-      printResult(result, options.out);
+      if (!quiet) printResult(result, options.out);
       return 0;
     } finally {
       progress.end();
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       runLog.close();
+      group?.close();
       backend.close();
     }
   },

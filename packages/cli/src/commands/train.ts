@@ -3,12 +3,22 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Initializer } from '@hyperclone/core';
+import type { Initializer, ProcessGroup } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
 import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
 import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
 import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
+import {
+  groupTimeoutMs,
+  joinGroup,
+  LAUNCH_FLAGS,
+  launchRanks,
+  takeLaunchFlags,
+  watchLauncher,
+  workerBackendFlags,
+} from '../distributed.js';
+import { rankEnv } from '../torchrun-env.js';
 import { createRunLogger } from '../logger.js';
 import { readModelFlag, datasetVocab } from '../model-flag.js';
 import { flagRows, helpOf, parseConfig, rowDoc, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
@@ -23,6 +33,7 @@ export const INIT_FLAGS: FlagDoc[] = [
 /** Options the CLI sets from flags of its own rather than from one flag of the option's row. */
 export const OPTION_FLAGS: Partial<Record<TrainOptionKey, FlagDoc[]>> = {
   backend: BACKEND_FLAGS,
+  distributed: LAUNCH_FLAGS,
   target: [
     { name: 'target-loss', arg: 'X', help: 'target `valLoss` X (reached at or below)' },
     { name: 'target-acc', arg: 'Y', help: 'target accuracy Y (reached at or above): `valAcc`, or the task named by --target-task' },
@@ -53,8 +64,11 @@ export const trainCommand: Command = {
   help:
     `flags:\n${helpOf(TRAIN_FLAG_DOCS)}\n\nWith --resume, flags left out take the run's saved values. These fix the loss ` +
     `trajectory and must match the saved run (so must the model): ${fixedFlags.join(', ')}.`,
-  async run(argv) {
-    const { values } = parseFlags(argv, flags, usage);
+  async run(argvWithLaunch) {
+    const launch = takeLaunchFlags(argvWithLaunch);
+    const env = rankEnv();
+    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
+    const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
     const out = text(f, 'out');
     if (out === undefined) throw new CliError(`missing required flag --out\nusage: ${usage}`, 2);
@@ -65,13 +79,21 @@ export const trainCommand: Command = {
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
+    if (env) {
+      process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
+      watchLauncher();
+    }
+    const backendFlags = { backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') };
     const backend = await backendFromFlags(
-      { backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') },
+      env ? workerBackendFlags(backendFlags, env) : backendFlags,
       saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined,
     );
+    let group: ProcessGroup | null = null;
     try {
-      return await runTraining(init, { ...settings, data, out, backend });
+      group = env ? await joinGroup(backend, env, groupTimeoutMs()) : null;
+      return await runTraining(init, { ...settings, data, out, backend, ...(group ? { distributed: group } : {}) });
     } finally {
+      group?.close();
       backend.close();
     }
   },
@@ -114,7 +136,10 @@ function targetFlag(f: FlagValues): { metric: string; value: number } | undefine
 }
 
 async function runTraining(init: Initializer, options: TrainOptions): Promise<number> {
-  const progress = new ProgressDisplay(process.stderr, { tty: process.stderr.isTTY === true });
+  // in a group, rank 0 alone speaks; its terminal may be the launcher's (HYPERCLONE_TTY)
+  const quiet = (options.distributed?.rank ?? 0) > 0;
+  const tty = process.env['HYPERCLONE_TTY'] ? process.env['HYPERCLONE_TTY'] === '1' : process.stderr.isTTY === true;
+  const progress = new ProgressDisplay(quiet ? { write: () => true } : process.stderr, { tty });
   const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -148,6 +173,7 @@ async function runTraining(init: Initializer, options: TrainOptions): Promise<nu
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     runLog.close();
   }
+  if (quiet) return result.summary.stopReason === 'interrupted' ? 130 : 0;
   return report(result);
 }
 
