@@ -22,8 +22,10 @@ export interface ProcessGroupOptions {
   masterPort: number;
   /** Default: 'nccl' when the backend runs on CUDA, else 'gloo'. */
   engine?: CollectiveEngine;
-  /** How long rendezvous and each collective may wait for the others (default 30 min, as PyTorch). */
+  /** How long each collective may wait for the others (default 30 min, as PyTorch). */
   timeoutMs?: number;
+  /** How long joining (and the store's waits) may take for every rank to arrive; default timeoutMs. */
+  connectTimeoutMs?: number;
   /**
    * torchrun's agent already serves the store at masterAddr:masterPort (TORCHELASTIC_USE_AGENT_STORE=True):
    * every rank connects as a client, under /worker/attempt_<restartCount> (TORCHELASTIC_RESTART_COUNT).
@@ -48,7 +50,7 @@ export function createProcessGroup(backend: Backend, options: ProcessGroupOption
   const who = `rank ${o.rank} of ${o.worldSize}`;
   const agent = o.agentStore ?? null;
   const prefix = agent ? `/worker/attempt_${agent.restartCount}/` : '';
-  const store = new addon.Store(o.masterAddr, o.masterPort, !agent && o.rank === 0, o.worldSize, o.timeoutMs, prefix, who);
+  const store = new addon.Store(o.masterAddr, o.masterPort, !agent && o.rank === 0, o.worldSize, o.connectTimeoutMs, prefix, who);
   let native: NativeProcessGroup;
   try {
     native = new addon.ProcessGroup(store, o.rank, o.worldSize, o.engine, o.timeoutMs, who);
@@ -81,7 +83,9 @@ function checkOptions(backend: Backend, o: ProcessGroupOptions): Checked {
     );
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!isInt(timeoutMs, 1)) throw new Error(`timeoutMs must be a positive integer (got ${timeoutMs})`);
-  return { ...o, engine, timeoutMs };
+  const connectTimeoutMs = o.connectTimeoutMs ?? timeoutMs;
+  if (!isInt(connectTimeoutMs, 1)) throw new Error(`connectTimeoutMs must be a positive integer (got ${connectTimeoutMs})`);
+  return { ...o, engine, timeoutMs, connectTimeoutMs };
 }
 
 function wrapGroup(backend: Backend, native: NativeProcessGroup, store: NativeStore, o: Checked): TorchProcessGroup {

@@ -12,7 +12,15 @@ const timeoutMs = Number(process.env.TIMEOUT_MS ?? 30_000);
 const b = await createTorchBackend({ threads: 1 });
 const report = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const group = createProcessGroup(b, { rank, worldSize, masterAddr: '127.0.0.1', masterPort: Number(process.env.MASTER_PORT), timeoutMs });
+// joining waits long (a loaded machine starts the two processes seconds apart); collectives wait timeoutMs
+const group = createProcessGroup(b, {
+  rank,
+  worldSize,
+  masterAddr: '127.0.0.1',
+  masterPort: Number(process.env.MASTER_PORT),
+  timeoutMs,
+  connectTimeoutMs: 120_000,
+});
 const host = (t: Parameters<typeof b.toHost>[0]) => Array.from(b.toHost(t).data);
 
 if (scenario === 'collectives') {

@@ -64,7 +64,7 @@ function freePort(): Promise<number> {
 }
 
 /** Calls fn every 200 ms until it returns true (or fails after limitMs). */
-async function until(fn: () => boolean, limitMs = 60_000): Promise<void> {
+async function until(fn: () => boolean, limitMs = 120_000): Promise<void> {
   const start = Date.now();
   while (!fn()) {
     if (Date.now() - start > limitMs) throw new Error(`waited ${limitMs} ms in vain`);

@@ -1,5 +1,8 @@
 // Test helper: a stand-in worker for launcher.test.ts that behaves as FAKE_<RANK> says (ok, fail,
 // die, wait, bad-input) and prints a few lines. Not hyperclone: it trains nothing.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 const rank = Number(process.env.RANK);
 const mode = process.env[`FAKE_${rank}`] ?? 'ok';
 process.stdout.write(`rank ${rank} of ${process.env.WORLD_SIZE} on port ${process.env.MASTER_PORT}\n`);
@@ -11,6 +14,9 @@ process.on('SIGTERM', () => {
   process.stdout.write(`rank ${rank} saw SIGTERM\n`);
   process.exit(143);
 });
+// handlers are in place: say so (a dying rank waits for rank 0 to be ready, however slow the machine)
+const ready = (r) => join(process.env.FAKE_DIR, `ready-${r}`);
+writeFileSync(ready(rank), '');
 if (mode === 'ok') process.exit(0);
 if (mode === 'bad-input') {
   process.stderr.write('hyperclone: error: --batch-size 3 does not divide into 2 processes\n');
@@ -22,7 +28,7 @@ if (mode === 'fail') {
 }
 if (mode === 'die') {
   process.stdout.write('about to die\n');
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200);
+  const poll = setInterval(() => existsSync(ready(0)) && (clearInterval(poll), process.kill(process.pid, 'SIGKILL')), 50);
 }
 if (mode === 'ignore-term') process.removeAllListeners('SIGTERM').on('SIGTERM', () => {});
 setInterval(() => {}, 1000); // wait (for a signal)

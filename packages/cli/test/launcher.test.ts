@@ -2,7 +2,9 @@
 // output relaying, a rank that dies, a bad input every rank refuses, Ctrl-C, SIGKILL after a grace, a port in use.
 // Not training (distributed-train.test.ts runs real ranks).
 
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +28,7 @@ async function launch(modes: Record<number, string>, extra: { masterPort?: numbe
   const err = sink();
   for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_')) delete process.env[k];
   for (const [rank, mode] of Object.entries(modes)) process.env[`FAKE_${rank}`] = mode;
+  process.env['FAKE_DIR'] = mkdtempSync(join(tmpdir(), 'hc-fake-rank-'));
   const started = launchLocal({ nproc: 2, argv: [], script: FAKE, execArgv: [], out: out.stream, err: err.stream, ...extra });
   extra.onStart?.();
   const code = await started;
@@ -64,7 +67,9 @@ describe('launchLocal (--nproc)', () => {
   });
 
   it('forwards SIGINT to every rank once and exits 130', async () => {
-    const r = await launch({ 0: 'wait', 1: 'wait' }, { onStart: () => setTimeout(() => process.emit('SIGINT', 'SIGINT'), 1500) });
+    const bothReady = () => [0, 1].every((r) => existsSync(join(process.env['FAKE_DIR']!, `ready-${r}`)));
+    const sendWhenReady = () => (bothReady() ? process.emit('SIGINT', 'SIGINT') : setTimeout(sendWhenReady, 50));
+    const r = await launch({ 0: 'wait', 1: 'wait' }, { onStart: sendWhenReady });
     expect(r.code).toBe(130);
     expect(r.out).toContain('rank 0 saw SIGINT');
     expect(r.out).toContain('[rank 1] rank 1 saw SIGINT');
