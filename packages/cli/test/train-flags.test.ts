@@ -43,7 +43,7 @@ describe('the option list and --help', () => {
   }, 60_000);
 
   it('bench --help: the training flags it shares come with the same help lines', () => {
-    expect(benchCommand.help).toMatch(/^ {2}--batch-size B +sequences per micro-batch \(default: 16\)$/m);
+    expect(benchCommand.help).toMatch(/^ {2}--batch-size B +sequences per micro-batch, over all processes .*\(default: 16\)$/m);
     expect(benchCommand.help).toMatch(
       /^ {2}--small-schedule cosine\|wsd\|constant +the small model's own schedule \(default: schedule\)$/m,
     );

@@ -44,7 +44,12 @@ export const TRAIN_OPTIONS = {
     help: 'a `Backend` instance (the CLI resolves `--backend`; a resumed run stays on its saved backend)',
   }),
   steps: option(int(1), { flag: 'steps N', default: 1000, resume: 'fixed', help: 'optimizer steps' }),
-  batchSize: option(int(1), { flag: 'batch-size B', default: 16, resume: 'fixed', help: 'sequences per micro-batch' }),
+  batchSize: option(int(1), {
+    flag: 'batch-size B',
+    default: 16,
+    resume: 'fixed',
+    help: 'sequences per micro-batch, over all processes (each of N ranks trains batchSize / N)',
+  }),
   seqLen: option(int(1), {
     flag: 'seq-len T',
     defaultText: "the model's context length",
