@@ -46,7 +46,7 @@ export function foldNorms64(config: ModelConfig, weights: StateDict): { config: 
  * rmsnorm, untied; where LayerNorm biases go into the readers, every reader needs a bias: the q/k/v
  * and MLP groups get one (zeros where the source had none), and the head gets `headBias`.
  */
-function foldedConfig(config: ModelConfig): ModelConfig {
+export function foldedConfig(config: ModelConfig): ModelConfig {
   const folded: ModelConfig = { ...config, norm: 'rmsnorm', tieEmbeddings: false };
   if (config.norm === 'layernorm' && config.bias) {
     folded.headBias = true;

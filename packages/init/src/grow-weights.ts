@@ -1,10 +1,13 @@
 // growWeights: every growth step in one pure transform: the width clone, then new blocks, then the rotation.
 // Not the steps themselves (clone-weights.ts, depth-growth.ts, rotate-weights.ts) and not provenance (hyperclone.ts).
 
-import type { ModelConfig, StateDict } from '@hyperclone/core';
+import type { CloneInfo, ModelConfig, StateDict } from '@hyperclone/core';
+import { validateConfig } from '@hyperclone/core';
+import { cloneConfig } from './clone-config.js';
 import { cloneWeights, type CloneResult } from './clone-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
-import { growDepth } from './depth-growth.js';
+import { depthPlan, growDepth } from './depth-growth.js';
+import { foldedConfig } from './fold-norms.js';
 import { rotateWeights } from './rotate-weights.js';
 
 /**
@@ -33,4 +36,33 @@ export function growWeights(config: ModelConfig, weights: StateDict, options: Cl
     result.clone.rotate = true;
   }
   return result;
+}
+
+/**
+ * What growWeights will make, without the weights: the grown config and the clone record (fallbacks
+ * aside). A trainer that grows in stages plans every stage's config and FLOPs from this up front.
+ */
+export function growPlan(config: ModelConfig, options: CloneOptions): { config: ModelConfig; clone: CloneInfo } {
+  const o = resolveCloneOptions(options);
+  validateConfig(config);
+  let grown = cloneConfig(config, o.width, o.ffn, o.tie);
+  const clone: CloneInfo = {
+    width: o.width,
+    ffn: o.ffn,
+    variant: o.variant,
+    snrDb: o.snrDb,
+    tie: config.tieEmbeddings ? o.tie : null,
+    seed: o.seed,
+    sourceConfig: { ...config },
+  };
+  if (o.depth > 1) {
+    const plan = { multiplier: o.depth, placement: o.placement, newBlocks: o.newBlocks };
+    clone.depth = { ...plan, sourceBlocks: depthPlan(grown.nLayer, plan) };
+    grown = { ...grown, nLayer: grown.nLayer * o.depth };
+  }
+  if (o.rotate) {
+    grown = foldedConfig(grown);
+    clone.rotate = true;
+  }
+  return { config: grown, clone };
 }

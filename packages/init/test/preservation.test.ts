@@ -5,7 +5,15 @@ import { resolveConfig } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLONE_VARIANTS, growWeights, mulRightTransposed, randomOrthogonal, type CloneOptions, type CloneResult } from '../src/index.js';
+import {
+  CLONE_VARIANTS,
+  growPlan,
+  growWeights,
+  mulRightTransposed,
+  randomOrthogonal,
+  type CloneOptions,
+  type CloneResult,
+} from '../src/index.js';
 import { comparePreservation } from './helpers/compare.js';
 import { realTokens, roughWeights, runModel, type ModelRun } from './helpers/run-model.js';
 
@@ -137,6 +145,7 @@ describe('function preservation (property test, tfjs fp32)', () => {
         const config = sourceConfig(k);
         const weights = roughWeights(config, k.seed);
         const clone = growWeights(config, weights, cloneOptions(k));
+        expect(growPlan(config, cloneOptions(k)), 'growPlan agrees').toEqual({ config: clone.config, clone: clone.clone });
         const { inputs, targets } = realTokens(B, T, k.seed);
         const runs = aligned(
           runModel(b, config, weights, inputs, targets, B),
