@@ -32,7 +32,7 @@ export function rowDoc(row: OptionRow, name = row.flag!.name): FlagDoc {
     name,
     arg: row.flag!.arg,
     help: row.help,
-    multiple: row.kind.kind === 'paths',
+    multiple: row.kind.kind === 'paths' || (row.kind.kind === 'parsed' && row.kind.multiple),
     required: row.defaultText === 'required',
     defaultText: row.defaultText,
   };
@@ -69,6 +69,15 @@ export function rowValue(row: OptionRow, raw: FlagValues[string], name = row.fla
       return text();
     case 'paths':
       return (Array.isArray(raw) ? raw : [raw]).map(String);
+    case 'parsed': {
+      const items = (Array.isArray(raw) ? raw : [raw]).map(String);
+      try {
+        const values = items.map((t) => k.parse(t));
+        return k.multiple ? values : values.at(-1);
+      } catch (e) {
+        throw new CliError((e as Error).message, 2);
+      }
+    }
     case 'custom':
       throw new Error(`--${name}: an option of custom kind has no flag parser`);
   }

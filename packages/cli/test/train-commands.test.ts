@@ -69,7 +69,40 @@ describe('hyperclone train: bad input', () => {
     await expect(trainCommand.run(['--data', data, '--out', out])).rejects.toThrowError(
       /give --model <preset\|config.json> for a new model or --init CKPT/,
     );
+    await expect(trainCommand.run(['--data', data, '--out', out, ...small, '--grow-at', '3:height=2'])).rejects.toSatisfy(
+      (e: CliError) => e instanceof CliError && e.exitCode === 2 && /--grow-at "3:height=2": unknown key "height"/.test(e.message),
+    );
+    await expect(trainCommand.run(['--data', data, '--out', out, ...small, '--steps', '4', '--grow-at', '4:width=2'])).rejects.toThrowError(
+      /growAt: a growth after step 4 leaves nothing to train in a run of 4 steps/,
+    );
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('hyperclone train --grow-at', () => {
+  it('grows in stages (repeated flag) and records them in config.json and summary.json', async () => {
+    const out = join(root, 'staged');
+    const argv = ['--data', data, '--out', out, ...small, '--steps', '6', '--warmup', '1', '--eval-every', '3'];
+    const { code } = await capture(() =>
+      trainCommand.run([...argv, '--grow-at', '2:width=2,variant=noisy-symmetric', '--grow-at', '4:depth=2']),
+    );
+    expect(code).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.growAt).toEqual([
+      { step: 2, width: 2, variant: 'noisy-symmetric' },
+      { step: 4, depth: 2 },
+    ]);
+    expect(config.stages.map((s: { model: { dModel: number; nLayer: number } }) => [s.model.dModel, s.model.nLayer])).toEqual([
+      [64, 2],
+      [128, 2],
+      [128, 4],
+    ]);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.stages.map((s: { fromStep: number; toStep: number }) => [s.fromStep, s.toStep])).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 6],
+    ]);
   });
 });
 

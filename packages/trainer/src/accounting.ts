@@ -11,6 +11,9 @@ export interface AccountingState {
   trainSeconds: number;
   /** Wall-clock seconds of all earlier invocations (start to exit, evaluation and saving included). */
   wallSeconds: number;
+  /** A run that grows in stages: FLOPs of the finished stages and the tokens at the current stage's start (absent: 0). */
+  flopsBeforeStage?: number;
+  tokensAtStage?: number;
 }
 
 export interface PeakOptions {
@@ -26,12 +29,14 @@ export class Accounting implements Stateful<AccountingState> {
   tokens = 0;
   trainSeconds = 0;
   private wallBeforeSec = 0;
+  private flopsBeforeStage = 0;
+  private tokensAtStage = 0;
   private readonly startMs = performance.now();
   private reportedPeak: number;
 
   constructor(
-    /** Training FLOPs per token (core's trainFlopsPerToken at the run's sequence length). */
-    readonly flopsPerToken: number,
+    /** Training FLOPs per token of the current stage (core's trainFlopsPerToken at the run's sequence length). */
+    public flopsPerToken: number,
     readonly deviceCount: number,
     /** Peak FLOP/s of all devices together; null when unknown. */
     private peak: number | null,
@@ -45,7 +50,14 @@ export class Accounting implements Stateful<AccountingState> {
   }
 
   stateDict(): AccountingState {
-    return { step: this.step, tokens: this.tokens, trainSeconds: this.trainSeconds, wallSeconds: this.wallSeconds() };
+    const state: AccountingState = {
+      step: this.step,
+      tokens: this.tokens,
+      trainSeconds: this.trainSeconds,
+      wallSeconds: this.wallSeconds(),
+    };
+    if (this.tokensAtStage > 0) Object.assign(state, { flopsBeforeStage: this.flopsBeforeStage, tokensAtStage: this.tokensAtStage });
+    return state;
   }
 
   loadStateDict(s: AccountingState): void {
@@ -53,6 +65,15 @@ export class Accounting implements Stateful<AccountingState> {
     this.tokens = s.tokens;
     this.trainSeconds = s.trainSeconds;
     this.wallBeforeSec = s.wallSeconds;
+    this.flopsBeforeStage = s.flopsBeforeStage ?? 0;
+    this.tokensAtStage = s.tokensAtStage ?? 0;
+  }
+
+  /** A growth: the tokens so far are counted at the old size, the ones from here at `flopsPerToken`. */
+  startStage(flopsPerToken: number): void {
+    this.flopsBeforeStage = this.flops();
+    this.tokensAtStage = this.tokens;
+    this.flopsPerToken = flopsPerToken;
   }
 
   addStep(tokens: number, seconds: number): void {
@@ -75,8 +96,9 @@ export class Accounting implements Stateful<AccountingState> {
     return (this.wallSeconds() * this.deviceCount) / 3600;
   }
 
+  /** Formula FLOPs so far, each stage of a growing run at its own FLOPs per token. */
   flops(): number {
-    return this.tokens * this.flopsPerToken;
+    return this.flopsBeforeStage + (this.tokens - this.tokensAtStage) * this.flopsPerToken;
   }
 
   /** Training throughput over the whole run (tokens per second of training steps). */

@@ -29,6 +29,8 @@ export interface StepEvent {
   stepSeconds: number;
   /** Mean clone symmetry, on rows of steps that ran an evaluation of a cloned model. */
   symmetry?: number;
+  /** A run that grows in stages (growAt): the stage this step trained in (0 before the first growth). */
+  stage?: number;
 }
 
 /** Validation metrics: next-token loss (nats), perplexity and top-1 accuracy on fixed windows. */
@@ -58,6 +60,8 @@ export interface EvalEvent {
   symmetry: SymmetryScore | null;
   /** True on the first evaluation that reached the target. */
   reachedTarget: boolean;
+  /** A run that grows in stages (growAt): the stage of the evaluated model. */
+  stage?: number;
 }
 
 export interface CheckpointEvent {

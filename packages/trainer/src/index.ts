@@ -13,6 +13,7 @@ export * from './targets.js';
 export * from './peaks.js';
 export * from './accounting.js';
 export * from './run-config.js';
+export * from './grow-stages.js';
 export * from './resume-rules.js';
 export * from './trainer-state.js';
 export * from './checkpoint-store.js';

@@ -3,7 +3,7 @@
 // input leaves nothing behind. Not the loop (train-from.ts).
 
 import { resolve } from 'node:path';
-import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, StateDict } from '@hyperclone/core';
+import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, ModelConfig, StateDict } from '@hyperclone/core';
 import { loadCheckpoint, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { symmetryReport } from '@hyperclone/init';
 import { Accounting } from './accounting.js';
@@ -11,6 +11,7 @@ import { AdamW } from './adamw.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { DataParallel } from './data-parallel.js';
 import { openDatasetInfo, trainData } from './data-source.js';
+import { stageIndexAt, type RunStage } from './grow-stages.js';
 import type { ParsedTrainOptions } from './options.js';
 import { resolvePeak, type PeakFlops } from './peaks.js';
 import type { RunConfig } from './run-config.js';
@@ -92,12 +93,18 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
   }
   const data = trainData(opened, { ...config, rank: dist?.rank ?? 0, worldSize: config.worldSize });
   warnAboutSymmetry(config, log);
-  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, { files, data, tasks, log, o, dist }).catch(
-    (e: unknown) => {
-      data.close();
-      throw e;
-    },
-  );
+  const stageIndex = resumed ? stageIndexAt(config.stages, resumed.state.step) : 0;
+  const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, stageIndex, {
+    files,
+    data,
+    tasks,
+    log,
+    o,
+    dist,
+  }).catch((e: unknown) => {
+    data.close();
+    throw e;
+  });
   try {
     if (resumed) restoreRun(run, resumed);
   } catch (e) {
@@ -155,8 +162,11 @@ async function loadResume(files: RunFiles, config: RunConfig, initKind: string, 
     throw new Error(`cannot resume from ${latest.path}: ${e.message}`);
   });
   const state = checkTrainerState(ckpt.trainerState, latest.path);
-  if (JSON.stringify(ckpt.config) !== JSON.stringify(config.model))
-    throw new Error(`cannot resume: ${latest.path} holds a different model config than the run`);
+  const stage = config.stages[stageIndexAt(config.stages, state.step)]!;
+  if (JSON.stringify(ckpt.config) !== JSON.stringify(stage.model))
+    throw new Error(
+      `cannot resume: ${latest.path} holds a different model config than the run${config.stages.length > 1 ? ` has after step ${state.step}` : ''}`,
+    );
   if (!ckpt.optimizer) throw new Error(`cannot resume from ${latest.path}: it has no optimizer.safetensors`);
   if (state.step >= config.steps)
     throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
@@ -176,6 +186,7 @@ async function assemble(
   b: Backend,
   config: RunConfig,
   weights: StateDict,
+  stageIndex: number,
   { files, data, tasks, log, o, dist }: AssembleParts,
 ): Promise<TrainingRun> {
   const peak = groupPeak(
@@ -184,18 +195,26 @@ async function assemble(
     o,
   );
   log.info({ event: 'peak', peakFlopsPerSec: peak.flopsPerSec, source: peak.source }, 'MFU peak');
-  const specs = paramSpec(config.model);
+  const stage = config.stages[stageIndex]!;
+  const specs = paramSpec(stage.model);
   const tokenizer = tasks.length > 0 ? await data.tokenizer() : null;
+  const adamw = { beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay };
+  const symmetryFor = (st: RunStage): SymmetryProbe | null => {
+    const clone = st.fromStep === 0 ? config.init.clone : st.clone;
+    return clone ? symmetryProbe(st.model, clone) : null;
+  };
   return new TrainingRun({
     b,
     config,
+    stage: stageIndex,
     specs,
-    params: uploadParams(b, config.model, weights),
-    optimizer: new AdamW(b, specs, { beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay }),
+    params: uploadParams(b, stage.model, weights),
+    optimizer: new AdamW(b, specs, adamw),
+    newOptimizer: (stageSpecs) => new AdamW(b, stageSpecs, adamw),
     data,
     files,
     store: new CheckpointStore(files.runDir, config.keepLast),
-    accounting: new Accounting(config.flopsPerToken, config.backend.device.count, peak.flopsPerSec, {
+    accounting: new Accounting(stage.flopsPerToken, config.backend.device.count, peak.flopsPerSec, {
       measured: peak.measured,
       onRaised: (from, to) =>
         log.info(
@@ -210,10 +229,14 @@ async function assemble(
       warmupSteps: config.warmup,
       totalSteps: config.steps,
       decayFraction: config.decayFraction,
+      ...(config.stages.length > 1
+        ? { restarts: config.stages.slice(1).map((st) => ({ step: st.fromStep, warmupSteps: st.warmup })) }
+        : {}),
     },
     tasks,
     tokenizer,
-    symmetry: config.init.clone ? symmetryProbe(config, config.init.clone) : null,
+    symmetry: symmetryFor(stage),
+    symmetryFor,
     peakSource: peak.source,
     log,
     // rank 0 alone reports: other ranks call no hooks
@@ -228,9 +251,9 @@ function groupPeak(peak: PeakFlops, worldSize: number, o: ParsedTrainOptions): P
   return { ...peak, flopsPerSec: peak.flopsPerSec * worldSize, source: `${peak.source}, × ${worldSize} ranks` };
 }
 
-function symmetryProbe(config: RunConfig, clone: CloneInfo): SymmetryProbe {
+function symmetryProbe(model: ModelConfig, clone: CloneInfo): SymmetryProbe {
   return (weights) => {
-    const report = symmetryReport(weights, config.model, clone);
+    const report = symmetryReport(weights, model, clone);
     return { mean: report.overall, layers: report.layers };
   };
 }
@@ -240,10 +263,14 @@ function symmetryProbe(config: RunConfig, clone: CloneInfo): SymmetryProbe {
  * is exempt: AdamW's elementwise steps in the rotated basis are not copies in the clone's basis.
  */
 function warnAboutSymmetry(config: RunConfig, log: Logger): void {
-  const clone = config.init.clone;
-  if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy') || clone.rotate) return;
-  log.warn(
-    { event: 'symmetry', variant: clone.variant, dropout: config.model.dropout },
-    `this ${clone.variant} clone trains without dropout or noise, so its cloned copies get identical updates and stay exact copies (the extra width is never used); set dropout > 0, or clone with a noisy variant or --rotate`,
-  );
+  const clones = [config.init.clone, ...config.stages.slice(1).map((st) => st.clone)];
+  for (const [i, clone] of clones.entries()) {
+    if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy') || clone.rotate) continue;
+    if (clone.width === 1 && clone.ffn === 1) continue; // nothing was copied (a depth growth alone)
+    const what = i === 0 ? `this ${clone.variant} clone` : `the ${clone.variant} growth after step ${config.stages[i]!.fromStep}`;
+    log.warn(
+      { event: 'symmetry', variant: clone.variant, dropout: config.model.dropout, stage: i },
+      `${what} trains without dropout or noise, so its cloned copies get identical updates and stay exact copies (the extra width is never used); set dropout > 0, or clone with a noisy variant or --rotate`,
+    );
+  }
 }

@@ -28,6 +28,8 @@ export type ValueKind =
   | { kind: 'switch' }
   | { kind: 'path' }
   | { kind: 'paths' }
+  /** A value written as text and parsed by `parse` (several when `multiple`: the flag repeats). */
+  | { kind: 'parsed'; multiple: boolean; parse: (text: string) => unknown }
   | { kind: 'custom' };
 
 interface Value<S extends z.ZodType = z.ZodType> {
@@ -54,6 +56,10 @@ export const choice = <const T extends readonly [string, ...string[]]>(choices: 
 export const switchValue = (): Value<z.ZodBoolean> => ({ schema: z.boolean(), kind: { kind: 'switch' } });
 export const path = (): Value<z.ZodString> => ({ schema: z.string().min(1), kind: { kind: 'path' } });
 export const paths = (): Value<z.ZodArray<z.ZodString>> => ({ schema: z.array(z.string().min(1)), kind: { kind: 'paths' } });
+export const parsed = <S extends z.ZodType>(schema: S, parse: (text: string) => unknown, { multiple = false } = {}): Value<S> => ({
+  schema,
+  kind: { kind: 'parsed', multiple, parse },
+});
 export const custom = <S extends z.ZodType>(schema: S): Value<S> => ({ schema, kind: { kind: 'custom' } });
 
 /** The CLI flag: its name and the placeholder of its value ('batch-size B'); a switch has no placeholder. */

@@ -6,7 +6,8 @@
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { z } from 'zod';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
-import { choice, custom, int, num, option, path, paths, switchValue } from './option-kinds.js';
+import { growStageSchema, parseGrowStage, type GrowStage } from './grow-stages.js';
+import { choice, custom, int, num, option, parsed, path, paths, switchValue } from './option-kinds.js';
 import { SCHEDULE_KINDS } from './schedule.js';
 
 const isBackend = (v: unknown): v is Backend =>
@@ -91,6 +92,13 @@ export const TRAIN_OPTIONS = {
     resume: 'fresh',
     recorded: 'none',
     help: 'warmup used instead when the model is a clone (the paper restarts AdamW from zero moments; re-warming the rate limits the early forgetting after the clone); recorded as warmup',
+  }),
+  growAt: option(parsed(z.array(growStageSchema), parseGrowStage, { multiple: true }), {
+    flag: 'grow-at STEP:SPEC',
+    default: [] as GrowStage[],
+    defaultText: 'none',
+    resume: 'fixed',
+    help: "grow the model after optimizer step STEP as `hyperclone grow` would (SPEC: `width=N,ffn=N,depth=N,placement=interleave|stack,new-blocks=identity|copy,variant=V,snr-db=X,tie=keep|untie,rotate,warmup=N`); repeat for more stages. Each growth starts fresh AdamW moments and re-warms the rate linearly over its `warmup` steps (default: the run's); FLOPs count each stage at its own size",
   }),
   schedule: option(choice(SCHEDULE_KINDS), {
     flag: 'schedule',

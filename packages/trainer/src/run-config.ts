@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Backend, CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
+import { planStages, type RunStage } from './grow-stages.js';
 import type { Recorded } from './option-kinds.js';
 import { TRAIN_OPTIONS } from './option-table.js';
 import type { ParsedTrainOptions } from './options.js';
@@ -57,7 +58,10 @@ export interface RunConfig extends Copied {
   /** Task files (absolute in memory; relative to the run in config.json). */
   tasks: string[];
   precision: Precision;
+  /** Of the first stage's model (see stages). */
   flopsPerToken: number;
+  /** The model of each growth stage (`growAt`), from step 0; one stage for a run that does not grow. */
+  stages: RunStage[];
 }
 
 export interface ResolveInputs {
@@ -111,6 +115,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     ...recordedOptions(o, derived),
     tokensPerStep: o.batchSize * seqLen * gradAccum,
     flopsPerToken: trainFlopsPerToken(model, seqLen),
+    stages: planStages(model, o.growAt, { seed: o.seed, steps: o.steps, seqLen, warmup: derived.warmup }),
   };
 }
 

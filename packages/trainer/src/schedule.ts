@@ -15,6 +15,8 @@ export interface Schedule {
   totalSteps: number;
   /** wsd: the fraction of totalSteps spent in the final linear decay. */
   decayFraction: number;
+  /** Growth stages (grow-stages.ts): after step `step` the rate warms up again over `warmupSteps`. Absent: none. */
+  restarts?: { step: number; warmupSteps: number }[];
 }
 
 /**
@@ -23,8 +25,16 @@ export interface Schedule {
  *   2. constant: lr
  *   3. cosine:   minLr + (lr - minLr) · (1 + cos(π · progress)) / 2, progress 0 -> 1 after warmup
  *   4. wsd:      lr until the last decayFraction of the run, then linear to minLr
+ *   5. growth:   any of these times (step - S) / warmupSteps over the warmupSteps steps after a growth after step S
  */
 export function learningRate(step: number, s: Schedule): number {
+  const restart = s.restarts?.findLast((r) => r.step < step);
+  const rewarm = restart && restart.warmupSteps > 0 ? Math.min(1, (step - restart.step) / restart.warmupSteps) : 1;
+  return rewarm * baseRate(step, s);
+}
+
+/** Branches 1-4: the schedule without growth stages. */
+function baseRate(step: number, s: Schedule): number {
   if (s.warmupSteps > 0 && step <= s.warmupSteps) return (s.lr * step) / s.warmupSteps;
   if (s.kind === 'constant') return s.lr;
   if (s.kind === 'cosine') {

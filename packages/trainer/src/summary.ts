@@ -5,6 +5,7 @@ import type { Accounting } from './accounting.js';
 import type { EvalEvent } from './events.js';
 import type { RunConfig } from './run-config.js';
 import type { TargetHit } from './targets.js';
+import type { StageMark } from './trainer-state.js';
 import type { TaskScore } from './tasks.js';
 
 export type StopReason = 'completed' | 'target' | 'stop-after' | 'interrupted';
@@ -41,6 +42,26 @@ export interface Summary {
   peakSource: string | null;
   /** The last checkpoint written, relative to the run directory (e.g. checkpoints/step-00000400). */
   checkpoint: string | null;
+  /** A run that grew in stages (growAt): each stage reached, with its model and what it cost; null otherwise. */
+  stages: StageSummary[] | null;
+}
+
+/** One growth stage of a run: its steps, its model's size, and the tokens, FLOPs and time it took. */
+export interface StageSummary {
+  stage: number;
+  /** It trained steps fromStep + 1 .. toStep. */
+  fromStep: number;
+  toStep: number;
+  dModel: number;
+  nLayer: number;
+  dFF: number;
+  params: number;
+  flopsPerToken: number;
+  tokens: number;
+  flops: number;
+  trainSeconds: number;
+  /** Wall-clock time from the stage's start to its end (or to now) times the devices. */
+  deviceHours: number;
 }
 
 export interface SummaryInputs {
@@ -52,6 +73,9 @@ export interface SummaryInputs {
   stopReason: StopReason;
   peakSource: string | null;
   checkpoint: string | null;
+  /** The current stage, and where each stage after the first began. */
+  stage: number;
+  stageMarks: StageMark[];
 }
 
 export function buildSummary(s: SummaryInputs): Summary {
@@ -61,7 +85,7 @@ export function buildSummary(s: SummaryInputs): Summary {
     init: config.init.kind,
     backend: config.backend.name,
     device: { ...config.backend.device },
-    params: config.params,
+    params: config.stages[s.stage]?.params ?? config.params, // the model the run ended with
     steps: a.step,
     tokens: a.tokens,
     flops: a.flops(),
@@ -87,7 +111,40 @@ export function buildSummary(s: SummaryInputs): Summary {
     peakFlopsPerSec: a.peakFlopsPerSec,
     peakSource: s.peakSource,
     checkpoint: s.checkpoint,
+    stages: config.stages.length > 1 ? stageSummaries(s) : null,
   };
+}
+
+/** Each stage reached, from the marks at its start to the next one's (the last one to now). */
+function stageSummaries(s: SummaryInputs): StageSummary[] {
+  const a = s.accounting;
+  const start: Omit<StageMark, 'stage'> = { step: 0, tokens: 0, flops: 0, trainSeconds: 0, wallSeconds: 0 };
+  const now: Omit<StageMark, 'stage'> = {
+    step: a.step,
+    tokens: a.tokens,
+    flops: a.flops(),
+    trainSeconds: a.trainSeconds,
+    wallSeconds: a.wallSeconds(),
+  };
+  const bounds = [{ stage: 0, ...start }, ...s.stageMarks];
+  return bounds.map((from, i) => {
+    const to = bounds[i + 1] ?? now;
+    const st = s.config.stages[from.stage]!;
+    return {
+      stage: from.stage,
+      fromStep: from.step,
+      toStep: to.step,
+      dModel: st.model.dModel,
+      nLayer: st.model.nLayer,
+      dFF: st.model.dFF,
+      params: st.params,
+      flopsPerToken: st.flopsPerToken,
+      tokens: to.tokens - from.tokens,
+      flops: to.flops - from.flops,
+      trainSeconds: to.trainSeconds - from.trainSeconds,
+      deviceHours: ((to.wallSeconds - from.wallSeconds) * s.config.backend.device.count) / 3600,
+    };
+  });
 }
 
 /** The DESIGN.md fields, in order: tests and readers check summary.json against this list. */

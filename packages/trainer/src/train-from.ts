@@ -58,6 +58,7 @@ async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<
   let ran = 0;
   while (run.step < c.steps) {
     if (run.stopsBeforeNextStep(signal?.aborted === true)) return 'interrupted';
+    run.growIfDue(); // a growth stage (growAt) starts after its step, before the next one
     // Steps that are neither logged, evaluated nor saved read nothing back from the device.
     const step = run.trainStep();
     ran++;

@@ -29,6 +29,18 @@ export interface TrainerState {
   targetHit: TargetHit | null;
   /** Where the data came from (dir relative to the checkpoint), so `hyperclone sample` can find the tokenizer. */
   data: { dir: string; tokenizer: string };
+  /** A run that grows in stages: where each stage after the first began (absent: it has not grown). */
+  stages?: StageMark[];
+}
+
+/** The accounting at the start of a growth stage (just after the growth), for the stage's own cost. */
+export interface StageMark {
+  stage: number;
+  step: number;
+  tokens: number;
+  flops: number;
+  trainSeconds: number;
+  wallSeconds: number;
 }
 
 /** Checks a trainer-state.json read from disk; throws naming what is wrong. */

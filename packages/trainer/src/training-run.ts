@@ -2,8 +2,9 @@
 // three things a run does (a training step, an evaluation, a checkpoint). Not the loop's order of
 // events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
 
-import type { Backend, Checkpoint, Logger, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
-import { downloadParams, disposeParams } from '@hyperclone/core';
+import type { Backend, Checkpoint, Logger, ModelConfig, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
+import { downloadParams, disposeParams, paramSpec, uploadParams } from '@hyperclone/core';
+import { growWeights } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -23,7 +24,8 @@ import { scoreTask } from './tasks.js';
 import type { TrainData } from './train-data.js';
 import { StepReadback, type Divergence } from './step-readback.js';
 import { computeGradients, dropoutSeed, type ReduceGradients, type StepShape, type StepValues } from './train-step.js';
-import type { TrainerState } from './trainer-state.js';
+import { stageIndexAt, type RunStage } from './grow-stages.js';
+import type { StageMark, TrainerState } from './trainer-state.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './trainer-state.js';
 import { recordPath } from './recorded-path.js';
 
@@ -31,10 +33,14 @@ export type Hooks = Pick<ParsedTrainOptions, 'onStart' | 'onStep' | 'onEval' | '
 
 /** Measures clone symmetry from host weights (set for cloned models only). */
 export type SymmetryProbe = (weights: ReturnType<typeof downloadParams>) => SymmetryScore;
+/** The probe for a stage's model (its clone record), or null when it is no clone. */
+export type SymmetryProbeFor = (stage: RunStage) => SymmetryProbe | null;
 
 export interface RunParts {
   b: Backend;
   config: RunConfig;
+  /** The growth stage the run starts in (a resumed run: its checkpoint's); specs, params, optimizer and accounting are that stage's. */
+  stage: number;
   specs: ParamSpec[];
   params: Record<string, Tensor>;
   optimizer: AdamW;
@@ -46,6 +52,10 @@ export interface RunParts {
   tasks: Task[];
   tokenizer: TaskTokenizer | null;
   symmetry: SymmetryProbe | null;
+  /** Makes the symmetry probe of a stage a growth starts. */
+  symmetryFor: SymmetryProbeFor;
+  /** A fresh AdamW for a stage's parameters (a growth starts from zero moments). */
+  newOptimizer: (specs: ParamSpec[]) => AdamW;
   peakSource: string | null;
   log: Logger;
   hooks: Hooks;
@@ -60,13 +70,18 @@ export class TrainingRun implements Stateful<TrainerState> {
   lastEval: EvalEvent | null = null;
   hit: TargetHit | null = null;
   lastSaved: { step: number; path: string } | null = null;
+  /** The growth stage whose model is training now (index into config.stages). */
+  stage: number;
+  /** Where each growth stage after the first began (trainer state), for its cost in the summary. */
+  stageMarks: StageMark[] = [];
   private sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
   private lastLr = 0;
-  private readonly names: string[];
+  private names: string[];
   private readonly shape: StepShape;
   private readonly readback: StepReadback;
 
   constructor(readonly p: RunParts) {
+    this.stage = p.stage;
     this.names = p.specs.map((s) => s.name);
     const { batchSize, seqLen, gradClip } = p.config;
     const reduceGradients = p.dist?.reduceGradients ?? p.reduceGradients;
@@ -98,6 +113,59 @@ export class TrainingRun implements Stateful<TrainerState> {
     return this.p.dist ? this.p.dist.stop.stopsBefore(this.step + 1, stopRequested) : stopRequested;
   }
 
+  /** The model config of the current stage (config.model until the first growth). */
+  get model(): ModelConfig {
+    return this.p.config.stages[this.stage]!.model;
+  }
+
+  /**
+   * Grows the model when the next step belongs to a later stage (growAt): the weights through
+   * init's growWeights (checked against the planned config), fresh AdamW moments (the optimizer's
+   * step count, and so its bias correction, restarts too), the stage's symmetry probe and FLOPs per
+   * token from here. Returns whether it grew. Deterministic, so a resumed run grows identically.
+   */
+  growIfDue(): boolean {
+    const next = stageIndexAt(this.p.config.stages, this.step + 1);
+    if (next === this.stage) return false;
+    this.settle();
+    const { b } = this.p;
+    const stage = this.p.config.stages[next]!;
+    const grown = growWeights(this.model, downloadParams(b, this.model, this.p.params), stage.growth!);
+    if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
+      throw new Error(`growth after step ${this.step} made a model other than the planned one (a trainer bug: please report it)`);
+    disposeParams(b, this.p.params);
+    this.p.optimizer.dispose();
+    this.p.specs = paramSpec(stage.model);
+    this.names = this.p.specs.map((s) => s.name);
+    this.p.params = uploadParams(b, stage.model, grown.weights);
+    this.p.optimizer = this.p.newOptimizer(this.p.specs);
+    this.p.symmetry = this.p.symmetryFor(stage);
+    const a = this.p.accounting;
+    this.stageMarks.push({
+      stage: next,
+      step: a.step,
+      tokens: a.tokens,
+      flops: a.flops(),
+      trainSeconds: a.trainSeconds,
+      wallSeconds: a.wallSeconds(),
+    });
+    a.startStage(stage.flopsPerToken);
+    this.stage = next;
+    this.p.log.info(
+      {
+        event: 'grow',
+        stage: next,
+        afterStep: a.step,
+        params: stage.params,
+        flopsPerToken: stage.flopsPerToken,
+        dModel: stage.model.dModel,
+        nLayer: stage.model.nLayer,
+      },
+      `grew the model after step ${a.step}: dModel ${stage.model.dModel}, nLayer ${stage.model.nLayer}, ${stage.params} parameters`,
+    );
+    return true;
+  }
+
   /**
    * One optimizer step over gradAccum micro-batches; returns its number. Nothing is read back to the host
    * on engines with core's MultiTensorOps: the loss and norm are read when the step is logged or saved
@@ -113,7 +181,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     const batches = Array.from({ length: c.gradAccum }, () => this.p.data.nextBatch());
     // each rank's rows get their own dropout masks (one process: micro itself)
     const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro * this.worldSize + (this.p.dist?.rank ?? 0)));
-    const { grads, stats } = computeGradients(b, c.model, params, this.names, batches, seeds, this.shape);
+    const { grads, stats } = computeGradients(b, this.model, params, this.names, batches, seeds, this.shape);
     const divergence = this.readback.record(step, stats);
     if (divergence) {
       b.dispose(grads);
@@ -147,7 +215,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     if (!values) throw new Error('stepRow: no step has been trained in this invocation yet');
     const { config: c, accounting } = this.p;
     const tokensPerSec = this.sinceLog.tokens / Math.max(this.sinceLog.trainSeconds, 1e-9);
-    return {
+    const row: StepEvent = {
       step: this.step,
       totalSteps: c.steps,
       tokens: accounting.tokens,
@@ -159,6 +227,8 @@ export class TrainingRun implements Stateful<TrainerState> {
       deviceHours: accounting.deviceHours(),
       stepSeconds: this.sinceLog.trainSeconds / Math.max(this.sinceLog.steps, 1),
     };
+    if (c.stages.length > 1) row.stage = this.stage;
+    return row;
   }
 
   private divergedMessage({ step, values, noticedAtStep }: Divergence): string {
@@ -205,6 +275,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       symmetry,
       reachedTarget: false,
     };
+    if (this.p.config.stages.length > 1) row.stage = this.stage;
     this.recordTarget(row);
     this.lastEval = row;
     if (!this.main) return row;
@@ -219,9 +290,9 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   private validate(): ValMetrics {
     const { b, config: c, params, dist } = this.p;
-    if (!dist) return evaluateWindows(b, c.model, params, this.p.data.evalSet, c.evalBatchSize);
+    if (!dist) return evaluateWindows(b, this.model, params, this.p.data.evalSet, c.evalBatchSize);
     const mine = dist.slice(this.p.data.evalSet);
-    const part = mine.length > 0 ? evaluateWindows(b, c.model, params, mine, c.evalBatchSize) : { loss: 0, acc: 0, tokens: 0 };
+    const part = mine.length > 0 ? evaluateWindows(b, this.model, params, mine, c.evalBatchSize) : { loss: 0, acc: 0, tokens: 0 };
     const [lossSum, correct, tokens] = dist.sum([part.loss * part.tokens, Math.round(part.acc * part.tokens), part.tokens]);
     const loss = lossSum! / tokens!;
     return { loss, ppl: Math.exp(loss), acc: correct! / tokens!, tokens: tokens! };
@@ -231,9 +302,9 @@ export class TrainingRun implements Stateful<TrainerState> {
     const { b, config: c, params } = this.p;
     const tasks: Record<string, TaskScore> = {};
     for (const task of this.p.tasks) {
-      tasks[task.name] = scoreTask(b, c.model, params, this.p.tokenizer!, task.items, c.taskLimit ? { limit: c.taskLimit } : {});
+      tasks[task.name] = scoreTask(b, this.model, params, this.p.tokenizer!, task.items, c.taskLimit ? { limit: c.taskLimit } : {});
     }
-    const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, c.model, params)) : null;
+    const symmetry = this.p.symmetry ? this.p.symmetry(downloadParams(b, this.model, params)) : null;
     return { tasks, symmetry };
   }
 
@@ -280,10 +351,15 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   private snapshot(): Checkpoint {
     const { b, config: c, params } = this.p;
+    const stage = c.stages[this.stage]!;
+    // a grown stage's checkpoint is that growth's clone, so fromCheckpoint and symmetryReport read it as one
+    const origin = stage.clone
+      ? { kind: 'hyperclone', clone: stage.clone, source: c.init.origin, grownAfterStep: stage.fromStep }
+      : c.init.origin;
     return {
-      config: c.model,
-      weights: downloadParams(b, c.model, params),
-      origin: { ...c.init.origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
+      config: this.model,
+      weights: downloadParams(b, this.model, params),
+      origin: { ...origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
       optimizer: this.p.optimizer.stateDict(),
       trainerState: this.stateDict() as unknown as Record<string, unknown>,
     };
@@ -311,6 +387,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       lastEval: this.lastEval,
       targetHit: this.hit,
       data: { dir: this.p.store.recordPath(c.data), tokenizer: c.dataset.tokenizer },
+      ...(this.stageMarks.length ? { stages: this.stageMarks } : {}),
     };
   }
 
@@ -320,6 +397,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.bestValLoss = state.bestValLoss;
     this.lastEval = state.lastEval;
     this.hit = state.targetHit;
+    this.stageMarks = state.stages ?? [];
   }
 
   summary(stopReason: StopReason): Summary {
@@ -332,6 +410,8 @@ export class TrainingRun implements Stateful<TrainerState> {
       stopReason,
       peakSource: this.p.peakSource,
       checkpoint: this.lastSaved ? recordPath(this.p.config.out, this.lastSaved.path) : null,
+      stage: this.stage,
+      stageMarks: this.stageMarks,
     });
   }
 
