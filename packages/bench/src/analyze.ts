@@ -15,6 +15,9 @@ export interface ArmRun {
   evals: EvalEvent[];
 }
 
+/** The label of the benchmark's staged arm: it trains its own small phase, so no small model's cost is added to it. */
+export const STAGED_ARM = 'stages';
+
 export type CostKey = 'flops' | 'tokens' | 'deviceHours';
 export const COST_KEYS: CostKey[] = ['flops', 'tokens', 'deviceHours'];
 
@@ -45,7 +48,15 @@ export interface CloneArmResult {
   reached: number;
   seeds: number;
   speedup: Record<CostKey, SpeedupStats>;
-  /** The same, with the small model's training cost added to every clone seed. */
+  /** The same, with the small model's training cost added to every clone seed (the staged arm's is its own). */
+  speedupWithSmall: Record<CostKey, SpeedupStats> | null;
+  /** Against the reference arm (options.reference, e.g. clone:noisy-symmetric): its cost / this arm's, and with the small model's cost on both sides. */
+  versus: Versus | null;
+}
+
+export interface Versus {
+  arm: string;
+  speedup: Record<CostKey, SpeedupStats>;
   speedupWithSmall: Record<CostKey, SpeedupStats> | null;
 }
 
@@ -60,7 +71,13 @@ export interface BudgetRow {
   flops: number;
   clones: Record<
     string,
-    { reached: number; seeds: number; speedup: Record<CostKey, SpeedupStats>; speedupWithSmall: Record<CostKey, SpeedupStats> | null }
+    {
+      reached: number;
+      seeds: number;
+      speedup: Record<CostKey, SpeedupStats>;
+      speedupWithSmall: Record<CostKey, SpeedupStats> | null;
+      versus?: Versus | null;
+    }
   >;
 }
 
@@ -123,6 +140,7 @@ export function analyze(input: AnalyzeInput): BenchResult {
 
   const random = arms['random'] ?? [];
   const smallCost = input.small ? { tokens: input.small.tokens, flops: input.small.flops, deviceHours: input.small.deviceHours } : null;
+  const reference = typeof input.options['reference'] === 'string' ? input.options['reference'] : null;
   const clones = Object.keys(arms)
     .filter((a) => a !== 'random')
     .map((arm): CloneArmResult => {
@@ -131,12 +149,12 @@ export function analyze(input: AnalyzeInput): BenchResult {
         arm,
         reached: outcomes.filter((o) => o.cost !== null).length,
         seeds: outcomes.length,
-        speedup: speedups(random, outcomes, null),
-        speedupWithSmall: smallCost ? speedups(random, outcomes, smallCost) : null,
+        ...armSpeedups(arm, outcomes, random, smallCost),
+        versus: versus(arm, outcomes, reference, arms, smallCost),
       };
     });
 
-  const byBudget = !input.target && input.options['schedule'] === 'constant' ? budgetRows(runs, metric, smallCost) : null;
+  const byBudget = !input.target && input.options['schedule'] === 'constant' ? budgetRows(runs, metric, smallCost, reference) : null;
 
   return {
     format: 'hyperclone-bench',
@@ -165,7 +183,43 @@ export function analyze(input: AnalyzeInput): BenchResult {
   };
 }
 
-function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 'step'> | null): BudgetRow[] {
+/** The small model's cost an arm adds: none for the staged arm, which trains its own. */
+function smallCostOf(arm: string, smallCost: SmallExtra | null): SmallExtra | null {
+  return arm === STAGED_ARM ? null : smallCost;
+}
+
+type SmallExtra = Omit<Cost, 'step'>;
+
+function armSpeedups(
+  arm: string,
+  outcomes: SeedOutcome[],
+  random: SeedOutcome[],
+  smallCost: SmallExtra | null,
+): Pick<CloneArmResult, 'speedup' | 'speedupWithSmall'> {
+  return {
+    speedup: speedups(random, outcomes, null, null),
+    speedupWithSmall: smallCost ? speedups(random, outcomes, null, smallCostOf(arm, smallCost)) : null,
+  };
+}
+
+/** This arm against the reference arm: the reference's cost over this one's, seed by seed. */
+function versus(
+  arm: string,
+  outcomes: SeedOutcome[],
+  reference: string | null,
+  arms: Record<string, SeedOutcome[]>,
+  smallCost: SmallExtra | null,
+): Versus | null {
+  const ref = reference ? arms[reference] : undefined;
+  if (!reference || !ref || arm === reference) return null;
+  return {
+    arm: reference,
+    speedup: speedups(ref, outcomes, null, null),
+    speedupWithSmall: smallCost ? speedups(ref, outcomes, smallCostOf(reference, smallCost), smallCostOf(arm, smallCost)) : null,
+  };
+}
+
+function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: SmallExtra | null, reference: string | null): BudgetRow[] {
   const random = runs.filter((r) => r.arm === 'random');
   const cloneArms = [...new Set(runs.map((r) => r.arm))].filter((a) => a !== 'random');
   // budgets every random seed evaluated at (the clones evaluate at the same steps)
@@ -193,14 +247,17 @@ function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 
     const randomOutcomes = random.map(outcome);
     const first = randomOutcomes[0]!.budget;
     const row: BudgetRow = { step, tokens: first.tokens, flops: first.flops, clones: {} };
+    const byArm: Record<string, SeedOutcome[]> = {};
     for (const arm of cloneArms) {
       const outcomes = runs.filter((r) => r.arm === arm && targets.has(r.seed) && r.evals.some((e) => e.step === step)).map(outcome);
-      if (!outcomes.length) continue;
+      if (outcomes.length) byArm[arm] = outcomes;
+    }
+    for (const [arm, outcomes] of Object.entries(byArm)) {
       row.clones[arm] = {
         reached: outcomes.filter((o) => o.cost !== null).length,
         seeds: outcomes.length,
-        speedup: speedups(randomOutcomes, outcomes, null),
-        speedupWithSmall: smallCost ? speedups(randomOutcomes, outcomes, smallCost) : null,
+        ...armSpeedups(arm, outcomes, randomOutcomes, smallCost),
+        versus: versus(arm, outcomes, reference, byArm, smallCost),
       };
     }
     rows.push(row);
@@ -208,15 +265,25 @@ function budgetRows(runs: ArmRun[], metric: TargetMetric, smallCost: Omit<Cost, 
   return rows;
 }
 
-function speedups(random: SeedOutcome[], clone: SeedOutcome[], extra: Omit<Cost, 'step'> | null): Record<CostKey, SpeedupStats> {
+/**
+ * Seed by seed, (base cost + baseExtra) / (arm cost + armExtra); the t-test compares the same sums,
+ * an arm that missed the target counting its whole budget.
+ */
+function speedups(
+  base: SeedOutcome[],
+  arm: SeedOutcome[],
+  baseExtra: SmallExtra | null,
+  armExtra: SmallExtra | null,
+): Record<CostKey, SpeedupStats> {
   const out = {} as Record<CostKey, SpeedupStats>;
   for (const key of COST_KEYS) {
-    const pairs = clone.map((c) => ({ c, r: random.find((r) => r.seed === c.seed) ?? null }));
-    const perSeed = pairs.map(({ c, r }) => (c.cost && r?.cost ? r.cost[key] / (c.cost[key] + (extra?.[key] ?? 0)) : null));
+    const plus = (extra: SmallExtra | null) => extra?.[key] ?? 0;
+    const pairs = arm.map((c) => ({ c, r: base.find((r) => r.seed === c.seed) ?? null }));
+    const perSeed = pairs.map(({ c, r }) => (c.cost && r?.cost ? (r.cost[key] + plus(baseExtra)) / (c.cost[key] + plus(armExtra)) : null));
     const valid = perSeed.filter((v): v is number => v !== null);
-    const randomCosts = pairs.filter((p) => p.r).map(({ r }) => (r!.cost ?? r!.budget)[key]);
-    const cloneCosts = pairs.map(({ c }) => (c.cost ?? c.budget)[key] + (extra?.[key] ?? 0));
-    const test = welchTTest(randomCosts, cloneCosts);
+    const baseCosts = pairs.filter((p) => p.r).map(({ r }) => (r!.cost ?? r!.budget)[key] + plus(baseExtra));
+    const armCosts = pairs.map(({ c }) => (c.cost ?? c.budget)[key] + plus(armExtra));
+    const test = welchTTest(baseCosts, armCosts);
     out[key] = {
       perSeed,
       mean: valid.length ? mean(valid) : null,

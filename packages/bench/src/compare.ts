@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
-import { fromCheckpoint, hyperclone, randomInit } from '@hyperclone/init';
-import type { CloneVariant } from '@hyperclone/init';
-import type { Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
-import { recordPath, trainFrom } from '@hyperclone/trainer';
-import { analyze, type BenchResult, type ArmRun } from './analyze.js';
+import type { Initializer, ModelConfig } from '@hyperclone/core';
+import { fromCheckpoint, growPlan, hyperclone, randomInit, type CloneOptions } from '@hyperclone/init';
+import type { GrowStage, Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
+import { planStages, readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
+import { analyze, STAGED_ARM, type BenchResult, type ArmRun } from './analyze.js';
+import { checkArms, cloneArmOptions } from './arms.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
 
@@ -32,7 +33,18 @@ export interface CompareOptions extends SharedTrainOptions {
   smallSteps?: number;
   width: number;
   ffn?: number;
-  variants?: CloneVariant[];
+  /** nLayer multiplier of every wide arm (default 1): the clones grow in depth too (arms.ts), random starts at that size. */
+  depth?: number;
+  /** Clone arms raced against random: a variant with modifiers (arms.ts), e.g. 'noisy-symmetric', 'symmetric+rotate', 'noisy-symmetric+stack+copy'. */
+  variants?: string[];
+  /**
+   * A staged arm (label 'stages'): random init at the small model's size, grown inside its run at
+   * these steps (the trainer's growAt), for the last stage's step + `steps` steps. Its small phase is
+   * part of its own cost. Its last stage must be the wide arms' size.
+   */
+  stages?: GrowStage[];
+  /** The arm every other is also compared with (default 'clone:noisy-symmetric' when it runs). */
+  reference?: string;
   snrDb?: number;
   tie?: 'keep' | 'untie';
   /** Seeds per arm (K >= 1; >= 3 for a p-value worth reading). */
@@ -55,13 +67,29 @@ export interface CompareOptions extends SharedTrainOptions {
   trainHooks?: Pick<TrainOptions, 'onStep' | 'onEval' | 'signal'>;
 }
 
-export const DEFAULT_VARIANTS: CloneVariant[] = ['noisy-symmetric'];
+export const DEFAULT_VARIANTS: string[] = ['noisy-symmetric'];
 
+interface Arm {
+  label: string;
+  init: (seed: number) => Initializer;
+  warmup: number | undefined;
+  steps: number;
+  extra: Partial<TrainOptions>;
+}
+
+/**
+ * A folder that already holds finished runs of some arms reuses them (an interrupted benchmark
+ * continues where it stopped, and arms can be added later against the same random arms); a run
+ * interrupted midway resumes from its last checkpoint.
+ */
 export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResult> {
   const log = o.logger ?? silentLogger;
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => i);
-  const variants = o.variants ?? DEFAULT_VARIANTS;
-  const total = 1 + seeds.length * (1 + variants.length);
+  const variants = o.variants ?? (o.stages ? [] : DEFAULT_VARIANTS);
+  const depth = o.depth ?? 1;
+  if (variants.length) checkArms(variants, depth);
+  else if (!o.stages) throw new Error('the benchmark needs at least one clone arm (variants) or a staged arm (stages)');
+  const total = 1 + seeds.length * (1 + variants.length + (o.stages ? 1 : 0));
   let index = 0;
   const common = commonTrainOptions(o);
 
@@ -69,50 +97,30 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
   o.onRun?.('small', index++, total);
   const small = await smallModel(o, common);
   log.info({ event: 'bench-small', checkpoint: small.checkpoint }, 'small model ready');
+  const smallConfig = (await fromCheckpoint(small.checkpoint).load()).config;
 
-  // 2-3. wide arms: random and each clone variant, for every seed, on identical data and windows
-  const cloneOptions = (variant: CloneVariant, seed: number) => ({
-    width: o.width,
-    ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
-    variant,
-    ...(o.snrDb !== undefined ? { snrDb: o.snrDb } : {}),
-    ...(o.tie !== undefined ? { tie: o.tie } : {}),
-    seed,
-    logger: log,
-  });
-  const wideConfig = (await hyperclone(small.checkpoint, cloneOptions('symmetric', 0)).load()).config;
-  const randomConfig = {
-    ...wideConfig,
-    logitScale: 1,
-    tieEmbeddings: (await fromCheckpoint(small.checkpoint).load()).config.tieEmbeddings,
-  };
-
+  // 2-3. wide arms: random and each clone arm, for every seed, on identical data and windows
+  const arms = wideArms(o, variants, small.checkpoint, smallConfig, log);
   const runs: ArmRun[] = [];
   for (const seed of seeds) {
-    const arms: [string, () => ReturnType<typeof randomInit>, number | undefined][] = [
-      ['random', () => randomInit(randomConfig, { seed }), o.warmup],
-      ...variants.map((v): [string, () => ReturnType<typeof randomInit>, number | undefined] => [
-        `clone:${v}`,
-        () => hyperclone(small.checkpoint, cloneOptions(v, seed)),
-        o.rewarmup ?? o.warmup,
-      ]),
-    ];
-    for (const [arm, init, warmup] of arms) {
+    for (const arm of arms) {
       // interrupted: report what finished (a group learns it from the run's agreed stop instead)
       if (!o.distributed && o.trainHooks?.signal?.aborted) break;
-      const runDir = join(o.out, 'runs', `${arm.replace(':', '-')}-seed${seed}`);
-      o.onRun?.(`${arm} seed ${seed}`, index++, total);
-      const result = await trainFrom(init(), {
+      const runDir = join(o.out, 'runs', `${arm.label.replace(':', '-')}-seed${seed}`);
+      o.onRun?.(`${arm.label} seed ${seed}`, index++, total);
+      const train = {
         ...common,
+        ...arm.extra,
         out: runDir,
-        steps: o.steps,
+        steps: arm.steps,
         seed,
         evalAtStart: true,
-        ...(warmup !== undefined ? { warmup } : {}),
-      });
-      if (result.summary.stopReason === 'interrupted') break; // a partial arm is not a result
-      runs.push({ arm, seed, runDir: recordPath(o.out, runDir), summary: result.summary, evals: readEvals(runDir) });
-      log.info({ event: 'bench-arm', arm, seed, finalValAcc: result.summary.finalValAcc }, `${arm} seed ${seed} done`);
+        ...(arm.warmup !== undefined ? { warmup: arm.warmup } : {}),
+      };
+      const summary = await runOrReuse(runDir, arm.init(seed), train, log);
+      if (summary.stopReason === 'interrupted') break; // a partial arm is not a result
+      runs.push({ arm: arm.label, seed, runDir: recordPath(o.out, runDir), summary, evals: readEvals(runDir) });
+      log.info({ event: 'bench-arm', arm: arm.label, seed, finalValAcc: summary.finalValAcc }, `${arm.label} seed ${seed} done`);
     }
   }
 
@@ -122,6 +130,77 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
   await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
   await writeReport(o.out, result);
   return result;
+}
+
+/** random at the grown size, every clone arm, and the staged arm when asked for. */
+function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: string, smallConfig: ModelConfig, log: Logger): Arm[] {
+  const depth = o.depth ?? 1;
+  const growth = (spec: string, seed: number): CloneOptions => ({
+    width: o.width,
+    ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
+    ...(depth > 1 ? { depth } : {}),
+    ...cloneArmOptions(spec, depth),
+    ...(o.snrDb !== undefined && spec.startsWith('noisy') ? { snrDb: o.snrDb } : {}),
+    ...(o.tie !== undefined ? { tie: o.tie } : {}),
+    seed,
+    logger: log,
+  });
+  const wide = growPlan(smallConfig, {
+    width: o.width,
+    ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
+    ...(depth > 1 ? { depth } : {}),
+  }).config;
+  const randomConfig = { ...wide, logitScale: 1, tieEmbeddings: smallConfig.tieEmbeddings };
+  const rewarmup = o.rewarmup ?? o.warmup;
+  const arms: Arm[] = [
+    { label: 'random', init: (seed) => randomInit(randomConfig, { seed }), warmup: o.warmup, steps: o.steps, extra: {} },
+    ...variants.map((v): Arm => ({
+      label: `clone:${v}`,
+      init: (seed) => hyperclone(smallCheckpoint, growth(v, seed)),
+      warmup: rewarmup,
+      steps: o.steps,
+      extra: {},
+    })),
+  ];
+  if (o.stages) arms.push(stagedArm(o, smallConfig, randomConfig));
+  return arms;
+}
+
+/** Random init at the small size, grown in its own run; its stages re-warm for rewarmup (else warmup) steps unless they say otherwise. */
+function stagedArm(o: CompareOptions, smallConfig: ModelConfig, wide: ModelConfig): Arm {
+  const stages = effectiveStages(o)!;
+  const steps = stages.at(-1)!.step + o.steps;
+  const last = planStages(smallConfig, stages, { seed: 0, steps, seqLen: o.seqLen ?? smallConfig.contextLength, warmup: 0 }).at(-1)!.model;
+  const size = (c: ModelConfig) => `dModel ${c.dModel}, nLayer ${c.nLayer}, dFF ${c.dFF}, ${c.nHead} heads`;
+  if (size(last) !== size(wide))
+    throw new Error(`the stages end at ${size(last)}, but the wide arms are ${size(wide)}; grow to the same size`);
+  return { label: STAGED_ARM, init: (seed) => randomInit(smallConfig, { seed }), warmup: o.warmup, steps, extra: { growAt: stages } };
+}
+
+/** The staged arm's growAt: each growth re-warms for rewarmup (else warmup) steps unless it says otherwise. */
+function effectiveStages(o: CompareOptions): GrowStage[] | null {
+  const rewarmup = o.rewarmup ?? o.warmup;
+  return o.stages?.map((s) => (rewarmup !== undefined && s.warmup === undefined ? { ...s, warmup: rewarmup } : s)) ?? null;
+}
+
+/** Trains a run, or reuses it when its folder already holds it finished, or resumes it when it stopped midway. */
+async function runOrReuse(runDir: string, init: Initializer, train: TrainOptions, log: Logger): Promise<Summary> {
+  const summaryFile = join(runDir, 'summary.json');
+  if (existsSync(summaryFile)) {
+    const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
+    const saved = await readRunConfig(runDir);
+    const same =
+      saved.steps === train.steps && saved.seed === train.seed && JSON.stringify(saved.growAt) === JSON.stringify(train.growAt ?? []);
+    if (!same)
+      throw new Error(`${runDir} holds a finished run with other settings (steps, seed or growAt); use another --out or remove it`);
+    if (summary.stopReason === 'completed') {
+      log.info({ event: 'bench-reuse', runDir }, `reusing the finished run in ${runDir}`);
+      return summary;
+    }
+  }
+  const resume = existsSync(join(runDir, 'config.json')) && existsSync(join(runDir, 'checkpoints'));
+  if (resume) log.info({ event: 'bench-resume', runDir }, `resuming the unfinished run in ${runDir}`);
+  return (await trainFrom(init, { ...train, resume })).summary;
 }
 
 function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'steps'> {
@@ -151,16 +230,22 @@ async function smallModel(
   const dataset = await openDataset(o.data);
   const vocabSize = dataset.meta.vocabSize;
   dataset.close();
-  const result = await trainFrom(randomInit(o.small, { seed: 0, vocabSize }), {
-    ...common,
-    ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),
-    ...(o.smallSchedule !== undefined ? { schedule: o.smallSchedule } : {}),
-    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
-    out: join(o.out, 'small'),
-    steps: o.smallSteps ?? o.steps,
-    seed: 0,
-  });
-  return { checkpoint: result.checkpoint, summary: result.summary };
+  const dir = join(o.out, 'small');
+  const summary = await runOrReuse(
+    dir,
+    randomInit(o.small, { seed: 0, vocabSize }),
+    {
+      ...common,
+      ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),
+      ...(o.smallSchedule !== undefined ? { schedule: o.smallSchedule } : {}),
+      ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+      out: dir,
+      steps: o.smallSteps ?? o.steps,
+      seed: 0,
+    },
+    o.logger ?? silentLogger,
+  );
+  return { checkpoint: join(dir, summary.checkpoint!), summary };
 }
 
 /** A given small checkpoint's training cost, when it sits in a run directory with a summary.json. */
@@ -172,14 +257,17 @@ async function readSmallSummary(dir: string): Promise<Summary | null> {
 }
 
 /** The settings as summary.json records them: paths relative to the benchmark's folder. */
-function describe(o: CompareOptions, variants: CloneVariant[], seeds: number): Record<string, unknown> {
+function describe(o: CompareOptions, variants: string[], seeds: number): Record<string, unknown> {
   return {
     data: recordPath(o.out, o.data),
     small: existsSync(o.small) ? recordPath(o.out, o.small) : o.small,
     smallSteps: o.smallSteps ?? o.steps,
     width: o.width,
     ffn: o.ffn ?? o.width,
+    depth: o.depth ?? 1,
     variants,
+    stages: effectiveStages(o),
+    reference: o.reference ?? (variants.includes('noisy-symmetric') ? 'clone:noisy-symmetric' : null),
     seeds,
     steps: o.steps,
     batchSize: o.batchSize ?? null,

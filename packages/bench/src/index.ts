@@ -3,9 +3,12 @@
 
 export { compareCloneVsRandom, DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './compare.js';
 export { reanalyzeBench } from './reanalyze.js';
+export { ARM_HELP, ARM_MODIFIERS, checkArms, cloneArmOptions, type ArmModifier } from './arms.js';
 export {
   analyze,
   COST_KEYS,
+  STAGED_ARM,
+  type Versus,
   type AnalyzeInput,
   type ArmRun,
   type BenchResult,
@@ -17,6 +20,6 @@ export {
   type SpeedupStats,
 } from './analyze.js';
 export { costToTarget, metricOf, readEvals, type Cost, type TargetMetric } from './time-to-target.js';
-export { budgetTableRows, curvePoints, seedRows, speedupRows, writeReport, type Plot } from './report.js';
+export { budgetTableRows, curvePoints, seedRows, speedupRows, symmetryRows, writeReport, type Plot } from './report.js';
 export { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 export { mean, std, welchTTest, type WelchResult } from './stats.js';

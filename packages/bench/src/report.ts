@@ -24,7 +24,7 @@ export async function writeReport(out: string, result: BenchResult): Promise<Plo
   const plots = await renderPlots(result, out);
   await mkdir(join(out, 'plots'), { recursive: true });
   for (const p of plots) await writeFile(join(out, 'plots', p.file), p.svg);
-  await writeFile(join(out, 'report.md'), markdown(result, plots));
+  await writeFile(join(out, 'report.md'), markdown(result, plots, out));
   await writeFile(join(out, 'report.html'), html(result, plots));
   return plots;
 }
@@ -41,13 +41,23 @@ export function budgetTableRows(result: BenchResult): string[][] | null {
     if (!c || !s) return '–';
     return `${speedupCell(s.flops)}${c.reached < c.seeds ? ` ${c.reached}/${c.seeds}` : ''}`;
   };
-  const header = ["random arm's budget (steps)", 'tokens', ...arms.flatMap((a) => [`${a}: FLOPs speedup`, 'counting the small model'])];
+  const withVersus = arms.filter((a) => rows.some((r) => r.clones[a]?.versus));
+  const reference = rows.flatMap((r) => Object.values(r.clones)).find((c) => c.versus)?.versus?.arm;
+  const header = [
+    "random arm's budget (steps)",
+    'tokens',
+    ...arms.flatMap((a) => [`${a}: FLOPs speedup`, 'counting the small model', ...(withVersus.includes(a) ? [`vs ${reference}`] : [])]),
+  ];
   return [
     header,
     ...picked.map((r) => [
       String(r.step),
       Math.round(r.tokens).toLocaleString('en-US'),
-      ...arms.flatMap((a) => [cell(r.clones[a], false), cell(r.clones[a], true)]),
+      ...arms.flatMap((a) => [
+        cell(r.clones[a], false),
+        cell(r.clones[a], true),
+        ...(withVersus.includes(a) ? [r.clones[a]?.versus ? speedupCell(r.clones[a]!.versus!.speedup.flops) : '–'] : []),
+      ]),
     ]),
   ];
 }
@@ -133,12 +143,39 @@ function speedupCell(s: SpeedupStats): string {
 
 /** Rows of [header..., cells...] tables shared by the markdown and the HTML. */
 export function speedupRows(result: BenchResult, withSmall: boolean): string[][] {
-  const header = ['arm', 'reached', ...COST_KEYS.map((k) => `speedup in ${COST_TITLES[k]}`)];
+  const reference = result.clones.find((c) => c.versus)?.versus?.arm;
+  const header = [
+    'arm',
+    'reached',
+    ...COST_KEYS.map((k) => `speedup in ${COST_TITLES[k]}`),
+    ...(reference ? [`FLOPs speedup vs ${reference}`] : []),
+  ];
   const rows = result.clones.map((c: CloneArmResult) => {
     const s = withSmall ? c.speedupWithSmall : c.speedup;
-    return [c.arm, `${c.reached}/${c.seeds}`, ...COST_KEYS.map((k) => (s ? speedupCell(s[k]) : '–'))];
+    const v = withSmall ? c.versus?.speedupWithSmall : c.versus?.speedup;
+    return [
+      c.arm,
+      `${c.reached}/${c.seeds}`,
+      ...COST_KEYS.map((k) => (s ? speedupCell(s[k]) : '–')),
+      ...(reference ? [v ? speedupCell(v.flops) : '–'] : []),
+    ];
   });
   return [header, ...rows];
+}
+
+/** Mean symmetry over seeds of every cloned arm at about eight evaluation steps (null when no arm was measured). */
+export function symmetryRows(result: BenchResult, dir: string): string[][] | null {
+  const points = curvePoints(result, dir).filter((p) => p.symmetry !== null);
+  const arms = [...new Set(points.map((p) => p.arm))];
+  if (!arms.length) return null;
+  const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
+  const every = Math.max(1, Math.round(steps.length / 8));
+  const picked = steps.filter((_, i) => (steps.length - 1 - i) % every === 0);
+  const cell = (arm: string, step: number): string => {
+    const at = points.filter((p) => p.arm === arm && p.step === step).map((p) => p.symmetry!);
+    return at.length ? fmt(mean(at), 3) : '–';
+  };
+  return [['step', ...arms], ...picked.map((step) => [String(step), ...arms.map((a) => cell(a, step))])];
 }
 
 export function seedRows(result: BenchResult): string[][] {
@@ -178,7 +215,14 @@ function mdTable(rows: string[][]): string {
   return [`| ${header!.join(' | ')} |`, `|${header!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-function markdown(result: BenchResult, plots: Plot[]): string {
+function symmetryMarkdown(result: BenchResult, dir: string): string {
+  const rows = symmetryRows(result, dir);
+  return rows
+    ? `## Clone symmetry over training\n\nMean over seeds of the paper's symmetry metric (1 = the copies are exact; a rotated clone is measured with its rotation undone).\n\n${mdTable(rows)}\n\n`
+    : '';
+}
+
+function markdown(result: BenchResult, plots: Plot[], dir: string): string {
   const small = result.small;
   return `# Clone vs random: time to target
 
@@ -195,7 +239,7 @@ ${mdTable(speedupRows(result, false))}
 
 ${small ? `The small model cost ${sci(small.flops)} FLOPs, ${small.tokens} tokens and ${sci(small.deviceHours)} device-hours (final val loss ${fmt(small.finalValLoss, 4)}, acc ${fmt(small.finalValAcc, 4)}).\n\n${mdTable(speedupRows(result, true))}` : 'The small model was given as a checkpoint without a run summary, so its cost is unknown.'}
 
-${budgetMarkdown(result)}## Every arm and seed
+${budgetMarkdown(result)}${symmetryMarkdown(result, dir)}## Every arm and seed
 
 ${mdTable(seedRows(result))}
 

@@ -23,7 +23,17 @@ const cases: [string, (out: string) => string[], RegExp][] = [
   [
     'an unknown variant',
     (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'noisy-symmetric,sideways'],
-    /^hyperclone: error: --variants: unknown variant "sideways"; choose from .*noisy-symmetric/,
+    /^hyperclone: error: --variants: arm "sideways": unknown variant "sideways"; an arm is a variant \(symmetric, noisy-symmetric/,
+  ],
+  [
+    'new blocks placed without a depth growth',
+    (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--variants', 'symmetric+stack'],
+    /^hyperclone: error: --variants: arm "symmetric\+stack": \+stack places new blocks, which needs a depth growth \(--depth 2 or more\)$/,
+  ],
+  [
+    'a staged arm that cannot be read',
+    (out) => ['bench', 'clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--stages', '300:width=2;600:height=2'],
+    /^hyperclone: error: --stages: "600:height=2": unknown key "height"/,
   ],
   [
     'a missing --small',

@@ -2,10 +2,11 @@
 // command line, with progress and a printed speedup table. Not the benchmark (@hyperclone/bench).
 
 import { join } from 'node:path';
-import type { CloneVariant } from '@hyperclone/init';
-import { CLONE_VARIANTS, DEFAULT_SNR_DB } from '@hyperclone/init';
+import { DEFAULT_SNR_DB } from '@hyperclone/init';
 import {
+  ARM_HELP,
   budgetTableRows,
+  checkArms,
   compareCloneVsRandom,
   DEFAULT_VARIANTS,
   reanalyzeBench,
@@ -14,7 +15,7 @@ import {
   type BenchResult,
   type CompareOptions,
 } from '@hyperclone/bench';
-import { TRAIN_OPTIONS } from '@hyperclone/trainer';
+import { parseGrowStage, TRAIN_OPTIONS, type GrowStage } from '@hyperclone/trainer';
 import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
 import type { ProcessGroup } from '@hyperclone/core';
 import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
@@ -51,11 +52,23 @@ const docs: FlagDoc[] = [
   { name: 'width', arg: 'N', required: true, help: "the clone's width multiplier (hidden size and heads)" },
   { name: 'ffn', arg: 'N', help: "the clone's FFN multiplier", defaultText: 'width' },
   {
+    name: 'depth',
+    arg: 'N',
+    help: "every wide arm's nLayer multiplier: the clones grow new blocks, random starts at that depth",
+    defaultText: '1',
+  },
+  {
     name: 'variants',
-    arg: 'V,V...',
-    help: `clone variants raced against random init: ${CLONE_VARIANTS.join(', ')}`,
+    arg: 'ARM,ARM...',
+    help: `clone arms raced against random init, each ${ARM_HELP}`,
     defaultText: DEFAULT_VARIANTS.join(','),
   },
+  {
+    name: 'stages',
+    arg: "'STEP:SPEC[;STEP:SPEC]'",
+    help: 'also race a staged arm: random init at the small size, grown inside its run at each STEP as train --grow-at does, for the last STEP + budget steps',
+  },
+  { name: 'versus', arg: 'ARM', help: 'the arm every other is also compared with', defaultText: 'clone:noisy-symmetric when it runs' },
   { name: 'seeds', arg: 'K', help: 'seeds per arm (3 or more for a p-value worth reading)', defaultText: '3' },
   { name: 'budget', arg: 'STEPS', help: 'steps of every wide arm (--steps is the same)', defaultText: '500' },
   { name: 'small-steps', arg: 'N', help: "the small model's steps when it is trained here", defaultText: 'budget' },
@@ -193,7 +206,10 @@ function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
     steps: int('budget') ?? int('steps') ?? 500,
     seeds: int('seeds') ?? 3,
     ...defined({
-      variants: parseVariants(text(f, 'variants')),
+      variants: parseVariants(text(f, 'variants'), int('depth') ?? 1),
+      depth: int('depth'),
+      stages: parseStages(text(f, 'stages')),
+      reference: text(f, 'versus'),
       ffn: int('ffn'),
       smallSteps: int('small-steps'),
       smallLr: rowValue(TRAIN_OPTIONS.lr, f['small-lr'], 'small-lr') as number | undefined,
@@ -206,18 +222,32 @@ function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
   };
 }
 
-function parseVariants(value: string | undefined): CloneVariant[] | undefined {
+function parseVariants(value: string | undefined, depth: number): string[] | undefined {
   if (value === undefined) return undefined;
   const variants = value
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
-  for (const v of variants) {
-    if (!(CLONE_VARIANTS as readonly string[]).includes(v))
-      throw new CliError(`--variants: unknown variant "${v}"; choose from ${CLONE_VARIANTS.join(', ')}`, 2);
+  if (variants.length === 0) throw new CliError('--variants needs at least one arm', 2);
+  try {
+    checkArms(variants, depth);
+  } catch (e) {
+    throw new CliError(`--variants: ${(e as Error).message}`, 2);
   }
-  if (variants.length === 0) throw new CliError('--variants needs at least one variant', 2);
-  return variants as CloneVariant[];
+  return variants;
+}
+
+function parseStages(value: string | undefined): GrowStage[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return value
+      .split(';')
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map(parseGrowStage);
+  } catch (e) {
+    throw new CliError(`--stages: ${(e as Error).message.replace(/--grow-at /, '')}`, 2);
+  }
 }
 
 function parseTarget(f: { 'target-acc'?: string | undefined; 'target-loss'?: string | undefined }): CompareOptions['target'] {
