@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateStories } from '../src/corpus/default-corpus.js';
+import { generateStories } from '../src/corpus/story-corpus.js';
 import { loadTokenizer, openDataset, prepareDataset, type PrepareResult } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -44,7 +44,7 @@ describe('prepare with trained and loaded tokenizers', () => {
     ds.close();
   });
 
-  it('hf:DIR (transformers.js) on the saved tokenizer writes the same tokens, inline and on workers', async () => {
+  it('hf:DIR (@huggingface/tokenizers) on the saved tokenizer writes the same tokens, inline and on workers', async () => {
     const opts = { inputs: ['builtin:stories:0.1'], tokenizer: `hf:${bpeOut}`, valFraction: 0.1, seed: 5 };
     const inline = await prepareDataset({ ...opts, out: join(dir, 'hf0'), workers: 0 });
     expect(inline.meta.tokenizer).toBe('hf:bpe');

@@ -4,7 +4,9 @@
 
 import { createHash } from 'node:crypto';
 import { DataError } from './data-error.js';
-import { generateStories, parseBuiltin } from './default-corpus.js';
+import { brownDocuments } from './brown-corpus.js';
+import { parseBuiltin } from './builtin-inputs.js';
+import { generateStories } from './story-corpus.js';
 import type { InputFile } from './input-files.js';
 import { jsonlDocuments } from './jsonl-documents.js';
 import { parquetDocuments } from './parquet-documents.js';
@@ -19,16 +21,19 @@ export interface CorpusOptions {
   onSkip: (error: DataError) => void;
 }
 
-/** The built-in story corpus: one story per document, hashed like a file. */
-async function* storyDocuments(file: InputFile, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+/** A built-in corpus: one story or Brown sample per document; the text is hashed like a file.
+ * Progress counts story bytes, or the Brown samples' tagged bytes (what `InputFile.bytes` holds). */
+async function* builtinDocuments(file: InputFile, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+  const builtin = parseBuiltin(file.path)!;
   const hash = createHash('sha256');
   let bytes = 0;
-  for (const story of generateStories({ bytes: parseBuiltin(file.path)!.bytes })) {
-    const n = Buffer.byteLength(story);
-    hash.update(story);
+  const texts = builtin.name === 'stories' ? generateStories({ bytes: builtin.bytes }) : brownDocuments(builtin.part, onBytes);
+  for (const text of texts) {
+    const n = Buffer.byteLength(text);
+    hash.update(text);
     bytes += n;
-    onBytes(n);
-    yield { text: story, end: true, line: 0 };
+    if (builtin.name === 'stories') onBytes(n);
+    yield { text, end: true, line: 0 };
   }
   stats.bytes = bytes;
   stats.sha256 = hash.digest('hex');
@@ -44,7 +49,7 @@ function piecesOf(
     if (!options.skipBad) throw e;
     options.onSkip(e);
   };
-  if (file.format === 'builtin') return storyDocuments(file, onBytes, stats);
+  if (file.format === 'builtin') return builtinDocuments(file, onBytes, stats);
   if (file.format === 'parquet') return parquetDocuments(file.path, { textField: options.textField, onBad }, onBytes, stats);
   const text = sourceText(file, onBytes, stats);
   if (file.format === 'jsonl') return jsonlDocuments(text, file.path, { textField: options.textField, onBad });

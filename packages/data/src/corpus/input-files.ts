@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { parseBuiltin } from './default-corpus.js';
+import { brownTaggedBytes } from './brown-corpus.js';
+import { parseBuiltin, type BuiltinInput } from './builtin-inputs.js';
 
 export type InputFormat = 'txt' | 'jsonl' | 'parquet' | 'builtin';
 
@@ -80,6 +81,11 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return (await walk(base)).filter((p) => re.test(relative(base, p).split(sep).join('/')));
 }
 
+/** Progress size of a built-in input: the story budget, or the Brown part's tagged bytes. */
+function builtinBytes(builtin: BuiltinInput): number {
+  return builtin.name === 'stories' ? builtin.bytes : brownTaggedBytes(builtin.part);
+}
+
 /** Expands inputs in the order given; files inside directories and globs are sorted by path. */
 export async function expandInputs(inputs: string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
@@ -101,7 +107,7 @@ export async function expandInputs(inputs: string[]): Promise<InputFile[]> {
   for (const input of inputs) {
     const builtin = parseBuiltin(input);
     if (builtin) {
-      out.push({ path: input, format: 'builtin', gzip: false, bytes: builtin.bytes, fromDir: false });
+      out.push({ path: input, format: 'builtin', gzip: false, bytes: builtinBytes(builtin), fromDir: false });
       continue;
     }
     if (/[*?[]/.test(input) && !existsSync(input)) {

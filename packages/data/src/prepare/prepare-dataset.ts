@@ -38,9 +38,20 @@ interface InputPlan {
   valFraction: number;
 }
 
+/** builtin:brown without --val-input or --val-fraction: its fixed division (every tenth sample is validation). */
+async function brownDivision(o: ResolvedPrepareOptions, train: InputFile[]): Promise<{ train: InputFile[]; val: InputFile[] }> {
+  if (o.valInputs.length > 0 || o.valFraction !== null || !train.some((f) => f.path === 'builtin:brown')) return { train, val: [] };
+  const [brownTrain, brownVal] = await expandInputs(['builtin:brown:train', 'builtin:brown:val']);
+  o.logger?.info(
+    { val: brownVal!.path },
+    'validation split: builtin:brown:val (the fixed Brown division; --val-fraction to sample instead)',
+  );
+  return { train: train.map((f) => (f.path === 'builtin:brown' ? brownTrain! : f)), val: [brownVal!] };
+}
+
 async function planInputs(o: ResolvedPrepareOptions): Promise<InputPlan> {
-  let train = await expandInputs(o.inputs);
-  let val = o.valInputs.length > 0 ? await expandInputs(o.valInputs) : [];
+  let { train, val } = await brownDivision(o, await expandInputs(o.inputs));
+  if (o.valInputs.length > 0) val = await expandInputs(o.valInputs);
   if (val.length === 0 && o.valFraction === null && o.autoVal) {
     const auto = train.filter((f) => f.fromDir && looksLikeValidation(f.path));
     if (auto.length > 0 && auto.length < train.length) {

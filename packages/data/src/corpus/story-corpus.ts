@@ -1,6 +1,6 @@
-// The built-in corpus (`--input builtin:stories`): simple, deterministic children's stories made
-// from word lists and templates with a seed, so the README's main job needs no download.
-// Not real language data: vocabulary and grammar are small on purpose (a tiny model can learn them).
+// The built-in story corpus (`--input builtin:stories`): simple, deterministic children's stories
+// made from word lists and templates with a seed, for tests (no download, any size).
+// Not real language data: vocabulary and grammar are small on purpose (builtin:brown is the real text).
 
 import { Rng } from '@hyperclone/core';
 
@@ -94,12 +94,4 @@ export function* generateStories(options: StoryCorpusOptions = {}): Generator<st
     bytes += Buffer.byteLength(story) + 1;
     yield story;
   }
-}
-
-/** Parses `builtin:stories` or `builtin:stories:<MiB>`; null for other inputs. */
-export function parseBuiltin(input: string): { name: 'stories'; bytes: number } | null {
-  if (!input.startsWith('builtin:')) return null;
-  const m = /^builtin:stories(?::(\d+(?:\.\d+)?))?$/.exec(input);
-  if (!m) throw new Error(`--input ${input}: unknown built-in corpus; use builtin:stories or builtin:stories:<MiB>`);
-  return { name: 'stories', bytes: Math.round(Number(m[1] ?? 4) * 2 ** 20) };
 }
