@@ -118,7 +118,7 @@ describe('bpe:N training', () => {
     );
   });
 
-  it('saves a tokenizer.json that hf: (transformers.js) loads back and encodes identically', async () => {
+  it('saves a tokenizer.json that hf: (@huggingface/tokenizers) loads back and encodes identically', async () => {
     const out = join(dir, 'bpe1024');
     (await import('node:fs')).mkdirSync(out);
     const info = await bpe.save(out);
@@ -131,7 +131,7 @@ describe('bpe:N training', () => {
     const viaLoad: Tokenizer = await loadTokenizer(join(out, 'tokenizer.json'));
     expect([hf.vocabSize, hf.eotId]).toEqual([1024, 1023]);
     for (const [f, text] of corpora) {
-      // transformers.js turns "<|endoftext|>" text into the special id; our encoders keep it as text
+      // @huggingface/tokenizers turns "<|endoftext|>" text into the special id; our encoders keep it as text
       const sample = text.slice(0, 20000).replaceAll('<|endoftext|>', '');
       expect(Array.from(hf.encode(sample)), f).toEqual(Array.from(bpe.encode(sample)));
       expect(Array.from(viaLoad.encode(sample))).toEqual(Array.from(bpe.encode(sample)));

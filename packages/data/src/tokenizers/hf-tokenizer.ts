@@ -1,21 +1,22 @@
-// Hugging Face tokenizers (any tokenizer.json) through @xenova/transformers, from a local directory
-// only: remote downloads are switched off. Not the fast path for GPT-2-style BPE (bpe-tokenizer.ts).
+// Hugging Face tokenizers (any tokenizer.json) through @huggingface/tokenizers (pure JS, no
+// dependencies), read from a local directory. Not the fast path for GPT-2-style BPE (bpe-tokenizer.ts).
 
 import { existsSync, statSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Tokenizer as HfTokenizerJs } from '@huggingface/tokenizers';
 import { EOT_TEXT, type Tokenizer, type TokenizerSaveInfo } from './tokenizer.js';
 
-interface XenovaTokenizer {
-  encode(text: string, pair?: null, options?: { add_special_tokens?: boolean }): number[];
-  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
-  model: { vocab: unknown[] | Map<string, number>; tokens_to_ids?: Map<string, number> };
-  added_tokens?: Array<{ id: number; content: string }>;
-  eos_token?: string | null;
-  eos_token_id?: number;
-}
-
 const EOT_CANDIDATES = [EOT_TEXT, '</s>', '<eos>', '<|end_of_text|>', '<|im_end|>'];
+
+/** tokenizer_config.json's eos_token: a string or an AddedToken object. */
+function eosName(config: Record<string, unknown>): string | null {
+  const eos = config.eos_token;
+  if (typeof eos === 'string') return eos;
+  if (eos && typeof eos === 'object' && typeof (eos as { content?: unknown }).content === 'string')
+    return (eos as { content: string }).content;
+  return null;
+}
 
 class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -24,15 +25,11 @@ class HfTokenizer implements Tokenizer {
   constructor(
     readonly name: string,
     private readonly dir: string,
-    private readonly tok: XenovaTokenizer,
+    private readonly tok: HfTokenizerJs,
+    config: Record<string, unknown>,
   ) {
-    const ids = (tok.added_tokens ?? []).map((t) => t.id);
-    const vocab = tok.model.vocab;
-    const modelSize = Array.isArray(vocab) ? vocab.length : vocab.size;
-    this.vocabSize = Math.max(modelSize, ...ids.map((i) => i + 1));
-    const byName = (n: string | null | undefined): number | undefined =>
-      n ? ((tok.added_tokens ?? []).find((t) => t.content === n)?.id ?? tok.model.tokens_to_ids?.get(n)) : undefined;
-    const eot = [tok.eos_token, ...EOT_CANDIDATES].map(byName).find((id) => id !== undefined);
+    this.vocabSize = Math.max(...tok.get_vocab(true).values()) + 1;
+    const eot = [eosName(config), ...EOT_CANDIDATES].map((n) => (n ? tok.token_to_id(n) : undefined)).find((id) => id !== undefined);
     if (eot === undefined)
       throw new Error(
         `${dir}: the tokenizer has no end-of-text token (looked for eos_token and ${EOT_CANDIDATES.join(', ')}); add one as a special token`,
@@ -41,7 +38,7 @@ class HfTokenizer implements Tokenizer {
   }
 
   encode(text: string): number[] {
-    return this.tok.encode(text, null, { add_special_tokens: false });
+    return this.tok.encode(text, { add_special_tokens: false }).ids;
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -55,18 +52,20 @@ class HfTokenizer implements Tokenizer {
   }
 }
 
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
 /** Loads the tokenizer in `path` (a directory holding tokenizer.json, or the file itself). */
 export async function loadHfTokenizer(path: string): Promise<Tokenizer> {
   const dir = resolve(existsSync(path) && statSync(path).isFile() ? dirname(path) : path);
   if (!existsSync(join(dir, 'tokenizer.json')))
     throw new Error(`hf:${path}: no tokenizer.json in ${dir}; point hf: at a local directory holding a Hugging Face tokenizer.json`);
-  const { AutoTokenizer, env } = await import('@xenova/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = dirname(dir);
   try {
-    const tok = (await AutoTokenizer.from_pretrained(basename(dir), { local_files_only: true })) as unknown as XenovaTokenizer;
-    return new HfTokenizer(`hf:${basename(dir)}`, dir, tok);
+    const json = await readJson(join(dir, 'tokenizer.json'));
+    const configPath = join(dir, 'tokenizer_config.json');
+    const config = existsSync(configPath) ? await readJson(configPath) : {};
+    return new HfTokenizer(`hf:${basename(dir)}`, dir, new HfTokenizerJs(json, config), config);
   } catch (e) {
     throw new Error(`hf:${path}: cannot load the tokenizer (${(e as Error).message})`);
   }
