@@ -2,7 +2,8 @@
 // Builds the libtorch addon (build/Release/hyperclone_torch.node) offline: cmake-js, plain cmake, or g++ alone.
 // Not an installer: it never downloads anything; libtorch comes from LIBTORCH or the system (apt-get install libtorch-dev).
 //
-// Usage: node scripts/build-native.mjs [--mode auto|cmake-js|cmake|direct] [--jobs N]
+// Usage: node scripts/build-native.mjs [--mode auto|cmake-js|cmake|direct] [--jobs N] [--check]
+//   --check: only look for libtorch and a C++ compiler (exit 0 when a build could start).
 //   auto (default): cmake-js when it and cmake are present, else plain cmake, else direct g++.
 //   LIBTORCH=<dir with share/cmake/Torch> picks a libtorch (e.g. a PyTorch wheel's torch/ dir).
 //   NODE_API_INC, NODE_ADDON_API_DIR, TORCH_CXX11_ABI override header dirs and the C++ ABI (machines without npm);
@@ -19,16 +20,19 @@ const buildDir = join(packageDir, 'build');
 const output = join(buildDir, 'Release', 'hyperclone_torch.node');
 const require = createRequire(join(packageDir, 'package.json'));
 
+/** In the checkout (src/ is there) the build is an npm script; an installed package is rebuilt by npm. */
+const REBUILD = existsSync(join(packageDir, 'src')) ? 'npm run build:native' : 'npm rebuild @hyperclone/backend-torch';
 const HINT =
   'install libtorch (Debian: `apt-get install -y libtorch-dev cmake g++`) or set LIBTORCH to a directory holding ' +
-  "share/cmake/Torch (e.g. `python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'`), then run `npm run build:native`";
+  `share/cmake/Torch (e.g. \`python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'\`), then run \`${REBUILD}\``;
 
 function parseArgs(argv) {
-  const args = { mode: 'auto', jobs: availableParallelism() };
+  const args = { mode: 'auto', jobs: availableParallelism(), check: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--mode') args.mode = argv[++i];
+    else if (argv[i] === '--check') args.check = true;
     else if (argv[i] === '--jobs') args.jobs = Number(argv[++i]);
-    else fail(`unknown option ${argv[i]}; use --mode auto|cmake-js|cmake|direct and --jobs N`);
+    else fail(`unknown option ${argv[i]}; use --mode auto|cmake-js|cmake|direct, --jobs N and --check`);
   }
   if (!['auto', 'cmake-js', 'cmake', 'direct'].includes(args.mode))
     fail(`--mode must be auto, cmake-js, cmake or direct (got ${args.mode})`);
@@ -50,10 +54,11 @@ function has(command) {
 
 /** Where libtorch lives: its CMake config dir, headers, libraries, and the C++ ABI it was built with. */
 function findLibtorch() {
+  // a LIBTORCH that is set is the only place looked at: a wrong one is an error, not a silent fallback
   const candidates = [];
   if (process.env.LIBTORCH)
     candidates.push({ root: resolve(process.env.LIBTORCH), cmakeDir: join(resolve(process.env.LIBTORCH), 'share/cmake/Torch') });
-  for (const libDir of systemLibDirs()) candidates.push({ root: '/usr', cmakeDir: join(libDir, 'cmake/Torch'), libDir });
+  else for (const libDir of systemLibDirs()) candidates.push({ root: '/usr', cmakeDir: join(libDir, 'cmake/Torch'), libDir });
   const found = candidates.find((c) => existsSync(join(c.cmakeDir, 'TorchConfig.cmake')));
   if (!found) {
     const where = process.env.LIBTORCH
@@ -261,6 +266,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!has(process.env.CXX ?? 'g++') && !has('c++')) fail(`no C++ compiler; ${HINT}`);
   const torch = findLibtorch();
+  if (args.check) return log(`libtorch config ${torch.cmakeDir}: ready to build`);
   const mode = chooseMode(args.mode);
   log(`libtorch config ${torch.cmakeDir} (C++11 ABI ${torch.abi}); mode ${mode}, ${args.jobs} jobs`);
   const started = Date.now();

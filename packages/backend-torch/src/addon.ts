@@ -113,8 +113,11 @@ export function addonPath(): string {
   return process.env.HYPERCLONE_TORCH_ADDON ?? fileURLToPath(new URL('../build/Release/hyperclone_torch.node', import.meta.url));
 }
 
+/** In the checkout (src/ beside dist/) the addon is built by an npm script; an installed package by npm rebuild. */
+const BUILD_COMMAND = existsSync(new URL('../src', import.meta.url)) ? 'npm run build:native' : 'npm rebuild @hyperclone/backend-torch';
+
 export const BUILD_HINT =
-  'run `npm run build:native` after `apt-get install -y libtorch-dev cmake g++` ' +
+  `run \`${BUILD_COMMAND}\` after \`apt-get install -y libtorch-dev cmake g++\` ` +
   '(or set LIBTORCH to a libtorch holding share/cmake/Torch, e.g. the torch/ dir of a PyTorch wheel)';
 
 let cached: NativeAddon | null = null;

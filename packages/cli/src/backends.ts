@@ -19,6 +19,7 @@ export interface BackendRequest {
 interface TorchModule {
   createTorchBackend(options: { device: DeviceName; threads?: number }): Promise<Backend>;
   isTorchAvailable(): boolean;
+  BUILD_HINT: string;
 }
 
 export const DEVICES = ['cpu', 'cuda'] as const;
@@ -57,7 +58,7 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
   const torchReady = typeof torch.createTorchBackend === 'function' && torch.isTorchAvailable?.() === true;
   if (request.backend === 'torch' && !torchReady) {
     throw new CliError(
-      'the torch backend is not available here (its libtorch addon is not built or does not load); build it with `npm run build:native`, or use --backend tfjs',
+      `the torch backend is not available here (its libtorch addon is not built or does not load); ${torch.BUILD_HINT ?? 'install @hyperclone/backend-torch'}, or use --backend tfjs`,
     );
   }
   if (torchReady && request.backend !== 'tfjs') {

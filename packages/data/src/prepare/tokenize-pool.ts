@@ -1,6 +1,7 @@
 // Encodes batches of texts on worker threads (or inline), returning results in submission order.
 // Not an ordering queue for the caller: each run() promise resolves with its own batch's ids.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,15 +27,23 @@ export function inlinePool(tokenizer: Tokenizer): TokenizePool {
  * The worker script: built JS next to this file, or (running from TypeScript sources, as in tests)
  * a small ESM snippet that registers tsx's loader and then imports the .ts entry.
  */
-function workerEntry(): { script: string | URL; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./tokenize-worker.js', import.meta.url), eval: false };
+function workerEntry(): { script: string | URL; eval: boolean; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./tokenize-worker.js', import.meta.url), eval: false, execArgv: [] };
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./tokenize-worker.ts', import.meta.url).href;
   return {
     script: `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`,
     eval: true,
+    execArgv: [`--conditions=${sourceCondition()}`],
   };
+}
+
+/** The export condition that points the workspace packages at src/ (the first key of package.json's
+ * `exports['.']`), read from the file so that built code names no development-only condition. */
+function sourceCondition(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, object> };
+  return Object.keys(pkg.exports['.'] ?? {})[0]!;
 }
 
 interface Pending {
@@ -111,7 +120,7 @@ function ready(w: Worker): Promise<void> {
 /** Starts `count` workers that each load the tokenizer from `source` (a spec or a tokenizer.json path). */
 export async function workerPool(source: string, count: number): Promise<TokenizePool> {
   const entry = workerEntry();
-  const options = { workerData: { source }, eval: entry.eval, execArgv: entry.eval ? ['--conditions=@hyperclone/source'] : [] };
+  const options = { workerData: { source }, eval: entry.eval, execArgv: entry.execArgv };
   const threads = Array.from({ length: count }, () => new Worker(entry.script, options));
   const pool = new WorkerPool(threads);
   try {

@@ -1,0 +1,85 @@
+// The round trip a user makes: `npm pack` every package, install the tarballs into an empty project
+// (from the npm cache where it can), import the library there and run `npx hyperclone`. Needs the
+// build (npm run build). Not a test of the commands' behaviour (the other cli tests).
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../data/test/helpers.js';
+import { REPO } from './run-cli.js';
+
+const root = tempDir('packed');
+const tarballs = join(root, 'tgz');
+const project = join(root, 'project');
+let installLog = '';
+
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Every file under dir (the installed @hyperclone packages). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(join(REPO, 'packages/cli/dist/main.js'))) throw new Error('the packages are not built; run npm run build first');
+  mkdirSync(tarballs);
+  mkdirSync(project);
+  run('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--silent'], REPO);
+  writeFileSync(join(project, 'package.json'), '{ "name": "try-hyperclone", "private": true, "type": "module" }\n');
+  const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
+  // LIBTORCH pointing nowhere: the torch install step must say how to get libtorch and not fail the install
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', ...tgz], {
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...process.env, LIBTORCH: join(root, 'no-libtorch') },
+  });
+  installLog = `${install.stdout}${install.stderr}`;
+  if (install.status !== 0) throw new Error(`npm install of the tarballs failed:\n${installLog}`);
+}, 600_000);
+
+describe('the packed packages in an empty project', () => {
+  it('packs all eight packages, none naming the development-only source condition', () => {
+    expect(readdirSync(tarballs).sort()).toEqual(
+      ['backend-tfjs', 'backend-torch', 'bench', 'cli', 'core', 'data', 'init', 'trainer'].map((p) => `hyperclone-${p}-0.1.0.tgz`),
+    );
+    const installed = filesUnder(join(project, 'node_modules/@hyperclone'));
+    expect(installed.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(50);
+    expect(installed.filter((f) => readFileSync(f, 'utf8').includes('@hyperclone/source'))).toEqual([]);
+    const trainer = JSON.parse(readFileSync(join(project, 'node_modules/@hyperclone/trainer/package.json'), 'utf8'));
+    expect(trainer.exports).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
+    expect(trainer.scripts).toBeUndefined();
+  });
+
+  it('installs without libtorch: the torch step says in one line how to get it', () => {
+    const lines = installLog.split('\n').filter((l) => l.startsWith('@hyperclone/backend-torch: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/torch backend not built \(the tfjs backend works without it\): LIBTORCH=.*apt-get install -y libtorch-dev/);
+    expect(lines[0]).toContain('npm rebuild @hyperclone/backend-torch');
+    expect(existsSync(join(project, 'node_modules/@hyperclone/backend-torch/build/Release/hyperclone_torch.node'))).toBe(false);
+  });
+
+  it('imports the library: trainFrom, hyperclone, prepareDataset', () => {
+    const script =
+      "import { trainFrom } from '@hyperclone/trainer'; import { hyperclone, randomInit } from '@hyperclone/init';" +
+      "import { prepareDataset } from '@hyperclone/data';" +
+      'console.log([trainFrom, hyperclone, randomInit, prepareDataset].map((f) => typeof f).join(" "));';
+    expect(run(process.execPath, ['--input-type=module', '-e', script], project).trim()).toBe('function function function function');
+  });
+
+  it('runs npx hyperclone: --help, then prepare builtin:brown and train on tfjs', () => {
+    expect(run('npx', ['hyperclone', '--help'], project)).toMatch(/^hyperclone: pre-train GPT models[\s\S]*\n {2}prepare /);
+    run('npx', ['hyperclone', 'prepare', '--input', 'builtin:brown', '--tokenizer', 'byte', '--out', 'data'], project);
+    const meta = JSON.parse(readFileSync(join(project, 'data/meta.json'), 'utf8'));
+    expect(meta.documents).toEqual({ train: 450, val: 50 });
+    const args = ['train', '--data', 'data', '--model', 'tiny', '--steps', '2', '--batch-size', '2', '--seq-len', '16', '--out', 'run'];
+    run('npx', ['hyperclone', ...args], project);
+    const summary = JSON.parse(readFileSync(join(project, 'run/summary.json'), 'utf8'));
+    expect([summary.steps, String(summary.backend).startsWith('tfjs')]).toEqual([2, true]);
+  });
+});
