@@ -21,6 +21,8 @@ export interface GenerateOptions extends SampleOptions {
   seed?: number;
   /** Stop early after producing this token (e.g. end-of-text); it is included in the result. */
   stopToken?: number;
+  /** Called with each new token as soon as it is sampled (to print it while the rest is generated). */
+  onToken?: (id: number) => void;
 }
 
 /** Picks one token id from a row of logits (V). Deterministic for a given Rng state. */
@@ -77,6 +79,7 @@ export function generate(b: Backend, config: ModelConfig, params: Params, prompt
     const next = sampleFromLogits(row, options, rng);
     tokens.push(next);
     out.push(next);
+    options.onToken?.(next);
     if (next === options.stopToken) break;
   }
   return out;

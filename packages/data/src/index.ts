@@ -4,6 +4,7 @@
 // tokenizers/: text <-> ids
 export type { Tokenizer, TokenizerSaveInfo } from './tokenizers/tokenizer.js';
 export { loadTokenizer } from './tokenizers/load-tokenizer.js';
+export { StreamDecoder } from './tokenizers/stream-decoder.js';
 
 // prepare/: corpus files -> a token dataset directory
 export { prepareDataset, type PrepareResult } from './prepare/prepare-dataset.js';

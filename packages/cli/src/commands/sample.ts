@@ -1,10 +1,11 @@
-// `hyperclone sample`: continues a prompt with a checkpoint (temperature, top-k, seed) and prints
-// the text. Not a chat interface and not fast (no KV cache: core's generate re-runs the window).
+// `hyperclone sample`: continues a prompt with a checkpoint (temperature, top-k, seed), printing
+// each piece of text as its token is sampled. Not a chat interface and not fast (no KV cache:
+// core's generate re-runs the window).
 
 import { existsSync } from 'node:fs';
 import { generate, loadCheckpoint, uploadParams, disposeParams } from '@hyperclone/core';
 import type { Checkpoint } from '@hyperclone/core';
-import { loadTokenizer } from '@hyperclone/data';
+import { loadTokenizer, StreamDecoder } from '@hyperclone/data';
 import { readPath } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
@@ -43,8 +44,11 @@ export const sampleCommand: Command = {
     const backend = await backendFromFlags(f);
     const params = uploadParams(backend, ckpt.config, ckpt.weights);
     try {
-      const ids = generate(backend, ckpt.config, params, prompt, { maxTokens, temperature, topK, seed, stopToken: tokenizer.eotId });
-      process.stdout.write(`${f.prompt ?? ''}${tokenizer.decode(ids)}\n`);
+      const stream = new StreamDecoder(tokenizer);
+      process.stdout.write(f.prompt ?? '');
+      const onToken = (id: number): void => void process.stdout.write(stream.push(id));
+      generate(backend, ckpt.config, params, prompt, { maxTokens, temperature, topK, seed, stopToken: tokenizer.eotId, onToken });
+      process.stdout.write(`${stream.flush()}\n`);
       return 0;
     } finally {
       disposeParams(backend, params);
