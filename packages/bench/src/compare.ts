@@ -63,6 +63,8 @@ export interface CompareOptions extends SharedTrainOptions {
   logger?: Logger;
   /** Called before each training run starts: (label, index, total). */
   onRun?: (label: string, index: number, total: number) => void;
+  /** Called once the runs are done, before the report (its plots) is written. */
+  onReport?: () => void;
   /** Passed through to every trainFrom (progress display). */
   trainHooks?: Pick<TrainOptions, 'onStep' | 'onEval' | 'signal'>;
 }
@@ -128,6 +130,7 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
   const result = analyze({ runs, small: small.summary, target: o.target ?? null, options: describe(o, variants, seeds.length) });
   if ((o.distributed?.rank ?? 0) > 0) return result;
   await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
+  o.onReport?.();
   await writeReport(o.out, result);
   return result;
 }

@@ -31,7 +31,7 @@ import {
 import { rankEnv } from '../torchrun-env.js';
 import { createRunLogger } from '../logger.js';
 import { flagRows, helpOf, parseConfig, rowDoc, rowValue, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
-import { ProgressDisplay } from '../progress.js';
+import { formatDuration, ProgressDisplay } from '../progress.js';
 
 /** The training options every run gets, flags and all, from the trainer's option table. */
 const trainRows = flagRows(TRAIN_OPTIONS, [...SHARED_TRAIN_KEYS, 'warmup', 'rewarmup']);
@@ -146,6 +146,7 @@ export const benchCommand: Command = {
       controller.abort();
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const runStartsMs: number[] = [];
     try {
       progress.note(
         `bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`,
@@ -155,7 +156,11 @@ export const benchCommand: Command = {
         backend,
         ...(group ? { distributed: group } : {}),
         logger: runLog.logger,
-        onRun: (label, index, total) => progress.note(`[${index + 1}/${total}] training ${label}`),
+        onRun: (label, index, total) => {
+          runStartsMs.push(performance.now());
+          progress.note(`[${index + 1}/${total}] training ${label}${benchEta(runStartsMs, total)}`);
+        },
+        onReport: () => progress.note('writing the report (plots and tables)'),
         trainHooks: { onStep: (e) => progress.step(e), signal: controller.signal },
       });
       if (controller.signal.aborted) return 130;
@@ -220,6 +225,16 @@ function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
     }),
     ...(rowValues(trainRows, f) as Partial<CompareOptions>),
   };
+}
+
+/** ` (about 4m10s left in the benchmark)` once a wide run has finished: the wide runs' mean duration
+ * times the runs still to go (the first run, the small model, is shorter and not counted). */
+function benchEta(runStartsMs: readonly number[], total: number): string {
+  const started = runStartsMs.length;
+  if (started < 3) return '';
+  const wide = runStartsMs.slice(2).map((ms, i) => ms - runStartsMs[i + 1]!);
+  const meanMs = wide.reduce((a, b) => a + b, 0) / wide.length;
+  return ` (about ${formatDuration((meanMs * (total - started + 1)) / 1000)} left in the benchmark)`;
 }
 
 function parseVariants(value: string | undefined, depth: number): string[] | undefined {
