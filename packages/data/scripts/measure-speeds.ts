@@ -49,10 +49,10 @@ const kinds: Array<[string, Pick<Tokenizer, 'encode'>]> = [
   ['bpe:4096 (built-in encoder)', bpe],
   ['gpt2 (built-in encoder)', new Gpt2Tokenizer()],
   ['gpt2 (js-tiktoken)', { encode: (s: string) => tiktoken.encode(s, [], []) }],
-  ['bpe:4096 via hf: (transformers.js)', await loadHfTokenizer(dir)],
+  ['bpe:4096 via hf: (@huggingface/tokenizers)', await loadHfTokenizer(dir)],
 ];
 for (const [name, tok] of kinds) {
-  const text = name.includes('transformers') || name.includes('tiktoken') ? sample.slice(0, 500_000) : sample;
+  const text = name.includes('hf:') || name.includes('tiktoken') ? sample.slice(0, 500_000) : sample;
   tok.encode(text.slice(0, 100_000)); // warm up caches and the JIT
   t = performance.now();
   const c0 = cpu();
