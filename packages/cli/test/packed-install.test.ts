@@ -3,7 +3,7 @@
 // build (npm run build). Not a test of the commands' behaviour (the other cli tests).
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../data/test/helpers.js';
@@ -26,11 +26,28 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+const PACKAGES = ['core', 'init', 'data', 'trainer', 'bench', 'backend-tfjs', 'backend-torch', 'cli'];
+
+/** `npm pack` of every package, each from a copy of what it packs (its package.json and `files`), so
+ * that the prepack step's rewrite of package.json never touches the checkout other tests read. */
+function packAll(): void {
+  const copy = join(root, 'checkout');
+  cpSync(join(REPO, 'scripts/pack-manifest.mjs'), join(copy, 'scripts/pack-manifest.mjs'));
+  for (const name of PACKAGES) {
+    const from = join(REPO, 'packages', name);
+    const to = join(copy, 'packages', name);
+    const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { files: string[] };
+    for (const entry of ['package.json', ...pkg.files.filter((f) => !f.startsWith('!'))])
+      cpSync(join(from, entry), join(to, entry), { recursive: true });
+    run('npm', ['pack', '--pack-destination', tarballs, '--silent'], to);
+  }
+}
+
 beforeAll(() => {
   if (!existsSync(join(REPO, 'packages/cli/dist/main.js'))) throw new Error('the packages are not built; run npm run build first');
   mkdirSync(tarballs);
   mkdirSync(project);
-  run('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--silent'], REPO);
+  packAll();
   writeFileSync(join(project, 'package.json'), '{ "name": "try-hyperclone", "private": true, "type": "module" }\n');
   const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
   // LIBTORCH pointing nowhere: the torch install step must say how to get libtorch and not fail the install
@@ -45,9 +62,7 @@ beforeAll(() => {
 
 describe('the packed packages in an empty project', () => {
   it('packs all eight packages, none naming the development-only source condition', () => {
-    expect(readdirSync(tarballs).sort()).toEqual(
-      ['backend-tfjs', 'backend-torch', 'bench', 'cli', 'core', 'data', 'init', 'trainer'].map((p) => `hyperclone-${p}-0.1.0.tgz`),
-    );
+    expect(readdirSync(tarballs).sort()).toEqual([...PACKAGES].sort().map((p) => `hyperclone-${p}-0.1.0.tgz`));
     const installed = filesUnder(join(project, 'node_modules/@hyperclone'));
     expect(installed.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(50);
     expect(installed.filter((f) => readFileSync(f, 'utf8').includes('@hyperclone/source'))).toEqual([]);

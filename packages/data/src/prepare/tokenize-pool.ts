@@ -39,11 +39,13 @@ function workerEntry(): { script: string | URL; eval: boolean; execArgv: string[
   };
 }
 
-/** The export condition that points the workspace packages at src/ (the first key of package.json's
+/** The export condition that points the workspace packages at src/ (the scoped key of package.json's
  * `exports['.']`), read from the file so that built code names no development-only condition. */
 function sourceCondition(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, object> };
-  return Object.keys(pkg.exports['.'] ?? {})[0]!;
+  const condition = Object.keys(pkg.exports['.'] ?? {}).find((k) => k.startsWith('@'));
+  if (!condition) throw new Error('packages/data/package.json names no source export condition; running from sources needs it');
+  return condition;
 }
 
 interface Pending {
