@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
-import { isCheckpointDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
+import { silentLogger, writeFileAtomic } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
-import { fromCheckpoint, growPlan, hyperclone, randomInit, type CloneOptions } from '@hyperclone/init';
+import { fromCheckpoint, growPlan, hyperclone, isModelDir, randomInit, type CloneOptions } from '@hyperclone/init';
 import type { GrowStage, Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
 import { planStages, readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
 import { analyze, STAGED_ARM, type BenchResult, type ArmRun } from './analyze.js';
@@ -228,8 +228,12 @@ async function smallModel(
   o: CompareOptions,
   common: Omit<TrainOptions, 'out' | 'steps'>,
 ): Promise<{ checkpoint: string; summary: Summary | null }> {
-  if (isCheckpointDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
-  if (existsSync(o.small)) throw new Error(`--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors)`);
+  // a checkpoint of ours, or a Hugging Face model directory as it is
+  if (isModelDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
+  if (existsSync(o.small))
+    throw new Error(
+      `--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors, nor a Hugging Face model)`,
+    );
   const dataset = await openDataset(o.data);
   const vocabSize = dataset.meta.vocabSize;
   dataset.close();

@@ -11,7 +11,7 @@ import { validateConfig } from './config.js';
 import type { StateDict } from './host-tensor.js';
 import { sameShape } from './host-tensor.js';
 import { paramSpec } from './param-spec.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { SafetensorsFile, writeSafetensorsFile } from './safetensors-file.js';
 
 export const CHECKPOINT_FORMAT = 'hyperclone-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -25,6 +25,8 @@ export interface Checkpoint {
   optimizer?: StateDict;
   /** Step, tokens, RNG, data cursor, accounting: owned by the trainer. */
   trainerState?: Record<string, unknown>;
+  /** Files that travel with the weights (a Hugging Face model's tokenizer files), by plain file name. */
+  files?: Record<string, Uint8Array>;
 }
 
 interface ConfigFile {
@@ -32,17 +34,32 @@ interface ConfigFile {
   version: number;
   model: ModelConfig;
   origin?: Record<string, unknown>;
+  /** The names of the travelling files beside it. */
+  files?: string[];
+}
+
+const OWN_FILES = new Set(['config.json', 'model.safetensors', 'optimizer.safetensors', 'trainer-state.json']);
+
+function checkFileNames(names: string[]): void {
+  for (const name of names) {
+    if (!/^[\w.-]+$/.test(name) || name.startsWith('.') || OWN_FILES.has(name))
+      throw new Error(`a checkpoint cannot carry a file named "${name}" (plain names only, not ${[...OWN_FILES].join(', ')})`);
+  }
 }
 
 export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<void> {
   checkWeights(ckpt.config, ckpt.weights, dir);
   const file: ConfigFile = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, model: ckpt.config };
   if (ckpt.origin) file.origin = ckpt.origin;
+  const files = Object.entries(ckpt.files ?? {});
+  checkFileNames(files.map(([name]) => name));
+  if (files.length > 0) file.files = files.map(([name]) => name);
   await writeDirAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, 'config.json'), JSON.stringify(file, null, 2) + '\n');
-    await writeFile(join(tmp, 'model.safetensors'), encodeSafetensors(ckpt.weights, { format: 'pt' }));
-    if (ckpt.optimizer) await writeFile(join(tmp, 'optimizer.safetensors'), encodeSafetensors(ckpt.optimizer));
+    writeSafetensorsFile(join(tmp, 'model.safetensors'), ckpt.weights, { metadata: { format: 'pt' } });
+    if (ckpt.optimizer) writeSafetensorsFile(join(tmp, 'optimizer.safetensors'), ckpt.optimizer);
     if (ckpt.trainerState) await writeFile(join(tmp, 'trainer-state.json'), JSON.stringify(ckpt.trainerState, null, 2) + '\n');
+    for (const [name, bytes] of files) await writeFile(join(tmp, name), bytes);
   });
 }
 
@@ -68,16 +85,38 @@ export async function loadCheckpoint(dir: string, { withTrainingState = true } =
   validateConfig(file.model);
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${dir} is not a checkpoint: it has no model.safetensors`);
-  const weights = decodeSafetensors(await readFile(weightsPath), weightsPath).tensors;
+  const weights = readSafetensorsFile(weightsPath);
   const ckpt: Checkpoint = { config: file.model, weights: orderBySpec(file.model, weights, weightsPath) };
   if (file.origin) ckpt.origin = file.origin;
+  if (file.files) ckpt.files = await readCarriedFiles(dir, file.files);
   if (withTrainingState) {
     const optPath = join(dir, 'optimizer.safetensors');
-    if (existsSync(optPath)) ckpt.optimizer = decodeSafetensors(await readFile(optPath), optPath).tensors;
+    if (existsSync(optPath)) ckpt.optimizer = readSafetensorsFile(optPath);
     const statePath = join(dir, 'trainer-state.json');
     if (existsSync(statePath)) ckpt.trainerState = JSON.parse(await readFile(statePath, 'utf8')) as Record<string, unknown>;
   }
   return ckpt;
+}
+
+/** Every tensor of a safetensors file, read one at a time straight into its own array. */
+function readSafetensorsFile(path: string): StateDict {
+  const f = SafetensorsFile.open(path);
+  try {
+    return new Map([...f.entries.keys()].map((name) => [name, f.read(name)]));
+  } finally {
+    f.close();
+  }
+}
+
+async function readCarriedFiles(dir: string, names: string[]): Promise<Record<string, Uint8Array>> {
+  checkFileNames(names);
+  const out: Record<string, Uint8Array> = {};
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new Error(`${dir}/config.json lists ${name}, which is missing; copy the checkpoint again`);
+    out[name] = await readFile(path);
+  }
+  return out;
 }
 
 /** Throws unless the weights hold exactly the config's parameters with the config's shapes. */

@@ -9,6 +9,8 @@ export * from './multi-tensor-ops.js';
 export * from './model.js';
 export * from './loss.js';
 export * from './safetensors.js';
+export * from './safetensors-file.js';
+export * from './half-float.js';
 export * from './atomic.js';
 export * from './checkpoint.js';
 export * from './logger.js';

@@ -41,6 +41,8 @@ export interface InitializedModel {
   origin: Record<string, unknown>;
   /** Present when the weights are a hyperclone (possibly of a clone: the last step). */
   clone?: CloneInfo;
+  /** Files that travel with the weights (a Hugging Face model's tokenizer files), by file name. */
+  files?: Record<string, Uint8Array>;
 }
 
 export interface Initializer {

@@ -1,6 +1,7 @@
 // Reader and writer for the safetensors format: 8-byte little-endian header length, JSON header,
 // raw little-endian data. Not a checkpoint (checkpoint.ts adds config and atomic directories).
 
+import { halfToFloatBits } from './half-float.js';
 import type { StateDict } from './host-tensor.js';
 import { hostTensor, numel } from './host-tensor.js';
 
@@ -12,23 +13,44 @@ interface HeaderEntry {
 
 const BYTES: Record<string, number> = { F32: 4, I32: 4, F16: 2, BF16: 2 };
 
-/** Serializes a state dict (float32 and int32 tensors) to safetensors bytes, in the dict's order. */
-export function encodeSafetensors(sd: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+/** One tensor's line in a header: its dtype, shape and data size, in file order. */
+export interface HeaderTensor {
+  name: string;
+  dtype: string;
+  shape: readonly number[];
+  bytes: number;
+}
+
+/** The 8-byte length and the JSON header, padded with spaces so the data starts 8-byte aligned. */
+export function safetensorsHeader(tensors: readonly HeaderTensor[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
-  for (const [name, t] of sd) {
-    const size = t.data.byteLength;
-    header[name] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] };
-    offset += size;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + t.bytes] };
+    offset += t.bytes;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // align data to 8 bytes
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
+  const json = JSON.stringify(header);
+  const length = new TextEncoder().encode(json).length;
+  const text = new TextEncoder().encode(json + ' '.repeat((8 - ((8 + length) % 8)) % 8)); // data starts 8-byte aligned
+  const out = new Uint8Array(8 + text.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  return out;
+}
+
+/** Serializes a state dict (float32 and int32 tensors) to safetensors bytes, in the dict's order. */
+export function encodeSafetensors(sd: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+  const entries = [...sd].map(([name, t]) => ({
+    name,
+    dtype: t.dtype === 'int32' ? 'I32' : 'F32',
+    shape: t.shape,
+    bytes: t.data.byteLength,
+  }));
+  const head = safetensorsHeader(entries, metadata);
+  const out = new Uint8Array(head.length + entries.reduce((n, e) => n + e.bytes, 0));
+  out.set(head, 0);
+  let at = head.length;
   for (const t of sd.values()) {
     out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
     at += t.data.byteLength;
@@ -99,17 +121,4 @@ function toTyped(raw: Uint8Array, dtype: string, count: number): Float32Array | 
   const u32 = new Uint32Array(out.buffer);
   for (let i = 0; i < count; i++) u32[i] = dtype === 'BF16' ? halves[i]! << 16 : halfToFloatBits(halves[i]!);
   return out;
-}
-
-function halfToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) {
-    if (mant === 0) return sign;
-    const f = new Float32Array([mant * 2 ** -24 * (sign ? -1 : 1)]);
-    return new Uint32Array(f.buffer)[0]!;
-  }
-  if (exp === 31) return sign | 0x7f800000 | (mant << 13);
-  return sign | ((exp - 15 + 127) << 23) | (mant << 13);
 }

@@ -2,11 +2,11 @@
 // Not the transform (clone-weights.ts); this resolves the source and records provenance.
 
 import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict } from '@hyperclone/core';
-import { loadCheckpoint } from '@hyperclone/core';
 import { growWeights } from './grow-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
+import { loadModelDir } from './model-dir.js';
 
-/** A checkpoint directory, a loaded checkpoint, an initialized model, or any initializer (clones of clones). */
+/** A checkpoint (or Hugging Face) directory, a loaded checkpoint, an initialized model, or any initializer (clones of clones). */
 export type CloneSource = string | Checkpoint | InitializedModel | Initializer;
 
 interface SourceModel {
@@ -14,6 +14,7 @@ interface SourceModel {
   weights: StateDict;
   origin: Record<string, unknown>;
   checkpoint?: string;
+  files?: Record<string, Uint8Array>;
 }
 
 export function hyperclone(source: CloneSource, options: CloneOptions): Initializer {
@@ -27,7 +28,9 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
       const origin: Record<string, unknown> = { kind: 'hyperclone', clone: result.clone, source: src.origin };
       if (src.checkpoint !== undefined) origin['sourceCheckpoint'] = src.checkpoint;
       if (result.fallbacks.length > 0) origin['fallbacks'] = result.fallbacks;
-      return { config: result.config, weights: result.weights, origin, clone: result.clone };
+      const model: InitializedModel = { config: result.config, weights: result.weights, origin, clone: result.clone };
+      if (src.files) model.files = src.files; // the tokenizer travels with the weights
+      return model;
     },
   };
 }
@@ -50,12 +53,16 @@ async function loadSource(source: CloneSource): Promise<SourceModel> {
     const dir = source as string;
     let ckpt: Checkpoint;
     try {
-      ckpt = await loadCheckpoint(dir, { withTrainingState: false });
+      ckpt = await loadModelDir(dir);
     } catch (e) {
       throw new Error(`hyperclone cannot use ${dir} as its source: ${(e as Error).message}`);
     }
-    return { config: ckpt.config, weights: ckpt.weights, origin: ckpt.origin ?? { kind: 'unknown' }, checkpoint: dir };
+    const src: SourceModel = { config: ckpt.config, weights: ckpt.weights, origin: ckpt.origin ?? { kind: 'unknown' }, checkpoint: dir };
+    if (ckpt.files) src.files = ckpt.files;
+    return src;
   }
   const model = kind === 'initializer' ? await (source as Initializer).load() : (source as Checkpoint | InitializedModel);
-  return { config: model.config, weights: model.weights, origin: model.origin ?? { kind: 'unknown' } };
+  const src: SourceModel = { config: model.config, weights: model.weights, origin: model.origin ?? { kind: 'unknown' } };
+  if (model.files) src.files = model.files;
+  return src;
 }

@@ -1,5 +1,7 @@
 export * from './random-init.js';
 export * from './from-checkpoint.js';
+export * from './from-hugging-face.js';
+export * from './model-dir.js';
 export * from './clone-info.js';
 export * from './clone-options.js';
 export * from './clone-config.js';

@@ -3,7 +3,8 @@
 // evaluation (training-run.ts calls evaluate.ts and tasks.ts directly).
 
 import type { Backend } from '@hyperclone/core';
-import { disposeParams, loadCheckpoint, uploadParams } from '@hyperclone/core';
+import { disposeParams, uploadParams } from '@hyperclone/core';
+import { loadModelDir } from '@hyperclone/init';
 import { openDatasetInfo, trainData } from './data-source.js';
 import type { ValMetrics } from './events.js';
 import { evaluateWindows } from './evaluate.js';
@@ -30,7 +31,7 @@ export interface CheckpointEval {
 }
 
 export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions): Promise<CheckpointEval> {
-  const ckpt = await loadCheckpoint(dir, { withTrainingState: false });
+  const ckpt = await loadModelDir(dir); // ours, or a Hugging Face directory as it is
   const tasks = await Promise.all((o.tasks ?? []).map((f) => loadTask(f)));
   const opened = await openDatasetInfo(o.data);
   const seqLen = o.seqLen ?? ckpt.config.contextLength;

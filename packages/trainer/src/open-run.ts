@@ -94,6 +94,7 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
   const data = trainData(opened, { ...config, rank: dist?.rank ?? 0, worldSize: config.worldSize });
   warnAboutSymmetry(config, log);
   const stageIndex = resumed ? stageIndexAt(config.stages, resumed.state.step) : 0;
+  const carried = resumed?.ckpt.files ?? model.files ?? {};
   const run = await assemble(o.backend, config, resumed?.ckpt.weights ?? model.weights, stageIndex, {
     files,
     data,
@@ -101,6 +102,7 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
     log,
     o,
     dist,
+    carried,
   }).catch((e: unknown) => {
     data.close();
     throw e;
@@ -180,6 +182,7 @@ interface AssembleParts {
   log: Logger;
   o: ParsedTrainOptions;
   dist: DataParallel | null;
+  carried: Record<string, Uint8Array>;
 }
 
 async function assemble(
@@ -187,7 +190,7 @@ async function assemble(
   config: RunConfig,
   weights: StateDict,
   stageIndex: number,
-  { files, data, tasks, log, o, dist }: AssembleParts,
+  { files, data, tasks, log, o, dist, carried }: AssembleParts,
 ): Promise<TrainingRun> {
   const peak = groupPeak(
     resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg)),
@@ -204,6 +207,7 @@ async function assemble(
     return clone ? symmetryProbe(st.model, clone) : null;
   };
   return new TrainingRun({
+    carried,
     b,
     config,
     stage: stageIndex,

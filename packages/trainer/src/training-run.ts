@@ -63,6 +63,8 @@ export interface RunParts {
   reduceGradients?: ReduceGradients;
   /** The run's process group when it is one rank of several (null: one process). */
   dist?: DataParallel | null;
+  /** Files that travel with the weights into every checkpoint (an imported model's tokenizer files). */
+  carried?: Record<string, Uint8Array>;
 }
 
 export class TrainingRun implements Stateful<TrainerState> {
@@ -362,6 +364,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       origin: { ...origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
       optimizer: this.p.optimizer.stateDict(),
       trainerState: this.stateDict() as unknown as Record<string, unknown>,
+      ...(this.p.carried && Object.keys(this.p.carried).length > 0 ? { files: this.p.carried } : {}),
     };
   }
 

@@ -47,7 +47,7 @@ const docs: FlagDoc[] = [
     name: 'small',
     arg: '<preset|CKPT>',
     required: true,
-    help: 'the small model: a preset (trained here for --small-steps, seed 0) or a trained checkpoint',
+    help: 'the small model: a preset (trained here for --small-steps, seed 0), a trained checkpoint or a Hugging Face model directory',
   },
   { name: 'width', arg: 'N', required: true, help: "the clone's width multiplier (hidden size and heads)" },
   { name: 'ffn', arg: 'N', help: "the clone's FFN multiplier", defaultText: 'width' },

@@ -1,5 +1,5 @@
-// `hyperclone clone` and `hyperclone grow`: write a grown copy of a checkpoint (wider, deeper, rotated) that computes the same function.
-// Not the transforms (@hyperclone/init's growWeights) and not training the result (`train --init`).
+// `hyperclone clone` and `hyperclone grow`: write a grown copy of a checkpoint or Hugging Face directory (wider, deeper,
+// rotated) that computes the same function. Not the transforms (@hyperclone/init's growWeights) and not training (`train --init`).
 
 import { countParams, saveCheckpoint, type InitializedModel, type Logger } from '@hyperclone/core';
 import { CLONE_VARIANTS, NEW_BLOCKS, PLACEMENTS, hyperclone, type CloneOptions } from '@hyperclone/init';
@@ -66,7 +66,8 @@ async function writeGrown(from: string, out: string, options: CloneOptions): Pro
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin });
+  // an imported model's tokenizer files travel with the weights
+  await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin, ...(m.files ? { files: m.files } : {}) });
   return m;
 }
 

@@ -5,6 +5,8 @@ import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
 import { cloneCommand, growCommand } from './clone.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { prepareCommand } from './prepare.js';
 import { sampleCommand } from './sample.js';
@@ -19,4 +21,6 @@ export const commands: Command[] = [
   evalCommand,
   sampleCommand,
   benchCommand,
+  importCommand,
+  exportCommand,
 ];

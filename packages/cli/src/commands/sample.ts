@@ -3,9 +3,11 @@
 // core's generate re-runs the window).
 
 import { existsSync } from 'node:fs';
-import { generate, loadCheckpoint, uploadParams, disposeParams } from '@hyperclone/core';
+import { join } from 'node:path';
+import { generate, uploadParams, disposeParams } from '@hyperclone/core';
 import type { Checkpoint } from '@hyperclone/core';
 import { loadTokenizer, StreamDecoder } from '@hyperclone/data';
+import { loadModelDir } from '@hyperclone/init';
 import { readPath } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
@@ -38,7 +40,7 @@ export const sampleCommand: Command = {
     const temperature = numberFlag(f.temperature, 'temperature', { min: 0 }) ?? 0.8;
     const topK = numberFlag(f['top-k'], 'top-k', { integer: true, min: 0 }) ?? 0;
     const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 }) ?? 0;
-    const ckpt = await loadCheckpoint(dir);
+    const ckpt = await loadModelDir(dir, { withTrainingState: true }); // ours, or a Hugging Face directory
     const tokenizer = await tokenizerFor(ckpt, dir, f.data);
     const prompt = f.prompt !== undefined && f.prompt !== '' ? Array.from(tokenizer.encode(f.prompt)) : [tokenizer.eotId];
     const backend = await backendFromFlags(f);
@@ -57,13 +59,17 @@ export const sampleCommand: Command = {
   },
 };
 
-/** --data's tokenizer, else the one recorded by the trainer in trainer-state.json, else bytes for a 257-token model. */
+/**
+ * --data's tokenizer, else the one recorded by the trainer in trainer-state.json, else the tokenizer.json that
+ * travels with the weights (an imported model's), else bytes for a 257-token model.
+ */
 async function tokenizerFor(ckpt: Checkpoint, dir: string, data: string | undefined) {
   if (data !== undefined) return loadTokenizer(data);
   const recorded = ckpt.trainerState?.['data'] as { dir?: string; tokenizer?: string } | undefined;
   const recordedDir = recorded?.dir === undefined ? undefined : readPath(dir, recorded.dir);
   if (recordedDir && existsSync(recordedDir)) return loadTokenizer(recordedDir);
   if (recorded?.tokenizer === 'byte' || recorded?.tokenizer === 'gpt2') return loadTokenizer(recorded.tokenizer);
+  if (ckpt.files?.['tokenizer.json'] || existsSync(join(dir, 'tokenizer.json'))) return loadTokenizer(`hf:${dir}`);
   if (ckpt.config.vocabSize === 257) return loadTokenizer('byte');
   throw new CliError(`cannot tell which tokenizer ${dir} was trained with; pass --data DIR (the token dataset it was trained on)`);
 }

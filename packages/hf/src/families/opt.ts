@@ -1,0 +1,125 @@
+// OPT (OPTForCausalLM): learned positions read from row 2, pre-LN blocks, ReLU, tied head.
+// Not OPT-350M's post-LN with project_in/project_out: refused by name. Defaults are OPTConfig's.
+
+import type { ModelConfig } from '@hyperclone/core';
+import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
+import type { Family } from '../family.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../shared-fields.js';
+import type { TensorBinding } from '../tensor-binding.js';
+
+/** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
+export const OPT_POSITION_OFFSET = 2;
+/** nn.LayerNorm's default eps: OPT has no field for it. */
+const OPT_NORM_EPS = 1e-5;
+
+export const opt: Family = {
+  name: 'opt',
+  label: 'OPT',
+  architectures: { OPTForCausalLM: 'opt' },
+  prefixes: ['model.decoder.', 'decoder.'],
+  buffers: [],
+
+  toConfig(f) {
+    const C = f.int('hidden_size', 768);
+    const H = f.int('num_attention_heads', 12);
+    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
+    f.require('do_layer_norm_before', true, true, 'must be true: post-LN OPT (OPT-350M) is not supported');
+    if (f.int('word_embed_proj_dim', C) !== C)
+      f.refuse('word_embed_proj_dim', `differs from hidden_size ${C}: OPT-350M's project_in/project_out are not supported`);
+    f.require('layer_norm_elementwise_affine', true, true, 'must be true (norms with weights and biases)');
+    f.require('_remove_final_layer_norm', false, false, 'must be false (the final LayerNorm is kept)');
+    const enableBias = f.bool('enable_bias', true);
+    const config: ModelConfig = {
+      vocabSize: f.int('vocab_size', 50272),
+      contextLength: f.int('max_position_embeddings', 2048),
+      nLayer: f.int('num_hidden_layers', 12),
+      dModel: C,
+      nHead: H,
+      nKvHead: H,
+      headDim: C / H,
+      dFF: f.int('ffn_dim', 3072),
+      norm: 'layernorm',
+      normEps: OPT_NORM_EPS,
+      position: 'learned',
+      positionOffset: OPT_POSITION_OFFSET,
+      ropeTheta: 10000,
+      mlp: 'gelu',
+      bias: true,
+      tieEmbeddings: f.bool('tie_word_embeddings', true),
+      logitScale: 1,
+      dropout: dropoutFrom(f, { dropout: 0.1, attention_dropout: 0 }),
+      activation: activationFrom(f, 'activation_function', 'relu'),
+    };
+    if (config.activation === 'gelu-tanh') delete config.activation;
+    if (!enableBias) Object.assign(config, { qkvBias: false, oBias: false, mlpBias: false });
+    return { config, notes: [] };
+  },
+
+  cannotExpress(c) {
+    if (c.norm !== 'layernorm' || !c.bias) return 'OPT normalizes with LayerNorm, bias included';
+    if (c.normEps !== OPT_NORM_EPS) return `OPT's LayerNorm eps is fixed at ${OPT_NORM_EPS}`;
+    if (c.position !== 'learned' || positionOffsetOf(c) !== OPT_POSITION_OFFSET) return 'OPT reads learned positions from row 2';
+    if (c.mlp !== 'gelu') return "OPT's MLP is not gated";
+    const groups = [hasBias(c, 'qkv'), hasBias(c, 'o'), hasBias(c, 'mlp')];
+    if (groups.some((g) => g !== groups[0])) return "OPT's enable_bias puts biases on every linear layer or none";
+    if (c.nKvHead !== c.nHead) return 'OPT has no grouped-query attention';
+    if (c.nHead * c.headDim !== c.dModel) return "OPT's heads split hidden_size (nHead·headDim must equal dModel)";
+    if (c.parallelResidual) return 'OPT blocks are sequential';
+    return null;
+  },
+
+  fromConfig(c, context) {
+    return {
+      architecture: 'OPTForCausalLM',
+      fields: {
+        vocab_size: c.vocabSize,
+        hidden_size: c.dModel,
+        num_hidden_layers: c.nLayer,
+        ffn_dim: c.dFF,
+        num_attention_heads: c.nHead,
+        max_position_embeddings: c.contextLength,
+        word_embed_proj_dim: c.dModel,
+        do_layer_norm_before: true,
+        _remove_final_layer_norm: false,
+        layer_norm_elementwise_affine: true,
+        enable_bias: hasBias(c, 'qkv'),
+        activation_function: ACTIVATION_NAMES[activationOf(c)],
+        dropout: float(c.dropout),
+        attention_dropout: float(c.dropout),
+        layerdrop: float(0),
+        init_std: float(0.02),
+        tie_word_embeddings: c.tieEmbeddings,
+        use_cache: true,
+        ...context.tokenIds,
+      },
+    };
+  },
+
+  bindings(c) {
+    const out: (TensorBinding & { base: boolean })[] = [];
+    const C = c.dModel;
+    const add = (hf: string, hfShape: number[], ours: string, base = true) => out.push({ hf, hfShape, ours: [ours], layout: 'same', base });
+    const linear = (hf: string, ours: string, rows: number, cols: number, bias: boolean) => {
+      add(`${hf}.weight`, [rows, cols], `${ours}.weight`);
+      if (bias) add(`${hf}.bias`, [rows], `${ours}.bias`);
+    };
+    const norm = (hf: string, ours: string) => {
+      add(`${hf}.weight`, [C], `${ours}.weight`);
+      add(`${hf}.bias`, [C], `${ours}.bias`);
+    };
+    add('embed_tokens.weight', [c.vocabSize, C], 'tok_emb.weight');
+    add('embed_positions.weight', [c.contextLength + OPT_POSITION_OFFSET, C], 'pos_emb.weight');
+    for (let i = 0; i < c.nLayer; i++) {
+      const [h, b] = [`layers.${i}.`, `blocks.${i}.`];
+      norm(`${h}self_attn_layer_norm`, `${b}norm1`);
+      for (const x of ['q', 'k', 'v']) linear(`${h}self_attn.${x}_proj`, `${b}attn.${x}`, C, C, hasBias(c, 'qkv'));
+      linear(`${h}self_attn.out_proj`, `${b}attn.o`, C, C, hasBias(c, 'o'));
+      norm(`${h}final_layer_norm`, `${b}norm2`);
+      linear(`${h}fc1`, `${b}mlp.up`, c.dFF, C, hasBias(c, 'mlp'));
+      linear(`${h}fc2`, `${b}mlp.down`, C, c.dFF, hasBias(c, 'mlp'));
+    }
+    norm('final_layer_norm', 'norm_f');
+    if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, C], 'lm_head.weight', false);
+    return out;
+  },
+};

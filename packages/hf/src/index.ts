@@ -1,0 +1,10 @@
+export * from './hf-fields.js';
+export * from './family.js';
+export * from './families.js';
+export * from './tensor-binding.js';
+export * from './hf-weights.js';
+export * from './tokenizer-files.js';
+export * from './import-model.js';
+export * from './export-model.js';
+export { rotaryPct } from './families/gpt-neox.js';
+export { OPT_POSITION_OFFSET } from './families/opt.js';
