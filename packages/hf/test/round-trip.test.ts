@@ -99,5 +99,7 @@ describe('export -> import', () => {
     );
     const none = resolveConfig({ ...getPreset('tiny-llama'), parallelResidual: true });
     expect(() => chooseFamily(none, {})).toThrow(/no Hugging Face family can hold this model: GPT-2: .*Llama: Llama blocks are sequential/);
+    const headBias = resolveConfig({ ...getPreset('tiny'), tieEmbeddings: false, headBias: true }); // a rotated GPT-style clone
+    expect(() => chooseFamily(headBias, {})).toThrow(/GPT-2: GPT-2's LM head has no bias/);
   });
 });

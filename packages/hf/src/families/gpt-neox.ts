@@ -59,6 +59,7 @@ export const gptNeox: Family = {
   },
 
   cannotExpress(c) {
+    if (c.headBias) return "GPT-NeoX's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm' || !c.bias) return 'GPT-NeoX normalizes with LayerNorm, bias included';
     if (c.position !== 'rope') return 'GPT-NeoX uses rotary positions';
     if (c.mlp !== 'gelu' || !hasBias(c, 'mlp')) return "GPT-NeoX's MLP is not gated and has biases";

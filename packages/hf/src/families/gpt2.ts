@@ -46,6 +46,7 @@ export const gpt2: Family = {
   },
 
   cannotExpress(c) {
+    if (c.headBias) return "GPT-2's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm') return 'GPT-2 normalizes with LayerNorm';
     if (c.position !== 'learned' || positionOffsetOf(c) !== 0) return 'GPT-2 has learned positions starting at row 0';
     if (c.mlp !== 'gelu') return "GPT-2's MLP is not gated (no SwiGLU)";

@@ -80,6 +80,7 @@ export const llama: Family = {
   },
 
   cannotExpress(c) {
+    if (c.headBias) return "Llama's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'rmsnorm') return 'Llama normalizes with RMSNorm';
     if (c.position !== 'rope' || ropeDimsOf(c) !== c.headDim) return 'Llama rotates every dimension of every head (full rope)';
     if (c.mlp !== 'swiglu') return "Llama's MLP is gated (SwiGLU-style)";

@@ -56,6 +56,7 @@ export const opt: Family = {
   },
 
   cannotExpress(c) {
+    if (c.headBias) return "OPT's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm' || !c.bias) return 'OPT normalizes with LayerNorm, bias included';
     if (c.normEps !== OPT_NORM_EPS) return `OPT's LayerNorm eps is fixed at ${OPT_NORM_EPS}`;
     if (c.position !== 'learned' || positionOffsetOf(c) !== OPT_POSITION_OFFSET) return 'OPT reads learned positions from row 2';
