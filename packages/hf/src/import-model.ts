@@ -39,7 +39,7 @@ export function isHuggingFaceDir(dir: string): boolean {
   }
 }
 
-/** Reads `dir`'s config.json, picks the family, and reads every weight through its bindings. */
+/** `dir`'s config.json as an object, with its path for messages; a missing or unparsable file is refused. */
 export function readHfConfig(dir: string): { raw: Record<string, unknown>; where: string } {
   const where = join(dir, 'config.json');
   if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
@@ -53,6 +53,7 @@ export function readHfConfig(dir: string): { raw: Record<string, unknown>; where
   }
 }
 
+/** Reads `dir`'s config.json, picks the family, and reads every weight through its bindings. */
 export async function readHuggingFace(dir: string): Promise<HfModel> {
   const { raw, where } = readHfConfig(dir);
   const { family, architecture } = familyFor(raw, where);
