@@ -26,7 +26,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-const PACKAGES = ['core', 'init', 'data', 'trainer', 'bench', 'backend-tfjs', 'backend-torch', 'cli'];
+const PACKAGES = ['core', 'hf', 'init', 'data', 'trainer', 'bench', 'backend-tfjs', 'backend-torch', 'cli'];
 
 /** `npm pack` of every package, each from a copy of what it packs (its package.json and `files`), so
  * that the prepack step's rewrite of package.json never touches the checkout other tests read. */
