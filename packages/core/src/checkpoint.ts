@@ -6,12 +6,15 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from './atomic.js';
+import { readJsonFile } from './json-file.js';
+import { outputPathError } from './output-path.js';
 import type { ModelConfig } from './config.js';
 import { validateConfig } from './config.js';
 import type { StateDict } from './host-tensor.js';
 import { sameShape } from './host-tensor.js';
 import { paramSpec } from './param-spec.js';
 import { SafetensorsFile, writeSafetensorsFile } from './safetensors-file.js';
+import type { TokenizerIdentity } from './tokenizer-identity.js';
 
 export const CHECKPOINT_FORMAT = 'hyperclone-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -27,6 +30,8 @@ export interface Checkpoint {
   trainerState?: Record<string, unknown>;
   /** Files that travel with the weights (a Hugging Face model's tokenizer files), by plain file name. */
   files?: Record<string, Uint8Array>;
+  /** The tokenizer the weights were trained with (absent for an untrained init). */
+  tokenizer?: TokenizerIdentity;
 }
 
 interface ConfigFile {
@@ -34,6 +39,7 @@ interface ConfigFile {
   version: number;
   model: ModelConfig;
   origin?: Record<string, unknown>;
+  tokenizer?: TokenizerIdentity;
   /** The names of the travelling files beside it. */
   files?: string[];
 }
@@ -47,19 +53,39 @@ function checkFileNames(names: string[]): void {
   }
 }
 
+/**
+ * Writes the checkpoint directory atomically (a temporary sibling renamed into place). A failed write
+ * names the file and, for a full disk, how much the whole checkpoint needs.
+ */
 export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<void> {
   checkWeights(ckpt.config, ckpt.weights, dir);
   const file: ConfigFile = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, model: ckpt.config };
   if (ckpt.origin) file.origin = ckpt.origin;
+  if (ckpt.tokenizer) file.tokenizer = ckpt.tokenizer;
   const files = Object.entries(ckpt.files ?? {});
   checkFileNames(files.map(([name]) => name));
   if (files.length > 0) file.files = files.map(([name]) => name);
+  const configText = JSON.stringify(file, null, 2) + '\n';
+  const stateText = ckpt.trainerState ? JSON.stringify(ckpt.trainerState, null, 2) + '\n' : undefined;
+  const bytes =
+    Buffer.byteLength(configText) +
+    tensorBytes(ckpt.weights) +
+    (ckpt.optimizer ? tensorBytes(ckpt.optimizer) : 0) +
+    (stateText ? Buffer.byteLength(stateText) : 0) +
+    files.reduce((n, [, data]) => n + data.byteLength, 0);
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFile(join(tmp, 'config.json'), JSON.stringify(file, null, 2) + '\n');
-    writeSafetensorsFile(join(tmp, 'model.safetensors'), ckpt.weights, { metadata: { format: 'pt' } });
-    if (ckpt.optimizer) writeSafetensorsFile(join(tmp, 'optimizer.safetensors'), ckpt.optimizer);
-    if (ckpt.trainerState) await writeFile(join(tmp, 'trainer-state.json'), JSON.stringify(ckpt.trainerState, null, 2) + '\n');
-    for (const [name, bytes] of files) await writeFile(join(tmp, name), bytes);
+    const write = async (name: string, put: (path: string) => void | Promise<void>): Promise<void> => {
+      try {
+        await put(join(tmp, name));
+      } catch (e) {
+        throw outputPathError(e, join(dir, name), join(dir, name), { bytes, of: 'the checkpoint' });
+      }
+    };
+    await write('config.json', (path) => writeFile(path, configText));
+    await write('model.safetensors', (path) => writeSafetensorsFile(path, ckpt.weights, { metadata: { format: 'pt' } }));
+    if (ckpt.optimizer) await write('optimizer.safetensors', (path) => writeSafetensorsFile(path, ckpt.optimizer!));
+    if (stateText) await write('trainer-state.json', (path) => writeFile(path, stateText));
+    for (const [name, data] of files) await write(name, (path) => writeFile(path, data));
   });
 }
 
@@ -85,17 +111,24 @@ export async function loadCheckpoint(dir: string, { withTrainingState = true } =
   validateConfig(file.model);
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${dir} is not a checkpoint: it has no model.safetensors`);
-  const weights = readSafetensorsFile(weightsPath);
+  const weights = refuseNonFinite(readSafetensorsFile(weightsPath), weightsPath);
   const ckpt: Checkpoint = { config: file.model, weights: orderBySpec(file.model, weights, weightsPath) };
   if (file.origin) ckpt.origin = file.origin;
+  if (file.tokenizer) ckpt.tokenizer = file.tokenizer;
   if (file.files) ckpt.files = await readCarriedFiles(dir, file.files);
   if (withTrainingState) {
     const optPath = join(dir, 'optimizer.safetensors');
-    if (existsSync(optPath)) ckpt.optimizer = readSafetensorsFile(optPath);
+    if (existsSync(optPath)) ckpt.optimizer = refuseNonFinite(readSafetensorsFile(optPath), optPath);
     const statePath = join(dir, 'trainer-state.json');
-    if (existsSync(statePath)) ckpt.trainerState = JSON.parse(await readFile(statePath, 'utf8')) as Record<string, unknown>;
+    if (existsSync(statePath)) ckpt.trainerState = readJsonFile<Record<string, unknown>>(statePath);
   }
   return ckpt;
+}
+
+function tensorBytes(tensors: StateDict): number {
+  let n = 0;
+  for (const t of tensors.values()) n += t.data.byteLength;
+  return n;
 }
 
 /** Every tensor of a safetensors file, read one at a time straight into its own array. */
@@ -134,6 +167,27 @@ export function checkWeights(config: ModelConfig, weights: StateDict, source: st
     ...wrong.slice(0, 5),
   ].filter(Boolean);
   if (problems.length) throw new Error(`weights in ${source} do not match the model config: ${problems.join('; ')}`);
+}
+
+/** Throws naming the first tensor that holds a NaN or an infinity: such weights only ever compute garbage. */
+export function refuseNonFinite(tensors: StateDict, source: string): StateDict {
+  for (const [name, t] of tensors) {
+    const data = t.data;
+    let bad = 0;
+    let first = -1;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        bad++;
+        if (first < 0) first = i;
+      }
+    }
+    if (bad > 0)
+      throw new Error(
+        `${source}: tensor ${name} holds ${bad} non-finite value${bad === 1 ? '' : 's'} (the first, at index ${first}, is ${data[first]}); ` +
+          'the weights are corrupt or come from a diverged run: use an earlier checkpoint',
+      );
+  }
+  return tensors;
 }
 
 function orderBySpec(config: ModelConfig, weights: StateDict, source: string): StateDict {

@@ -1,6 +1,8 @@
 // The model config for the whole GPT family (GPT-2/OPT/Pythia-like and Llama/OLMo-like) and its presets.
 // Not the parameter list (param-spec.ts) and not the training options (the trainer owns those).
 
+import { nearestName } from './nearest-name.js';
+
 export type NormKind = 'layernorm' | 'rmsnorm';
 export type PositionKind = 'learned' | 'rope';
 export type MlpKind = 'gelu' | 'swiglu';
@@ -178,12 +180,49 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 const POSITIVE_INTEGERS = ['vocabSize', 'contextLength', 'nLayer', 'dModel', 'nHead', 'nKvHead', 'headDim', 'dFF'] as const;
+const NUMBERS = [...POSITIVE_INTEGERS, 'normEps', 'ropeTheta', 'logitScale', 'dropout'] as const;
+
+/** Every field of ModelConfig, in the interface's order (a field added there fails to compile until it is listed here). */
+export const MODEL_CONFIG_KEYS = [
+  'vocabSize',
+  'contextLength',
+  'nLayer',
+  'dModel',
+  'nHead',
+  'nKvHead',
+  'headDim',
+  'dFF',
+  'norm',
+  'normEps',
+  'position',
+  'ropeTheta',
+  'mlp',
+  'bias',
+  'tieEmbeddings',
+  'headBias',
+  'logitScale',
+  'dropout',
+  'activation',
+  'parallelResidual',
+  'ropeDims',
+  'positionOffset',
+  'qkvBias',
+  'oBias',
+  'mlpBias',
+] as const satisfies readonly (keyof ModelConfig)[];
+type Unlisted = Exclude<keyof ModelConfig, (typeof MODEL_CONFIG_KEYS)[number]>;
+const everyKeyListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyKeyListed;
 
 export function validateConfig(c: ModelConfig): void {
-  const problems: string[] = [];
+  const problems: string[] = unknownFields(c);
+  const strings = NUMBERS.filter((key) => typeof c[key] === 'string');
+  for (const key of strings) problems.push(`${key} must be a number, not a string (got ${JSON.stringify(c[key])})`);
   for (const key of POSITIVE_INTEGERS) {
     const v = c[key];
-    if (!Number.isInteger(v) || v < 1) problems.push(`${key} must be a positive integer (got ${String(v)})`);
+    if (strings.includes(key)) continue;
+    if (key === 'headDim' && headDimUndivided(c)) problems.push(headDimUndivided(c)!);
+    else if (!Number.isInteger(v) || v < 1) problems.push(`${key} must be a positive integer (got ${String(v)})`);
   }
   if (Number.isInteger(c.nHead) && Number.isInteger(c.nKvHead) && c.nKvHead >= 1 && c.nHead % c.nKvHead !== 0) {
     problems.push(`nHead (${c.nHead}) must be a multiple of nKvHead (${c.nKvHead})`);
@@ -220,6 +259,25 @@ function extraProblems(c: ModelConfig): string[] {
       problems.push(`positionOffset must be a non-negative integer (got ${String(c.positionOffset)})`);
   }
   return problems;
+}
+
+function unknownFields(c: ModelConfig): string[] {
+  const known: readonly string[] = MODEL_CONFIG_KEYS;
+  return Object.keys(c)
+    .filter((k) => !known.includes(k))
+    .map((k) => {
+      const near = nearestName(k, known);
+      return `unknown field ${JSON.stringify(k)} (${near ? `did you mean ${JSON.stringify(near)}?` : `known: ${known.join(', ')}`})`;
+    });
+}
+
+/** A headDim left to be dModel / nHead that came out fractional: the real mistake is nHead. */
+function headDimUndivided(c: ModelConfig): string | null {
+  const { dModel, nHead, headDim } = c;
+  if (Number.isInteger(headDim) || !Number.isInteger(dModel) || !Number.isInteger(nHead) || nHead < 1 || headDim !== dModel / nHead)
+    return null;
+  const divisors = Array.from({ length: Math.min(dModel, 64) }, (_, i) => i + 1).filter((d) => dModel % d === 0);
+  return `nHead (${nHead}) must divide dModel (${dModel}): headDim = dModel / nHead = ${headDim}; choose nHead among ${divisors.join(', ')} or give headDim`;
 }
 
 /** The config with a different vocabulary size (a preset meets a dataset's tokenizer). */

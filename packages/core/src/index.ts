@@ -20,3 +20,8 @@ export * from './process-group.js';
 export * from './model-params.js';
 export * from './sample.js';
 export * from './conformance/index.js';
+export * from './output-path.js';
+export * from './dir-lock.js';
+export * from './json-file.js';
+export * from './nearest-name.js';
+export * from './tokenizer-identity.js';

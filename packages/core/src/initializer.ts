@@ -3,6 +3,7 @@
 
 import type { ModelConfig } from './config.js';
 import type { StateDict } from './host-tensor.js';
+import type { TokenizerIdentity } from './tokenizer-identity.js';
 
 /** How a hyperclone was made, enough to map each wide parameter back to its source blocks. */
 export interface CloneInfo {
@@ -43,6 +44,8 @@ export interface InitializedModel {
   clone?: CloneInfo;
   /** Files that travel with the weights (a Hugging Face model's tokenizer files), by file name. */
   files?: Record<string, Uint8Array>;
+  /** The tokenizer the weights were trained with; absent for an untrained init. */
+  tokenizer?: TokenizerIdentity;
 }
 
 export interface Initializer {

@@ -1,6 +1,7 @@
 // Model configs, presets and the parameter spec (names, shapes from axes, stream use), plus the FLOP count.
 // Not the forward pass (the backends' parity and conformance tests run that).
 import { describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../src/index.js';
 import {
   activationOf,
   axisSizes,
@@ -43,6 +44,30 @@ describe('model config', () => {
     expect(() => resolveConfig('nope')).toThrow(/unknown model preset "nope"/);
     expect(() => resolveConfig({ ...getPreset('tiny'), nKvHead: 3 })).toThrow(/multiple of nKvHead/);
     expect(() => resolveConfig({ ...getPreset('tiny'), dropout: 1 })).toThrow(/dropout/);
+  });
+
+  it('nHead that does not divide dModel says so (not a fractional headDim)', () => {
+    expect(() => resolveConfig({ dModel: 64, nHead: 5, nLayer: 2 })).toThrow(
+      /^invalid model config: nHead \(5\) must divide dModel \(64\): headDim = dModel \/ nHead = 12\.8; choose nHead among 1, 2, 4, 8, 16, 32, 64 or give headDim$/,
+    );
+  });
+
+  it('a number given as a string says it must be a number, not a string', () => {
+    expect(() => resolveConfig({ ...getPreset('tiny'), dModel: '64' as unknown as number })).toThrow(
+      /invalid model config: dModel must be a number, not a string \(got "64"\)/,
+    );
+    expect(() => resolveConfig({ ...getPreset('tiny'), dropout: '0.1' as unknown as number })).toThrow(
+      /dropout must be a number, not a string \(got "0\.1"\)/,
+    );
+  });
+
+  it('an unknown field is refused, naming the nearest known one', () => {
+    expect(() => resolveConfig({ ...getPreset('tiny'), n_head: 4 } as Partial<ModelConfig>)).toThrow(
+      /^invalid model config: unknown field "n_head" \(did you mean "nHead"\?\)$/,
+    );
+    expect(() => resolveConfig({ ...getPreset('tiny'), dmodel: 4, zzz: 1 } as Partial<ModelConfig>)).toThrow(
+      /unknown field "dmodel" \(did you mean "dModel"\?\); unknown field "zzz" \(known: vocabSize, contextLength, /,
+    );
   });
 
   it('names parameters canonically and puts only 2-D weights in the decay group', () => {
