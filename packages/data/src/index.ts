@@ -14,7 +14,7 @@ export type { DocSplit } from './corpus/text-documents.js';
 
 // dataset/: the directory on disk and its splits
 export { openDataset, type OpenDatasetOptions, type TokenDataset, type DatasetKind } from './dataset/open-dataset.js';
-export type { DatasetMeta, FileInfo, SourceInfo } from './dataset/dataset-meta.js';
+export { datasetTokenizer, type DatasetMeta, type FileInfo, type SourceInfo } from './dataset/dataset-meta.js';
 export type { SplitName, TokenSplit } from './dataset/token-split.js';
 export type { TokenDtype } from './dataset/token-dtype.js';
 

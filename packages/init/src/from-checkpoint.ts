@@ -20,6 +20,7 @@ export function fromCheckpoint(dir: string): Initializer {
       const clone = cloneInfoFromOrigin(origin);
       if (clone) model.clone = clone;
       if (ckpt.files) model.files = ckpt.files;
+      if (ckpt.tokenizer) model.tokenizer = ckpt.tokenizer;
       return model;
     },
   };

@@ -1,7 +1,7 @@
 // hyperclone: an initializer whose weights are a function-preserving, wider copy of a source model.
 // Not the transform (clone-weights.ts); this resolves the source and records provenance.
 
-import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict } from '@hyperclone/core';
+import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict, TokenizerIdentity } from '@hyperclone/core';
 import { growWeights } from './grow-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
 import { loadModelDir } from './model-dir.js';
@@ -15,6 +15,7 @@ interface SourceModel {
   origin: Record<string, unknown>;
   checkpoint?: string;
   files?: Record<string, Uint8Array>;
+  tokenizer?: TokenizerIdentity;
 }
 
 export function hyperclone(source: CloneSource, options: CloneOptions): Initializer {
@@ -30,6 +31,7 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
       if (result.fallbacks.length > 0) origin['fallbacks'] = result.fallbacks;
       const model: InitializedModel = { config: result.config, weights: result.weights, origin, clone: result.clone };
       if (src.files) model.files = src.files; // the tokenizer travels with the weights
+      if (src.tokenizer) model.tokenizer = src.tokenizer; // the clone reads the source's ids
       return model;
     },
   };
@@ -59,10 +61,12 @@ async function loadSource(source: CloneSource): Promise<SourceModel> {
     }
     const src: SourceModel = { config: ckpt.config, weights: ckpt.weights, origin: ckpt.origin ?? { kind: 'unknown' }, checkpoint: dir };
     if (ckpt.files) src.files = ckpt.files;
+    if (ckpt.tokenizer) src.tokenizer = ckpt.tokenizer;
     return src;
   }
   const model = kind === 'initializer' ? await (source as Initializer).load() : (source as Checkpoint | InitializedModel);
   const src: SourceModel = { config: model.config, weights: model.weights, origin: model.origin ?? { kind: 'unknown' } };
   if (model.files) src.files = model.files;
+  if (model.tokenizer) src.tokenizer = model.tokenizer;
   return src;
 }

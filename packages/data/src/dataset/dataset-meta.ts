@@ -1,6 +1,7 @@
 // meta.json of a token dataset directory: its type, and the checks a reader runs on it.
 // Not the writer (prepare/prepare-dataset.ts fills it) and not the token files themselves.
 
+import type { TokenizerIdentity } from '@hyperclone/core';
 import { DTYPES, type TokenDtype } from './token-dtype.js';
 import type { SplitName } from './token-split.js';
 
@@ -39,6 +40,12 @@ export interface DatasetMeta {
   sources: SourceInfo[];
   skipped: { documents: number; files: number; reasons: Record<string, number> };
   created: string;
+}
+
+/** The identity of the tokenizer a dataset was made with: its spec and the sha256 of its file (null when it has none). */
+export function datasetTokenizer(meta: DatasetMeta): TokenizerIdentity {
+  const file = meta.tokenizerFile === null ? undefined : meta.files[meta.tokenizerFile];
+  return { name: meta.tokenizer, sha256: file?.sha256 ?? null };
 }
 
 function isCount(v: unknown): v is number {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { silentLogger, writeDirAtomic } from '@hyperclone/core';
+import { lockDir, silentLogger, writeDirAtomic } from '@hyperclone/core';
 import { ArrowTokenWriter, type ArrowTokenWriterOptions, type ArrowWriteResult } from '../dataset/arrow-token-writer.js';
 import { dtypeMax, type TokenDtype } from '../dataset/token-dtype.js';
 import { fileDocuments, type CorpusOptions } from '../corpus/corpus-documents.js';
@@ -242,8 +242,18 @@ function totalBytesOf(plan: InputPlan): number {
   return [...plan.train, ...plan.val].reduce((s, f) => s + f.bytes, 0);
 }
 
+/** Writes the dataset directory `out`, holding its lock (one writer per output) for the whole call. */
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareResult> {
   const o = resolvePrepareOptions(options);
+  const lock = lockDir(o.out, { command: 'prepare', onTakeover: (message) => o.logger?.warn({ event: 'lock' }, message) });
+  try {
+    return await prepareLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function prepareLocked(o: ResolvedPrepareOptions): Promise<PrepareResult> {
   checkOut(o.out);
   const startMs = performance.now();
   const plan = await planInputs(o);
