@@ -1,18 +1,25 @@
 // The run's checkpoints/ folder: step-NNNNNNNN checkpoints (the last K kept) and `best` (lowest
-// validation loss), each written atomically by core. Not the checkpoint format (core's checkpoint.ts)
-// and not what goes into trainer-state.json (trainer-state.ts).
+// validation loss, see best-link.ts), each written atomically by core, and the newest one that loads.
+// Not the checkpoint format (core's checkpoint.ts), not what goes into trainer-state.json
+// (trainer-state.ts) and not repairs after a crash (run-recovery.ts).
 
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint } from '@hyperclone/core';
-import { isCheckpointDir, saveCheckpoint } from '@hyperclone/core';
+import { isCheckpointDir, readJsonFile, saveCheckpoint } from '@hyperclone/core';
+import { BEST, replaceBest } from './best-link.js';
 import { recordPath } from './recorded-path.js';
 
 const STEP_DIR = /^step-(\d+)$/;
 
 export function stepDirName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
+}
+
+export interface StoredCheckpoint {
+  step: number;
+  path: string;
 }
 
 export class CheckpointStore {
@@ -38,20 +45,19 @@ export class CheckpointStore {
     return path;
   }
 
-  /** Saves checkpoints/best atomically (replacing the previous best); it is not counted in keepLast. */
-  async saveBest(ckpt: Checkpoint): Promise<string> {
-    const path = join(this.dir, 'best');
-    await saveCheckpoint(path, ckpt);
-    return path;
+  /** Saves the new best (a complete best-N directory) and points checkpoints/best at it in one rename. */
+  async saveBest(step: number, ckpt: Checkpoint): Promise<string> {
+    await replaceBest(this.dir, step, (path) => saveCheckpoint(path, ckpt));
+    return join(this.dir, BEST);
   }
 
   /** `path` as a file inside any of these checkpoints records it: relative to the checkpoint (all sit in checkpoints/). */
   recordPath(path: string): string {
-    return recordPath(join(this.dir, 'best'), path);
+    return recordPath(join(this.dir, BEST), path);
   }
 
   /** Step checkpoints on disk, oldest first. */
-  async steps(): Promise<{ step: number; path: string }[]> {
+  async steps(): Promise<StoredCheckpoint[]> {
     if (!existsSync(this.dir)) return [];
     const names = await readdir(this.dir);
     return names
@@ -61,13 +67,42 @@ export class CheckpointStore {
       .sort((a, b) => a.step - b.step);
   }
 
+  /** Every checkpoint to resume from, newest first: step checkpoints and best (after a step checkpoint of the same step). */
+  async candidates(): Promise<StoredCheckpoint[]> {
+    const all = (await this.steps()).reverse();
+    const best = join(this.dir, BEST);
+    const bestStep = isCheckpointDir(best) ? stepOf(best) : null;
+    if (bestStep !== null) all.push({ step: bestStep, path: best });
+    return all.sort((a, b) => b.step - a.step); // stable: a step checkpoint stays before best at the same step
+  }
+
   /** The newest checkpoint (step-N, or best when it is newer), or null when the run has none. */
-  async latest(): Promise<{ step: number; path: string } | null> {
-    const newest = (await this.steps()).at(-1) ?? null;
-    const best = join(this.dir, 'best');
-    if (!isCheckpointDir(best)) return newest;
-    const bestStep = await stepOf(best);
-    return bestStep !== null && (newest === null || bestStep > newest.step) ? { step: bestStep, path: best } : newest;
+  async latest(): Promise<StoredCheckpoint | null> {
+    return (await this.candidates())[0] ?? null;
+  }
+
+  /**
+   * The newest checkpoint that `load` accepts, with what it loaded; null when there is none at all.
+   * Each newer one refused is reported through `warn`; when every one is refused, the error lists them.
+   */
+  async newestUsable<T>(
+    load: (c: StoredCheckpoint) => Promise<T>,
+    warn: (message: string) => void,
+    what: string,
+  ): Promise<{ checkpoint: StoredCheckpoint; value: T } | null> {
+    const candidates = await this.candidates();
+    if (candidates.length === 0) return null;
+    const refused: string[] = [];
+    for (const c of candidates) {
+      try {
+        const value = await load(c);
+        for (const r of refused) warn(`checkpoint ${r}; resuming from the newest valid one, ${c.path} (step ${c.step})`);
+        return { checkpoint: c, value };
+      } catch (e) {
+        refused.push(`${c.path} is unusable (${(e as Error).message})`);
+      }
+    }
+    throw new Error(`cannot resume ${what}: no checkpoint is usable: ${refused.map((r) => r.replace(' is unusable', '')).join('; ')}`);
   }
 
   private async prune(): Promise<void> {
@@ -77,9 +112,9 @@ export class CheckpointStore {
 }
 
 /** The step recorded in a checkpoint's trainer-state.json, or null when it has none. */
-async function stepOf(dir: string): Promise<number | null> {
+export function stepOf(dir: string): number | null {
   try {
-    const state = JSON.parse(await readFile(join(dir, 'trainer-state.json'), 'utf8')) as { step?: unknown };
+    const state = readJsonFile<{ step?: unknown }>(join(dir, 'trainer-state.json'));
     return Number.isInteger(state.step) ? (state.step as number) : null;
   } catch {
     return null;

@@ -3,8 +3,9 @@
 // format or the sampler's algorithm (both @hyperclone/data).
 
 import { resolve } from 'node:path';
+import type { TokenizerIdentity } from '@hyperclone/core';
 import type { TokenDataset } from '@hyperclone/data';
-import { BatchSampler, evalWindows, loadTokenizer, openDataset } from '@hyperclone/data';
+import { BatchSampler, datasetTokenizer, evalWindows, loadTokenizer, openDataset } from '@hyperclone/data';
 import type { EvalWindow } from './evaluate.js';
 import type { DatasetInfo } from './run-config.js';
 import type { TrainData } from './train-data.js';
@@ -19,6 +20,7 @@ export async function openDatasetInfo(dir: string): Promise<OpenedDataset> {
   const { meta } = dataset;
   const info: DatasetInfo = {
     tokenizer: meta.tokenizer,
+    tokenizerSha256: datasetTokenizer(meta).sha256,
     vocabSize: meta.vocabSize,
     eotId: meta.eotId,
     trainTokens: dataset.split('train').length,
@@ -41,6 +43,11 @@ export interface SamplingOptions {
   /** This process's rank and the group's size: it draws batchSize / worldSize rows of each global micro-batch. */
   rank?: number;
   worldSize?: number;
+}
+
+/** The dataset's tokenizer identity, as checkpoints record it. */
+export function tokenizerOf(info: DatasetInfo): TokenizerIdentity {
+  return { name: info.tokenizer, sha256: info.tokenizerSha256 ?? null };
 }
 
 export function trainData({ dataset, info }: OpenedDataset, o: SamplingOptions): TrainData {

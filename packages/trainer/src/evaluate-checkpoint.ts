@@ -2,10 +2,12 @@
 // windows the trainer uses, plus downstream tasks (what `hyperclone eval` prints). Not the in-loop
 // evaluation (training-run.ts calls evaluate.ts and tasks.ts directly).
 
-import type { Backend } from '@hyperclone/core';
-import { disposeParams, uploadParams } from '@hyperclone/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, Checkpoint, TokenizerIdentity } from '@hyperclone/core';
+import { checkSameTokenizer, disposeParams, readJsonFile, uploadParams } from '@hyperclone/core';
 import { loadModelDir } from '@hyperclone/init';
-import { openDatasetInfo, trainData } from './data-source.js';
+import { openDatasetInfo, tokenizerOf, trainData } from './data-source.js';
 import type { ValMetrics } from './events.js';
 import { evaluateWindows } from './evaluate.js';
 import type { TaskScore } from './tasks.js';
@@ -30,16 +32,32 @@ export interface CheckpointEval {
   tasks: Record<string, TaskScore>;
 }
 
+/**
+ * The tokenizer a checkpoint was trained with: its config.json's record, else (checkpoints written before
+ * that record) the name the trainer kept in trainer-state.json; null for an untrained init.
+ */
+export function checkpointTokenizer(dir: string, ckpt: Checkpoint): TokenizerIdentity | null {
+  if (ckpt.tokenizer) return ckpt.tokenizer;
+  const statePath = join(dir, 'trainer-state.json');
+  if (!existsSync(statePath)) return null;
+  const name = readJsonFile<{ data?: { tokenizer?: unknown } }>(statePath).data?.tokenizer;
+  return typeof name === 'string' ? { name, sha256: null } : null;
+}
+
 export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions): Promise<CheckpointEval> {
   const ckpt = await loadModelDir(dir); // ours, or a Hugging Face directory as it is
   const tasks = await Promise.all((o.tasks ?? []).map((f) => loadTask(f)));
   const opened = await openDatasetInfo(o.data);
   const seqLen = o.seqLen ?? ckpt.config.contextLength;
-  if (opened.info.vocabSize > ckpt.config.vocabSize) {
+  try {
+    checkSameTokenizer(checkpointTokenizer(dir, ckpt), tokenizerOf(opened.info), dir, o.data);
+    if (opened.info.vocabSize > ckpt.config.vocabSize)
+      throw new Error(
+        `the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`,
+      );
+  } catch (e) {
     opened.dataset.close();
-    throw new Error(
-      `the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`,
-    );
+    throw e;
   }
   const data = trainData(opened, { batchSize: 1, seqLen, seed: 0, evalWindows: o.evalWindows ?? 64, evalSeed: o.evalSeed ?? 1234 });
   const b = o.backend;

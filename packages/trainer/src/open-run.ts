@@ -4,13 +4,13 @@
 
 import { resolve } from 'node:path';
 import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, ModelConfig, StateDict } from '@hyperclone/core';
-import { loadCheckpoint, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
+import { checkSameTokenizer, loadCheckpoint, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { symmetryReport } from '@hyperclone/init';
 import { Accounting } from './accounting.js';
 import { AdamW } from './adamw.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { DataParallel } from './data-parallel.js';
-import { openDatasetInfo, trainData } from './data-source.js';
+import { openDatasetInfo, tokenizerOf, trainData } from './data-source.js';
 import { stageIndexAt, type RunStage } from './grow-stages.js';
 import type { ParsedTrainOptions } from './options.js';
 import { resolvePeak, type PeakFlops } from './peaks.js';
@@ -18,6 +18,7 @@ import type { RunConfig } from './run-config.js';
 import { resolveRunConfig } from './run-config.js';
 import { trajectoryMismatch } from './resume-rules.js';
 import { RunFiles } from './run-files.js';
+import { recoverRun } from './run-recovery.js';
 import { targetTask } from './targets.js';
 import type { Task } from './tasks.js';
 import { loadTask } from './tasks.js';
@@ -49,7 +50,8 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
       dist.broadcastFromRankZero(run.stateTensors()); // every rank starts from rank 0's weights and moments
     }
     if (run.main) {
-      if (resumed) await files.truncateAfter(resumed.state.step);
+      if (resumed) await files.truncateAfter(resumed.state.step, (message) => log.warn({ event: 'recovery' }, message));
+      else if (o.resume || opened.restart) await files.startOver();
       await files.writeConfig(run.p.config);
     }
   } catch (e) {
@@ -63,12 +65,16 @@ interface Opened {
   run: TrainingRun;
   resumed: Resumed | null;
   files: RunFiles;
+  /** The directory held a run that stopped before its first checkpoint: it starts over in place. */
+  restart: boolean;
 }
 
 /** Everything a run needs, checked and loaded, before anything is written. */
 async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, dist: DataParallel | null): Promise<Opened> {
+  const warn = (message: string): void => log.warn({ event: 'recovery' }, message);
   const files = new RunFiles(resolve(o.out));
-  if (!o.resume) files.checkFresh();
+  const store = new CheckpointStore(files.runDir, o.keepLast);
+  const restart = o.resume ? false : (await files.checkFresh(store)) === 'restart';
   const model = await init.load();
   const modelConfig = o.dropout === undefined ? model.config : { ...model.config, dropout: o.dropout };
   const opened = await openDatasetInfo(o.data);
@@ -85,12 +91,16 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
       model: modelConfig,
       dataset: opened.info,
     });
+    checkSameTokenizer(model.tokenizer ?? null, tokenizerOf(opened.info), `the initial model (init ${init.kind})`, o.data);
     tasks = await loadTasks(config);
-    resumed = o.resume ? await loadResume(files, config, init.kind, log) : null;
+    // under the run's lock no one else writes here; in a group rank 0 alone repairs
+    if ((o.resume || restart) && (dist?.main ?? true)) await recoverRun(files.runDir, warn);
+    resumed = o.resume ? await loadResume(files, store, config, init.kind, log) : null;
   } catch (e) {
     opened.dataset.close();
     throw e;
   }
+  if (restart) warn(`${files.runDir} holds a run that stopped before its first checkpoint; starting it over`);
   const data = trainData(opened, { ...config, rank: dist?.rank ?? 0, worldSize: config.worldSize });
   warnAboutSymmetry(config, log);
   const stageIndex = resumed ? stageIndexAt(config.stages, resumed.state.step) : 0;
@@ -113,7 +123,7 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
     run.dispose();
     throw e;
   }
-  return { run, resumed, files };
+  return { run, resumed, files, restart };
 }
 
 /** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */
@@ -145,8 +155,18 @@ async function loadTasks(config: RunConfig): Promise<Task[]> {
   return tasks;
 }
 
-/** The latest checkpoint of the run, checked against the run's saved config and the new one. */
-async function loadResume(files: RunFiles, config: RunConfig, initKind: string, log: Logger): Promise<Resumed> {
+/**
+ * The newest usable checkpoint of the run, checked against the run's saved config and the new one; a
+ * newer one that does not load is passed over with a warning. Null when the run has no checkpoint at all
+ * (it stopped before its first): it then starts over, with a warning.
+ */
+async function loadResume(
+  files: RunFiles,
+  store: CheckpointStore,
+  config: RunConfig,
+  initKind: string,
+  log: Logger,
+): Promise<Resumed | null> {
   const saved = await files.readConfig();
   const mismatch = trajectoryMismatch(saved, config);
   if (saved.init.kind !== initKind) mismatch.unshift(`init (saved ${saved.init.kind}, now ${initKind})`);
@@ -157,22 +177,32 @@ async function loadResume(files: RunFiles, config: RunConfig, initKind: string, 
       `resuming a run started on ${saved.backend.engine} on ${config.backend.engine}: it continues, but its loss trace will not be bit-identical to an uninterrupted run`,
     );
   }
-  const latest = await new CheckpointStore(files.runDir, config.keepLast).latest();
-  if (!latest)
-    throw new Error(`cannot resume ${files.runDir}: it has no checkpoint yet (checkpoints/step-*); start it again without resume`);
-  const ckpt = await loadCheckpoint(latest.path).catch((e: Error) => {
-    throw new Error(`cannot resume from ${latest.path}: ${e.message}`);
-  });
-  const state = checkTrainerState(ckpt.trainerState, latest.path);
-  const stage = config.stages[stageIndexAt(config.stages, state.step)]!;
-  if (JSON.stringify(ckpt.config) !== JSON.stringify(stage.model))
-    throw new Error(
-      `cannot resume: ${latest.path} holds a different model config than the run${config.stages.length > 1 ? ` has after step ${state.step}` : ''}`,
+  files.checkLogs();
+  const warn = (message: string): void => log.warn({ event: 'resume' }, message);
+  const found = await store.newestUsable((c) => loadResumable(c.path, config), warn, files.runDir);
+  if (!found) {
+    warn(
+      `cannot resume ${files.runDir} from a checkpoint: it has none (it stopped before its first); starting over from step 0 with its saved settings`,
     );
-  if (!ckpt.optimizer) throw new Error(`cannot resume from ${latest.path}: it has no optimizer.safetensors`);
+    return null;
+  }
+  const { path } = found.checkpoint;
+  const { ckpt, state } = found.value;
   if (state.step >= config.steps)
     throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
-  return { path: latest.path, ckpt, state };
+  return { path, ckpt, state };
+}
+
+/** A checkpoint a run can resume from: it loads, has moments and trainer state, and holds the run's model at its step. */
+async function loadResumable(path: string, config: RunConfig): Promise<{ ckpt: Checkpoint; state: TrainerState }> {
+  const ckpt = await loadCheckpoint(path);
+  const state = checkTrainerState(ckpt.trainerState, path);
+  checkSameTokenizer(ckpt.tokenizer ?? null, tokenizerOf(config.dataset), path, config.data);
+  const stage = config.stages[stageIndexAt(config.stages, state.step)]!;
+  if (JSON.stringify(ckpt.config) !== JSON.stringify(stage.model))
+    throw new Error(`it holds a different model config than the run${config.stages.length > 1 ? ` has after step ${state.step}` : ''}`);
+  if (!ckpt.optimizer) throw new Error('it has no optimizer.safetensors');
+  return { ckpt, state };
 }
 
 interface AssembleParts {

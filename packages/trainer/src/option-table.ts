@@ -36,7 +36,7 @@ export const TRAIN_OPTIONS = {
     required: true,
     resume: 'fresh',
     recorded: 'derived',
-    help: 'run directory; must be new or empty unless resuming',
+    help: 'run directory; new or empty (or a run that died before its first checkpoint: started over) unless resuming; locked while in use',
   }),
   backend: option(custom(z.custom<Backend>(isBackend, { message: 'must be a Backend instance (e.g. await createTfjsBackend())' })), {
     required: true,

@@ -17,6 +17,8 @@ export const RUN_VERSION = 1;
 
 export interface DatasetInfo {
   tokenizer: string;
+  /** sha256 of the dataset's tokenizer.json (null for byte and gpt2; absent in runs made before it was recorded). */
+  tokenizerSha256?: string | null;
   vocabSize: number;
   eotId: number;
   trainTokens: number;

@@ -2,9 +2,10 @@
 // summary.json (train.log belongs to the CLI). Not what goes into the rows (events.ts, summary.ts).
 
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@hyperclone/core';
+import { outputPathError, readJsonFile, readJsonl, writeFileAtomic } from '@hyperclone/core';
+import type { CheckpointStore } from './checkpoint-store.js';
 import type { EvalEvent, StepEvent } from './events.js';
 import type { RunConfig } from './run-config.js';
 import { RUN_FORMAT, RUN_VERSION } from './run-config.js';
@@ -18,19 +19,24 @@ export class RunFiles {
     return join(this.runDir, 'config.json');
   }
 
-  /** A fresh run needs an absent or empty directory; an earlier run's files are never overwritten. */
-  checkFresh(): void {
-    if (!existsSync(this.runDir)) return;
+  /**
+   * A fresh run needs an absent or empty directory, or one holding a run that stopped before its first
+   * checkpoint ('restart': nothing there to lose but its logs); an earlier run's checkpoints are never overwritten.
+   */
+  async checkFresh(store: CheckpointStore): Promise<'new' | 'restart'> {
+    if (!existsSync(this.runDir)) return 'new';
     if (existsSync(this.configPath)) {
+      if ((await store.candidates()).length === 0) return 'restart';
       throw new Error(`${this.runDir} already holds a run; resume it (resume: true, or --resume) or choose another output directory`);
     }
     if (readdirSync(this.runDir).length > 0)
       throw new Error(`output directory ${this.runDir} is not empty; choose a new or empty directory`);
+    return 'new';
   }
 
   async readConfig(): Promise<RunConfig> {
     if (!existsSync(this.configPath)) throw new Error(`cannot resume: ${this.runDir} has no config.json (no run was started there)`);
-    const config = JSON.parse(await readFile(this.configPath, 'utf8')) as RunConfig;
+    const config = readJsonFile<RunConfig>(this.configPath);
     if (config.format !== RUN_FORMAT || config.version !== RUN_VERSION) {
       throw new Error(
         `${this.configPath} is not a hyperclone run config (format ${JSON.stringify(config.format)}, version ${config.version})`,
@@ -51,26 +57,49 @@ export class RunFiles {
   }
 
   async appendMetrics(row: StepEvent): Promise<void> {
-    await appendFile(join(this.runDir, 'metrics.jsonl'), JSON.stringify(row) + '\n');
+    await this.append('metrics.jsonl', JSON.stringify(row) + '\n');
   }
 
   async appendEval(row: EvalEvent): Promise<void> {
-    await appendFile(join(this.runDir, 'eval.jsonl'), JSON.stringify(row) + '\n');
+    await this.append('eval.jsonl', JSON.stringify(row) + '\n');
+  }
+
+  private async append(name: string, line: string): Promise<void> {
+    const path = join(this.runDir, name);
+    try {
+      await appendFile(path, line);
+    } catch (e) {
+      throw outputPathError(e, path, path, { bytes: Buffer.byteLength(line), of: 'the row' });
+    }
   }
 
   async writeSummary(summary: Summary): Promise<void> {
     await writeFileAtomic(join(this.runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
 
-  /** On resume: drops log rows after the checkpoint's step (written before a crash), so logs match the weights. */
-  async truncateAfter(step: number): Promise<void> {
+  /**
+   * On resume: drops log rows after the checkpoint's step (written before a crash), so logs match the
+   * weights; a torn last line (a crash mid-write) is dropped, with a warning through `onTorn`.
+   */
+  async truncateAfter(step: number, onTorn: (message: string) => void): Promise<void> {
     for (const name of ['metrics.jsonl', 'eval.jsonl']) {
       const path = join(this.runDir, name);
       if (!existsSync(path)) continue;
-      const kept = (await readFile(path, 'utf8'))
-        .split('\n')
-        .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step);
-      await writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+      const kept = readJsonl<{ step: number }>(path, onTorn).filter((row) => row.step <= step);
+      await writeFileAtomic(path, kept.map((row) => JSON.stringify(row) + '\n').join(''));
     }
+  }
+
+  /** Reads both logs, so a bad line is refused (naming file and line) before anything is written. */
+  checkLogs(): void {
+    for (const name of ['metrics.jsonl', 'eval.jsonl']) {
+      const path = join(this.runDir, name);
+      if (existsSync(path)) readJsonl(path);
+    }
+  }
+
+  /** A run restarted in place (it had no checkpoint): its old logs and summary go. */
+  async startOver(): Promise<void> {
+    for (const name of ['metrics.jsonl', 'eval.jsonl', 'summary.json']) await rm(join(this.runDir, name), { force: true });
   }
 }

@@ -2,8 +2,9 @@
 // format), scored like lm-evaluation-harness: summed log-probability of each continuation (acc) and
 // that sum per character (accNorm). Not generation-based tasks and not few-shot prompting.
 
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Backend, ModelConfig, Params } from '@hyperclone/core';
 import { forward, fusedOps, hostTensor } from '@hyperclone/core';
 
@@ -46,11 +47,18 @@ export interface ScoreOptions {
 }
 
 export async function loadTask(file: string): Promise<Task> {
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    const docs = join(file, 'docs.jsonl');
+    throw new Error(
+      `task ${file} is a directory; give its JSONL file${existsSync(docs) ? `: --task ${docs}` : ' ({query, choices, gold} per line)'}`,
+    );
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read task file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read task file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
   }
   const items = text
     .split('\n')

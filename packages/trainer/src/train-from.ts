@@ -2,10 +2,10 @@
 // due, and stops at the end, at a target, after --stop-after steps, or on an abort signal (always
 // leaving a checkpoint). Not the pieces themselves (training-run.ts) or opening a run (open-run.ts).
 
-import type { Initializer } from '@hyperclone/core';
-import { silentLogger } from '@hyperclone/core';
+import type { DirLock, Initializer, Logger } from '@hyperclone/core';
+import { lockDir, silentLogger } from '@hyperclone/core';
 import { openRun } from './open-run.js';
-import type { TrainOptions } from './options.js';
+import type { ParsedTrainOptions, TrainOptions } from './options.js';
 import { parseTrainOptions } from './options.js';
 import type { StopReason, Summary } from './summary.js';
 import type { TrainingRun } from './training-run.js';
@@ -21,6 +21,23 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
   const o = parseTrainOptions(options);
   const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone logs and reports
   const log = main ? (o.logger ?? silentLogger) : silentLogger;
+  const lock = main ? lockRun(o, log) : null; // the other ranks never write the run directory
+  try {
+    return await trainLocked(init, o, log);
+  } finally {
+    lock?.release();
+  }
+}
+
+/**
+ * The run directory's lock, held for the whole call: a second writer (another run, a resume of this one)
+ * is refused naming this process. In a data-parallel group only rank 0, which writes, takes it.
+ */
+function lockRun(o: ParsedTrainOptions, log: Logger): DirLock {
+  return lockDir(o.out, { command: 'train', onTakeover: (message) => log.warn({ event: 'lock' }, message) });
+}
+
+async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger): Promise<TrainResult> {
   const { run, resumedFrom } = await openRun(init, o);
   try {
     const c = run.p.config;
@@ -36,12 +53,12 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
       },
       resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`,
     );
-    if (main)
+    if (run.main)
       o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
     const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
     const summary = run.summary(stopReason);
-    if (run.main) await run.p.files.writeSummary(summary);
+    if (run.main) await run.writeSummary(summary);
     run.p.dist?.finish(); // every rank is done with the group before any leaves
     log.info(
       { event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss },

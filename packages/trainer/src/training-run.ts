@@ -3,12 +3,13 @@
 // events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
 
 import type { Backend, Checkpoint, Logger, ModelConfig, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
-import { downloadParams, disposeParams, paramSpec, uploadParams } from '@hyperclone/core';
+import { downloadParams, disposeParams, isNoSpace, OutputError, paramSpec, uploadParams } from '@hyperclone/core';
 import { growWeights } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DataParallel } from './data-parallel.js';
+import { tokenizerOf } from './data-source.js';
 import type { CheckpointEvent, EvalEvent, StepEvent, SymmetryScore, ValMetrics } from './events.js';
 import { evaluateWindows } from './evaluate.js';
 import type { ParsedTrainOptions } from './options.js';
@@ -76,6 +77,7 @@ export class TrainingRun implements Stateful<TrainerState> {
   stage: number;
   /** Where each growth stage after the first began (trainer state), for its cost in the summary. */
   stageMarks: StageMark[] = [];
+  private lastBest: { step: number; path: string } | null = null;
   private sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
   private lastLr = 0;
   private names: string[];
@@ -239,10 +241,27 @@ export class TrainingRun implements Stateful<TrainerState> {
       noticedAtStep > step
         ? ` or the ${noticedAtStep - step} after it (read back at step ${noticedAtStep}; the device skipped those updates)`
         : '';
-    const last = this.lastSaved
-      ? `the last good checkpoint is ${this.lastSaved.path} (step ${this.lastSaved.step})`
-      : 'no checkpoint was saved before it';
-    return `training diverged at step ${step}: ${what}; stopped without applying the update${later}, and ${last}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
+    return `training diverged at step ${step}: ${what}; stopped without applying the update${later}, and ${this.lastGoodText('no checkpoint was saved before it')}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
+  }
+
+  /** The newest checkpoint on disk that this run wrote or resumed from (a step checkpoint or best). */
+  private lastGoodText(none: string): string {
+    const good = this.lastBest && (!this.lastSaved || this.lastBest.step > this.lastSaved.step) ? this.lastBest : this.lastSaved;
+    return good ? `the last good checkpoint is ${good.path} (step ${good.step})` : none;
+  }
+
+  /** Runs a write of the run directory; a full disk's error also names the last good checkpoint. */
+  private async writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      throw new OutputError(
+        `${(e as Error).message}; ${this.lastGoodText('no checkpoint was saved yet')}`,
+        'ENOSPC',
+        (e as OutputError).path,
+      );
+    }
   }
 
   /** Appends the latest step's row to metrics.jsonl (symmetry: on evaluation steps of a clone) and returns it. */
@@ -251,7 +270,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     if (symmetry !== undefined) row.symmetry = symmetry;
     this.sinceLog = { steps: 0, tokens: 0, trainSeconds: 0 };
     if (!this.main) return row;
-    await this.p.files.appendMetrics(row);
+    await this.writing(() => this.p.files.appendMetrics(row));
     this.p.log.debug({ ...row, event: 'step' }, 'step');
     this.p.hooks.onStep?.(row);
     return row;
@@ -281,7 +300,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.recordTarget(row);
     this.lastEval = row;
     if (!this.main) return row;
-    await this.p.files.appendEval(row);
+    await this.writing(() => this.p.files.appendEval(row));
     this.p.log.info(
       { event: 'eval', step: row.step, valLoss: val.loss, valPpl: val.ppl, valAcc: val.acc, tasks, symmetryMean: symmetry?.mean ?? null },
       'evaluation',
@@ -337,7 +356,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       this.lastSaved = { step, path: this.p.store.pathOf(step) }; // rank 0 writes it
       return this.lastSaved.path;
     }
-    const path = await this.p.store.save(step, this.snapshot());
+    const path = await this.writing(() => this.p.store.save(step, this.snapshot()));
     this.lastSaved = { step, path };
     this.emitCheckpoint({ step, dir: path, reason });
     return path;
@@ -347,7 +366,8 @@ export class TrainingRun implements Stateful<TrainerState> {
   async saveBest(): Promise<void> {
     this.settle();
     if (!this.main) return;
-    const path = await this.p.store.saveBest(this.snapshot());
+    const path = await this.writing(() => this.p.store.saveBest(this.step, this.snapshot()));
+    this.lastBest = { step: this.step, path };
     this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
   }
 
@@ -365,6 +385,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       optimizer: this.p.optimizer.stateDict(),
       trainerState: this.stateDict() as unknown as Record<string, unknown>,
       ...(this.p.carried && Object.keys(this.p.carried).length > 0 ? { files: this.p.carried } : {}),
+      tokenizer: tokenizerOf(c.dataset),
     };
   }
 
@@ -416,6 +437,11 @@ export class TrainingRun implements Stateful<TrainerState> {
       stage: this.stage,
       stageMarks: this.stageMarks,
     });
+  }
+
+  /** summary.json, written at the end of every invocation. */
+  async writeSummary(summary: Summary): Promise<void> {
+    await this.writing(() => this.p.files.writeSummary(summary));
   }
 
   dispose(): void {

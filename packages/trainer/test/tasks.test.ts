@@ -94,6 +94,6 @@ describe('loadTask', () => {
     await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:2: "gold" must be an index into choices \(0\.\.1\), got 2/);
     writeFileSync(file, 'not json\n');
     await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:1 is not valid JSON/);
-    await expect(loadTask(join(dir, 'missing.jsonl'))).rejects.toThrowError(/cannot read task file .*missing\.jsonl: ENOENT/);
+    await expect(loadTask(join(dir, 'missing.jsonl'))).rejects.toThrowError(/cannot read task file .*missing\.jsonl: no such file/);
   });
 });

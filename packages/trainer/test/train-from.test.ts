@@ -1,7 +1,7 @@
 // trainFrom end to end on Tiny Shakespeare: exact resume, the run directory, targets, stops and cost accounting.
 // Not the pinned numbers (loss-trace.test.ts) nor the CLI (packages/cli/test).
 
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Initializer, Logger } from '@hyperclone/core';
@@ -191,7 +191,9 @@ describe('trainFrom: run directory', () => {
     expect(evals[0]!.val.tokens).toBe(4 * 32);
     expect(evals[0]!.val.ppl).toBeCloseTo(Math.exp(evals[0]!.val.loss), 6);
 
-    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', 'step-00000009', 'step-00000012']);
+    // best is a link to its own best-N directory (swapped in one rename)
+    const bestDir = readlinkSync(join(out, 'checkpoints/best'));
+    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['best', bestDir, 'step-00000009', 'step-00000012']);
     const best = await loadCheckpoint(join(out, 'checkpoints/best'));
     expect((best.trainerState as { bestValLoss: number }).bestValLoss).toBe(summary.bestValLoss);
     expect(checkpoint).toBe(join(out, 'checkpoints', 'step-00000012'));
@@ -323,7 +325,7 @@ describe('trainFrom: bad input', () => {
     const weights = join(out, 'checkpoints/step-00000002/model.safetensors');
     writeFileSync(weights, readFileSync(weights).subarray(0, 1000));
     await expect(trainFrom(randomInit('tiny'), options(out, { steps: 4, resume: true }))).rejects.toThrowError(
-      /cannot resume from .*step-00000002: .*model\.safetensors/,
+      /cannot resume .*: no checkpoint is usable: .*step-00000002 \(.*model\.safetensors/,
     );
   });
 
