@@ -7,14 +7,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
-import { silentLogger, writeFileAtomic } from '@hyperclone/core';
-import { openDataset } from '@hyperclone/data';
+import { lockDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
-import { fromCheckpoint, growPlan, hyperclone, isModelDir, randomInit, type CloneOptions } from '@hyperclone/init';
+import { growPlan, hyperclone, isModelDir, randomInit, type CloneOptions } from '@hyperclone/init';
 import type { GrowStage, Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
 import { planStages, readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
 import { analyze, STAGED_ARM, type BenchResult, type ArmRun } from './analyze.js';
 import { checkArms, cloneArmOptions } from './arms.js';
+import { openBenchFolder, writeBenchRecord } from './bench-folder.js';
+import { checkBenchInputs } from './bench-inputs.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
 
@@ -61,6 +62,8 @@ export interface CompareOptions extends SharedTrainOptions {
   /** Default: the random arm's final validation accuracy, per seed. */
   target?: { metric: TargetMetric; value: number };
   logger?: Logger;
+  /** Called once every input is checked and the folder is open, before the first training step. */
+  onStart?: () => void;
   /** Called before each training run starts: (label, index, total). */
   onRun?: (label: string, index: number, total: number) => void;
   /** Called once the runs are done, before the report (its plots) is written. */
@@ -80,12 +83,24 @@ interface Arm {
 }
 
 /**
- * A folder that already holds finished runs of some arms reuses them (an interrupted benchmark
- * continues where it stopped, and arms can be added later against the same random arms); a run
- * interrupted midway resumes from its last checkpoint.
+ * Runs the benchmark into `o.out`, holding its lock (rank 0 of a group) for the whole call. Every input
+ * is checked before the first step. `out` must be new, empty, or a benchmark of the same run-shaping
+ * options (bench.json): its finished runs are reused (an interrupted benchmark continues where it
+ * stopped, and arms or seeds can be added later against the same random arms) and a run interrupted
+ * midway resumes from its last checkpoint; anything else is refused untouched.
  */
 export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResult> {
   const log = o.logger ?? silentLogger;
+  const main = (o.distributed?.rank ?? 0) === 0;
+  const lock = main ? lockDir(o.out, { command: 'bench', onTakeover: (message) => log.warn({ event: 'lock' }, message) }) : null;
+  try {
+    return await compareLocked(o, log, main);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function compareLocked(o: CompareOptions, log: Logger, main: boolean): Promise<BenchResult> {
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => i);
   const variants = o.variants ?? (o.stages ? [] : DEFAULT_VARIANTS);
   const depth = o.depth ?? 1;
@@ -94,16 +109,24 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
   const total = 1 + seeds.length * (1 + variants.length + (o.stages ? 1 : 0));
   let index = 0;
   const common = commonTrainOptions(o);
+  const inputs = await checkBenchInputs(o, (label) => ({ ...common, out: join(o.out, label), steps: o.steps }));
+  let smallCheckpoint: string | null = null;
+  const arms = wideArms(o, variants, () => smallCheckpoint!, inputs.small, log); // the staged arm's sizes are checked here
+  const record = benchRecord(o);
+  const mode = openBenchFolder(o.out, record);
+  if (main) await writeBenchRecord(o.out, record, false);
+  if (mode === 'resume') log.info({ event: 'bench-resume', out: o.out }, `continuing the benchmark in ${o.out}`);
+  o.onStart?.();
 
   // 1. the small model
   o.onRun?.('small', index++, total);
-  const small = await smallModel(o, common);
+  const small = await smallModel(o, common, inputs.vocabSize);
+  smallCheckpoint = small.checkpoint;
   log.info({ event: 'bench-small', checkpoint: small.checkpoint }, 'small model ready');
-  const smallConfig = (await fromCheckpoint(small.checkpoint).load()).config;
 
   // 2-3. wide arms: random and each clone arm, for every seed, on identical data and windows
-  const arms = wideArms(o, variants, small.checkpoint, smallConfig, log);
   const runs: ArmRun[] = [];
+  let complete = !interrupted(o);
   for (const seed of seeds) {
     for (const arm of arms) {
       // interrupted: report what finished (a group learns it from the run's agreed stop instead)
@@ -120,7 +143,10 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
         ...(arm.warmup !== undefined ? { warmup: arm.warmup } : {}),
       };
       const summary = await runOrReuse(runDir, arm.init(seed), train, log);
-      if (summary.stopReason === 'interrupted') break; // a partial arm is not a result
+      if (summary.stopReason === 'interrupted') {
+        complete = false;
+        break; // a partial arm is not a result
+      }
       runs.push({ arm: arm.label, seed, runDir: recordPath(o.out, runDir), summary, evals: readEvals(runDir) });
       log.info({ event: 'bench-arm', arm: arm.label, seed, finalValAcc: summary.finalValAcc }, `${arm.label} seed ${seed} done`);
     }
@@ -128,15 +154,20 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
 
   // 4-6. targets, costs, speedups, report
   const result = analyze({ runs, small: small.summary, target: o.target ?? null, options: describe(o, variants, seeds.length) });
-  if ((o.distributed?.rank ?? 0) > 0) return result;
+  if (!main) return result;
   await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
   o.onReport?.();
   await writeReport(o.out, result);
+  if (complete && !interrupted(o)) await writeBenchRecord(o.out, record, true);
   return result;
 }
 
+function interrupted(o: CompareOptions): boolean {
+  return o.trainHooks?.signal?.aborted === true;
+}
+
 /** random at the grown size, every clone arm, and the staged arm when asked for. */
-function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: string, smallConfig: ModelConfig, log: Logger): Arm[] {
+function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: () => string, smallConfig: ModelConfig, log: Logger): Arm[] {
   const depth = o.depth ?? 1;
   const growth = (spec: string, seed: number): CloneOptions => ({
     width: o.width,
@@ -159,7 +190,7 @@ function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: string
     { label: 'random', init: (seed) => randomInit(randomConfig, { seed }), warmup: o.warmup, steps: o.steps, extra: {} },
     ...variants.map((v): Arm => ({
       label: `clone:${v}`,
-      init: (seed) => hyperclone(smallCheckpoint, growth(v, seed)),
+      init: (seed) => hyperclone(smallCheckpoint(), growth(v, seed)),
       warmup: rewarmup,
       steps: o.steps,
       extra: {},
@@ -201,7 +232,7 @@ async function runOrReuse(runDir: string, init: Initializer, train: TrainOptions
       return summary;
     }
   }
-  const resume = existsSync(join(runDir, 'config.json')) && existsSync(join(runDir, 'checkpoints'));
+  const resume = existsSync(join(runDir, 'config.json')); // one that died before its first checkpoint starts over
   if (resume) log.info({ event: 'bench-resume', runDir }, `resuming the unfinished run in ${runDir}`);
   return (await trainFrom(init, { ...train, resume })).summary;
 }
@@ -227,16 +258,10 @@ function sharedTrainOptions(o: CompareOptions): SharedTrainOptions {
 async function smallModel(
   o: CompareOptions,
   common: Omit<TrainOptions, 'out' | 'steps'>,
+  vocabSize: number,
 ): Promise<{ checkpoint: string; summary: Summary | null }> {
-  // a checkpoint of ours, or a Hugging Face model directory as it is
+  // a checkpoint of ours, or a Hugging Face model directory as it is (checked by checkBenchInputs)
   if (isModelDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
-  if (existsSync(o.small))
-    throw new Error(
-      `--small ${o.small} is a directory but not a checkpoint (no config.json + model.safetensors, nor a Hugging Face model)`,
-    );
-  const dataset = await openDataset(o.data);
-  const vocabSize = dataset.meta.vocabSize;
-  dataset.close();
   const dir = join(o.out, 'small');
   const summary = await runOrReuse(
     dir,
@@ -288,5 +313,22 @@ function describe(o: CompareOptions, variants: string[], seeds: number): Record<
     backend: o.backend.name,
     engine: o.backend.engine,
     device: o.backend.device,
+  };
+}
+
+/**
+ * What bench.json records and a later call must repeat: every option that shapes the runs already in
+ * the folder. The arms (variants, stages, reference), the number of seeds and the target may change:
+ * new arms and seeds train against the same random arms, and the target only changes the analysis.
+ */
+function benchRecord(o: CompareOptions): Record<string, unknown> {
+  const { variants: _v, stages: _s, reference: _r, seeds: _n, backend: _b, engine: _e, device: _d, ...settings } = describe(o, [], 0);
+  return {
+    ...settings,
+    smallLr: o.smallLr ?? null,
+    snrDb: o.snrDb ?? null,
+    tie: o.tie ?? null,
+    evalEvery: o.evalEvery ?? null,
+    evalWindows: o.evalWindows ?? null,
   };
 }

@@ -123,6 +123,8 @@ describe('compareCloneVsRandom with growth arms (tfjs, tiny -> 2x wide, 2x deep,
     expect(statSync(join(out, 'runs', 'random-seed0', 'summary.json')).mtimeMs).toBe(before);
     expect(again.clones.map((c) => c.arm)).toContain('clone:noisy-symmetric+interleave');
     expect(again.arms['random']).toEqual(result.arms['random']);
-    await expect(compareCloneVsRandom({ ...options, steps: 6 })).rejects.toThrow(/holds a finished run with other settings/);
+    await expect(compareCloneVsRandom({ ...options, steps: 6 })).rejects.toThrow(
+      /holds a benchmark of other options: .*steps \(saved \d+, now 6\)/,
+    );
   });
 });
