@@ -1,6 +1,7 @@
 // `hyperclone bench`: refusals of bad input, in a child process run from source through tsx (the
 // one-line reason on stderr and the exit code) and in-process. Not the benchmark itself (@hyperclone/bench's tests).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { prepareDataset } from '@hyperclone/data';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,4 +91,35 @@ describe('hyperclone bench: bad input', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+});
+
+describe('hyperclone bench: --out', () => {
+  it('a finished training run as --out is refused in one line, its files untouched and no bench.log written', async () => {
+    const data = join(root, 'bytes');
+    const text = join(root, 'text.txt');
+    writeFileSync(text, 'the quick brown fox jumps over the lazy dog\n'.repeat(400));
+    await prepareDataset({ inputs: [text], tokenizer: 'byte', out: data });
+    const run = join(root, 'a-run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'config.json'), '{"format":"hyperclone-run"}\n');
+    writeFileSync(join(run, 'summary.json'), '{"steps":10}\n');
+    const r = await hyperclone([
+      'bench',
+      'clone-vs-random',
+      '--data',
+      data,
+      '--out',
+      run,
+      '--small',
+      'tiny',
+      '--width',
+      '2',
+      '--backend',
+      'tfjs',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`hyperclone: error: ${run} is not empty and holds no benchmark (no bench.json); choose a new or empty folder\n`);
+    expect(readdirSync(run).sort()).toEqual(['config.json', 'summary.json']);
+    expect(readFileSync(join(run, 'summary.json'), 'utf8')).toBe('{"steps":10}\n');
+  }, 60_000);
 });

@@ -138,7 +138,6 @@ export const benchCommand: Command = {
     const tty = process.env['HYPERCLONE_TTY'] ? process.env['HYPERCLONE_TTY'] === '1' : process.stderr.isTTY === true;
     const progress = new ProgressDisplay(quiet ? { write: () => true } : process.stderr, { tty, plainEverySec: 30 });
     const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
-    if (!quiet) runLog.attach(join(options.out, 'bench.log'));
     const controller = new AbortController();
     const onSignal = (): void => {
       if (controller.signal.aborted) process.exit(130);
@@ -148,14 +147,17 @@ export const benchCommand: Command = {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const runStartsMs: number[] = [];
     try {
-      progress.note(
-        `bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`,
-      );
       const result = await compareCloneVsRandom({
         ...options,
         backend,
         ...(group ? { distributed: group } : {}),
         logger: runLog.logger,
+        onStart: () => {
+          if (!quiet) runLog.attach(join(options.out, 'bench.log')); // once every input is checked
+          progress.note(
+            `bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`,
+          );
+        },
         onRun: (label, index, total) => {
           runStartsMs.push(performance.now());
           progress.note(`[${index + 1}/${total}] training ${label}${benchEta(runStartsMs, total)}`);

@@ -4,7 +4,7 @@
 import { countParams, saveCheckpoint, type InitializedModel, type Logger } from '@hyperclone/core';
 import { CLONE_VARIANTS, NEW_BLOCKS, PLACEMENTS, hyperclone, type CloneOptions } from '@hyperclone/init';
 import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
-import { refuseExisting } from './init.js';
+import { writingCheckpoint } from './init.js';
 
 const common =
   '[--variant symmetric|noisy-symmetric|diagonal|noisy-diagonal] [--snr-db X] [--tie keep|untie] [--rotate] [--seed S] --out CKPT';
@@ -58,17 +58,24 @@ function cloneOptions(f: Flags, width: number): CloneOptions {
   return options;
 }
 
+/** Writes the grown checkpoint holding out's lock; it keeps the source's tokenizer record. */
 async function writeGrown(from: string, out: string, options: CloneOptions): Promise<InitializedModel> {
-  refuseExisting(out);
-  let m: InitializedModel;
-  try {
-    m = await hyperclone(from, options).load();
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-  // an imported model's tokenizer files travel with the weights
-  await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin, ...(m.files ? { files: m.files } : {}) });
-  return m;
+  return writingCheckpoint(out, 'clone', async () => {
+    let m: InitializedModel;
+    try {
+      m = await hyperclone(from, options).load();
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    await saveCheckpoint(out, {
+      config: m.config,
+      weights: m.weights,
+      origin: m.origin,
+      ...(m.tokenizer ? { tokenizer: m.tokenizer } : {}),
+      ...(m.files ? { files: m.files } : {}), // an imported model's tokenizer files travel with the weights
+    });
+    return m;
+  });
 }
 
 function describeGrown(m: InitializedModel, from: string, out: string): string {

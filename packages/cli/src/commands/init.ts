@@ -2,7 +2,7 @@
 // Not training (`hyperclone train --model` initializes on its own) and not cloning (clone.ts).
 
 import { existsSync } from 'node:fs';
-import { countParams, saveCheckpoint } from '@hyperclone/core';
+import { countParams, lockDir, saveCheckpoint } from '@hyperclone/core';
 import { randomInit } from '@hyperclone/init';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { readModelFlag } from '../model-flag.js';
@@ -19,7 +19,6 @@ export const initCommand: Command = {
     const { values: f } = parseFlags(argv, flags, usage);
     const model = await readModelFlag(requireFlag(f.model, 'model', usage));
     const out = requireFlag(f.out, 'out', usage);
-    refuseExisting(out);
     const seed = numberFlag(f.seed, 'seed', { integer: true, min: 0 });
     const vocabSize = numberFlag(f['vocab-size'], 'vocab-size', { integer: true, min: 1 });
     let init;
@@ -28,8 +27,11 @@ export const initCommand: Command = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const m = await init.load();
-    await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin });
+    const m = await writingCheckpoint(out, 'init', async () => {
+      const made = await init.load();
+      await saveCheckpoint(out, { config: made.config, weights: made.weights, origin: made.origin });
+      return made;
+    });
     process.stdout.write(
       `wrote ${out}: ${countParams(m.config).toLocaleString('en-US')} parameters, dModel ${m.config.dModel}, ${m.config.nLayer} layers, seed ${String(m.origin['seed'])}\n`,
     );
@@ -37,7 +39,16 @@ export const initCommand: Command = {
   },
 };
 
-/** Checkpoints are never overwritten by init or clone: a typo must not destroy a trained model. */
-export function refuseExisting(out: string): void {
+/**
+ * Runs `write` holding the lock on `out` (one writer; a read-only place or a file in the way is refused
+ * in words). Checkpoints are never overwritten by init or clone: a typo must not destroy a trained model.
+ */
+export async function writingCheckpoint<T>(out: string, command: string, write: () => Promise<T>): Promise<T> {
   if (existsSync(out)) throw new CliError(`--out ${out} already exists; choose a new path or remove it first`);
+  const lock = lockDir(out, { command, label: `--out ${out}` });
+  try {
+    return await write();
+  } finally {
+    lock.release();
+  }
 }

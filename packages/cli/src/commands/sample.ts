@@ -4,11 +4,11 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate, uploadParams, disposeParams } from '@hyperclone/core';
+import { checkSameTokenizer, generate, uploadParams, disposeParams } from '@hyperclone/core';
 import type { Checkpoint } from '@hyperclone/core';
-import { loadTokenizer, StreamDecoder } from '@hyperclone/data';
+import { datasetTokenizer, loadTokenizer, openDataset, StreamDecoder } from '@hyperclone/data';
 import { loadModelDir } from '@hyperclone/init';
-import { readPath } from '@hyperclone/trainer';
+import { checkpointTokenizer, readPath } from '@hyperclone/trainer';
 import { backendFromFlags } from '../backends.js';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
@@ -64,7 +64,14 @@ export const sampleCommand: Command = {
  * travels with the weights (an imported model's), else bytes for a 257-token model.
  */
 async function tokenizerFor(ckpt: Checkpoint, dir: string, data: string | undefined) {
-  if (data !== undefined) return loadTokenizer(data);
+  if (data !== undefined && existsSync(data)) {
+    const dataset = await openDataset(data);
+    const identity = datasetTokenizer(dataset.meta);
+    dataset.close();
+    checkSameTokenizer(checkpointTokenizer(dir, ckpt), identity, dir, data);
+    return loadTokenizer(data);
+  }
+  if (data !== undefined) return loadTokenizer(data); // a tokenizer spec
   const recorded = ckpt.trainerState?.['data'] as { dir?: string; tokenizer?: string } | undefined;
   const recordedDir = recorded?.dir === undefined ? undefined : readPath(dir, recorded.dir);
   if (recordedDir && existsSync(recordedDir)) return loadTokenizer(recordedDir);
