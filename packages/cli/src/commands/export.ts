@@ -9,7 +9,7 @@ import { EXPORT_DTYPES, FAMILIES, TOKENIZER_FILES, writeHuggingFace, type Export
 import { loadModelDir } from '@hyperclone/init';
 import { readPath } from '@hyperclone/trainer';
 import { CliError, choiceFlag, parseFlags, requireFlag, type Command } from '../command.js';
-import { refuseExisting } from './init.js';
+import { writingCheckpoint } from './init.js';
 
 const FAMILY_NAMES = FAMILIES.map((f) => f.name);
 const usage = `hyperclone export --from CKPT --out HF_DIR [--dtype ${EXPORT_DTYPES.join('|')}] [--family ${FAMILY_NAMES.join('|')}]`;
@@ -26,25 +26,26 @@ export const exportCommand: Command = {
     const out = requireFlag(f.out, 'out', usage);
     const dtype = choiceFlag(f.dtype, 'dtype', EXPORT_DTYPES) ?? 'float32';
     const family = choiceFlag(f.family, 'family', FAMILY_NAMES) as FamilyName | undefined;
-    refuseExisting(out);
-    let ckpt: Checkpoint;
-    try {
-      ckpt = await loadModelDir(from, { withTrainingState: true });
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-    const files = travellingFiles(ckpt, from);
-    let result;
-    try {
-      result = await writeHuggingFace(out, ckpt.config, ckpt.weights, {
-        dtype: dtype as ExportDtype,
-        ...(family ? { family } : {}),
-        ...(ckpt.origin ? { origin: ckpt.origin } : {}),
-        files: files.files,
-      });
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
+    const { ckpt, files, result } = await writingCheckpoint(out, 'export', async () => {
+      let ckpt: Checkpoint;
+      try {
+        ckpt = await loadModelDir(from, { withTrainingState: true });
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      const files = travellingFiles(ckpt, from);
+      try {
+        const result = await writeHuggingFace(out, ckpt.config, ckpt.weights, {
+          dtype: dtype as ExportDtype,
+          ...(family ? { family } : {}),
+          ...(ckpt.origin ? { origin: ckpt.origin } : {}),
+          files: files.files,
+        });
+        return { ckpt, files, result };
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    });
     process.stdout.write(
       `wrote ${out}: ${result.architecture}, ${dtype}, ${countParams(ckpt.config).toLocaleString('en-US')} parameters; files ${result.files.join(', ')}\n`,
     );

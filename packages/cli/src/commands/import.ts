@@ -4,7 +4,7 @@
 import { countParams, saveCheckpoint } from '@hyperclone/core';
 import { readHuggingFace } from '@hyperclone/hf';
 import { CliError, parseFlags, requireFlag, type Command } from '../command.js';
-import { refuseExisting } from './init.js';
+import { writingCheckpoint } from './init.js';
 
 const usage = 'hyperclone import --from HF_DIR --out CKPT';
 
@@ -18,14 +18,16 @@ export const importCommand: Command = {
     const { values: f } = parseFlags(argv, flags, usage);
     const from = requireFlag(f.from, 'from', usage);
     const out = requireFlag(f.out, 'out', usage);
-    refuseExisting(out);
-    let m;
-    try {
-      m = await readHuggingFace(from);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-    await saveCheckpoint(out, { config: m.config, weights: m.weights, origin: m.origin, files: m.files });
+    const m = await writingCheckpoint(out, 'import', async () => {
+      let read;
+      try {
+        read = await readHuggingFace(from);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      await saveCheckpoint(out, { config: read.config, weights: read.weights, origin: read.origin, files: read.files });
+      return read;
+    });
     const c = m.config;
     const carried = Object.keys(m.files);
     process.stdout.write(
