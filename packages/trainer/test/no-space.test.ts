@@ -25,6 +25,17 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
+// safetensors files are written through a file descriptor (node:fs's openSync + writeSync)
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const openSync = (path: Parameters<typeof real.openSync>[0], flags?: Parameters<typeof real.openSync>[1], ...rest: [never]) => {
+    if (flags === 'w' && full.when?.(String(path)))
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return real.openSync(path, flags ?? 'r', ...rest);
+  };
+  return { ...real, default: { ...real, openSync }, openSync };
+});
+
 let b: Backend;
 let data: string;
 
