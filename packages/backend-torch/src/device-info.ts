@@ -17,7 +17,7 @@ export function cpuName(): string {
 }
 
 /** The CUDA device's name: HYPERCLONE_DEVICE_NAME, else nvidia-smi, else a generic label. */
-export function cudaName(index: number): string {
+function cudaName(index: number): string {
   if (process.env.HYPERCLONE_DEVICE_NAME) return process.env.HYPERCLONE_DEVICE_NAME;
   try {
     const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', `--id=${index}`], {

@@ -41,7 +41,7 @@ export function studentTwoSidedP(t: number, df: number): number {
 }
 
 /** I_x(a, b) by the continued fraction of Numerical Recipes (betacf), accurate to ~1e-12. */
-export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
+function regularizedIncompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);

@@ -6,7 +6,7 @@ import { choiceFlag, CliError, integerFlag } from './command.js';
 import type { FlagDoc } from './option-flags.js';
 
 export type BackendName = 'auto' | 'torch' | 'tfjs';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'torch', 'tfjs'];
+const BACKEND_NAMES: readonly BackendName[] = ['auto', 'torch', 'tfjs'];
 
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -22,7 +22,7 @@ interface TorchModule {
   BUILD_HINT: string;
 }
 
-export const DEVICES = ['cpu', 'cuda'] as const;
+const DEVICES = ['cpu', 'cuda'] as const;
 
 /** --backend, --device and --threads, as every command that computes documents them. */
 export const BACKEND_FLAGS: FlagDoc[] = [
@@ -36,7 +36,7 @@ export const BACKEND_FLAGS: FlagDoc[] = [
   { name: 'threads', arg: 'N', help: 'CPU threads of the engine', defaultText: "the engine's" },
 ];
 
-export function parseBackendName(value: string | undefined): BackendName {
+function parseBackendName(value: string | undefined): BackendName {
   return choiceFlag(value ?? 'auto', 'backend', BACKEND_NAMES)!;
 }
 

@@ -13,7 +13,7 @@ import { recordPath } from './recorded-path.js';
 
 const STEP_DIR = /^step-(\d+)$/;
 
-export function stepDirName(step: number): string {
+function stepDirName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
 }
 

@@ -15,7 +15,7 @@ const isBackend = (v: unknown): v is Backend =>
 const callback = <T>() => custom(z.custom<(event: T) => void>((v) => typeof v === 'function', { message: 'must be a function' }));
 
 /** 'valLoss' (lower is better), 'valAcc', or '<task>.acc' / '<task>.accNorm' of a downstream task. */
-export const targetSchema = z.object({
+const targetSchema = z.object({
   metric: z.string().regex(/^(valLoss|valAcc|[\w-]+\.(acc|accNorm))$/, {
     message: 'must be "valLoss", "valAcc", "<task>.acc" or "<task>.accNorm"',
   }),

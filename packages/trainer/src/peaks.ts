@@ -16,7 +16,7 @@ interface GpuPeak {
 }
 
 /** Vendor datasheet peaks in TFLOP/s (dense). The first matching pattern wins, so specific names come first. */
-export const GPU_PEAKS: readonly GpuPeak[] = [
+const GPU_PEAKS: readonly GpuPeak[] = [
   { pattern: /H200/i, fp32: 67, tf32: 494.7, bf16: 989.4 },
   { pattern: /H100.*PCIe/i, fp32: 51.2, tf32: 378, bf16: 756 },
   { pattern: /H100.*NVL/i, fp32: 60, tf32: 417.5, bf16: 835 },
@@ -61,7 +61,7 @@ const measured = new WeakMap<Backend, number>();
  * Best fp32 matmul FLOP/s of this backend: square matmuls of 512, then 1024 when 512 is fast,
  * repeated for ~0.3 s each. Measured once per backend instance.
  */
-export function measureMatmulPeak(b: Backend): number {
+function measureMatmulPeak(b: Backend): number {
   const cached = measured.get(b);
   if (cached) return cached;
   let best = 0;

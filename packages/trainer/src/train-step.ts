@@ -32,7 +32,7 @@ export interface LocalGradients {
  */
 export type ReduceGradients = (b: Backend, local: LocalGradients) => LocalGradients;
 
-export const singleProcess: ReduceGradients = (_b, local) => local;
+const singleProcess: ReduceGradients = (_b, local) => local;
 
 /** What a step leaves on the device for the host to read when the step is logged or checked. */
 export interface StepStats {

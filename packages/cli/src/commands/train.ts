@@ -43,7 +43,7 @@ export const OPTION_FLAGS: Partial<Record<TrainOptionKey, FlagDoc[]>> = {
 
 const rows = flagRows(TRAIN_OPTIONS);
 /** Every flag of `hyperclone train`, in the option table's order (--model and --init after --out). */
-export const TRAIN_FLAG_DOCS: FlagDoc[] = (Object.keys(TRAIN_OPTIONS) as TrainOptionKey[]).flatMap((key) => {
+const TRAIN_FLAG_DOCS: FlagDoc[] = (Object.keys(TRAIN_OPTIONS) as TrainOptionKey[]).flatMap((key) => {
   const row = TRAIN_OPTIONS[key];
   return [...(row.flag ? [rowDoc(row)] : []), ...(OPTION_FLAGS[key] ?? []), ...(key === 'out' ? INIT_FLAGS : [])];
 });

@@ -22,7 +22,7 @@ const TEXT_EXT = ['.txt', '.text', '.md'];
 const JSONL_EXT = ['.jsonl', '.ndjson', '.json'];
 
 /** Format from the file name; null when a directory walk should ignore it. */
-export function formatOf(path: string): { format: InputFormat; gzip: boolean } | null {
+function formatOf(path: string): { format: InputFormat; gzip: boolean } | null {
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   const name = gzip ? lower.slice(0, -3) : lower;

@@ -68,7 +68,7 @@ function ending(p: Pick, hero: string, friend: string): string {
 }
 
 /** One story; the same (seed, index) always gives the same text. */
-export function generateStory(seed: number, index: number): string {
+function generateStory(seed: number, index: number): string {
   const rng = new Rng(seed, `story/${index}`);
   const p: Pick = (xs) => xs[rng.int(xs.length)]!;
   const hero = p(NAMES);

@@ -52,7 +52,7 @@ function finder(split: DocSplit): (buffer: string, from: number) => Match | null
 }
 
 /** Long documents go out in pieces once this many characters are buffered (cut at safe boundaries, see safe-cut.ts). */
-export const PIECE_CHARS = 1 << 14;
+const PIECE_CHARS = 1 << 14;
 /** Records (JSONL lines, parquet rows) longer than this go out in pieces. */
 export const RECORD_PIECE_CHARS = 1 << 20;
 /** A document without any safe boundary is cut hard beyond this many characters. */

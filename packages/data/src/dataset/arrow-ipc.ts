@@ -61,7 +61,7 @@ function finishMessage(b: Builder, headerType: number, header: number, bodyLengt
 }
 
 /** Continuation marker + length + flatbuffer, padded to 8 bytes (the encapsulated message format). */
-export function encapsulate(flatbuffer: Uint8Array): Uint8Array {
+function encapsulate(flatbuffer: Uint8Array): Uint8Array {
   const padded = Math.ceil(flatbuffer.length / 8) * 8;
   const out = new Uint8Array(8 + padded);
   const view = new DataView(out.buffer);

@@ -7,7 +7,7 @@ import { ARROW_MAGIC, encodeFooter, encodeRecordBatchMessage, encodeSchemaMessag
 import { dtypeBytes, dtypeMax, type TokenDtype } from './token-dtype.js';
 
 /** Default record batch size: 1 Mi tokens (2 MiB of uint16). */
-export const DEFAULT_BATCH_TOKENS = 1 << 20;
+const DEFAULT_BATCH_TOKENS = 1 << 20;
 
 export interface ArrowTokenWriterOptions {
   dtype: TokenDtype;

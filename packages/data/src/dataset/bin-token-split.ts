@@ -8,7 +8,7 @@ import { checkRange, type TokenSplit } from './token-split.js';
 
 export const LLMC_MAGIC_GPT2 = 20240520;
 export const LLMC_MAGIC_LLAMA3 = 20240801;
-export const LLMC_HEADER_BYTES = 256 * 4;
+const LLMC_HEADER_BYTES = 256 * 4;
 
 interface Segment {
   path: string;
@@ -19,7 +19,7 @@ interface Segment {
 }
 
 /** Header of an llm.c shard: dtype and token count, checked against the file size. */
-export function llmcHeader(path: string, fd: number): { dtype: TokenDtype; length: number } {
+function llmcHeader(path: string, fd: number): { dtype: TokenDtype; length: number } {
   const size = fstatSync(fd).size;
   if (size < LLMC_HEADER_BYTES)
     throw new Error(`${path}: ${size} bytes is shorter than the 1024-byte llm.c header; the shard is truncated`);

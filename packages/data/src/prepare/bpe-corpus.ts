@@ -10,7 +10,7 @@ import type { ProgressMeter } from './progress.js';
 import { ValSelector } from './val-selector.js';
 
 /** Vocabulary size from a `bpe:N` spec: 256 bytes + merges + end-of-text. */
-export function parseBpeSpec(spec: string): number {
+function parseBpeSpec(spec: string): number {
   const m = /^bpe:(\d+)$/.exec(spec);
   const n = m ? Number(m[1]) : NaN;
   if (!(Number.isInteger(n) && n >= 258 && n <= 1 << 20)) {

@@ -17,7 +17,7 @@ interface Job {
 }
 
 /** Characters of text per job sent to a worker. */
-export const JOB_CHARS = 1 << 18;
+const JOB_CHARS = 1 << 18;
 
 export class TokenPipeline {
   readonly documents: Record<SplitName, number> = { train: 0, val: 0 };

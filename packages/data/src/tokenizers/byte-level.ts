@@ -16,10 +16,10 @@ function byteAliases(): string[] {
 }
 
 /** BYTE_TO_CHAR[b]: the character tokenizer.json uses for byte b (space is "Ġ"). */
-export const BYTE_TO_CHAR: readonly string[] = byteAliases();
+const BYTE_TO_CHAR: readonly string[] = byteAliases();
 
 /** Inverse of BYTE_TO_CHAR. */
-export const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
+const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
 /** The tokenizer.json spelling of a byte string. */
 export function bytesToAlias(bytes: ArrayLike<number>): string {

@@ -8,7 +8,7 @@ import { ByteTokenizer } from './byte-tokenizer.js';
 import { Gpt2Tokenizer } from './gpt2-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
 
-export const TOKENIZER_KINDS = 'byte, gpt2, bpe:N, hf:DIR';
+const TOKENIZER_KINDS = 'byte, gpt2, bpe:N, hf:DIR';
 
 async function fromDatasetDir(dir: string): Promise<Tokenizer> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { tokenizer?: string; tokenizerFile?: string | null };
@@ -22,7 +22,7 @@ async function fromDatasetDir(dir: string): Promise<Tokenizer> {
 }
 
 /** A tokenizer.json written by bpe:N (fast built-in encoder) or any other Hugging Face tokenizer. */
-export async function loadTokenizerFile(path: string, name?: string): Promise<Tokenizer> {
+async function loadTokenizerFile(path: string, name?: string): Promise<Tokenizer> {
   const { BpeTokenizer } = await import('./bpe-tokenizer.js');
   const bpe = await BpeTokenizer.tryLoad(path, name);
   if (bpe) return bpe;
