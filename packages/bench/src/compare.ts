@@ -211,10 +211,19 @@ function stagedArm(o: CompareOptions, smallConfig: ModelConfig, wide: ModelConfi
   return { label: STAGED_ARM, init: (seed) => randomInit(smallConfig, { seed }), warmup: o.warmup, steps, extra: { growAt: stages } };
 }
 
-/** The staged arm's growAt: each growth re-warms for rewarmup (else warmup) steps unless it says otherwise. */
+/**
+ * The staged arm's growAt: each growth re-warms for rewarmup (else warmup) steps unless it says otherwise, and a
+ * growth in width without a variant is noisy-symmetric (a plain symmetric one, without dropout, never breaks its copies).
+ */
 function effectiveStages(o: CompareOptions): GrowStage[] | null {
   const rewarmup = o.rewarmup ?? o.warmup;
-  return o.stages?.map((s) => (rewarmup !== undefined && s.warmup === undefined ? { ...s, warmup: rewarmup } : s)) ?? null;
+  return (
+    o.stages?.map((s) => ({
+      ...s,
+      ...((s.width ?? 1) > 1 && s.variant === undefined ? { variant: 'noisy-symmetric' as const } : {}),
+      ...(rewarmup !== undefined && s.warmup === undefined ? { warmup: rewarmup } : {}),
+    })) ?? null
+  );
 }
 
 /** Trains a run, or reuses it when its folder already holds it finished, or resumes it when it stopped midway. */

@@ -36,7 +36,7 @@ beforeAll(async () => {
     width: 2,
     depth: 2,
     variants: ['noisy-symmetric', 'symmetric+rotate', 'noisy-symmetric+stack+copy'],
-    stages: [{ step: 4, width: 2, depth: 2, variant: 'noisy-symmetric' }],
+    stages: [{ step: 4, width: 2, depth: 2 }], // a growth in width is noisy-symmetric unless it says otherwise
     seeds: 2,
     steps: 4,
     batchSize: 2,
