@@ -1,32 +1,39 @@
-// Training throughput, three ways in one run: hyperclone on torch, hyperclone on tfjs, and plain PyTorch.
-// Not a convergence test: the same GPT config, batch and AdamW for a fixed number of steps, timed.
+// Training throughput in one run: hyperclone's stripped step on torch and on tfjs, `hyperclone train` (the
+// CLI a user runs, on torch), and plain PyTorch. Not a convergence test: the same GPT config, batch and
+// AdamW for a fixed number of steps, timed.
 //
-//   npx tsx --conditions=@hyperclone/source benchmarks/throughput.ts \
+//   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/throughput.ts \
 //     [--presets cpu-128,cpu-256] [--batch 8] [--seq 256] [--steps 10] [--warmup 2] [--rounds 3]
-//     [--threads N] [--impls torch,tfjs,pytorch] [--tfjs-steps 3] [--device cpu|cuda] [--autocast bf16|none]
-//     [--python /usr/bin/python3] [--peak-tflops X] [--out FILE.json]
+//     [--threads N] [--impls torch,train,tfjs,pytorch] [--tfjs-steps 3] [--grad-clip 1] [--data DIR]
+//     [--device cpu|cuda] [--autocast bf16|none] [--python /usr/bin/python3] [--peak-tflops X] [--out FILE.json]
 //
-// A step = core forward + crossEntropyLoss under valueAndGrad + fused AdamW (decay on 2-D weights), on one
-// fixed random batch; the reference does the same in PyTorch (benchmarks/reference/gpt.py, train_steps).
-// torch and PyTorch alternate for --rounds rounds and the median is reported, so both see the same load.
+// torch (the stripped step) = core forward + crossEntropyLoss under valueAndGrad + the global-norm clip +
+// fused AdamW (decay on 2-D weights), on one fixed random batch. train = `hyperclone train` on a prepared
+// dataset (--data, default: byte-level Tiny Shakespeare prepared here), every step logged, timed by the wall
+// clock between metrics.jsonl rows after the warmup steps. pytorch = the reference (benchmarks/reference/gpt.py,
+// train_steps) with clip_grad_norm_ and torch.optim.AdamW like the trainer. Every impl but tfjs runs once per
+// round, in --impls order, for --rounds rounds, and the median is reported, so all see the same load.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { resolveConfig, trainFlopsPerToken, type Backend, type ModelConfig, type StateDict } from '@hyperclone/core';
 import { randomWeights } from '@hyperclone/init';
 import { createTorchBackend, type TorchBackend } from '@hyperclone/backend-torch';
 import { runPytorchReference } from './throughput/pytorch-reference.js';
-import { formatPresetReport, median, type ImplResult, type PresetReport } from './throughput/report.js';
+import { formatPresetReport, median, pairedRatios, type ImplResult, type PresetReport } from './throughput/report.js';
+import { prepareByteShakespeare, timeCliTrain } from './throughput/cli-train.js';
 import { timeTrainingSteps } from './throughput/train-loop.js';
 
-type Impl = 'torch' | 'tfjs' | 'pytorch';
+type Impl = 'torch' | 'train' | 'tfjs' | 'pytorch';
+const IMPLS: readonly Impl[] = ['torch', 'train', 'tfjs', 'pytorch'];
 
 interface Options {
   presets: string[];
   batch: number;
   seq: number | null;
-  steps: number;
+  /** Timed steps per preset (the last value repeats for the remaining presets). */
+  steps: number[];
   warmup: number;
   rounds: number;
   threads: number;
@@ -38,6 +45,8 @@ interface Options {
   peakTflops: number | null;
   out: string;
   referenceDir: string | undefined;
+  gradClip: number;
+  data: string | undefined;
 }
 
 function flag(name: string): string | undefined {
@@ -58,17 +67,24 @@ function intFlag(name: string, fallback: number): number {
 function parseOptions(): Options {
   const device = (flag('device') ?? 'cpu') as Options['device'];
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda (got ${device})`);
-  const impls = (flag('impls') ?? 'torch,tfjs,pytorch').split(',') as Impl[];
-  for (const impl of impls)
-    if (!['torch', 'tfjs', 'pytorch'].includes(impl)) throw new Error(`--impls takes torch, tfjs, pytorch (got ${impl})`);
+  const impls = (flag('impls') ?? 'torch,train,tfjs,pytorch').split(',') as Impl[];
+  for (const impl of impls) if (!IMPLS.includes(impl)) throw new Error(`--impls takes ${IMPLS.join(', ')} (got ${impl})`);
   const autocast = (flag('autocast') ?? (device === 'cuda' ? 'bf16' : 'none')) === 'bf16';
   if (autocast && device !== 'cuda') throw new Error('--autocast bf16 needs --device cuda');
+  if (autocast && impls.includes('train'))
+    throw new Error('hyperclone train has no bf16 autocast flag yet: drop train from --impls or pass --autocast none');
+  const gradClip = Number(flag('grad-clip') ?? 1);
+  if (!(gradClip >= 0)) throw new Error(`--grad-clip must be a number >= 0 (got ${flag('grad-clip')})`);
   const peak = flag('peak-tflops');
   return {
     presets: (flag('presets') ?? 'cpu-128,cpu-256').split(','),
     batch: intFlag('batch', 8),
     seq: flag('seq') === undefined ? null : intFlag('seq', 1),
-    steps: intFlag('steps', 10),
+    steps: (flag('steps') ?? '10').split(',').map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--steps takes positive integers, one per preset (got ${v})`);
+      return n;
+    }),
     warmup: intFlag('warmup', 2),
     rounds: intFlag('rounds', 3),
     threads: intFlag('threads', availableParallelism()),
@@ -80,6 +96,8 @@ function parseOptions(): Options {
     peakTflops: peak === undefined ? null : Number(peak),
     out: resolve(flag('out') ?? `benchmarks/results/throughput-${device}.json`),
     referenceDir: flag('reference-dir'),
+    gradClip,
+    data: flag('data'),
   };
 }
 
@@ -95,53 +113,104 @@ async function openTfjs(): Promise<Backend> {
   return createTfjsBackend();
 }
 
-function runOnce(impl: Impl, b: Backend | null, config: ModelConfig, weights: StateDict, seq: number, o: Options): ImplResult {
+interface Round {
+  preset: string;
+  config: ModelConfig;
+  weights: StateDict;
+  seq: number;
+  steps: number;
+  /** The prepared dataset `hyperclone train` reads. */
+  data: string;
+}
+
+function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResult {
+  const { config, weights, seq } = r;
+  const timedSteps = impl === 'tfjs' ? o.tfjsSteps : r.steps;
   const started = Date.now();
+  if (impl === 'train') {
+    const t = timeCliTrain({
+      ...r,
+      batch: o.batch,
+      warmup: o.warmup,
+      threads: o.threads,
+      device: o.device,
+      extra: cliExtra(o),
+    });
+    return {
+      impl,
+      engine: `hyperclone train (torch, ${o.device}, ${o.threads} threads)`,
+      tokensPerSec: t.tokensPerSec,
+      stepMs: t.stepMs,
+      finalLoss: t.finalLoss,
+      steps: r.steps,
+      wallSec: (Date.now() - started) / 1000,
+      trainerTokensPerSec: t.trainerTokensPerSec,
+    };
+  }
   if (impl === 'pytorch') {
-    const r = runPytorchReference({
+    const ref = runPytorchReference({
       python: o.python,
       config,
       batch: o.batch,
       seq,
-      steps: o.steps,
+      steps: r.steps,
       warmup: o.warmup,
       threads: o.threads,
       device: o.device,
       dtype: o.autocast ? 'bfloat16' : 'float32',
+      gradClip: o.gradClip,
       ...(o.referenceDir ? { referenceDir: o.referenceDir } : {}),
     });
     return {
       impl,
-      engine: `PyTorch ${r.torch} (${r.device}, ${r.dtype})`,
-      tokensPerSec: r.tokensPerSec,
-      stepMs: r.stepMs,
-      finalLoss: r.finalLoss,
-      steps: r.steps,
+      engine: `PyTorch ${ref.torch} (${ref.device}, ${ref.dtype})`,
+      tokensPerSec: ref.tokensPerSec,
+      stepMs: ref.stepMs,
+      finalLoss: ref.finalLoss,
+      steps: ref.steps,
       wallSec: (Date.now() - started) / 1000,
     };
   }
-  const steps = impl === 'tfjs' ? o.tfjsSteps : o.steps;
-  const t = timeTrainingSteps(b!, config, weights, { batch: o.batch, seq, steps, warmup: impl === 'tfjs' ? 1 : o.warmup });
+  const t = timeTrainingSteps(b!, config, weights, {
+    batch: o.batch,
+    seq,
+    steps: timedSteps,
+    warmup: impl === 'tfjs' ? 1 : o.warmup,
+    gradClip: o.gradClip,
+  });
   return {
     impl,
     engine: b!.engine,
     tokensPerSec: t.tokensPerSec,
     stepMs: t.stepMs,
     finalLoss: t.finalLoss,
-    steps,
+    steps: timedSteps,
     wallSec: (Date.now() - started) / 1000,
   };
 }
 
-async function benchPreset(preset: string, torch: TorchBackend | null, tfjs: Backend | null, o: Options): Promise<PresetReport> {
+/** `hyperclone train` flags that make it train what the other impls train. */
+function cliExtra(o: Options): string[] {
+  const peak = o.peakTflops === null ? [] : ['--peak-tflops', String(o.peakTflops)];
+  return ['--grad-clip', String(o.gradClip), ...peak];
+}
+
+async function benchPreset(
+  preset: string,
+  torch: TorchBackend | null,
+  tfjs: Backend | null,
+  data: string,
+  o: Options,
+): Promise<PresetReport> {
   const config = resolveConfig(preset);
   const seq = Math.min(o.seq ?? config.contextLength, config.contextLength);
-  const weights = randomWeights(config, 0);
-  const runs: Record<Impl, ImplResult[]> = { torch: [], tfjs: [], pytorch: [] };
+  const steps = o.steps[Math.min(o.presets.indexOf(preset), o.steps.length - 1)]!;
+  const round0: Round = { preset, config, weights: randomWeights(config, 0), seq, steps, data };
+  const runs: Record<Impl, ImplResult[]> = { torch: [], train: [], tfjs: [], pytorch: [] };
   for (let round = 1; round <= o.rounds; round++) {
     for (const impl of o.impls) {
       if (impl === 'tfjs' && round > 1) continue; // tfjs is slow: one round
-      const r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, config, weights, seq, o);
+      const r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, round0, o);
       console.log(
         `  ${preset} round ${round} ${impl}: ${r.tokensPerSec.toFixed(0)} tokens/s (${r.stepMs.toFixed(1)} ms/step, loss ${r.finalLoss.toFixed(3)})`,
       );
@@ -162,38 +231,65 @@ async function main(): Promise<void> {
   const deviceName = torch?.device.name ?? tfjs?.device.name ?? o.device;
   const peak = peakFor(deviceName, o);
   console.log(
-    `throughput on ${deviceName}, ${o.threads} threads; batch ${o.batch}, steps ${o.steps} (+${o.warmup} warmup), rounds ${o.rounds}`,
+    `throughput on ${deviceName}, ${o.threads} threads; batch ${o.batch}, steps ${o.steps.join(',')} (+${o.warmup} warmup), rounds ${o.rounds}`,
   );
   const reports: PresetReport[] = [];
+  const data = o.data ?? (o.impls.includes('train') ? await prepareByteShakespeare() : '');
   try {
     for (const preset of o.presets) {
-      const report = await benchPreset(preset, torch, tfjs, o);
+      const report = await benchPreset(preset, torch, tfjs, data, o);
       reports.push(report);
       console.log(formatPresetReport(report, peak));
     }
   } finally {
     torch?.close();
     tfjs?.close();
+    if (!o.data && data) rmSync(dirname(data), { recursive: true, force: true });
   }
   const summary = {
     command: `benchmarks/throughput.ts ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
     device: { kind: o.device, name: deviceName, threads: o.threads },
+    gradClip: o.gradClip,
+    load: loadAverage(),
     peakTflops: peak,
-    reports: reports.map((r) => ({ ...r, ratios: ratios(r) })),
+    reports: reports.map((r) => ({ ...r, ratios: ratios(r), pairedRatios: paired(r) })),
   };
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, `${JSON.stringify(summary, null, 2)}\n`);
   console.log(`wrote ${o.out}`);
 }
 
+/** Each pair's per-round ratios (back-to-back runs under the same load) and their median. */
+function paired(r: PresetReport): Record<string, { perRound: number[]; median: number }> {
+  const out: Record<string, { perRound: number[]; median: number }> = {};
+  for (const [a, b, key] of [
+    ['torch', 'pytorch', 'torchOverPytorch'],
+    ['train', 'pytorch', 'trainOverPytorch'],
+    ['train', 'torch', 'trainOverTorch'],
+  ] as const) {
+    const perRound = pairedRatios(r, a, b);
+    if (perRound.length === 0) continue;
+    const sorted = [...perRound].sort((x, y) => x - y);
+    out[key] = { perRound, median: sorted[Math.floor((sorted.length - 1) / 2)]! };
+  }
+  return out;
+}
+
 function ratios(r: PresetReport): Record<string, number> {
   const by = Object.fromEntries(r.results.map((x) => [x.impl, x.tokensPerSec]));
   const out: Record<string, number> = {};
   if (by['torch'] && by['pytorch']) out['torchOverPytorch'] = by['torch'] / by['pytorch'];
+  if (by['train'] && by['pytorch']) out['trainOverPytorch'] = by['train'] / by['pytorch'];
+  if (by['train'] && by['torch']) out['trainOverTorch'] = by['train'] / by['torch'];
   if (by['torch'] && by['tfjs']) out['torchOverTfjs'] = by['torch'] / by['tfjs'];
   if (by['tfjs'] && by['pytorch']) out['tfjsOverPytorch'] = by['tfjs'] / by['pytorch'];
   return out;
+}
+
+/** The 1, 5 and 15 minute load averages when the run ended (the machine is shared). */
+function loadAverage(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
 main().catch((e: unknown) => {

@@ -276,11 +276,12 @@ def _sync(device: torch.device) -> None:
 
 
 def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, device: str = "cpu",
-                dtype: str = "float32", warmup_steps: int = 2, seed: int = 0) -> dict:
+                dtype: str = "float32", warmup_steps: int = 2, seed: int = 0, grad_clip: float = 0.0) -> dict:
     """Times `steps` AdamW steps on random tokens (after `warmup_steps` untimed ones); prints and returns JSON.
 
     dtype 'float32' / 'float64' trains in that precision; 'bfloat16' / 'float16' runs the forward under
-    autocast with float32 master weights (the usual mixed-precision recipe).
+    autocast with float32 master weights (the usual mixed-precision recipe). grad_clip > 0 clips the
+    global gradient norm with clip_grad_norm_ between backward and the update, as the trainer does.
     """
     c = config if isinstance(config, ModelConfig) else ModelConfig.from_json(config)
     dev = torch.device(device)
@@ -301,6 +302,8 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
             _, loss = model(inputs, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         optimizer.step()
         return loss.detach()
 
@@ -312,6 +315,7 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
         loss = step()
     _sync(dev)
     result = _report(model, dev, dtype, batch, seq, steps, time.perf_counter() - start, loss.item())
+    result["gradClip"] = grad_clip
     print(json.dumps(result))
     return result
 
@@ -344,10 +348,11 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64", "bfloat16", "float16"])
+    parser.add_argument("--grad-clip", type=float, default=0.0, help="clip_grad_norm_ max norm (0: off)")
     args = parser.parse_args()
     with open(args.config, encoding="utf-8") as f:
         config = ModelConfig.from_json(json.load(f))
-    train_steps(config, args.batch, args.seq, args.steps, args.lr, args.device, args.dtype)
+    train_steps(config, args.batch, args.seq, args.steps, args.lr, args.device, args.dtype, grad_clip=args.grad_clip)
 
 
 if __name__ == "__main__":

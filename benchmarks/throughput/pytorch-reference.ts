@@ -31,6 +31,8 @@ export interface ReferenceOptions {
   device: string;
   /** 'float32' on CPU; 'bfloat16' runs the forward under CUDA autocast. */
   dtype: 'float32' | 'bfloat16';
+  /** clip_grad_norm_ max norm between backward and the update (0: none). */
+  gradClip: number;
   /** Where gpt.py lives (default: benchmarks/reference next to this file's folder). */
   referenceDir?: string;
 }
@@ -41,7 +43,7 @@ args = json.loads(sys.argv[1])
 sys.path.insert(0, args["dir"])
 import gpt
 torch.set_num_threads(args["threads"])
-gpt.train_steps(args["config"], args["batch"], args["seq"], args["steps"], device=args["device"], dtype=args["dtype"], warmup_steps=args["warmup"])
+gpt.train_steps(args["config"], args["batch"], args["seq"], args["steps"], device=args["device"], dtype=args["dtype"], warmup_steps=args["warmup"], grad_clip=args["gradClip"])
 `;
 
 export function runPytorchReference(o: ReferenceOptions): ReferenceResult {
@@ -56,6 +58,7 @@ export function runPytorchReference(o: ReferenceOptions): ReferenceResult {
     threads: o.threads,
     device: o.device,
     dtype: o.dtype,
+    gradClip: o.gradClip,
   };
   const run = spawnSync(o.python, ['-c', PROGRAM, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (run.error)

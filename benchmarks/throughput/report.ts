@@ -4,13 +4,15 @@
 import type { ModelConfig } from '@hyperclone/core';
 
 export interface ImplResult {
-  impl: 'torch' | 'tfjs' | 'pytorch';
+  impl: 'torch' | 'train' | 'tfjs' | 'pytorch';
   engine: string;
   tokensPerSec: number;
   stepMs: number;
   finalLoss: number;
   steps: number;
   wallSec: number;
+  /** train only: the trainer's own metrics.jsonl tokensPerSec (median over the timed rows). */
+  trainerTokensPerSec?: number;
 }
 
 export interface PresetReport {
@@ -55,7 +57,45 @@ export function formatPresetReport(r: PresetReport, peakTflops: number | null): 
     by.get(a as ImplResult['impl']) && by.get(b as ImplResult['impl'])
       ? `${a}/${b} ${(by.get(a as ImplResult['impl'])! / by.get(b as ImplResult['impl'])!).toFixed(2)}x`
       : null;
-  const ratios = [ratio('torch', 'pytorch'), ratio('torch', 'tfjs'), ratio('tfjs', 'pytorch')].filter((x) => x !== null);
-  if (ratios.length > 0) lines.push(`  ratios: ${ratios.join(', ')}`);
+  const ratios = [
+    ratio('torch', 'pytorch'),
+    ratio('train', 'pytorch'),
+    ratio('train', 'torch'),
+    ratio('torch', 'tfjs'),
+    ratio('tfjs', 'pytorch'),
+  ];
+  const shown = ratios.filter((x) => x !== null);
+  if (shown.length > 0) lines.push(`  ratios of medians: ${shown.join(', ')}`);
+  for (const [a, b] of PAIRS) {
+    const paired = pairedRatios(r, a, b);
+    if (paired.length > 1) {
+      const sorted = [...paired].sort((x, y) => x - y);
+      lines.push(
+        `  ${a}/${b} per round: ${paired.map((x) => x.toFixed(2)).join(' ')} (median ${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(2)})`,
+      );
+    }
+  }
+  for (const x of r.results) {
+    const all = (r.rounds[x.impl] ?? []).map((y) => y.tokensPerSec);
+    if (all.length > 1) lines.push(`  ${x.impl} rounds: ${all.map((v) => v.toFixed(0)).join(' / ')} (min-max ${spread(all)})`);
+  }
   return lines.join('\n');
+}
+
+const PAIRS: readonly [ImplResult['impl'], ImplResult['impl']][] = [
+  ['torch', 'pytorch'],
+  ['train', 'pytorch'],
+  ['train', 'torch'],
+];
+
+/** a/b within each round (the two ran back to back under the same load). */
+export function pairedRatios(r: PresetReport, a: ImplResult['impl'], b: ImplResult['impl']): number[] {
+  const [xs, ys] = [r.rounds[a] ?? [], r.rounds[b] ?? []];
+  return xs.slice(0, ys.length).map((x, i) => x.tokensPerSec / ys[i]!.tokensPerSec);
+}
+
+function spread(values: number[]): string {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return `${(100 * (hi / lo - 1)).toFixed(0)}%`;
 }

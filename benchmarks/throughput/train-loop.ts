@@ -1,5 +1,6 @@
-// Times training steps of hyperclone on any Backend: core forward + crossEntropyLoss under valueAndGrad + fused AdamW.
-// Not the trainer (no data loader, schedule, eval or checkpoints): the bare step, to measure an engine.
+// Times training steps of hyperclone on any Backend: core forward + crossEntropyLoss under valueAndGrad, the
+// global-norm clip, fused AdamW. Not the trainer (no data loader, schedule, eval or checkpoints): the bare
+// step, to measure an engine (cli-train.ts times the trainer itself).
 
 import {
   crossEntropyLoss,
@@ -7,6 +8,7 @@ import {
   forward,
   fusedOps,
   hostTensor,
+  multiTensorOps,
   paramSpec,
   Rng,
   uploadParams,
@@ -33,6 +35,8 @@ export interface LoopOptions {
   warmup: number;
   lr?: number;
   seed?: number;
+  /** Global gradient-norm clip between backward and the update (0: none), like the trainer's. */
+  gradClip?: number;
 }
 
 /** A backend that can run AdamW over many tensors in one call (the torch backend's adamwAll). */
@@ -76,6 +80,7 @@ export function timeTrainingSteps(b: Backend, config: ModelConfig, weights: Stat
         lossOf,
         names.map((name) => params[name]!),
       );
+      clip(b, grads, o.gradClip ?? 0);
       adamwStep(
         b,
         specs.map((s) => s.decay),
@@ -107,6 +112,27 @@ export function timeTrainingSteps(b: Backend, config: ModelConfig, weights: Stat
     disposeParams(b, params);
     b.dispose([...m, ...v, tokens, targets, ...(lastLoss ? [lastLoss] : [])]);
   }
+}
+
+/** Clips the global norm in place: one device call where the engine has it, else composed with a host read. */
+function clip(b: Backend, grads: Tensor[], maxNorm: number): void {
+  if (maxNorm <= 0) return;
+  const ops = multiTensorOps(b);
+  if (ops) {
+    ops.clipGradNorm(grads, maxNorm, 1); // Σg² is left to the enclosing tidy
+    return;
+  }
+  const sumSq = grads
+    .map((g) =>
+      b.sum(
+        b.mul(g, g),
+        b.shape(g).map((_, i) => i),
+      ),
+    )
+    .reduce((a, x) => b.add(a, x)); // ()
+  const norm = Math.sqrt(b.toHost(sumSq).data[0]!);
+  const scale = Math.min(maxNorm / (norm + 1e-6), 1);
+  if (scale < 1) grads.splice(0, grads.length, ...grads.map((g) => b.mul(g, b.scalar(scale))));
 }
 
 /** AdamW with decay only where `decay[i]`: one call per group on torch, else the fused op per tensor. */
