@@ -159,6 +159,7 @@ Napi::Value Engine::Sync(const Napi::CallbackInfo& info) {
 Napi::Value Engine::Close(const Napi::CallbackInfo& info) {
   table_.clear();
   causalMasks_.clear();
+  causalBiases_.clear();
   closed_ = true;
   return info.Env().Undefined();
 }

@@ -93,6 +93,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   std::vector<at::Tensor> getList(const Napi::CallbackInfo& info, size_t i);
   at::Tensor dropoutMask(const at::Tensor& like, double rate, uint64_t seed);
   const at::Tensor& causalMask(int64_t T, int64_t Tk);
+  const at::Tensor& causalBias(int64_t T, int64_t Tk);
   at::Tensor manualAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale, bool causal,
                              double dropout, uint64_t seed);
 
@@ -102,6 +103,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   bool fusedAdamwFailed_ = false;
   bool closed_ = false;
   std::map<std::pair<int64_t, int64_t>, at::Tensor> causalMasks_;
+  std::map<std::pair<int64_t, int64_t>, at::Tensor> causalBiases_;
 };
 
 /** Floating results stay as they are (float32, or bf16 under autocast); integers become int32, bools float32. */

@@ -34,16 +34,36 @@ const at::Tensor& Engine::causalMask(int64_t T, int64_t Tk) {
   return causalMasks_.emplace(key, mask).first->second;
 }
 
+const at::Tensor& Engine::causalBias(int64_t T, int64_t Tk) {
+  auto key = std::make_pair(T, Tk);
+  auto it = causalBiases_.find(key);
+  if (it != causalBiases_.end()) return it->second;
+  // 0 where query t may see key s, float32's lowest where it must not: added to the scores it leaves them
+  // exactly as they were, or exactly lowest (as masked_fill would), and softmax gives those keys 0.
+  const double lowest = static_cast<double>(std::numeric_limits<float>::lowest());
+  at::Tensor bias = at::zeros({T, Tk}, at::TensorOptions().dtype(at::kFloat).device(device_)).masked_fill_(causalMask(T, Tk), lowest);
+  return causalBiases_.emplace(key, bias).first->second;
+}
+
+/**
+ * softmax(scale · q kᵀ + causal bias) v as batched GEMMs: causal, the scale and the mask ride in the first GEMM
+ * (baddbmm's alpha and beta·bias), so neither costs a pass over the (B, H, T, Tk) scores, forward or backward.
+ * q and kᵀ are folded to 3-D exactly as at::matmul folds them (a view where the strides allow, else a
+ * contiguous copy), so every GEMM, forward and backward, sees the operand layouts it saw before and the
+ * results keep their bits (OpenBLAS sums a transposed operand in another order).
+ */
 at::Tensor Engine::manualAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
                                    bool causal, double dropout, uint64_t seed) {
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * scale;  // (B, H, T, Tk)
-  if (causal) {
-    const double lowest = static_cast<double>(std::numeric_limits<float>::lowest());
-    scores = scores.masked_fill(causalMask(q.size(-2), k.size(-2)), lowest);
-  }
+  const int64_t T = q.size(-2), Tk = k.size(-2);
+  const at::Tensor q3 = q.reshape({-1, T, q.size(-1)});   // (B·H, T, D)
+  const at::Tensor kT = k.transpose(-2, -1).reshape({-1, k.size(-1), Tk});  // (B·H, D, Tk)
+  const at::Tensor v3 = v.reshape({-1, Tk, v.size(-1)});  // (B·H, Tk, Dv)
+  at::Tensor scores = causal ? at::baddbmm(causalBias(T, Tk), q3, kT, 1.0, scale) : at::bmm(q3, kT) * scale;  // (B·H, T, Tk)
   at::Tensor probs = at::softmax(scores, -1);
   if (dropout > 0) probs = probs * dropoutMask(probs, dropout, seed);
-  return at::matmul(probs, v);  // (B, H, T, D)
+  std::vector<int64_t> shape = q.sizes().vec();
+  shape.back() = v.size(-1);
+  return at::bmm(probs, v3).view(shape);  // (B, H, T, Dv)
 }
 
 Napi::Value Engine::Attention(const Napi::CallbackInfo& info) {
