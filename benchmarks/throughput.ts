@@ -12,7 +12,8 @@
 // dataset (--data, default: byte-level Tiny Shakespeare prepared here), every step logged, timed by the wall
 // clock between metrics.jsonl rows after the warmup steps. pytorch = the reference (benchmarks/reference/gpt.py,
 // train_steps) with clip_grad_norm_ and torch.optim.AdamW like the trainer. Every impl but tfjs runs once per
-// round, in --impls order, for --rounds rounds, and the median is reported, so all see the same load.
+// round, in --impls order rotated by one each round, for --rounds rounds, and the median is reported, so all
+// see the same load.
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -208,7 +209,9 @@ async function benchPreset(
   const round0: Round = { preset, config, weights: randomWeights(config, 0), seq, steps, data };
   const runs: Record<Impl, ImplResult[]> = { torch: [], train: [], tfjs: [], pytorch: [] };
   for (let round = 1; round <= o.rounds; round++) {
-    for (const impl of o.impls) {
+    // each round starts one impl later, so none always runs first (or right after a heavier one)
+    const order = o.impls.map((_, i) => o.impls[(i + round - 1) % o.impls.length]!);
+    for (const impl of order) {
       if (impl === 'tfjs' && round > 1) continue; // tfjs is slow: one round
       const r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, round0, o);
       console.log(
