@@ -1,4 +1,4 @@
-// A full disk mid-run (ENOSPC injected into node:fs/promises): the error names the file, how much the
+// A full disk mid-run (ENOSPC injected into node:fs and node:fs/promises): the error names the file, how much the
 // write needed, how much is free, and the last good checkpoint; no temporary is left. Not a real full
 // disk (a small tmpfs shows the same, see docs/training.md).
 
@@ -21,19 +21,25 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return {
     ...real,
     writeFile: async (path: Parameters<typeof real.writeFile>[0], ...rest: [never]) => (noSpace(path), real.writeFile(path, ...rest)),
-    appendFile: async (path: Parameters<typeof real.appendFile>[0], ...rest: [never]) => (noSpace(path), real.appendFile(path, ...rest)),
   };
 });
 
-// safetensors files are written through a file descriptor (node:fs's openSync + writeSync)
+// safetensors files are written through a file descriptor (node:fs's openSync + writeSync); log rows
+// are appended with node:fs's appendFileSync
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
+  const noSpace = (path: unknown): void => {
+    if (full.when?.(String(path))) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  };
   const openSync = (path: Parameters<typeof real.openSync>[0], flags?: Parameters<typeof real.openSync>[1], ...rest: [never]) => {
-    if (flags === 'w' && full.when?.(String(path)))
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    if (flags === 'w') noSpace(path);
     return real.openSync(path, flags ?? 'r', ...rest);
   };
-  return { ...real, default: { ...real, openSync }, openSync };
+  const appendFileSync = (path: Parameters<typeof real.appendFileSync>[0], ...rest: [never]) => (
+    noSpace(path),
+    real.appendFileSync(path, ...rest)
+  );
+  return { ...real, default: { ...real, openSync, appendFileSync }, openSync, appendFileSync };
 });
 
 let b: Backend;
