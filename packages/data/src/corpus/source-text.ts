@@ -28,7 +28,9 @@ export async function* sourceText(file: InputFile, onBytes: (n: number) => void,
   });
   const stream = file.gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
   if (file.gzip) raw.on('error', (e) => stream.destroy(e));
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // A UTF-8 byte order mark at the start is an encoding mark, not text: it is dropped (ignoreBOM false),
+  // so a .jsonl file with one still parses; the sha256 in meta.json is of the bytes as they are.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let decodedBytes = 0;
   try {
     for await (const chunk of stream) {

@@ -21,10 +21,13 @@ interface Match {
   end: number;
 }
 
-/** A line that holds only <|endoftext|> (plus spaces and its newline), found with indexOf (no regex scan). */
-function eotLine(buffer: string, from: number): Match | null {
+/**
+ * A line that holds only <|endoftext|> (plus spaces and its newline), found with indexOf (no regex scan).
+ * `startsLine`: buffer[0] begins a line (false after a piece was cut inside a line).
+ */
+function eotLine(buffer: string, from: number, startsLine: boolean): Match | null {
   for (let i = buffer.indexOf(EOT_TEXT, from); i >= 0; i = buffer.indexOf(EOT_TEXT, i + 1)) {
-    if (i > 0 && buffer.charCodeAt(i - 1) !== 10) continue;
+    if (i === 0 ? !startsLine : buffer.charCodeAt(i - 1) !== 10) continue;
     let end = i + EOT_TEXT.length;
     while (end < buffer.length && [32, 9, 13].includes(buffer.charCodeAt(end))) end++;
     if (end === buffer.length) return { index: i, end }; // at the end of the text read so far
@@ -34,7 +37,7 @@ function eotLine(buffer: string, from: number): Match | null {
 }
 
 /** The next separator at or after `from`, as a function of the split kind. */
-function finder(split: DocSplit): (buffer: string, from: number) => Match | null {
+function finder(split: DocSplit): (buffer: string, from: number, startsLine: boolean) => Match | null {
   if (split.kind === 'auto') return eotLine;
   if (split.kind === 'separator') {
     const sep = split.separator;
@@ -57,6 +60,27 @@ const PIECE_CHARS = 1 << 14;
 export const RECORD_PIECE_CHARS = 1 << 20;
 /** A document without any safe boundary is cut hard beyond this many characters. */
 export const MAX_PIECE_CHARS = 1 << 22;
+
+/** Could `tail` (the text after the last newline, at a line start) still grow into an <|endoftext|> line? */
+function mayStartEotLine(tail: string): boolean {
+  const head = tail.slice(0, EOT_TEXT.length);
+  return EOT_TEXT.startsWith(head) && /^[ \t\r]*$/.test(tail.slice(EOT_TEXT.length));
+}
+
+/**
+ * How far into the buffer a piece may reach: not past where a separator could still begin once more
+ * text arrives. A long line (or a text with no newline at all) can be cut inside it unless its start
+ * might become a separator, so a document without newlines is cut as it streams, not held whole.
+ */
+function pieceLimit(buffer: string, split: DocSplit, startsLine: boolean, keepBack: number): number {
+  if (split.kind === 'separator') return buffer.length - keepBack;
+  const lastNewline = buffer.lastIndexOf('\n');
+  if (split.kind === 'lines') return buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
+  const tail = buffer.slice(lastNewline + 1);
+  if (split.kind === 'blank-lines') return /^[ \t\r]*$/.test(tail) ? Math.max(0, lastNewline) : buffer.length;
+  if (lastNewline < 0 && !startsLine) return buffer.length; // inside a line: no <|endoftext|> line can start
+  return mayStartEotLine(tail) ? Math.max(0, lastNewline) : buffer.length;
+}
 
 function countNewlines(s: string, from: number, to: number): number {
   let n = 0;
@@ -89,6 +113,7 @@ async function* separated(chunks: AsyncIterable<string>, split: DocSplit): Async
   let scanned = 0;
   let docLine = 1;
   let open = false; // pieces of the current document were already emitted
+  let startsLine = true; // buffer[0] begins a line
   const lineAt = (pos: number): number => {
     line += countNewlines(buffer, scanned, pos);
     scanned = pos;
@@ -106,18 +131,21 @@ async function* separated(chunks: AsyncIterable<string>, split: DocSplit): Async
   function* drain(final: boolean): Generator<DocPiece> {
     const regionEnd = final ? buffer.length : split.kind === 'separator' ? buffer.length - keepBack : buffer.lastIndexOf('\n') + 1;
     let docStart = 0;
-    let m = find(buffer, searchFrom);
-    for (; m && m.end <= regionEnd; m = find(buffer, m.end)) {
+    let m = find(buffer, searchFrom, startsLine);
+    for (; m && m.end <= regionEnd; m = find(buffer, m.end, true)) {
       yield* finish(buffer.slice(docStart, m.index), true);
       docStart = m.end;
       docLine = lineAt(docStart);
     }
+    if (docStart > 0) startsLine = true; // a separator ends with a newline
     const resume = Math.max(docStart, Math.min(m ? m.index : Infinity, regionEnd - 1));
     if (!final) {
-      const cut = pieceEnd(buffer.slice(docStart, resume), PIECE_CHARS, MAX_PIECE_CHARS); // never past a possible separator
+      const limit = Math.max(docStart, Math.min(m ? m.index : Infinity, pieceLimit(buffer, split, startsLine, keepBack)));
+      const cut = pieceEnd(buffer.slice(docStart, limit), PIECE_CHARS, MAX_PIECE_CHARS); // never past a possible separator
       if (cut > 0) {
         yield* finish(buffer.slice(docStart, docStart + cut), false);
         docStart += cut;
+        startsLine = buffer.charCodeAt(docStart - 1) === 10;
       }
     }
     lineAt(docStart);
