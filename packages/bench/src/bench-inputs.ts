@@ -3,11 +3,11 @@
 // run. Not the folder's state (bench-folder.ts) and not the training (compare.ts).
 
 import { existsSync } from 'node:fs';
-import type { ModelConfig } from '@hyperclone/core';
-import { resolveConfig, withVocab } from '@hyperclone/core';
+import type { Initializer, ModelConfig } from '@hyperclone/core';
+import { resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
-import { growPlan, isModelDir, loadModelDir, resolveCloneOptions } from '@hyperclone/init';
-import { parseTrainOptions, type TrainOptions } from '@hyperclone/trainer';
+import { fromCheckpoint, growPlan, isModelDir, resolveCloneOptions } from '@hyperclone/init';
+import { checkTrainMemory, parseTrainOptions, type TrainOptions } from '@hyperclone/trainer';
 import type { CompareOptions } from './compare.js';
 
 export interface BenchInputs {
@@ -35,8 +35,20 @@ export async function checkBenchInputs(o: CompareOptions, runOptions: (label: st
   const seqLen = o.seqLen ?? small.contextLength;
   if (seqLen > small.contextLength)
     throw new Error(`seqLen ${seqLen} exceeds the model's context length ${small.contextLength}; lower seqLen`);
-  for (const label of ['small', 'wide']) parseTrainOptions(runOptions(label));
+  const [smallRun, wideRun] = ['small', 'wide'].map((label) => parseTrainOptions(runOptions(label)));
+  // the largest runs must fit before the first step (each trainFrom checks its own again)
+  await checkTrainMemory(planOnly(small, { weights: weightBytes(small) }), smallRun!);
+  await checkTrainMemory(planOnly(wide, { source: weightBytes(small), output: weightBytes(wide) }), wideRun!);
   return { vocabSize, small, wide };
+}
+
+/** An initializer that only plans: what the memory check reads, before any arm exists. */
+function planOnly(config: ModelConfig, load: Record<string, number>): Initializer {
+  return {
+    kind: 'plan',
+    plan: () => Promise.resolve({ config, load }),
+    load: () => Promise.reject(new Error('a memory plan has no weights')),
+  };
 }
 
 async function datasetVocab(dir: string): Promise<number> {
@@ -51,7 +63,7 @@ async function datasetVocab(dir: string): Promise<number> {
 
 async function smallConfig(small: string, vocabSize: number): Promise<ModelConfig> {
   // a checkpoint of ours, or a Hugging Face model directory as it is
-  if (isModelDir(small)) return (await loadModelDir(small)).config;
+  if (isModelDir(small)) return (await fromCheckpoint(small).plan!()).config; // the config alone, no weights
   if (existsSync(small))
     throw new Error(`--small ${small} is a directory but not a checkpoint (no config.json + model.safetensors, nor a Hugging Face model)`);
   return withVocab(resolveConfig(small), vocabSize);

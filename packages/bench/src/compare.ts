@@ -20,7 +20,16 @@ import { readEvals, type TargetMetric } from './time-to-target.js';
 import { writeReport } from './report.js';
 
 /** Training options every run of the benchmark gets as they are (trainFrom's, with its defaults). */
-export const SHARED_TRAIN_KEYS = ['batchSize', 'seqLen', 'lr', 'schedule', 'dropout', 'evalEvery', 'evalWindows'] as const;
+export const SHARED_TRAIN_KEYS = [
+  'batchSize',
+  'seqLen',
+  'lr',
+  'schedule',
+  'dropout',
+  'evalEvery',
+  'evalWindows',
+  'skipMemoryCheck',
+] as const;
 type SharedTrainOptions = Pick<TrainOptions, (typeof SHARED_TRAIN_KEYS)[number]>;
 
 export interface CompareOptions extends SharedTrainOptions {

@@ -93,8 +93,7 @@ export function isCheckpointDir(dir: string): boolean {
   return existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'));
 }
 
-/** Reads and checks a checkpoint: format, version, config, and every weight's name and shape. */
-export async function loadCheckpoint(dir: string, { withTrainingState = true } = {}): Promise<Checkpoint> {
+async function readConfigFile(dir: string): Promise<ConfigFile> {
   const configPath = join(dir, 'config.json');
   if (!existsSync(dir)) throw new Error(`checkpoint ${dir} does not exist`);
   if (!existsSync(configPath)) throw new Error(`${dir} is not a checkpoint: it has no config.json`);
@@ -109,6 +108,17 @@ export async function loadCheckpoint(dir: string, { withTrainingState = true } =
   if (file.version !== CHECKPOINT_VERSION)
     throw new Error(`${configPath} has version ${file.version}; this hyperclone reads version ${CHECKPOINT_VERSION}`);
   validateConfig(file.model);
+  return file;
+}
+
+/** A checkpoint's model config alone, checked, without reading its weights (what a memory estimate needs). */
+export async function readCheckpointConfig(dir: string): Promise<ModelConfig> {
+  return (await readConfigFile(dir)).model;
+}
+
+/** Reads and checks a checkpoint: format, version, config, and every weight's name and shape. */
+export async function loadCheckpoint(dir: string, { withTrainingState = true } = {}): Promise<Checkpoint> {
+  const file = await readConfigFile(dir);
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${dir} is not a checkpoint: it has no model.safetensors`);
   const weights = refuseNonFinite(readSafetensorsFile(weightsPath), weightsPath);

@@ -25,3 +25,4 @@ export * from './dir-lock.js';
 export * from './json-file.js';
 export * from './nearest-name.js';
 export * from './tokenizer-identity.js';
+export * from './memory-estimate.js';

@@ -48,9 +48,25 @@ export interface InitializedModel {
   tokenizer?: TokenizerIdentity;
 }
 
+/** What an initializer will make, known before it allocates anything (the memory check reads it). */
+export interface InitPlan {
+  /** The config load() gives. */
+  config: ModelConfig;
+  /**
+   * Host bytes load() holds at its peak, by part: `{weights}`, or a clone's `{source, output}` (every
+   * growth step's output), a resume's `{weights, moments}`. core's loadBytes sums them.
+   */
+  load: Record<string, number>;
+}
+
 export interface Initializer {
   /** 'random' | 'hyperclone' | 'checkpoint' | 'huggingface' (summary.json's `init`). */
   readonly kind: string;
+  /**
+   * The config and load size without making the weights (reads at most a config.json). Optional: an
+   * initializer without it is not checked before it loads.
+   */
+  plan?(): Promise<InitPlan>;
   /** Makes the weights. May be called more than once; the same initializer gives the same weights. */
   load(): Promise<InitializedModel>;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ModelConfig, StateDict } from '@hyperclone/core';
 import { paramSpec, validateConfig } from '@hyperclone/core';
 import { familyFor } from './families.js';
-import type { Family, FamilyName } from './family.js';
+import type { Family, FamilyName, ImportedConfig } from './family.js';
 import { HfFields, HfUnsupportedError } from './hf-fields.js';
 import { openHfWeights, type HfWeights } from './hf-weights.js';
 import { fromHf } from './tensor-binding.js';
@@ -53,8 +53,7 @@ export function readHfConfig(dir: string): { raw: Record<string, unknown>; where
   }
 }
 
-/** Reads `dir`'s config.json, picks the family, and reads every weight through its bindings. */
-export async function readHuggingFace(dir: string): Promise<HfModel> {
+function readFamilyConfig(dir: string): ImportedConfig & { raw: Record<string, unknown>; family: Family; architecture: string } {
   const { raw, where } = readHfConfig(dir);
   const { family, architecture } = familyFor(raw, where);
   const fields = new HfFields(raw, where, `${family.label} (${architecture})`);
@@ -64,6 +63,17 @@ export async function readHuggingFace(dir: string): Promise<HfModel> {
   } catch (e) {
     throw new HfUnsupportedError(`${where}: ${(e as Error).message}`);
   }
+  return { config, notes, raw, family, architecture };
+}
+
+/** The model config a Hugging Face directory imports as, from its config.json alone (no weights read). */
+export function readHfModelConfig(dir: string): ModelConfig {
+  return readFamilyConfig(dir).config;
+}
+
+/** Reads `dir`'s config.json, picks the family, and reads every weight through its bindings. */
+export async function readHuggingFace(dir: string): Promise<HfModel> {
+  const { config, notes, raw, family, architecture } = readFamilyConfig(dir);
   const weights = openHfWeights(dir);
   try {
     const stateDict = readWeights(family, config, weights, dir, notes);

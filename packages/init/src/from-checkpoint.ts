@@ -2,6 +2,7 @@
 // Not the trainer's resume (optimizer moments and trainer state are left on disk for it).
 
 import type { Initializer, InitializedModel } from '@hyperclone/core';
+import { readCheckpointConfig, weightBytes } from '@hyperclone/core';
 import { isHuggingFaceDir } from '@hyperclone/hf';
 import { cloneInfoFromOrigin } from './clone-info.js';
 import { fromHuggingFace } from './from-hugging-face.js';
@@ -13,6 +14,10 @@ export function fromCheckpoint(dir: string): Initializer {
   if (isHuggingFaceDir(dir)) return fromHuggingFace(dir);
   return {
     kind: 'checkpoint',
+    plan: async () => {
+      const config = await readCheckpointConfig(dir);
+      return { config, load: { weights: weightBytes(config) } };
+    },
     load: async (): Promise<InitializedModel> => {
       const ckpt = await loadModelDir(dir);
       const origin = ckpt.origin ?? { kind: 'unknown', checkpoint: dir };

@@ -38,6 +38,16 @@ export function growWeights(config: ModelConfig, weights: StateDict, options: Cl
   return result;
 }
 
+/** The config after each growth step growWeights takes: the width clone, then the new blocks, then the rotation. */
+export function growSteps(config: ModelConfig, options: CloneOptions): ModelConfig[] {
+  const o = resolveCloneOptions(options);
+  validateConfig(config);
+  const steps = [cloneConfig(config, o.width, o.ffn, o.tie)];
+  if (o.depth > 1) steps.push({ ...steps.at(-1)!, nLayer: steps.at(-1)!.nLayer * o.depth });
+  if (o.rotate) steps.push(foldedConfig(steps.at(-1)!));
+  return steps;
+}
+
 /**
  * What growWeights will make, without the weights: the grown config and the clone record (fallbacks
  * aside). A trainer that grows in stages plans every stage's config and FLOPs from this up front.

@@ -1,8 +1,10 @@
 // hyperclone: an initializer whose weights are a function-preserving, wider copy of a source model.
 // Not the transform (clone-weights.ts); this resolves the source and records provenance.
 
-import type { Checkpoint, Initializer, InitializedModel, ModelConfig, StateDict, TokenizerIdentity } from '@hyperclone/core';
-import { growWeights } from './grow-weights.js';
+import type { Checkpoint, InitPlan, Initializer, InitializedModel, ModelConfig, StateDict, TokenizerIdentity } from '@hyperclone/core';
+import { loadBytes, weightBytes } from '@hyperclone/core';
+import { fromCheckpoint } from './from-checkpoint.js';
+import { growSteps, growWeights } from './grow-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
 import { loadModelDir } from './model-dir.js';
 
@@ -20,9 +22,11 @@ interface SourceModel {
 
 export function hyperclone(source: CloneSource, options: CloneOptions): Initializer {
   resolveCloneOptions(options); // bad multipliers fail here, before anything loads
-  describeSource(source);
+  const kind = describeSource(source);
+  const plannable = kind !== 'initializer' || typeof (source as Initializer).plan === 'function';
   return {
     kind: 'hyperclone',
+    ...(plannable ? { plan: () => planClone(source, options) } : {}),
     load: async (): Promise<InitializedModel> => {
       const src = await loadSource(source);
       const result = growWeights(src.config, src.weights, options);
@@ -35,6 +39,25 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
       return model;
     },
   };
+}
+
+/** The source's plan, then every growth step's config: the clone holds the source and each step's output. */
+async function planClone(source: CloneSource, options: CloneOptions): Promise<InitPlan> {
+  const kind = describeSource(source);
+  let src: InitPlan;
+  if (kind === 'dir') {
+    try {
+      src = await fromCheckpoint(source as string).plan!();
+    } catch (e) {
+      throw new Error(`hyperclone cannot use ${source as string} as its source: ${(e as Error).message}`);
+    }
+  } else if (kind === 'initializer') src = await (source as Initializer).plan!();
+  else {
+    const config = (source as Checkpoint | InitializedModel).config;
+    src = { config, load: { weights: weightBytes(config) } };
+  }
+  const steps = growSteps(src.config, options);
+  return { config: steps.at(-1)!, load: { source: loadBytes(src), output: steps.reduce((n, c) => n + weightBytes(c), 0) } };
 }
 
 function describeSource(source: CloneSource): 'dir' | 'initializer' | 'model' {

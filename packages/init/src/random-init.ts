@@ -2,7 +2,7 @@
 // Not a backend op (weights are made as Float32Arrays) and not cloning (hyperclone.ts).
 
 import type { InitKind, Initializer, InitializedModel, ModelConfig, StateDict } from '@hyperclone/core';
-import { Rng, hostTensor, numel, paramSpec, resolveConfig, withVocab } from '@hyperclone/core';
+import { Rng, hostTensor, numel, paramSpec, resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 
 export interface RandomInitOptions {
   /** Same seed, same weights, on every machine and backend (default 0). */
@@ -36,6 +36,7 @@ export function randomInit(configOrPreset: string | Partial<ModelConfig>, option
   if (typeof configOrPreset === 'string') origin['preset'] = configOrPreset;
   return {
     kind: 'random',
+    plan: async () => ({ config: { ...config }, load: { weights: weightBytes(config) } }),
     load: async (): Promise<InitializedModel> => ({ config: { ...config }, weights: randomWeights(config, seed), origin: { ...origin } }),
   };
 }

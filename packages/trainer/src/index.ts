@@ -20,3 +20,4 @@ export * from './checkpoint-store.js';
 export * from './resume-init.js';
 export * from './evaluate-checkpoint.js';
 export * from './recorded-path.js';
+export * from './memory-check.js';

@@ -22,6 +22,7 @@ import { recoverRun } from './run-recovery.js';
 import { targetTask } from './targets.js';
 import type { Task } from './tasks.js';
 import { loadTask } from './tasks.js';
+import { checkTrainMemory } from './memory-check.js';
 import type { TrainerState } from './trainer-state.js';
 import { checkTrainerState } from './trainer-state.js';
 import type { SymmetryProbe } from './training-run.js';
@@ -75,6 +76,7 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
   const files = new RunFiles(resolve(o.out));
   const store = new CheckpointStore(files.runDir, o.keepLast);
   const restart = o.resume ? false : (await files.checkFresh(store)) === 'restart';
+  await checkTrainMemory(init, o); // before the weights exist
   const model = await init.load();
   const modelConfig = o.dropout === undefined ? model.config : { ...model.config, dropout: o.dropout };
   const opened = await openDatasetInfo(o.data);

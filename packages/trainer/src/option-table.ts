@@ -225,6 +225,13 @@ export const TRAIN_OPTIONS = {
     recorded: 'none',
     help: 'continue the run in `out` from its newest checkpoint',
   }),
+  skipMemoryCheck: option(switchValue(), {
+    flag: 'skip-memory-check',
+    default: false,
+    resume: 'fresh',
+    recorded: 'none',
+    help: "start even when the memory estimate (weights, AdamW, gradients, activations of the batch) exceeds the machine's available memory (docs/training.md); CUDA device memory is not checked",
+  }),
   precision: option(choice(['fp32', 'tf32', 'bf16'] as const), {
     flag: 'precision',
     defaultText: 'from the engine',

@@ -4,7 +4,7 @@
 
 import { resolve } from 'node:path';
 import type { Initializer, InitializedModel } from '@hyperclone/core';
-import { loadCheckpoint } from '@hyperclone/core';
+import { loadCheckpoint, weightBytes } from '@hyperclone/core';
 import { hyperclone, randomInit } from '@hyperclone/init';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { RunConfig } from './run-config.js';
@@ -22,8 +22,11 @@ export async function readRunConfig(runDir: string): Promise<RunConfig> {
  */
 export async function resumeInitializer(runDir: string): Promise<Initializer> {
   const config = await readRunConfig(runDir);
+  const w = weightBytes(config.model);
   return {
     kind: config.init.kind,
+    // the weights are read twice (here, and with the moments by trainFrom's resume)
+    plan: async () => ({ config: config.model, load: { weights: 2 * w, moments: 2 * w } }),
     load: async (): Promise<InitializedModel> => {
       const store = new CheckpointStore(resolve(runDir), config.keepLast);
       const found = await store.newestUsable(

@@ -1,13 +1,13 @@
 // `hyperclone clone` and `hyperclone grow`: write a grown copy of a checkpoint or Hugging Face directory (wider, deeper,
 // rotated) that computes the same function. Not the transforms (@hyperclone/init's growWeights) and not training (`train --init`).
 
-import { countParams, saveCheckpoint, type InitializedModel, type Logger } from '@hyperclone/core';
+import { countParams, saveCheckpoint, type Initializer, type InitializedModel, type Logger } from '@hyperclone/core';
 import { CLONE_VARIANTS, NEW_BLOCKS, PLACEMENTS, hyperclone, type CloneOptions } from '@hyperclone/init';
 import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
-import { writingCheckpoint } from './init.js';
+import { checkLoadMemory, writingCheckpoint } from './init.js';
 
 const common =
-  '[--variant symmetric|noisy-symmetric|diagonal|noisy-diagonal] [--snr-db X] [--tie keep|untie] [--rotate] [--seed S] --out CKPT';
+  '[--variant symmetric|noisy-symmetric|diagonal|noisy-diagonal] [--snr-db X] [--tie keep|untie] [--rotate] [--seed S] [--skip-memory-check] --out CKPT';
 const cloneUsage = `hyperclone clone --from CKPT --width N [--ffn N] ${common}`;
 const growUsage = `hyperclone grow --from CKPT [--width N] [--ffn N] [--depth N] [--placement interleave|stack] [--new-blocks identity|copy] ${common}`;
 
@@ -21,6 +21,7 @@ const cloneFlags = {
   rotate: { type: 'boolean' },
   seed: { type: 'string' },
   out: { type: 'string' },
+  'skip-memory-check': { type: 'boolean' },
 } as const;
 const growFlags = { ...cloneFlags, depth: { type: 'string' }, placement: { type: 'string' }, 'new-blocks': { type: 'string' } } as const;
 
@@ -58,12 +59,22 @@ function cloneOptions(f: Flags, width: number): CloneOptions {
   return options;
 }
 
-/** Writes the grown checkpoint holding out's lock; it keeps the source's tokenizer record. */
-async function writeGrown(from: string, out: string, options: CloneOptions): Promise<InitializedModel> {
+/**
+ * Writes the grown checkpoint holding out's lock; it keeps the source's tokenizer record. The source and the
+ * grown weights must fit in memory first (read from the configs alone), unless `skipMemoryCheck`.
+ */
+async function writeGrown(from: string, out: string, options: CloneOptions, skipMemoryCheck: boolean): Promise<InitializedModel> {
+  let init: Initializer;
+  try {
+    init = hyperclone(from, options);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  if (!skipMemoryCheck) await checkLoadMemory(init, 'this clone (source and output weights)', 'lower --width, --ffn or --depth');
   return writingCheckpoint(out, 'clone', async () => {
     let m: InitializedModel;
     try {
-      m = await hyperclone(from, options).load();
+      m = await init.load();
     } catch (e) {
       throw new CliError((e as Error).message);
     }
@@ -98,7 +109,7 @@ export const cloneCommand: Command = {
     const from = requireFlag(f.from, 'from', cloneUsage);
     const out = requireFlag(f.out, 'out', cloneUsage);
     const width = integerFlag(requireFlag(f.width, 'width', cloneUsage), 'width')!;
-    const m = await writeGrown(from, out, cloneOptions(f, width));
+    const m = await writeGrown(from, out, cloneOptions(f, width), f['skip-memory-check'] === true);
     process.stdout.write(describeGrown(m, from, out));
     return 0;
   },
@@ -115,7 +126,7 @@ export const growCommand: Command = {
     const width = integerFlag(f.width, 'width') ?? 1;
     if (f.width === undefined && f.depth === undefined && f.rotate !== true)
       throw new CliError(`grow needs at least one of --width, --depth or --rotate\nusage: ${growUsage}`, 2);
-    const m = await writeGrown(from, out, cloneOptions(f, width));
+    const m = await writeGrown(from, out, cloneOptions(f, width), f['skip-memory-check'] === true);
     process.stdout.write(describeGrown(m, from, out));
     return 0;
   },

@@ -2,14 +2,21 @@
 // Not training (`hyperclone train --model` initializes on its own) and not cloning (clone.ts).
 
 import { existsSync } from 'node:fs';
-import { countParams, lockDir, saveCheckpoint } from '@hyperclone/core';
+import type { Initializer } from '@hyperclone/core';
+import { checkMemory, countParams, loadMemory, lockDir, saveCheckpoint } from '@hyperclone/core';
 import { randomInit } from '@hyperclone/init';
 import { CliError, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import { readModelFlag } from '../model-flag.js';
 
-const usage = 'hyperclone init --model <preset|config.json> --out CKPT [--seed S] [--vocab-size V]';
+const usage = 'hyperclone init --model <preset|config.json> --out CKPT [--seed S] [--vocab-size V] [--skip-memory-check]';
 
-const flags = { model: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, 'vocab-size': { type: 'string' } } as const;
+const flags = {
+  model: { type: 'string' },
+  out: { type: 'string' },
+  seed: { type: 'string' },
+  'vocab-size': { type: 'string' },
+  'skip-memory-check': { type: 'boolean' },
+} as const;
 
 export const initCommand: Command = {
   name: 'init',
@@ -27,6 +34,7 @@ export const initCommand: Command = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
+    if (f['skip-memory-check'] !== true) await checkLoadMemory(init, 'init', 'use a smaller model (dModel, nLayer, dFF, vocabSize)');
     const m = await writingCheckpoint(out, 'init', async () => {
       const made = await init.load();
       await saveCheckpoint(out, { config: made.config, weights: made.weights, origin: made.origin });
@@ -38,6 +46,19 @@ export const initCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Refuses, before anything is allocated, an initializer whose weights (and a clone's source and output)
+ * cannot fit in the machine's memory (core's loadMemory; `--skip-memory-check` skips this).
+ */
+export async function checkLoadMemory(init: Initializer, what: string, advice: string): Promise<void> {
+  if (!init.plan) return;
+  try {
+    checkMemory(loadMemory(await init.plan()), { what, advice, override: '--skip-memory-check' });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
 
 /**
  * Runs `write` holding the lock on `out` (one writer; a read-only place or a file in the way is refused
