@@ -1,4 +1,4 @@
-// The memory check: `clone --width 1000`, `train --batch-size 100000` and `init` of a dModel 1e7 config are
+// The memory check: `clone --width 1000`, `train --batch-size 100000`, `init` of a dModel 1e7 config and a bench are
 // refused in one line before anything is allocated, and core's estimate is held against measured peaks.
 // Not the formulas' arithmetic alone (core's memory-estimate.test.ts).
 
@@ -58,6 +58,28 @@ describe('the memory check refuses what cannot fit, before allocating', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(REFUSAL);
     expect(r.stderr).toMatch(/^hyperclone: error: init would need about 14\d{5}\.\d GiB of memory \(weights 14\d{5}\.\d\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bench clone-vs-random --width 300: its wide arms, before the small model trains', async () => {
+    const out = join(root, 'bench');
+    const r = await hyperclone([
+      'bench',
+      'clone-vs-random',
+      '--data',
+      data,
+      '--small',
+      'tiny',
+      '--width',
+      '300',
+      '--budget',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(REFUSAL);
+    expect(r.stderr).toMatch(/^hyperclone: error: train \(batch 16 x 128 tokens\) would need about \d+\.\d GiB/);
     expect(existsSync(out)).toBe(false);
   });
 
