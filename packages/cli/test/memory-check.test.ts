@@ -118,25 +118,25 @@ describeTorch('the estimate against measured peaks (libtorch CPU)', () => {
   const estimate = (c: typeof tiny, rows: number, seqLen: number): number =>
     trainMemory(c, { rows, seqLen, loadBytes: weightBytes(c), device: 'cpu' }).bytes;
 
-  it('the activations grow with the batch as estimated (within 1.5x; measured 0.80x), the total within 0.9-1.6x of the peak', async () => {
+  it('the activations grow with the batch as estimated (within 1.5x; measured 0.75x), the total within 0.9-1.6x of the peak', async () => {
     const small = await trainPeakBytes('tiny-b4', ['--model', 'tiny', '--batch-size', '4', '--seq-len', '128']);
     const large = await trainPeakBytes('tiny-b64', ['--model', 'tiny', '--batch-size', '64', '--seq-len', '128']);
     const estimated = activationBytes(tiny, 64, 128) - activationBytes(tiny, 4, 128);
     const measured = large - small;
     expect(measured / estimated).toBeGreaterThan(1 / 1.5);
     expect(measured / estimated).toBeLessThan(1.5);
-    expect(estimate(tiny, 64, 128) / large).toBeGreaterThan(0.9); // measured 1.24 (peak 715 MB)
+    expect(estimate(tiny, 64, 128) / large).toBeGreaterThan(0.9); // measured 1.22 (peak 723 MB)
     expect(estimate(tiny, 64, 128) / large).toBeLessThan(1.6);
   });
 
-  it('the weights, gradients, AdamW moments and checkpoint copies grow with the model as estimated (within 1.5x; measured 1.05x), the total within 0.9-1.6x', async () => {
+  it('the weights, gradients, AdamW moments and checkpoint copies grow with the model as estimated (within 1.5x; measured 1.07x), the total within 0.9-1.6x', async () => {
     const small = await trainPeakBytes('tiny-b1', ['--model', 'tiny', '--batch-size', '1', '--seq-len', '32']);
     const large = await trainPeakBytes('cpu512-b1', ['--model', 'cpu-512', '--batch-size', '1', '--seq-len', '32']);
     const estimated = estimate(cpu512, 1, 32) - estimate(tiny, 1, 32);
     const measured = large - small;
     expect(measured / estimated).toBeGreaterThan(1 / 1.5);
     expect(measured / estimated).toBeLessThan(1.5);
-    expect(estimate(cpu512, 1, 32) / large).toBeGreaterThan(0.9); // measured 1.11 (peak 816 MB)
+    expect(estimate(cpu512, 1, 32) / large).toBeGreaterThan(0.9); // measured 1.07 (peak 838 MB)
     expect(estimate(cpu512, 1, 32) / large).toBeLessThan(1.6);
   });
 });
