@@ -92,7 +92,7 @@ export function hostMemoryLimit(free = freemem(), total = totalmem()): MemoryLim
   return { bytes, text: `${gib(bytes)} GiB (${gib(free)} GiB available + a tenth of the ${gib(total)} GiB total, at most the total)` };
 }
 
-export function gib(bytes: number): string {
+function gib(bytes: number): string {
   return (bytes / GIB).toFixed(bytes < 10 * GIB ? 2 : 1);
 }
 

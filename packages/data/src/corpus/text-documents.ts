@@ -55,7 +55,7 @@ function finder(split: DocSplit): (buffer: string, from: number, startsLine: boo
 }
 
 /** Long documents go out in pieces once this many characters are buffered (cut at safe boundaries, see safe-cut.ts). */
-const PIECE_CHARS = 1 << 14;
+export const PIECE_CHARS = 1 << 14;
 /** Records (JSONL lines, parquet rows) longer than this go out in pieces. */
 export const RECORD_PIECE_CHARS = 1 << 20;
 /** A document without any safe boundary is cut hard beyond this many characters. */
