@@ -45,7 +45,14 @@ export function cloneWeights(config: ModelConfig, weights: StateDict, options: C
       `diagonal cloning needs equal output and input multipliers; ${fallbacks.length} parameter(s) fell back to symmetric`,
     );
   }
-  const clone: CloneInfo = {
+  const clone = widthCloneInfo(config, o);
+  checkWeights(wideConfig, wide, 'the clone (a hyperclone bug: please report it)');
+  return { config: wideConfig, weights: wide, clone, fallbacks };
+}
+
+/** The record of a width clone of `config` (growPlan adds depth and rotation to it). */
+export function widthCloneInfo(config: ModelConfig, o: ResolvedCloneOptions): CloneInfo {
+  return {
     width: o.width,
     ffn: o.ffn,
     variant: o.variant,
@@ -54,8 +61,6 @@ export function cloneWeights(config: ModelConfig, weights: StateDict, options: C
     seed: o.seed,
     sourceConfig: { ...config },
   };
-  checkWeights(wideConfig, wide, 'the clone (a hyperclone bug: please report it)');
-  return { config: wideConfig, weights: wide, clone, fallbacks };
 }
 
 /** One parameter: tiled along its axes and scaled (or block-diagonal), then paired noise for the noisy variants. */

@@ -4,7 +4,7 @@
 import type { CloneInfo, ModelConfig, StateDict } from '@hyperclone/core';
 import { validateConfig } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
-import { cloneWeights, type CloneResult } from './clone-weights.js';
+import { cloneWeights, widthCloneInfo, type CloneResult } from './clone-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
 import { depthPlan, growDepth } from './depth-growth.js';
 import { foldedConfig } from './fold-norms.js';
@@ -56,15 +56,7 @@ export function growPlan(config: ModelConfig, options: CloneOptions): { config: 
   const o = resolveCloneOptions(options);
   validateConfig(config);
   let grown = cloneConfig(config, o.width, o.ffn, o.tie);
-  const clone: CloneInfo = {
-    width: o.width,
-    ffn: o.ffn,
-    variant: o.variant,
-    snrDb: o.snrDb,
-    tie: config.tieEmbeddings ? o.tie : null,
-    seed: o.seed,
-    sourceConfig: { ...config },
-  };
+  const clone = widthCloneInfo(config, o);
   if (o.depth > 1) {
     const plan = { multiplier: o.depth, placement: o.placement, newBlocks: o.newBlocks };
     clone.depth = { ...plan, sourceBlocks: depthPlan(grown.nLayer, plan) };
