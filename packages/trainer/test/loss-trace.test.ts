@@ -1,6 +1,7 @@
 // The fixed-seed loss trace against its record (loss-trace/loss-trace.json): every step's loss and
 // gradient norm exactly equal, on each backend, straight and resumed. Not a convergence test.
 
+import './loss-trace/pin-kernels.js'; // first: before anything loads libtorch
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';

@@ -2,6 +2,7 @@
 // Not a test. Run it only when numbers are meant to change, and say why in the commit:
 //   npx tsx --conditions=@hyperclone/source packages/trainer/test/loss-trace/generate.ts
 
+import './pin-kernels.js'; // first: before anything loads libtorch
 import { writeFileSync } from 'node:fs';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { createTorchBackend, isTorchAvailable } from '@hyperclone/backend-torch';
