@@ -96,6 +96,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   const at::Tensor& causalBias(int64_t T, int64_t Tk);
   at::Tensor manualAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale, bool causal,
                              double dropout, uint64_t seed);
+  // attention-cpu.cpp: manualAttention's GEMMs as one autograd node, (batch·head) slices spread over the threads
+  at::Tensor slicedAttention(const at::Tensor& q3, const at::Tensor& kT, const at::Tensor& v3, double scale, bool causal,
+                             double dropout, uint64_t seed);
 
   TensorTable table_;
   c10::Device device_;

@@ -58,11 +58,12 @@ at::Tensor Engine::manualAttention(const at::Tensor& q, const at::Tensor& k, con
   const at::Tensor q3 = q.reshape({-1, T, q.size(-1)});   // (B·H, T, D)
   const at::Tensor kT = k.transpose(-2, -1).reshape({-1, k.size(-1), Tk});  // (B·H, D, Tk)
   const at::Tensor v3 = v.reshape({-1, Tk, v.size(-1)});  // (B·H, Tk, Dv)
+  std::vector<int64_t> shape = q.sizes().vec();
+  shape.back() = v.size(-1);
+  if (q.is_cpu()) return slicedAttention(q3, kT, v3, scale, causal, dropout, seed).view(shape);  // attention-cpu.cpp
   at::Tensor scores = causal ? at::baddbmm(causalBias(T, Tk), q3, kT, 1.0, scale) : at::bmm(q3, kT) * scale;  // (B·H, T, Tk)
   at::Tensor probs = at::softmax(scores, -1);
   if (dropout > 0) probs = probs * dropoutMask(probs, dropout, seed);
-  std::vector<int64_t> shape = q.sizes().vec();
-  shape.back() = v.size(-1);
   return at::bmm(probs, v3).view(shape);  // (B, H, T, Dv)
 }
 

@@ -187,6 +187,22 @@ const cases: FusedCase[] = [
     host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.5, true)],
   },
   {
+    op: 'attention',
+    detail: 'causal, 150 queries: several blocks of rows, the last one partial',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [1, 2, 150, 8]), randn(r, [1, 2, 150, 8]), randn(r, [1, 2, 150, 8])],
+    call: attention({ scale: 0.35, causal: true }),
+    host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.35, true)],
+  },
+  {
+    op: 'attention',
+    detail: 'causal, 130 queries on 200 keys: blocks of rows see keys up to t + 70',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [1, 2, 130, 8]), randn(r, [1, 2, 200, 8]), randn(r, [1, 2, 200, 8])],
+    call: attention({ scale: 0.35, causal: true }),
+    host: ([q, k, v]) => [attentionHost(q!, k!, v!, 0.35, true)],
+  },
+  {
     op: 'crossEntropy',
     detail: 'mean over targets, ignoreIndex -1 skipped',
     gradInputs: [0],
