@@ -44,14 +44,17 @@ function headsView(b: Backend, heads: number, rows: number, seed: number): Tenso
 
 /** The weighted sum of attention's output and its gradients wrt q, k, v, on the host. */
 function run(b: Backend, c: AttentionCase, attend: (q: Tensor, k: Tensor, v: Tensor) => Tensor): Float32Array[] {
-  return b.tidy(() => {
+  const tensors = b.tidy(() => {
     const q = headsView(b, c.heads, c.T, 1);
     const k = headsView(b, c.heads, c.Tk, 2);
     const v = headsView(b, c.heads, c.Tk, 3);
     const w = b.fromHost({ dtype: 'float32', shape: [B, c.heads, c.T, D], data: values(B * c.heads * c.T * D, 4) });
     const { value, grads } = b.valueAndGrad(([q, k, v]) => b.sum(b.mul(attend(q!, k!, v!), w), [0, 1, 2, 3]), [q, k, v]);
-    return [value, ...grads].map((t) => b.toHost(t).data as Float32Array);
+    return [value, ...grads];
   });
+  const host = tensors.map((t) => b.toHost(t).data as Float32Array);
+  b.dispose(tensors);
+  return host;
 }
 
 describeTorch('CPU attention node', () => {
@@ -85,7 +88,12 @@ describeTorch('CPU attention node', () => {
     const noDropout = run(b, c, (q, k, v) => b.fused.attention!(q, k, v, { ...c.options, dropout: 0 }));
     ['value', 'dq', 'dk', 'dv'].forEach((what, i) => {
       const shape = [fused[i]!.length];
-      assertClose(what, { dtype: 'float32', shape, data: fused[i]! }, { dtype: 'float32', shape, data: composed[i]! }, { atol: 2e-5, rtol: 1e-4 });
+      assertClose(
+        what,
+        { dtype: 'float32', shape, data: fused[i]! },
+        { dtype: 'float32', shape, data: composed[i]! },
+        { atol: 2e-5, rtol: 1e-4 },
+      );
     });
     expect(Math.abs(fused[0]![0]! - noDropout[0]![0]!)).toBeGreaterThan(1e-3); // the mask did something
   });
