@@ -4,7 +4,7 @@
 //
 //   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/throughput.ts \
 //     [--presets cpu-128,cpu-256] [--batch 8] [--seq 256] [--steps 10] [--warmup 2] [--rounds 3]
-//     [--threads N] [--impls torch,train,tfjs,pytorch] [--tfjs-steps 3] [--grad-clip 1] [--data DIR]
+//     [--threads N] [--impls torch,train,tfjs,pytorch] [--tfjs-steps 3] [--grad-clip 1] [--data DIR] [--cli MAIN.js]
 //     [--device cpu|cuda] [--autocast bf16|none] [--python /usr/bin/python3] [--peak-tflops X] [--out FILE.json]
 //
 // torch (the stripped step) = core forward + crossEntropyLoss under valueAndGrad + the global-norm clip +
@@ -19,6 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { resolveConfig, trainFlopsPerToken, type Backend, type ModelConfig, type StateDict } from '@hyperclone/core';
+import { openDataset } from '@hyperclone/data';
 import { randomWeights } from '@hyperclone/init';
 import { createTorchBackend, type TorchBackend } from '@hyperclone/backend-torch';
 import { runPytorchReference } from './throughput/pytorch-reference.js';
@@ -48,6 +49,8 @@ interface Options {
   referenceDir: string | undefined;
   gradClip: number;
   data: string | undefined;
+  /** The `hyperclone` entry point the train impl runs (default packages/cli/dist/main.js; scripts/gpu: the bundle). */
+  cli: string | undefined;
 }
 
 function flag(name: string): string | undefined {
@@ -72,8 +75,6 @@ function parseOptions(): Options {
   for (const impl of impls) if (!IMPLS.includes(impl)) throw new Error(`--impls takes ${IMPLS.join(', ')} (got ${impl})`);
   const autocast = (flag('autocast') ?? (device === 'cuda' ? 'bf16' : 'none')) === 'bf16';
   if (autocast && device !== 'cuda') throw new Error('--autocast bf16 needs --device cuda');
-  if (autocast && impls.includes('train'))
-    throw new Error('hyperclone train has no bf16 autocast flag yet: drop train from --impls or pass --autocast none');
   const gradClip = Number(flag('grad-clip') ?? 1);
   if (!(gradClip >= 0)) throw new Error(`--grad-clip must be a number >= 0 (got ${flag('grad-clip')})`);
   const peak = flag('peak-tflops');
@@ -99,6 +100,7 @@ function parseOptions(): Options {
     referenceDir: flag('reference-dir'),
     gradClip,
     data: flag('data'),
+    cli: flag('cli') === undefined ? undefined : resolve(flag('cli')!),
   };
 }
 
@@ -136,10 +138,11 @@ function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResul
       threads: o.threads,
       device: o.device,
       extra: cliExtra(o),
+      ...(o.cli ? { cli: o.cli } : {}),
     });
     return {
       impl,
-      engine: `hyperclone train (torch, ${o.device}, ${o.threads} threads)`,
+      engine: `hyperclone train (torch, ${o.device === 'cuda' ? `cuda${o.autocast ? ', bf16 autocast' : ''}` : `cpu, ${o.threads} threads`})`,
       tokensPerSec: t.tokensPerSec,
       stepMs: t.stepMs,
       finalLoss: t.finalLoss,
@@ -193,7 +196,23 @@ function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResul
 /** `hyperclone train` flags that make it train what the other impls train. */
 function cliExtra(o: Options): string[] {
   const peak = o.peakTflops === null ? [] : ['--peak-tflops', String(o.peakTflops)];
-  return ['--grad-clip', String(o.gradClip), ...peak];
+  return ['--grad-clip', String(o.gradClip), ...peak, ...(o.autocast ? ['--autocast', 'bf16'] : [])];
+}
+
+/**
+ * `hyperclone train --model PRESET` sizes the model's vocabulary to the dataset's; with train among the impls every
+ * impl trains that vocabulary, so all of them run the same model (gpt2-124m on a 4,096-token dataset: 4,096 rows).
+ */
+async function trainedVocabulary(config: ModelConfig, data: string, o: Options): Promise<ModelConfig> {
+  if (!o.impls.includes('train')) return config;
+  const dataset = await openDataset(data);
+  const vocabSize = dataset.meta.vocabSize;
+  dataset.close();
+  if (vocabSize === config.vocabSize) return config;
+  console.log(
+    `  vocabulary: the dataset's ${vocabSize} tokens for every impl (the preset has ${config.vocabSize}), as hyperclone train sizes it`,
+  );
+  return { ...config, vocabSize };
 }
 
 async function benchPreset(
@@ -203,7 +222,7 @@ async function benchPreset(
   data: string,
   o: Options,
 ): Promise<PresetReport> {
-  const config = resolveConfig(preset);
+  const config = await trainedVocabulary(resolveConfig(preset), data, o);
   const seq = Math.min(o.seq ?? config.contextLength, config.contextLength);
   const steps = o.steps[Math.min(o.presets.indexOf(preset), o.steps.length - 1)]!;
   const round0: Round = { preset, config, weights: randomWeights(config, 0), seq, steps, data };

@@ -21,6 +21,8 @@ export interface CliTrainOptions {
   data: string;
   /** Extra `hyperclone train` flags. */
   extra?: string[];
+  /** The CLI entry point (default: this checkout's packages/cli/dist/main.js). */
+  cli?: string;
 }
 
 export interface CliTiming {
@@ -56,11 +58,12 @@ export async function prepareByteShakespeare(): Promise<string> {
 
 /** Runs warmup + steps + 1 steps, logging every step; the last one (it evaluates) is not timed. */
 export function timeCliTrain(o: CliTrainOptions): CliTiming {
-  if (!existsSync(CLI_MAIN)) throw new Error(`the CLI is not built (no ${CLI_MAIN}); run npm run build`);
+  const cli = o.cli ?? CLI_MAIN;
+  if (!existsSync(cli)) throw new Error(`the CLI is not built (no ${cli}); run npm run build`);
   const work = mkdtempSync(join(tmpdir(), 'hc-throughput-run-'));
   const total = o.warmup + o.steps + 1;
   const argv = [
-    ...[CLI_MAIN, 'train', '--data', o.data, '--out', join(work, 'run'), '--model', o.preset, '--steps', String(total)],
+    ...[cli, 'train', '--data', o.data, '--out', join(work, 'run'), '--model', o.preset, '--steps', String(total)],
     ...['--batch-size', String(o.batch), '--seq-len', String(o.seq), '--log-every', '1', '--eval-every', String(total)],
     ...['--eval-windows', '1', '--backend', 'torch', '--device', o.device, '--threads', String(o.threads), ...(o.extra ?? [])],
   ];

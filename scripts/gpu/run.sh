@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a CUDA machine with PyTorch 2.x but no Node.js and no network: unpack the carried node, build the addon
 # against the wheel's libtorch, run the conformance suite on cuda, then time gpt2-124m training in bf16 for
-# hyperclone-on-torch and the plain PyTorch reference (tokens/s, MFU). Every step is logged; JSON lands in $OUT.
+# hyperclone's stripped step, `hyperclone train` and the plain PyTorch reference (tokens/s, MFU). Every step is logged; JSON lands in $OUT.
 # Not the packing (pack.sh runs first, on the CPU machine) and not a test gate: later steps run even if one fails.
 #
 #   bash scripts/gpu/run.sh                       # carry .device-carry; results in $OUT (default tmp/gpu-out)
@@ -13,7 +13,7 @@ CARRY=${CARRY:-$ROOT/.device-carry}
 OUT=${OUT:-$ROOT/tmp/gpu-out}
 DEVICE=${DEVICE:-cuda}
 PRESET=${PRESET:-gpt2-124m}
-BATCH=${BATCH:-8}
+BATCH=${BATCH:-16}
 SEQ=${SEQ:-1024}
 STEPS=${STEPS:-10}
 WARMUP=${WARMUP:-3}
@@ -69,11 +69,11 @@ step "conformance on $DEVICE"
 timeout "${CONFORMANCE_SECONDS:-240}" "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
   || fail "conformance reported failures (see above and $OUT/conformance-$DEVICE.json)"
 
-step "throughput: $PRESET, batch $BATCH x $SEQ, hyperclone-on-torch vs the PyTorch reference"
+step "throughput: $PRESET, batch $BATCH x $SEQ: the stripped step, hyperclone train (the bundled CLI on TinyStories) and the PyTorch reference"
 AUTOCAST=none; [ "$DEVICE" = cuda ] && AUTOCAST=bf16
 timeout "${THROUGHPUT_SECONDS:-300}" "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
-  --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,pytorch \
-  --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
+  --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,train,pytorch \
+  --data "$CARRY/data/ts4k" --cli "$CARRY/js/hyperclone.mjs" --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
   || fail "the throughput benchmark failed"
 
 step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"

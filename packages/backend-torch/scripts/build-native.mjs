@@ -142,6 +142,9 @@ function buildWithCmake(torch, jobs) {
   run('cmake', ['--build', buildDir, '--parallel', String(jobs)]);
 }
 
+/** Sources that use ATen's inline OpenMP parallel_for (CMakeLists.txt sets the same flag on them). */
+const OPENMP_SOURCES = ['attention-cpu.cpp'];
+
 /** g++ alone, for machines without cmake (e.g. a GPU box with only a PyTorch wheel). */
 async function buildDirect(torch, jobs) {
   const cxx = process.env.CXX ?? 'g++';
@@ -166,8 +169,10 @@ async function buildDirect(torch, jobs) {
   const sources = readdirSync(join(packageDir, 'native'))
     .filter((f) => f.endsWith('.cpp'))
     .sort();
+  // as CMakeLists.txt: the file that calls at::parallel_for compiles with OpenMP (not linked: libtorch's runtime serves it)
+  const perFile = (src) => (OPENMP_SOURCES.includes(src) ? ['-fopenmp'] : []);
   const compile = (src, std, defines = []) =>
-    spawnAsync(cxx, [...flags(std), ...defines, '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
+    spawnAsync(cxx, [...flags(std), ...perFile(src), ...defines, '-c', join(packageDir, 'native', src), '-o', join(objDir, `${src}.o`)]);
   // The first source doubles as a probe of the C++ standard the libtorch headers need (17, or 20 for newer releases).
   const stds = process.env.HC_CXX_STD ? [process.env.HC_CXX_STD] : ['c++17', 'c++20'];
   let std = null;

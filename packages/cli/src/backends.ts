@@ -14,15 +14,18 @@ export interface BackendRequest {
   backend: BackendName;
   device?: DeviceName;
   threads?: number;
+  /** torch on cuda only: bf16 autocast (weights, optimizer state and the loss stay float32). */
+  autocast?: 'bf16';
 }
 
 interface TorchModule {
-  createTorchBackend(options: { device: DeviceName; threads?: number }): Promise<Backend>;
+  createTorchBackend(options: { device: DeviceName; threads?: number; autocast?: 'bf16' }): Promise<Backend>;
   isTorchAvailable(): boolean;
   BUILD_HINT: string;
 }
 
 const DEVICES = ['cpu', 'cuda'] as const;
+const AUTOCASTS = ['none', 'bf16'] as const;
 
 /** --backend, --device and --threads, as every command that computes documents them. */
 export const BACKEND_FLAGS: FlagDoc[] = [
@@ -34,6 +37,12 @@ export const BACKEND_FLAGS: FlagDoc[] = [
   },
   { name: 'device', arg: DEVICES.join('|'), help: 'where torch computes (cuda needs a CUDA libtorch)', defaultText: 'cpu' },
   { name: 'threads', arg: 'N', help: 'CPU threads of the engine', defaultText: "the engine's" },
+  {
+    name: 'autocast',
+    arg: AUTOCASTS.join('|'),
+    help: 'torch on cuda: run matmuls and attention in bf16 under autocast (weights, AdamW state and the loss stay float32)',
+    defaultText: 'none',
+  },
 ];
 
 function parseBackendName(value: string | undefined): BackendName {
@@ -62,8 +71,9 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
     );
   }
   if (torchReady && request.backend !== 'tfjs') {
-    const options: { device: DeviceName; threads?: number } = { device: request.device ?? 'cpu' };
+    const options: { device: DeviceName; threads?: number; autocast?: 'bf16' } = { device: request.device ?? 'cpu' };
     if (request.threads !== undefined) options.threads = request.threads;
+    if (request.autocast) options.autocast = request.autocast;
     return torch.createTorchBackend!(options);
   }
   if (request.device?.startsWith('cuda')) {
@@ -75,15 +85,32 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
   return createTfjsBackend(request.threads !== undefined ? { threads: request.threads } : {});
 }
 
-/** The backend a command's --backend, --device and --threads flags ask for (defaultName when --backend is absent). */
-export function backendFromFlags(
-  f: { backend?: string | undefined; device?: string | undefined; threads?: string | undefined },
-  defaultName?: BackendName,
-): Promise<Backend> {
+type BackendFlagValues = {
+  backend?: string | undefined;
+  device?: string | undefined;
+  threads?: string | undefined;
+  autocast?: string | undefined;
+};
+
+/**
+ * The request a command's --backend, --device, --threads and --autocast flags make (defaultName when --backend
+ * is absent), every value checked: a usage error (exit 2) before the command reads or writes anything.
+ */
+export function backendRequest(f: BackendFlagValues, defaultName?: BackendName): BackendRequest {
   const request: BackendRequest = { backend: parseBackendName(f.backend ?? defaultName) };
   const device = parseDevice(f.device);
   if (device) request.device = device;
   const threads = integerFlag(f.threads, 'threads');
   if (threads !== undefined) request.threads = threads;
-  return resolveBackend(request);
+  if (choiceFlag(f.autocast, 'autocast', AUTOCASTS) === 'bf16') {
+    if (request.backend === 'tfjs' || !request.device?.startsWith('cuda'))
+      throw new CliError('--autocast bf16 needs the torch backend on a GPU (--device cuda); on the CPU every op runs in float32', 2);
+    request.autocast = 'bf16';
+  }
+  return request;
+}
+
+/** The backend a command's --backend, --device, --threads and --autocast flags ask for. */
+export async function backendFromFlags(f: BackendFlagValues, defaultName?: BackendName): Promise<Backend> {
+  return resolveBackend(backendRequest(f, defaultName));
 }

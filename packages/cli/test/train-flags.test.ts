@@ -37,7 +37,17 @@ describe('the option list and --help', () => {
       expect(line).toContain(row.help.replace(/`/g, ''));
     }
     expect(r.stdout).toMatch(/^ {2}--steps N +optimizer steps \(default: 1000\)$/m);
-    for (const flag of ['--model', '--init', '--backend', '--device', '--threads', '--target-loss', '--target-acc', '--target-task'])
+    for (const flag of [
+      '--model',
+      '--init',
+      '--backend',
+      '--device',
+      '--threads',
+      '--autocast',
+      '--target-loss',
+      '--target-acc',
+      '--target-task',
+    ])
       expect(lines.some((l) => l.startsWith(`  ${flag} `))).toBe(true);
     expect(r.stdout).toMatch(/must match the saved run \(so must the model\): --data, --steps, .*--sampler\.$/m);
   }, 60_000);
@@ -63,6 +73,9 @@ describe('hyperclone train: flag values', () => {
     [['--precision', 'fp16'], /^--precision must be fp32, tf32 or bf16 \(got "fp16"\)/],
     [['--peak-tflops', '-3'], /^--peak-tflops must be a number > 0 \(got "-3"\)/],
     [['--eval-windows', ''], /^--eval-windows must be an integer >= 1 \(got ""\)/],
+    [['--autocast', 'fp16'], /^--autocast must be none or bf16 \(got "fp16"\)/],
+    [['--autocast', 'bf16'], /^--autocast bf16 needs the torch backend on a GPU \(--device cuda\); on the CPU every op runs in float32$/],
+    [['--autocast', 'bf16', '--device', 'cuda', '--backend', 'tfjs'], /^--autocast bf16 needs the torch backend on a GPU/],
   ];
 
   it.each(refusals)('%j is a usage error (exit 2) before anything is read or written', async (flags, reason) => {

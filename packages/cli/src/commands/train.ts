@@ -7,7 +7,7 @@ import type { Initializer, ProcessGroup } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
 import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFromFlags } from '../backends.js';
+import { BACKEND_FLAGS, backendFromFlags, backendRequest } from '../backends.js';
 import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
 import {
   groupTimeoutMs,
@@ -70,6 +70,13 @@ export const trainCommand: Command = {
     if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
     const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
+    const backendFlags = {
+      backend: text(f, 'backend'),
+      device: text(f, 'device'),
+      threads: text(f, 'threads'),
+      autocast: text(f, 'autocast'),
+    };
+    backendRequest(backendFlags); // a bad value is a usage error before anything is read
     const out = text(f, 'out');
     if (out === undefined) throw new CliError(`missing required flag --out\nusage: ${usage}`, 2);
     const saved = f['resume'] && existsSync(join(out, 'config.json')) ? await readRunConfig(out) : null;
@@ -83,7 +90,6 @@ export const trainCommand: Command = {
       process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
       watchLauncher();
     }
-    const backendFlags = { backend: text(f, 'backend'), device: text(f, 'device'), threads: text(f, 'threads') };
     const backend = await backendFromFlags(
       env ? workerBackendFlags(backendFlags, env) : backendFlags,
       saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined,
