@@ -1,12 +1,15 @@
-// Attention on CPU as one autograd node whose batched GEMMs run a chunk of (batch·head) slices per thread.
-// Not the math: it is manualAttention's (ops-fused.cpp), GEMM for GEMM, forward and backward.
+// Attention on CPU as one autograd node: its batched GEMMs run a chunk of (batch·head) slices per thread, and
+// causal rows go in blocks that skip the keys they cannot see. Not the math: that is manualAttention's
+// (ops-fused.cpp), softmax(scale · q kᵀ + causal bias) [· dropout mask] v, with autograd's backward.
 //
 // libtorch 1.13's CPU bmm (no MKL) loops over the batch and hands each slice to BLAS, which splits a
 // 256 x 32 x 256 GEMM over the threads and spends most of it waiting: 2 threads ran it 1.3x faster
 // than 1. Here each thread takes whole slices and runs their GEMMs on one thread (OpenBLAS runs
-// single-threaded inside an OpenMP region), about 2x faster on 2 cores. Each chunk is one call of the
-// same ATen op on a narrowed batch, so every slice meets the GEMM it met before, with the same operand
-// layouts: the results keep their bits, whatever the thread count (a test holds this).
+// single-threaded inside an OpenMP region), 1.8x faster on 2 cores. Each chunk is one call of the same
+// ATen op on a narrowed batch, so a slice's GEMMs do not depend on how the batch was split: the results
+// are the same bits on any thread count (test/attention-cpu.test.ts holds this). With one block of rows
+// (T <= 64) they are also manualAttention's bits; with more, the key-side gradients sum the blocks'
+// GEMMs and differ from it in the last bits.
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
