@@ -85,12 +85,18 @@ export async function resolveBackend(request: BackendRequest): Promise<Backend> 
   return createTfjsBackend(request.threads !== undefined ? { threads: request.threads } : {});
 }
 
-type BackendFlagValues = {
+export type BackendFlagValues = {
   backend?: string | undefined;
   device?: string | undefined;
   threads?: string | undefined;
   autocast?: string | undefined;
 };
+
+/** The BACKEND_FLAGS values out of a command's parsed flags. */
+export function backendFlagValues(f: Readonly<Record<string, unknown>>): BackendFlagValues {
+  const text = (name: string): string | undefined => (typeof f[name] === 'string' ? (f[name] as string) : undefined);
+  return { backend: text('backend'), device: text('device'), threads: text('threads'), autocast: text('autocast') };
+}
 
 /**
  * The request a command's --backend, --device, --threads and --autocast flags make (defaultName when --backend

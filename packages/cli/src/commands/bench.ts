@@ -16,7 +16,7 @@ import {
   type CompareOptions,
 } from '@hyperclone/bench';
 import { parseGrowStage, TRAIN_OPTIONS, type GrowStage } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFromFlags, backendRequest } from '../backends.js';
+import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
 import type { ProcessGroup } from '@hyperclone/core';
 import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
 import {
@@ -122,12 +122,7 @@ export const benchCommand: Command = {
     const options = benchOptions(values as FlagValues);
     const budget = options.steps;
     const f = values as FlagValues;
-    const backendFlags = {
-      backend: text(f, 'backend'),
-      device: text(f, 'device'),
-      threads: text(f, 'threads'),
-      autocast: text(f, 'autocast'),
-    };
+    const backendFlags = backendFlagValues(f);
     backendRequest(backendFlags); // a bad value is a usage error before anything is read
     if (env) {
       process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print

@@ -7,7 +7,7 @@ import type { Initializer, ProcessGroup } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
 import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFromFlags, backendRequest } from '../backends.js';
+import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
 import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
 import {
   groupTimeoutMs,
@@ -70,12 +70,7 @@ export const trainCommand: Command = {
     if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
     const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
-    const backendFlags = {
-      backend: text(f, 'backend'),
-      device: text(f, 'device'),
-      threads: text(f, 'threads'),
-      autocast: text(f, 'autocast'),
-    };
+    const backendFlags = backendFlagValues(f);
     backendRequest(backendFlags); // a bad value is a usage error before anything is read
     const out = text(f, 'out');
     if (out === undefined) throw new CliError(`missing required flag --out\nusage: ${usage}`, 2);
