@@ -27,7 +27,7 @@ interface TorchModule {
 const DEVICES = ['cpu', 'cuda'] as const;
 const AUTOCASTS = ['none', 'bf16'] as const;
 
-/** --backend, --device and --threads, as every command that computes documents them. */
+/** --backend, --device, --threads and --autocast, as every command that computes documents them. */
 export const BACKEND_FLAGS: FlagDoc[] = [
   {
     name: 'backend',
