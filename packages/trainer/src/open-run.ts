@@ -27,6 +27,7 @@ import type { TrainerState } from './trainer-state.js';
 import { checkTrainerState } from './trainer-state.js';
 import type { SymmetryProbe } from './training-run.js';
 import { TrainingRun } from './training-run.js';
+import { tensorBoardDirProblem } from './tensorboard/tensorboard-sink.js';
 
 interface Resumed {
   path: string;
@@ -34,7 +35,10 @@ interface Resumed {
   state: TrainerState;
 }
 
-export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise<{ run: TrainingRun; resumedFrom: number | null }> {
+export async function openRun(
+  init: Initializer,
+  o: ParsedTrainOptions,
+): Promise<{ run: TrainingRun; resumedFrom: number | null; restart: boolean }> {
   const dist = o.distributed ? new DataParallel(o.distributed, o.backend) : null;
   const log = dist && !dist.main ? silentLogger : (o.logger ?? silentLogger);
   let opened: Opened;
@@ -59,7 +63,7 @@ export async function openRun(init: Initializer, o: ParsedTrainOptions): Promise
     run.dispose();
     throw e;
   }
-  return { run, resumedFrom: resumed?.state.step ?? null };
+  return { run, resumedFrom: resumed?.state.step ?? null, restart: opened.restart };
 }
 
 interface Opened {
@@ -95,6 +99,7 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
     });
     checkSameTokenizer(model.tokenizer ?? null, tokenizerOf(opened.info), `the initial model (init ${init.kind})`, o.data);
     tasks = await loadTasks(config);
+    if (config.tensorboard && (dist?.main ?? true)) await checkTensorBoardDir(config.tensorboard, files, o.resume, restart);
     // under the run's lock no one else writes here; in a group rank 0 alone repairs
     if ((o.resume || restart) && (dist?.main ?? true)) await recoverRun(files.runDir, warn);
     resumed = o.resume ? await loadResume(files, store, config, init.kind, log) : null;
@@ -126,6 +131,16 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
     throw e;
   }
   return { run, resumed, files, restart };
+}
+
+/**
+ * TensorBoard's folder may hold no other run's event files: a resumed run's are its own, and so are those
+ * of a run that starts over when its config.json named the same folder.
+ */
+async function checkTensorBoardDir(dir: string, files: RunFiles, resume: boolean, restart: boolean): Promise<void> {
+  const own = resume || (restart && (await files.readConfig().catch(() => null))?.tensorboard === dir);
+  const problem = tensorBoardDirProblem(dir, own);
+  if (problem) throw new Error(problem);
 }
 
 /** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */

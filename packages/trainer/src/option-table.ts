@@ -211,6 +211,13 @@ export const TRAIN_OPTIONS = {
     resume: 'kept',
     help: 'periodic checkpoints (0: only at the end, at a stop, and at a new best)',
   }),
+  tensorboard: option(path(), {
+    flag: 'tensorboard DIR',
+    defaultText: 'off',
+    resume: 'kept',
+    recorded: 'derived',
+    help: "also write TensorBoard event files into DIR (`RUN/tensorboard` is the usual place): the metrics.jsonl and eval.jsonl numbers as scalars, the config and summary as text, the HParams record of the options; a folder holding another run's event files is refused",
+  }),
   keepLast: option(int(1), { flag: 'keep-last K', default: 2, resume: 'kept', help: 'step checkpoints kept' }),
   keepBest: option(switchValue(), { default: true, resume: 'kept', help: 'keep `checkpoints/best` (lowest validation loss)' }),
   stopAfter: option(int(1), {

@@ -59,6 +59,8 @@ export interface RunConfig extends Copied {
   evalBatchSize: number;
   /** Task files (absolute in memory; relative to the run in config.json). */
   tasks: string[];
+  /** TensorBoard's folder, or null (absolute in memory; relative to the run in config.json). */
+  tensorboard: string | null;
   precision: Precision;
   /** Of the first stage's model (see stages). */
   flopsPerToken: number;
@@ -104,6 +106,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
     evalBatchSize: o.evalBatchSize ?? o.batchSize,
     tasks: o.tasks.map((t) => resolve(t)),
+    tensorboard: o.tensorboard === undefined ? null : resolve(o.tensorboard),
     precision: o.precision ?? enginePrecision(backend.engine),
   };
   return {

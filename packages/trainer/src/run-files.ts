@@ -45,7 +45,7 @@ export class RunFiles {
     return this.withPaths(config, (p) => readPath(this.runDir, p));
   }
 
-  /** config.json records data, out and tasks relative to the run directory (absolute in memory). */
+  /** config.json records data, out, tasks and tensorboard relative to the run directory (absolute in memory). */
   async writeConfig(config: RunConfig): Promise<void> {
     await mkdir(this.runDir, { recursive: true });
     const recorded = this.withPaths(config, (p) => recordPath(this.runDir, p));
@@ -53,7 +53,8 @@ export class RunFiles {
   }
 
   private withPaths(config: RunConfig, map: (path: string) => string): RunConfig {
-    return { ...config, data: map(config.data), out: map(config.out), tasks: config.tasks.map(map) };
+    const tensorboard = config.tensorboard ? map(config.tensorboard) : null;
+    return { ...config, data: map(config.data), out: map(config.out), tasks: config.tasks.map(map), tensorboard };
   }
 
   async appendMetrics(row: StepEvent): Promise<void> {

@@ -2,13 +2,15 @@
 // due, and stops at the end, at a target, after --stop-after steps, or on an abort signal (always
 // leaving a checkpoint). Not the pieces themselves (training-run.ts) or opening a run (open-run.ts).
 
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { DirLock, Initializer, Logger } from '@hyperclone/core';
 import { lockDir, silentLogger } from '@hyperclone/core';
 import { openRun } from './open-run.js';
 import type { ParsedTrainOptions, TrainOptions } from './options.js';
 import { parseTrainOptions } from './options.js';
 import type { StopReason, Summary } from './summary.js';
-import type { TrainingRun } from './training-run.js';
+import { TensorBoardSink } from './tensorboard/tensorboard-sink.js';
+import type { Hooks, TrainingRun } from './training-run.js';
 
 export interface TrainResult {
   summary: Summary;
@@ -22,11 +24,21 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
   const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone logs and reports
   const log = main ? (o.logger ?? silentLogger) : silentLogger;
   const lock = main ? lockRun(o, log) : null; // the other ranks never write the run directory
+  let tensorBoardLock: DirLock | null = null;
   try {
+    if (main && o.tensorboard !== undefined && !isInside(resolve(o.tensorboard), resolve(o.out)))
+      tensorBoardLock = lockDir(o.tensorboard, { command: 'train', label: `--tensorboard ${o.tensorboard}` });
     return await trainLocked(init, o, log);
   } finally {
+    tensorBoardLock?.release();
     lock?.release();
   }
+}
+
+/** A folder inside the run directory is covered by the run's own lock (TensorBoard's usual RUN/tensorboard). */
+function isInside(dir: string, runDir: string): boolean {
+  const rel = relative(runDir, dir);
+  return !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /**
@@ -38,7 +50,8 @@ function lockRun(o: ParsedTrainOptions, log: Logger): DirLock {
 }
 
 async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger): Promise<TrainResult> {
-  const { run, resumedFrom } = await openRun(init, o);
+  const { run, resumedFrom, restart } = await openRun(init, o);
+  let tensorBoard: TensorBoardSink | null = null;
   try {
     const c = run.p.config;
     log.info(
@@ -53,21 +66,52 @@ async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger
       },
       resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`,
     );
-    if (run.main)
-      o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
+    const start = { runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> };
+    if (run.main) o.onStart?.(start);
+    if (run.main && c.tensorboard) {
+      tensorBoard = await TensorBoardSink.open(c.tensorboard, start, {
+        startOver: restart,
+        onTorn: (message) => log.warn({ event: 'recovery' }, message),
+      });
+      run.p.hooks = hooksWithTensorBoard(run.p.hooks, tensorBoard);
+    }
     const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
     const summary = run.summary(stopReason);
     if (run.main) await run.writeSummary(summary);
+    tensorBoard?.end(summary);
     run.p.dist?.finish(); // every rank is done with the group before any leaves
     log.info(
       { event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss },
       `stopped: ${stopReason}`,
     );
     return { summary, checkpoint, runDir: c.out };
+  } catch (e) {
+    tensorBoard?.failed(run.step);
+    throw e;
   } finally {
+    tensorBoard?.close();
     run.dispose();
   }
+}
+
+/** The run's hooks, each also writing its event to TensorBoard (rank 0 alone has any). */
+function hooksWithTensorBoard(hooks: Hooks, tb: TensorBoardSink): Hooks {
+  return {
+    onStep: (row) => {
+      tb.step(row);
+      hooks.onStep?.(row);
+    },
+    onEval: (row) => {
+      tb.evaluation(row);
+      hooks.onEval?.(row);
+    },
+    onCheckpoint: (e) => {
+      tb.checkpoint(e);
+      hooks.onCheckpoint?.(e);
+    },
+    ...(hooks.onStart ? { onStart: hooks.onStart } : {}),
+  };
 }
 
 async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<StopReason> {
