@@ -11,6 +11,8 @@ dpkg -s libgloo-dev >/dev/null 2>&1 || need_apt+=(libgloo-dev)
 # OpenBLAS: Debian's libtorch otherwise runs matmuls on the reference BLAS, ~20x slower
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || need_apt+=(libopenblas0-openmp)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+# Debian's Chromium: the test of `hyperclone watch` drives it headless through playwright-core (no browser download)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 # python3-torch (PyTorch 1.13, CPU): the tests run the plain-PyTorch references (benchmarks/reference/gpt.py,
 # scripts/fixtures/hf_reference.py) on exported models; HYPERCLONE_PYTORCH_REFERENCE=0 leaves it out

@@ -23,3 +23,4 @@ export { costToTarget, metricOf, readEvals, type Cost, type TargetMetric } from 
 export { budgetTableRows, curvePoints, seedRows, speedupRows, symmetryRows, writeReport, type Plot } from './report.js';
 export { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 export { mean, std, welchTTest, type WelchResult } from './stats.js';
+export { REPORT_CSS } from './report-style.js';

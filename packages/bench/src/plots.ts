@@ -12,22 +12,29 @@ export interface CurvePoint {
   tokens: number;
   flops: number;
   deviceHours: number;
-  valLoss: number;
-  valAcc: number;
+  /** Null on a point of metrics.jsonl (a training step, not an evaluation). */
+  valLoss: number | null;
+  valAcc: number | null;
   symmetry: number | null;
+  /** The training loss of a logged step (metrics.jsonl); absent on evaluations. */
+  trainLoss?: number | null;
 }
 
-export type XAxis = 'tokens' | 'flops' | 'deviceHours';
-export type YAxis = 'valLoss' | 'valAcc' | 'symmetry';
+export type XAxis = 'step' | 'tokens' | 'flops' | 'deviceHours';
+export type YAxis = 'valLoss' | 'valAcc' | 'symmetry' | 'trainLoss';
 
 const TITLES: Record<XAxis | YAxis, string> = {
+  step: 'optimizer step',
   tokens: 'training tokens',
   flops: 'training FLOPs',
   deviceHours: 'device-hours',
   valLoss: 'validation loss (nats)',
   valAcc: 'validation next-token accuracy',
   symmetry: 'symmetry (mean cosine of cloned blocks)',
+  trainLoss: 'training loss (nats)',
 };
+
+const AXIS_FORMATS: Record<XAxis, string> = { step: 'd', tokens: '.2~s', flops: '.2~s', deviceHours: '.2~e' };
 
 export interface CurveOptions {
   title: string;
@@ -42,13 +49,13 @@ export interface CurveOptions {
 /** Lines per arm and seed (color = arm, dash = seed), with an optional dashed target rule. */
 export function curveSpec(points: readonly CurvePoint[], o: CurveOptions): vl.TopLevelSpec {
   const data = points
-    .filter((p) => p[o.y] !== null && Number.isFinite(p[o.y] as number))
+    .filter((p) => typeof p[o.y] === 'number' && Number.isFinite(p[o.y]))
     .map((p) => ({ ...p, run: `${p.arm} #${p.seed}` }));
   const lines = {
     data: { values: data },
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
     encoding: {
-      x: { field: o.x, type: 'quantitative', title: TITLES[o.x], axis: { format: o.x === 'deviceHours' ? '.2~e' : '.2~s' } },
+      x: { field: o.x, type: 'quantitative', title: TITLES[o.x], axis: { format: AXIS_FORMATS[o.x] } },
       y: { field: o.y, type: 'quantitative', title: TITLES[o.y], scale: { zero: false } },
       color: { field: 'arm', type: 'nominal', title: 'arm', legend: { labelLimit: 280 } },
       detail: { field: 'run', type: 'nominal' },

@@ -11,6 +11,7 @@ import { initCommand } from './init.js';
 import { prepareCommand } from './prepare.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
+import { watchCommand } from './watch.js';
 
 export const commands: Command[] = [
   prepareCommand,
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   evalCommand,
   sampleCommand,
   benchCommand,
+  watchCommand,
   importCommand,
   exportCommand,
 ];
