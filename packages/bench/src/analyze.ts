@@ -39,7 +39,7 @@ export interface SpeedupStats {
   perSeed: (number | null)[];
   mean: number | null;
   std: number | null;
-  /** Welch's t-test of random vs clone cost over seeds (an arm that missed counts its whole budget). */
+  /** Welch's t-test of random vs clone cost over seeds (an arm that missed counts its whole budget); null when neither arm's costs vary over seeds. */
   p: number | null;
 }
 
@@ -284,11 +284,13 @@ function speedups(
     const baseCosts = pairs.filter((p) => p.r).map(({ r }) => (r!.cost ?? r!.budget)[key] + plus(baseExtra));
     const armCosts = pairs.map(({ c }) => (c.cost ?? c.budget)[key] + plus(armExtra));
     const test = welchTTest(baseCosts, armCosts);
+    // costs that do not vary over seeds (every seed at the same step) leave nothing to test: no p
+    const spread = std(baseCosts) > 0 || std(armCosts) > 0;
     out[key] = {
       perSeed,
       mean: valid.length ? mean(valid) : null,
       std: valid.length ? std(valid) : null,
-      p: Number.isNaN(test.p) ? null : test.p,
+      p: Number.isNaN(test.p) || !spread ? null : test.p,
     };
   }
   return out;

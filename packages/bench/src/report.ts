@@ -8,7 +8,7 @@ import { readPath } from '@hyperclone/trainer';
 import { COST_KEYS } from './analyze.js';
 import { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 import { readEvals } from './time-to-target.js';
-import { mean } from './stats.js';
+import { mean, std } from './stats.js';
 import { REPORT_CSS } from './report-style.js';
 
 const COST_TITLES: Record<CostKey, string> = { flops: 'FLOPs', tokens: 'tokens', deviceHours: 'device-hours' };
@@ -137,8 +137,19 @@ const fmt = (v: number | null | undefined, digits = 2): string => {
 const sci = (v: number): string => v.toExponential(3);
 const pText = (p: number | null): string => (p === null ? '–' : p < 1e-4 ? '< 1e-4' : p.toFixed(4));
 
+/**
+ * mean ± std over seeds, and Welch's p where the costs had a spread to test. A clone already at the
+ * target before its first step has an infinite speedup: said as "at the start" (the figure that
+ * counts the small model's cost stays finite).
+ */
 function speedupCell(s: SpeedupStats): string {
-  return s.mean === null ? 'not reached' : `${fmt(s.mean)} ± ${fmt(s.std)}x (p ${pText(s.p)})`;
+  if (s.mean === null) return 'not reached';
+  const finite = s.perSeed.filter((v): v is number => v !== null && Number.isFinite(v));
+  const atStart = s.perSeed.filter((v) => v === Infinity).length;
+  if (atStart > 0 && finite.length === 0) return 'at the start';
+  const figure =
+    atStart > 0 ? `${fmt(mean(finite))} ± ${fmt(std(finite))}x, ${atStart} more at the start` : `${fmt(s.mean)} ± ${fmt(s.std)}x`;
+  return s.p === null ? figure : `${figure} (p ${pText(s.p)})`;
 }
 
 /** Rows of [header..., cells...] tables shared by the markdown and the HTML. */
