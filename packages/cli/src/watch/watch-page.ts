@@ -9,9 +9,10 @@ export function watchPage(titles: string[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>hyperclone watch: ${escapeHtml(titles.join(', '))}</title>
 <link rel="icon" href="data:,">
 <style>${REPORT_CSS}
+main{max-width:1560px}
 .runs{list-style:none;padding:0;margin:.4em 0}.runs li{margin:.15em 0}
 .plots{display:flex;flex-wrap:wrap;gap:1em}.plots figure{margin:0}
-.empty{width:460px;color:#666}.note{color:#444}#updated{color:#666;font-size:.9em}
+.empty{width:380px;color:#666}.note{color:#444}#updated{color:#666;font-size:.9em}
 </style></head>
 <body><main>
 <h1>hyperclone watch</h1>

@@ -57,7 +57,7 @@ async function section(runs: RunState[], curves: CurveOptions[]): Promise<string
   const figures = await Promise.all(
     curves.map(async (c) =>
       points.some((p) => typeof p[c.y] === 'number')
-        ? `<figure>${await renderSvg(curveSpec(points, { ...c, width: 460, height: 260 }))}</figure>`
+        ? `<figure>${await renderSvg(curveSpec(points, { ...c, width: 380, height: 240 }))}</figure>`
         : `<figure class="empty"><figcaption>${escapeHtml(c.title)}: no points yet</figcaption></figure>`,
     ),
   );
