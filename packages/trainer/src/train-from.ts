@@ -9,7 +9,9 @@ import { openRun } from './open-run.js';
 import type { ParsedTrainOptions, TrainOptions } from './options.js';
 import { parseTrainOptions } from './options.js';
 import type { StopReason, Summary } from './summary.js';
+import { loadTokenizer } from '@hyperclone/data';
 import { TensorBoardSink } from './tensorboard/tensorboard-sink.js';
+import { sampleText } from './tensorboard/text-sample.js';
 import type { Hooks, TrainingRun } from './training-run.js';
 
 export interface TrainResult {
@@ -73,7 +75,9 @@ async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger
         startOver: restart,
         onTorn: (message) => log.warn({ event: 'recovery' }, message),
       });
-      run.p.hooks = hooksWithTensorBoard(run.p.hooks, tensorBoard);
+      const tokenizer = await loadTokenizer(c.data).catch(() => null); // a folder of token shards may carry none
+      const sample = tokenizer ? (step: number) => sampleText(run.p.b, run.model, run.p.params, tokenizer, step) : null;
+      run.p.hooks = hooksWithTensorBoard(run.p.hooks, tensorBoard, sample);
     }
     const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
     const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
@@ -95,8 +99,8 @@ async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger
   }
 }
 
-/** The run's hooks, each also writing its event to TensorBoard (rank 0 alone has any). */
-function hooksWithTensorBoard(hooks: Hooks, tb: TensorBoardSink): Hooks {
+/** The run's hooks, each also writing its event to TensorBoard (rank 0 alone has any); an evaluation also a sample of text. */
+function hooksWithTensorBoard(hooks: Hooks, tb: TensorBoardSink, sample: ((step: number) => string) | null): Hooks {
   return {
     onStep: (row) => {
       tb.step(row);
@@ -104,6 +108,7 @@ function hooksWithTensorBoard(hooks: Hooks, tb: TensorBoardSink): Hooks {
     },
     onEval: (row) => {
       tb.evaluation(row);
+      if (sample) tb.sample(row.step, sample(row.step));
       hooks.onEval?.(row);
     },
     onCheckpoint: (e) => {

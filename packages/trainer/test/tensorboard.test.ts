@@ -190,20 +190,24 @@ describe('trainFrom with a TensorBoard folder', () => {
     ]);
   });
 
-  it('writes the config at step 0 and the summary at the end as text', () => {
+  it("writes the config at step 0, each invocation's summary at its end, and a sample of text at each evaluation", () => {
     const texts = folder.events
       .flat()
-      .flatMap((e) => (e.values ?? []).filter((v) => v.pluginName === 'text').map((v) => ({ step: e.step, v })));
-    expect(texts.map((t) => [t.v.tag, t.step])).toEqual([
-      ['config', 0],
-      ['summary', 3],
-      ['summary', 8],
-    ]);
+      .flatMap((e) => (e.values ?? []).filter((v) => v.pluginName === 'text').map((v) => ({ step: e.step, tag: v.tag, v })));
     for (const t of texts) expect(t.v.tensorDtype).toBe(7);
-    const config = JSON.parse(texts[0]!.v.tensorStrings![0]!.replace(/^ {4}/gm, '')) as { steps: number };
-    expect(config.steps).toBe(8);
-    const summary = JSON.parse(texts[2]!.v.tensorStrings![0]!.replace(/^ {4}/gm, '')) as { steps: number; stopReason: string };
-    expect(summary).toMatchObject({ steps: 8, stopReason: 'completed' });
+    const steps = (tag: string) => texts.filter((t) => t.tag === tag).map((t) => t.step);
+    expect(steps('config')).toEqual([0]);
+    expect(steps('summary')).toEqual([3, 8]);
+    expect(steps('samples')).toEqual([2, 4, 6, 8]);
+    const block = (tag: string, at: number) => texts.find((t) => t.tag === tag && t.step === at)!.v.tensorStrings![0]!;
+    const unindent = (s: string) => s.replace(/^ {4}/gm, '');
+    expect((JSON.parse(unindent(block('config', 0))) as { steps: number }).steps).toBe(8);
+    expect(JSON.parse(unindent(block('summary', 8)))).toMatchObject({ steps: 8, stopReason: 'completed' });
+    // a code block of what the byte-level model wrote (64 tokens at most: a character each, or a U+FFFD for a stray byte)
+    const sample = block('samples', 8);
+    expect(sample.split('\n').every((line) => line.startsWith('    '))).toBe(true);
+    expect([...unindent(sample)].length).toBeLessThanOrEqual(64);
+    expect(texts.filter((t) => t.tag === 'samples').some((t) => unindent(t.v.tensorStrings![0]!).trim().length > 0)).toBe(true);
   });
 
   it('records the folder in config.json relative to the run', () => {

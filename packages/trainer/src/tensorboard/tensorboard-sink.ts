@@ -1,5 +1,5 @@
 // A run's events as TensorBoard event files: the rows of metrics.jsonl and eval.jsonl as scalars on the
-// step axis, the config and the final summary as text, checkpoints as session logs, and the HParams
+// step axis, the config, the final summary and samples of text as text, checkpoints as session logs, and the HParams
 // plugin's session records so runs compare by their options. Not the file format (event-file.ts, event-schema.ts).
 
 import { rm } from 'node:fs/promises';
@@ -72,7 +72,9 @@ export class TensorBoardSink {
     this.file.write({
       wallTime,
       step: 0,
-      summary: { value: [text('config', configText(e.config)), pluginTensor('_hparams_/session_start_info', HPARAMS_PLUGIN, hparams)] },
+      summary: {
+        value: [textValue('config', configText(e.config)), pluginTensor('_hparams_/session_start_info', HPARAMS_PLUGIN, hparams)],
+      },
     });
   }
 
@@ -100,6 +102,11 @@ export class TensorBoardSink {
     this.file.write({ wallTime: Date.now() / 1000, step: row.step, summary: { value: values } });
   }
 
+  /** What the model wrote at an evaluation (text-sample.ts), as a code block so its spacing shows. */
+  sample(step: number, text: string): void {
+    this.file.write({ wallTime: Date.now() / 1000, step, summary: { value: [textValue('samples', indented(text))] } });
+  }
+
   checkpoint(e: CheckpointEvent): void {
     this.file.write({
       wallTime: Date.now() / 1000,
@@ -111,12 +118,16 @@ export class TensorBoardSink {
   /** The end of this invocation: summary.json as text, and the HParams session's status (a run that can resume is still running). */
   end(summary: Summary): void {
     const done = summary.stopReason === 'completed' || summary.stopReason === 'target';
-    this.endSession(summary.steps, done ? HPARAMS_STATUS.success : HPARAMS_STATUS.running, [text('summary', jsonText(summary))]);
+    this.endSession(summary.steps, done ? HPARAMS_STATUS.success : HPARAMS_STATUS.running, [textValue('summary', jsonText(summary))]);
   }
 
   /** A run that failed (diverged, or an error): the HParams session ends as a failure at `step`. */
   failed(step: number): void {
-    this.endSession(step, HPARAMS_STATUS.failure, []);
+    try {
+      this.endSession(step, HPARAMS_STATUS.failure, []);
+    } catch {
+      // the run's own error is the one to report (this write may fail for the same reason, a full disk)
+    }
   }
 
   private endSession(step: number, status: number, extra: SummaryValue[]): void {
@@ -131,7 +142,7 @@ export class TensorBoardSink {
 }
 
 /** A text summary (the text plugin renders it as markdown). */
-function text(tag: string, markdown: string): SummaryValue {
+function textValue(tag: string, markdown: string): SummaryValue {
   return {
     tag,
     metadata: { pluginData: { pluginName: TEXT_PLUGIN, content: new Uint8Array() }, dataClass: DATA_CLASS_TENSOR },
@@ -148,9 +159,14 @@ function pluginTensor(tag: string, pluginName: string, content: Uint8Array): Sum
   };
 }
 
-/** JSON as a markdown code block (indented four spaces). */
+/** JSON as a markdown code block. */
 function jsonText(value: unknown): string {
-  return JSON.stringify(value, null, 2)
+  return indented(JSON.stringify(value, null, 2));
+}
+
+/** A markdown code block: every line indented four spaces. */
+function indented(text: string): string {
+  return text
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
