@@ -49,7 +49,7 @@ const exited = (child: ChildProcess): Promise<number | null> =>
 
 /** The sum of every run's shown step (grows as any run trains). */
 const shownSteps = (page: Page): Promise<number> =>
-  page.evaluate(() => [...document.querySelectorAll('.step')].reduce((sum, el) => sum + Number(el.textContent), 0));
+  page.evaluate<number>("[...document.querySelectorAll('.step')].reduce((sum, el) => sum + Number(el.textContent), 0)");
 
 afterAll(async () => {
   await browser?.close();
@@ -89,10 +89,10 @@ describe('hyperclone watch in Chromium, on a benchmark while it trains', () => {
     await page.waitForSelector('section [data-run]', { timeout: 60_000 });
     expect(await page.textContent('h2')).toBe('Benchmark bench');
     const first = await shownSteps(page);
-    await page.evaluate(() => ((window as unknown as { stillThisDocument: boolean }).stillThisDocument = true));
+    await page.evaluate('window.stillThisDocument = true'); // gone if the page reloads
 
     await expect.poll(() => shownSteps(page), { timeout: 120_000, interval: 250 }).toBeGreaterThan(first);
-    expect(await page.evaluate(() => (window as unknown as { stillThisDocument?: boolean }).stillThisDocument)).toBe(true);
+    expect(await page.evaluate<boolean>('window.stillThisDocument === true')).toBe(true);
 
     expect(await exited(benchRun), benchRun.output()).toBe(0);
     await expect.poll(() => page.textContent('.note'), { timeout: 30_000 }).toMatch(/^finished; target: validation accuracy 0\.\d{4}$/);

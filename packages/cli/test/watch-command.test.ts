@@ -2,7 +2,8 @@
 // a port in use, a bad port) and what its server answers: the page, its script and its events only, on
 // the loopback, to requests addressed to it. Not the page in a browser (watch-browser.test.ts).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
@@ -12,7 +13,8 @@ import { RUN_FORMAT, type StepEvent } from '@hyperclone/trainer';
 import { tempDir } from '../../data/test/helpers.js';
 import { CliError } from '../src/command.js';
 import { watchCommand } from '../src/commands/watch.js';
-import { openWatchedFolder } from '../src/watch/watched-folder.js';
+import { openWatchedFolder, readRun } from '../src/watch/watched-folder.js';
+import { thinned } from '../src/watch/watch-view.js';
 import { startWatchServer, type WatchServer } from '../src/watch/watch-server.js';
 import { hyperclone } from './run-cli.js';
 
@@ -155,5 +157,26 @@ describe("watch's server", () => {
     writeFileSync(join(run, 'metrics.jsonl'), JSON.stringify(row) + '\n', { flag: 'a' });
     await expect.poll(() => events.join(''), { timeout: 10_000 }).toContain('step <span class=\\"step\\">3</span> of 10');
     req.destroy();
+  });
+});
+
+describe("watch's reading of a run", () => {
+  it("reads a run as training only while a live process holds its lock (a killed run's stale lock does not count)", () => {
+    const lock = join(root, '.run.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), command: 'train' }));
+    expect(readRun(run, 'run').live).toBe(true);
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), command: 'train' })); // above Linux's pid_max
+    expect(readRun(run, 'run').live).toBe(false);
+    rmSync(lock);
+    expect(readRun(run, 'run').live).toBe(false);
+  });
+
+  it('draws at most 1000 training-loss points a run: every k-th logged step, and always the last', () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => i + 1);
+    const kept = thinned(rows, 1000);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    expect(kept.slice(0, 3)).toEqual([1, 4, 7]);
+    expect(kept.at(-1)).toBe(2500);
+    expect(thinned(rows.slice(0, 10), 1000)).toEqual(rows.slice(0, 10));
   });
 });

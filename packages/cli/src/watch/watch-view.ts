@@ -78,11 +78,21 @@ function statusLine(r: RunState): string {
   return `<li data-run="${escapeHtml(r.label)}"><b>${escapeHtml(r.label)}</b> ${parts.join(' · ')}</li>`;
 }
 
+/** Training-loss points drawn per run at most (every k-th logged step, and the last): a long run stays quick to draw. */
+const MAX_STEP_POINTS = 1000;
+
+/** Every k-th row so that at most `max` remain, always with the last. */
+export function thinned<T>(rows: readonly T[], max: number): T[] {
+  if (rows.length <= max) return [...rows];
+  const every = Math.ceil(rows.length / max);
+  return rows.filter((_, i) => i % every === 0 || i === rows.length - 1);
+}
+
 /** metrics.jsonl rows (training loss) and eval.jsonl rows (validation) as the report's curve points. */
 function curvePointsOf(r: RunState): CurvePoint[] {
   const base = { arm: r.arm, seed: r.seed };
   return [
-    ...r.steps.map((s) => ({
+    ...thinned(r.steps, MAX_STEP_POINTS).map((s) => ({
       ...base,
       step: s.step,
       tokens: s.tokens,

@@ -2,9 +2,10 @@
 // files a run writes as it goes (config.json, metrics.jsonl, eval.jsonl, summary.json, its lock).
 // Not how they are drawn (watch-view.ts) or served (watch-server.ts).
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { readJsonFile, readJsonl } from '@hyperclone/core';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { lockFileOf, readJsonFile, readJsonl } from '@hyperclone/core';
 import { RUN_FORMAT, type EvalEvent, type StepEvent, type Summary } from '@hyperclone/trainer';
 import { CliError } from '../command.js';
 
@@ -62,8 +63,27 @@ export function readRun(dir: string, label: string, arm = label, seed?: number):
     steps: readRows<StepEvent>(join(dir, 'metrics.jsonl')),
     evals: readRows<EvalEvent>(join(dir, 'eval.jsonl')),
     summary: existsSync(join(dir, 'summary.json')) ? readJsonFile<Summary>(join(dir, 'summary.json')) : null,
-    live: existsSync(join(dirname(dir), `.${basename(dir)}.lock`)),
+    live: trainingNow(dir),
   };
+}
+
+/** A live process holds the run's lock (a lock left by a killed process on this machine does not count). */
+function trainingNow(dir: string): boolean {
+  const file = lockFileOf(dir);
+  if (!existsSync(file)) return false;
+  let holder: { pid?: unknown; host?: unknown };
+  try {
+    holder = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown; host?: unknown };
+  } catch {
+    return true; // being written by the process taking it
+  }
+  if (holder.host !== hostname() || typeof holder.pid !== 'number') return true; // another machine's: cannot tell
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function readRows<T>(path: string): T[] {
@@ -107,7 +127,7 @@ function defaultTarget(runs: RunState[]): BenchState['target'] {
   return finals.length ? { metric: 'valAcc', value: finals.reduce((a, b) => a + b, 0) / finals.length } : null;
 }
 
-/** What changes when a run writes: the sizes and times of the files read here, for the server to redraw only then. */
+/** What changes when a run writes (the sizes and times of the files read here) or stops: the server redraws only then. */
 export function folderSignature(folder: WatchedFolder): string {
   const dirs =
     folder.kind === 'run'
@@ -118,12 +138,11 @@ export function folderSignature(folder: WatchedFolder): string {
           ...(existsSync(join(folder.dir, 'runs')) ? readdirSync(join(folder.dir, 'runs')).map((n) => join(folder.dir, 'runs', n)) : []),
         ];
   const files = ['config.json', 'metrics.jsonl', 'eval.jsonl', 'summary.json', 'bench.json'];
-  return dirs
-    .flatMap((d) => [...files.map((f) => join(d, f)), join(dirname(d), `.${basename(d)}.lock`)])
-    .map((path) => {
-      if (!existsSync(path)) return '-';
-      const s = statSync(path);
-      return `${s.size}:${s.mtimeMs}`;
-    })
-    .join(',');
+  const stamp = (path: string): string => {
+    if (!existsSync(path)) return '-';
+    const s = statSync(path);
+    return `${s.size}:${s.mtimeMs}`;
+  };
+  // a run's process that dies changes no file: whether each run trains now is part of the signature
+  return dirs.map((d) => [...files.map((f) => stamp(join(d, f))), trainingNow(d)].join(',')).join(';');
 }
