@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, HostTensor, ModelConfig, StateDict } from '@hyperclone/core';
 import { SafetensorsFile, disposeParams, forward, generate, hostTensor, uploadParams } from '@hyperclone/core';
 
-/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards. */
+/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or pytorch_model.bin. */
 export const HF_FIXTURES = [
   'gpt2-tied',
   'gpt2-untied-fp16',
@@ -17,6 +17,8 @@ export const HF_FIXTURES = [
   'neox-sequential-tied',
   'opt-tied',
   'opt-untied-fp16',
+  'opt-tied-bin-fp16',
+  'llama-bin-sharded-bf16',
 ] as const;
 
 export function fixtureDir(name: string): string {
