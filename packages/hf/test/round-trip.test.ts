@@ -104,4 +104,13 @@ describe('export -> import', () => {
     const headBias = resolveConfig({ ...getPreset('tiny'), tieEmbeddings: false, headBias: true }); // a rotated GPT-style clone
     expect(() => chooseFamily(headBias, {})).toThrow(/GPT-2: GPT-2's LM head has no bias/);
   });
+
+  it('names the piece a family cannot hold, and picks the family that can (a post-LN model with a projected embedding: OPT)', () => {
+    const postLn = resolveConfig({ ...getPreset('tiny'), normPlacement: 'post', finalNorm: false, embedDim: 32, positionOffset: 2 });
+    expect(() => chooseFamily(postLn, { family: 'gpt2' })).toThrow(/^cannot export as GPT-2: GPT-2 cannot hold post-norm blocks$/);
+    expect(chooseFamily(postLn, {}).name).toBe('opt');
+    expect(() => chooseFamily({ ...postLn, finalNorm: true }, { family: 'opt' })).toThrow(
+      /post-LN OPT \(do_layer_norm_before false\) has no final norm/,
+    );
+  });
 });

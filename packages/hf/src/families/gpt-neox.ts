@@ -4,6 +4,7 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
+import { missingPiece } from '../model-pieces.js';
 import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom } from '../shared-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
@@ -59,6 +60,8 @@ export const gptNeox: Family = {
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'GPT-NeoX', []);
+    if (piece) return piece;
     if (c.headBias) return "GPT-NeoX's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm' || !c.bias) return 'GPT-NeoX normalizes with LayerNorm, bias included';
     if (c.position !== 'rope') return 'GPT-NeoX uses rotary positions';

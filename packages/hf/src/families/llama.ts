@@ -4,6 +4,7 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
+import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
 import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
@@ -80,6 +81,8 @@ export const llama: Family = {
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'Llama', []);
+    if (piece) return piece;
     if (c.headBias) return "Llama's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'rmsnorm') return 'Llama normalizes with RMSNorm';
     if (c.position !== 'rope' || ropeDimsOf(c) !== c.headDim) return 'Llama rotates every dimension of every head (full rope)';

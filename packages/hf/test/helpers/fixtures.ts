@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, HostTensor, ModelConfig, StateDict } from '@hyperclone/core';
 import { SafetensorsFile, disposeParams, forward, generate, hostTensor, uploadParams } from '@hyperclone/core';
 
-/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or pytorch_model.bin. */
-export const HF_FIXTURES = [
+/**
+ * The fixtures of the families scripts/fixtures/hf_reference.py transcribes (GPT-2, Llama/Mistral/Qwen2, GPT-NeoX,
+ * pre-LN OPT): each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or
+ * pytorch_model.bin. reference.test.ts runs these through the transcription too.
+ */
+export const TRANSCRIBED_FIXTURES = [
   'gpt2-tied',
   'gpt2-untied-fp16',
   'llama-gqa-sharded',
@@ -20,6 +24,12 @@ export const HF_FIXTURES = [
   'opt-tied-bin-fp16',
   'llama-bin-sharded-bf16',
 ] as const;
+
+/** The fixtures of the families only transformers itself checks (OPT-350M, Gemma, OLMo, Phi, rope scaling, windows). */
+export const UNTRANSCRIBED_FIXTURES = ['opt-350m-postln', 'opt-plain-ln-bf16'] as const;
+
+/** Every fixture folder. */
+export const HF_FIXTURES = [...TRANSCRIBED_FIXTURES, ...UNTRANSCRIBED_FIXTURES] as const;
 
 export function fixtureDir(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
