@@ -4,12 +4,13 @@
 import type { Family, FamilyName } from './family.js';
 import { HfUnsupportedError, supportedLine } from './hf-fields.js';
 import { gptNeox } from './families/gpt-neox.js';
+import { gemma } from './families/gemma.js';
 import { gpt2 } from './families/gpt2.js';
 import { llama } from './families/llama.js';
 import { opt } from './families/opt.js';
 
 /** In the order export tries them for a model that was not imported. */
-export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt];
+export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma];
 
 export function familyNamed(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
@@ -28,8 +29,6 @@ const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   qwen3: 'q/k norms (q_norm, k_norm)',
   olmo2: 'q/k norms',
   olmo: 'non-parametric LayerNorm',
-  gemma: 'scaled embeddings and (1 + w) RMSNorm',
-  gemma2: 'soft-capped logits and sliding windows',
   gemma3: 'sliding windows and q/k norms',
   gpt_neo: 'local (sliding-window) attention layers',
   gptj: 'interleaved rotary dimensions',

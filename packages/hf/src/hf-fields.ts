@@ -9,6 +9,8 @@ export const SUPPORTED_ARCHITECTURES = [
   'Qwen2ForCausalLM',
   'GPTNeoXForCausalLM',
   'OPTForCausalLM',
+  'GemmaForCausalLM',
+  'Gemma2ForCausalLM',
 ] as const;
 
 /** A config or checkpoint this package will not turn into a model, said in one line. */

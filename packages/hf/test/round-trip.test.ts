@@ -35,6 +35,8 @@ const STORED: Record<string, ExportDtype> = {
   'llama-mqa-tied-bf16': 'bfloat16',
   'opt-tied-bin-fp16': 'float16',
   'llama-bin-sharded-bf16': 'bfloat16',
+  'opt-plain-ln-bf16': 'bfloat16',
+  'gemma-biased-untied-bf16': 'bfloat16',
 };
 
 describe('export -> import', () => {
@@ -109,6 +111,14 @@ describe('export -> import', () => {
     const postLn = resolveConfig({ ...getPreset('tiny'), normPlacement: 'post', finalNorm: false, embedDim: 32, positionOffset: 2 });
     expect(() => chooseFamily(postLn, { family: 'gpt2' })).toThrow(/^cannot export as GPT-2: GPT-2 cannot hold post-norm blocks$/);
     expect(chooseFamily(postLn, {}).name).toBe('opt');
+    const gemma2 = resolveConfig({ ...getPreset('tiny-llama'), normPlacement: 'sandwich', normGainPlusOne: true, scaleEmbedding: true });
+    expect(chooseFamily(gemma2, {}).name).toBe('gemma');
+    expect(() => chooseFamily({ ...gemma2, qkNorm: true }, { family: 'gemma' })).toThrow(
+      /^cannot export as Gemma: Gemma 2 cannot hold q\/k norms$/,
+    );
+    const deeper = { ...gemma2, activation: 'gelu-tanh' as const, slidingWindow: 4, layerTypes: ['sliding' as const, 'sliding' as const] };
+    expect(() => chooseFamily(deeper, { family: 'gemma' })).toThrow(/Gemma 2 slides its even layers only/);
+    expect(chooseFamily({ ...deeper, layerTypes: ['sliding', 'full'] }, {}).name).toBe('gemma');
     expect(() => chooseFamily({ ...postLn, finalNorm: true }, { family: 'opt' })).toThrow(
       /post-LN OPT \(do_layer_norm_before false\) has no final norm/,
     );

@@ -7,7 +7,7 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
 import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
-import type { TensorBinding } from '../tensor-binding.js';
+import { llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */
 const KINDS = {
@@ -125,30 +125,6 @@ export const llama: Family = {
   },
 
   bindings(c) {
-    const out: (TensorBinding & { base: boolean })[] = [];
-    const [C, Q, K] = [c.dModel, c.nHead * c.headDim, c.nKvHead * c.headDim];
-    const add = (hf: string, hfShape: number[], ours: string, base = true) => out.push({ hf, hfShape, ours: [ours], layout: 'same', base });
-    const linear = (hf: string, ours: string, rows: number, cols: number, bias: boolean) => {
-      add(`${hf}.weight`, [rows, cols], `${ours}.weight`);
-      if (bias) add(`${hf}.bias`, [rows], `${ours}.bias`);
-    };
-    add('embed_tokens.weight', [c.vocabSize, C], 'tok_emb.weight');
-    for (let i = 0; i < c.nLayer; i++) {
-      const [h, b] = [`layers.${i}.`, `blocks.${i}.`];
-      add(`${h}input_layernorm.weight`, [C], `${b}norm1.weight`);
-      const qkv = hasBias(c, 'qkv');
-      linear(`${h}self_attn.q_proj`, `${b}attn.q`, Q, C, qkv);
-      linear(`${h}self_attn.k_proj`, `${b}attn.k`, K, C, qkv);
-      linear(`${h}self_attn.v_proj`, `${b}attn.v`, K, C, qkv);
-      linear(`${h}self_attn.o_proj`, `${b}attn.o`, C, Q, hasBias(c, 'o'));
-      add(`${h}post_attention_layernorm.weight`, [C], `${b}norm2.weight`);
-      const mlp = hasBias(c, 'mlp');
-      linear(`${h}mlp.gate_proj`, `${b}mlp.gate`, c.dFF, C, mlp);
-      linear(`${h}mlp.up_proj`, `${b}mlp.up`, c.dFF, C, mlp);
-      linear(`${h}mlp.down_proj`, `${b}mlp.down`, C, c.dFF, mlp);
-    }
-    add('norm.weight', [C], 'norm_f.weight');
-    if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, C], 'lm_head.weight', false);
-    return out;
+    return llamaStyleBindings(c, { norm1: 'input_layernorm', norm2: 'post_attention_layernorm' });
   },
 };

@@ -26,7 +26,13 @@ export const TRANSCRIBED_FIXTURES = [
 ] as const;
 
 /** The fixtures of the families only transformers itself checks (OPT-350M, Gemma, OLMo, Phi, rope scaling, windows). */
-export const UNTRANSCRIBED_FIXTURES = ['opt-350m-postln', 'opt-plain-ln-bf16'] as const;
+export const UNTRANSCRIBED_FIXTURES = [
+  'opt-350m-postln',
+  'opt-plain-ln-bf16',
+  'gemma-gqa-tied',
+  'gemma-biased-untied-bf16',
+  'gemma2-mqa-tied',
+] as const;
 
 /** Every fixture folder. */
 export const HF_FIXTURES = [...TRANSCRIBED_FIXTURES, ...UNTRANSCRIBED_FIXTURES] as const;
