@@ -13,7 +13,8 @@ import { llamaStyleBindings } from './llama-names.js';
 type Kind = 'GemmaForCausalLM' | 'Gemma2ForCausalLM';
 
 /** Gemma 2's layers alternate: even ones slide, odd ones see everything (Gemma2Attention: not layer_idx % 2). */
-export const gemma2LayerTypes = (nLayer: number): LayerType[] => Array.from({ length: nLayer }, (_, i) => (i % 2 === 0 ? 'sliding' : 'full'));
+export const gemma2LayerTypes = (nLayer: number): LayerType[] =>
+  Array.from({ length: nLayer }, (_, i) => (i % 2 === 0 ? 'sliding' : 'full'));
 
 /** The Gemma configs' defaults where the two differ. */
 const DEFAULTS = {
@@ -33,7 +34,11 @@ function gemma2Extras(f: HfFields, config: ModelConfig): void {
   const scale = f.num('query_pre_attn_scalar', 256) ** -0.5;
   if (scale !== 1 / Math.sqrt(config.headDim)) config.attnScale = scale;
   const attnCap = f.has('attn_logit_softcapping') ? f.num('attn_logit_softcapping') : f.raw['attn_logit_softcapping'] === null ? null : 50;
-  const logitCap = f.has('final_logit_softcapping') ? f.num('final_logit_softcapping') : f.raw['final_logit_softcapping'] === null ? null : 30;
+  const logitCap = f.has('final_logit_softcapping')
+    ? f.num('final_logit_softcapping')
+    : f.raw['final_logit_softcapping'] === null
+      ? null
+      : 30;
   if (attnCap !== null) config.attnSoftcap = attnCap;
   if (logitCap !== null) config.logitSoftcap = logitCap;
   config.slidingWindow = f.int('sliding_window', 4096);
