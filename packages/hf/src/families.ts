@@ -7,10 +7,11 @@ import { gptNeox } from './families/gpt-neox.js';
 import { gemma } from './families/gemma.js';
 import { gpt2 } from './families/gpt2.js';
 import { llama } from './families/llama.js';
+import { olmo } from './families/olmo.js';
 import { opt } from './families/opt.js';
 
 /** In the order export tries them for a model that was not imported. */
-export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma];
+export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma, olmo];
 
 export function familyNamed(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
@@ -27,8 +28,6 @@ const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   deepseek_v2: 'a mixture of experts',
   deepseek_v3: 'a mixture of experts',
   qwen3: 'q/k norms (q_norm, k_norm)',
-  olmo2: 'q/k norms',
-  olmo: 'non-parametric LayerNorm',
   gemma3: 'sliding windows and q/k norms',
   gpt_neo: 'local (sliding-window) attention layers',
   gptj: 'interleaved rotary dimensions',

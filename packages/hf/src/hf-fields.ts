@@ -11,6 +11,8 @@ export const SUPPORTED_ARCHITECTURES = [
   'OPTForCausalLM',
   'GemmaForCausalLM',
   'Gemma2ForCausalLM',
+  'OlmoForCausalLM',
+  'Olmo2ForCausalLM',
 ] as const;
 
 /** A config or checkpoint this package will not turn into a model, said in one line. */

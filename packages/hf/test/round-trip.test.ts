@@ -37,6 +37,7 @@ const STORED: Record<string, ExportDtype> = {
   'llama-bin-sharded-bf16': 'bfloat16',
   'opt-plain-ln-bf16': 'bfloat16',
   'gemma-biased-untied-bf16': 'bfloat16',
+  'olmo-gqa-biased-bf16': 'bfloat16',
 };
 
 describe('export -> import', () => {

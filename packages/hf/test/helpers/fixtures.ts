@@ -32,6 +32,9 @@ export const UNTRANSCRIBED_FIXTURES = [
   'gemma-gqa-tied',
   'gemma-biased-untied-bf16',
   'gemma2-mqa-tied',
+  'olmo-clip-tied',
+  'olmo-gqa-biased-bf16',
+  'olmo2-gqa',
 ] as const;
 
 /** Every fixture folder. */
