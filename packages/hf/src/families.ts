@@ -9,9 +9,11 @@ import { gpt2 } from './families/gpt2.js';
 import { llama } from './families/llama.js';
 import { olmo } from './families/olmo.js';
 import { opt } from './families/opt.js';
+import { phi } from './families/phi.js';
+import { phi3 } from './families/phi3.js';
 
 /** In the order export tries them for a model that was not imported. */
-export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma, olmo];
+export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma, olmo, phi, phi3];
 
 export function familyNamed(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
@@ -31,8 +33,6 @@ const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   gemma3: 'sliding windows and q/k norms',
   gpt_neo: 'local (sliding-window) attention layers',
   gptj: 'interleaved rotary dimensions',
-  phi: 'a parallel block with partial rotary and a biased head',
-  phi3: 'fused projections with long-rope scaling',
   falcon: 'multi-query parallel blocks in its own layout',
   bloom: 'ALiBi positions',
   mpt: 'ALiBi positions',

@@ -13,6 +13,8 @@ export const SUPPORTED_ARCHITECTURES = [
   'Gemma2ForCausalLM',
   'OlmoForCausalLM',
   'Olmo2ForCausalLM',
+  'PhiForCausalLM',
+  'Phi3ForCausalLM',
 ] as const;
 
 /** A config or checkpoint this package will not turn into a model, said in one line. */

@@ -20,7 +20,8 @@ export type Piece =
   | 'qkv-clip'
   | 'qk-norm'
   | 'sliding-window'
-  | 'rope-scaling';
+  | 'rope-scaling'
+  | 'longrope';
 
 /** Each piece: whether a config has it, and how a refusal names it. */
 const PIECES: readonly { piece: Piece; has: (c: ModelConfig) => boolean; what: string }[] = [
@@ -39,7 +40,12 @@ const PIECES: readonly { piece: Piece; has: (c: ModelConfig) => boolean; what: s
   { piece: 'qkv-clip', has: (c) => c.qkvClip !== undefined, what: 'clipped q/k/v' },
   { piece: 'qk-norm', has: (c) => c.qkNorm === true, what: 'q/k norms' },
   { piece: 'sliding-window', has: (c) => c.slidingWindow !== undefined, what: 'sliding-window attention' },
-  { piece: 'rope-scaling', has: (c) => c.ropeScaling !== undefined, what: 'rope scaling' },
+  { piece: 'rope-scaling', has: (c) => c.ropeScaling !== undefined && c.ropeScaling.type !== 'longrope', what: 'rope scaling' },
+  {
+    piece: 'longrope',
+    has: (c) => c.ropeScaling?.type === 'longrope',
+    what: 'longrope scaling (transformers 4.49 switches to the long factors only in Phi-3)',
+  },
 ];
 
 /** Why `label` cannot hold `c`: the first piece it has that `holds` leaves out, or null. */

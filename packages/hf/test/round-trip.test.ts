@@ -38,6 +38,7 @@ const STORED: Record<string, ExportDtype> = {
   'opt-plain-ln-bf16': 'bfloat16',
   'gemma-biased-untied-bf16': 'bfloat16',
   'olmo-gqa-biased-bf16': 'bfloat16',
+  'phi4-mini-partial-bf16': 'bfloat16',
 };
 
 describe('export -> import', () => {

@@ -7,7 +7,7 @@ import { activationOf, attnScaleOf, hasBias, normPlacementOf, ropeDimsOf } from 
 import type { Family } from '../family.js';
 import type { HfFields } from '../hf-fields.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 type Kind = 'GemmaForCausalLM' | 'Gemma2ForCausalLM';
@@ -81,6 +81,7 @@ export const gemma: Family = {
       scaleEmbedding: true,
     };
     if (attentionBias) Object.assign(config, { qkvBias: true, oBias: true });
+    if (rope.scaling) config.ropeScaling = rope.scaling;
     if (kind === 'Gemma2ForCausalLM') gemma2Extras(f, config);
     const notes: string[] = [];
     const legacy = f.raw['hidden_activation'];
@@ -98,8 +99,17 @@ export const gemma: Family = {
       c,
       sandwich ? 'Gemma 2' : 'Gemma',
       sandwich
-        ? ['sandwich-norm', 'gain-plus-one', 'scaled-embedding', 'attention-scale', 'attention-softcap', 'logit-softcap', 'sliding-window']
-        : ['gain-plus-one', 'scaled-embedding'],
+        ? [
+            'sandwich-norm',
+            'gain-plus-one',
+            'scaled-embedding',
+            'attention-scale',
+            'attention-softcap',
+            'logit-softcap',
+            'sliding-window',
+            'rope-scaling',
+          ]
+        : ['gain-plus-one', 'scaled-embedding', 'rope-scaling'],
     );
     if (piece) return piece;
     if (c.headBias) return "Gemma's LM head has no bias (a rotated model has one: export before rotating)";
@@ -132,7 +142,7 @@ export const gemma: Family = {
       hidden_activation: activation,
       max_position_embeddings: c.contextLength,
       rms_norm_eps: float(c.normEps),
-      rope_theta: float(c.ropeTheta),
+      ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_bias: hasBias(c, 'qkv'),
       attention_dropout: float(c.dropout),
       tie_word_embeddings: c.tieEmbeddings,

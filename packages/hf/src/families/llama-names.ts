@@ -1,12 +1,16 @@
-// The tensor names Llama and the families built like it share (Mistral, Qwen2, Gemma 1-2, OLMo 1-2): one binding per
-// parameter of our spec, renamed. Not a family itself: each family file says which norms it has and what they are called.
+// The tensor names Llama and the families built like it share (Mistral, Qwen2, Gemma 1-2, OLMo 1-2, Phi, Phi-3): one
+// binding per parameter of our spec, renamed. Not a family itself: each family says what its norms (and any renamed
+// linears or final norm) are called.
 
 import type { ModelConfig } from '@hyperclone/core';
 import { paramSpec } from '@hyperclone/core';
 import type { TensorBinding } from '../tensor-binding.js';
 
-/** A block's norms by our name (norm1, post_attn_norm, norm2, post_mlp_norm, attn.q_norm, attn.k_norm) -> the family's. */
-export type BlockNormNames = Readonly<Record<string, string>>;
+/**
+ * A block's norms by our name (norm1, post_attn_norm, norm2, post_mlp_norm, attn.q_norm, attn.k_norm) -> the family's,
+ * and any block linear the family names apart from Llama (Phi's attn.o is self_attn.dense).
+ */
+export type BlockNames = Readonly<Record<string, string>>;
 
 const BLOCK_LINEARS: Readonly<Record<string, string>> = {
   'attn.q': 'self_attn.q_proj',
@@ -20,22 +24,29 @@ const BLOCK_LINEARS: Readonly<Record<string, string>> = {
 
 /**
  * Every parameter of `c` under its Llama-style name (model.embed_tokens, model.layers.N.self_attn.q_proj, ...,
- * model.norm, lm_head), in the spec's order, shapes from the spec. `norms` names the block's norms.
+ * model.norm, lm_head), in the spec's order, shapes from the spec. `block` names the block's norms (and renamed
+ * linears), `finalNorm` the final norm.
  */
-export function llamaStyleBindings(c: ModelConfig, norms: BlockNormNames): (TensorBinding & { base: boolean })[] {
+export function llamaStyleBindings(c: ModelConfig, block: BlockNames, finalNorm = 'norm'): (TensorBinding & { base: boolean })[] {
   return paramSpec(c).map((s) => {
     const dot = s.name.lastIndexOf('.');
     const [owner, leaf] = [s.name.slice(0, dot), s.name.slice(dot + 1)]; // e.g. blocks.0.attn.q, weight
-    return { hf: `${hfOwner(owner, norms)}.${leaf}`, hfShape: s.shape, ours: [s.name], layout: 'same', base: owner !== 'lm_head' };
+    return {
+      hf: `${hfOwner(owner, block, finalNorm)}.${leaf}`,
+      hfShape: s.shape,
+      ours: [s.name],
+      layout: 'same',
+      base: owner !== 'lm_head',
+    };
   });
 }
 
-function hfOwner(owner: string, norms: BlockNormNames): string {
+function hfOwner(owner: string, block: BlockNames, finalNorm: string): string {
   if (owner === 'tok_emb') return 'embed_tokens';
-  if (owner === 'norm_f') return 'norm';
+  if (owner === 'norm_f') return finalNorm;
   if (owner === 'lm_head') return 'lm_head';
   const m = /^blocks\.(\d+)\.(.+)$/.exec(owner);
-  const local = m ? (BLOCK_LINEARS[m[2]!] ?? norms[m[2]!]) : undefined;
+  const local = m ? (block[m[2]!] ?? BLOCK_LINEARS[m[2]!]) : undefined;
   if (!m || !local) throw new Error(`no Llama-style name for parameter group "${owner}" (a hyperclone bug: please report it)`);
   return `layers.${m[1]}.${local}`;
 }

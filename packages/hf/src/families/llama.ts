@@ -6,7 +6,7 @@ import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */
@@ -25,16 +25,27 @@ function biasesOf(f: HfFields, kind: Kind): [boolean, boolean, boolean] {
   return [attention, attention, f.bool('mlp_bias', false)];
 }
 
-/** Sliding-window attention changes the function once sequences pass the window: refused while one binds. */
-function refuseSlidingWindow(f: HfFields, kind: Kind, maxPositions: number): void {
+/**
+ * Mistral's sliding window, on every layer, when it binds (narrower than the context); Llama has none. Qwen2's
+ * use_sliding_window is refused: transformers 4.49's eager attention masks every layer with sliding_window, later
+ * versions only the layers from max_window_layers on, so the same file means two models.
+ */
+function slidingWindowOf(f: HfFields, kind: Kind, maxPositions: number): number | null {
   const layerTypes = f.raw['layer_types'];
   if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention'))
-    f.refuse('layer_types', 'has sliding-window layers; only full attention is supported');
-  if (kind === 'Qwen2ForCausalLM' && !f.bool('use_sliding_window', false)) return;
-  if (kind === 'LlamaForCausalLM') return;
+    f.refuse(
+      'layer_types',
+      'has sliding-window layers; Llama, Mistral and Qwen2 are read with full attention or, Mistral, a window on every layer',
+    );
+  if (kind === 'LlamaForCausalLM' || (kind === 'Qwen2ForCausalLM' && !f.bool('use_sliding_window', false))) return null;
   const window = kind === 'MistralForCausalLM' && !('sliding_window' in f.raw) ? 4096 : f.intOrNull('sliding_window');
-  if (window !== null && window < maxPositions)
-    f.refuse('sliding_window', `is narrower than max_position_embeddings ${maxPositions}; sliding-window attention is not supported`);
+  if (window === null || window >= maxPositions) return null;
+  if (kind === 'Qwen2ForCausalLM')
+    f.refuse(
+      'sliding_window',
+      'with use_sliding_window is read differently by transformers versions (4.49 masks every layer, later ones the layers from max_window_layers on)',
+    );
+  return window;
 }
 
 export const llama: Family = {
@@ -51,7 +62,7 @@ export const llama: Family = {
     const contextLength = f.int('max_position_embeddings', KINDS[kind].maxPositions);
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor');
     if (rope.partial !== 1) f.refuse('partial_rotary_factor', 'must be 1 (Llama rotates every dimension of a head)');
-    refuseSlidingWindow(f, kind, contextLength);
+    const window = slidingWindowOf(f, kind, contextLength);
     const [qkvBias, oBias, mlpBias] = biasesOf(f, kind);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 32000),
@@ -77,12 +88,16 @@ export const llama: Family = {
     if (qkvBias) config.qkvBias = true;
     if (oBias) config.oBias = true;
     if (mlpBias) config.mlpBias = true;
+    if (rope.scaling) config.ropeScaling = rope.scaling;
+    if (window !== null) config.slidingWindow = window;
     return { config, notes: [] };
   },
 
   cannotExpress(c) {
-    const piece = missingPiece(c, 'Llama', []);
+    const piece = missingPiece(c, 'Llama', ['rope-scaling', 'sliding-window']);
     if (piece) return piece;
+    if (c.slidingWindow !== undefined && (c.layerTypes?.some((t) => t !== 'sliding') || hasBias(c, 'qkv') || hasBias(c, 'mlp')))
+      return 'only Mistral (no biases) has a sliding window here, and on every layer';
     if (c.headBias) return "Llama's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'rmsnorm') return 'Llama normalizes with RMSNorm';
     if (c.position !== 'rope' || ropeDimsOf(c) !== c.headDim) return 'Llama rotates every dimension of every head (full rope)';
@@ -97,7 +112,8 @@ export const llama: Family = {
     const [q, o, m] = [hasBias(c, 'qkv'), hasBias(c, 'o'), hasBias(c, 'mlp')];
     const qwen = q && !o && !m;
     const wanted = context.architecture as Kind | null;
-    const architecture: Kind = qwen ? 'Qwen2ForCausalLM' : wanted === 'MistralForCausalLM' && !q && !m ? wanted : 'LlamaForCausalLM';
+    const mistral = c.slidingWindow !== undefined || (wanted === 'MistralForCausalLM' && !q && !m);
+    const architecture: Kind = qwen ? 'Qwen2ForCausalLM' : mistral ? 'MistralForCausalLM' : 'LlamaForCausalLM';
     const fields: Record<string, unknown> = {
       vocab_size: c.vocabSize,
       hidden_size: c.dModel,
@@ -109,16 +125,14 @@ export const llama: Family = {
       hidden_act: ACTIVATION_NAMES[activationOf(c)],
       max_position_embeddings: c.contextLength,
       rms_norm_eps: float(c.normEps),
-      rope_theta: float(c.ropeTheta),
-      rope_scaling: null,
-      rope_parameters: { rope_type: 'default', rope_theta: float(c.ropeTheta) },
+      ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_dropout: float(c.dropout),
       tie_word_embeddings: c.tieEmbeddings,
       use_cache: true,
       ...context.tokenIds,
     };
     if (architecture === 'LlamaForCausalLM') Object.assign(fields, { attention_bias: q, mlp_bias: m, pretraining_tp: 1 });
-    if (architecture === 'MistralForCausalLM') fields['sliding_window'] = null;
+    if (architecture === 'MistralForCausalLM') fields['sliding_window'] = c.slidingWindow ?? null;
     if (architecture === 'Qwen2ForCausalLM')
       Object.assign(fields, { use_sliding_window: false, sliding_window: null, max_window_layers: c.nLayer });
     return { architecture, fields };

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 /** OlmoLayerNorm's eps: fixed, no field sets it. */
@@ -46,6 +46,7 @@ export const olmo: Family = {
     const activation = activationFrom(f, 'hidden_act', 'silu');
     if (activation !== 'silu') config.activation = activation;
     if (attentionBias) Object.assign(config, { qkvBias: true, oBias: true });
+    if (rope.scaling) config.ropeScaling = rope.scaling;
     if (olmo2) Object.assign(config, { normPlacement: 'after', qkNorm: true });
     else {
       config.normAffine = false;
@@ -56,7 +57,11 @@ export const olmo: Family = {
 
   cannotExpress(c) {
     const olmo2 = normPlacementOf(c) === 'after';
-    const piece = missingPiece(c, olmo2 ? 'OLMo 2' : 'OLMo', olmo2 ? ['after-norm', 'qk-norm'] : ['parameter-free-norm', 'qkv-clip']);
+    const piece = missingPiece(
+      c,
+      olmo2 ? 'OLMo 2' : 'OLMo',
+      olmo2 ? ['after-norm', 'qk-norm', 'rope-scaling'] : ['parameter-free-norm', 'qkv-clip', 'rope-scaling'],
+    );
     if (piece) return piece;
     if (c.headBias) return "OLMo's LM head has no bias (a rotated model has one: export before rotating)";
     if (olmo2 && (c.norm !== 'rmsnorm' || !c.qkNorm)) return 'OLMo 2 has RMSNorms after each branch and over the q and k projections';
@@ -81,8 +86,7 @@ export const olmo: Family = {
       num_key_value_heads: c.nKvHead,
       hidden_act: ACTIVATION_NAMES[activationOf(c)],
       max_position_embeddings: c.contextLength,
-      rope_theta: float(c.ropeTheta),
-      rope_scaling: null,
+      ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_bias: hasBias(c, 'qkv'),
       attention_dropout: float(c.dropout),
       tie_word_embeddings: c.tieEmbeddings,

@@ -35,6 +35,14 @@ export const UNTRANSCRIBED_FIXTURES = [
   'olmo-clip-tied',
   'olmo-gqa-biased-bf16',
   'olmo2-gqa',
+  'phi-tied-dynamic',
+  'phi2-gqa-untied',
+  'phi3-longrope-window',
+  'phi4-mini-partial-bf16',
+  'llama3-rope-scaling',
+  'qwen2-yarn',
+  'neox-linear-rope',
+  'mistral-window',
 ] as const;
 
 /** Every fixture folder. */
