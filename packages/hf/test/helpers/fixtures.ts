@@ -19,6 +19,7 @@ export const HF_FIXTURES = [
   'opt-untied-fp16',
   'opt-tied-bin-fp16',
   'llama-bin-sharded-bf16',
+  'gpt2-legacy-bin',
 ] as const;
 
 export function fixtureDir(name: string): string {
