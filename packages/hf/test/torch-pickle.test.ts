@@ -157,6 +157,7 @@ describe('the unpickler, on hand-made pickles', () => {
       [pickle('\x80\x02', 't.'), /malformed at byte 2: TUPLE without a MARK/],
       [pickle('\x80\x02', '}'), /cut short: it ends at byte 3/],
       [pickle('\xff'), /holds byte 0xff at byte 0, which is no pickle opcode/],
+      [pickle('\x80\x02X\x01\x00\x00\x00\xff.'), /malformed at byte 2: a string that is not UTF-8/],
       [pickle('\x80\x02c', 'x'.repeat(5000)), /malformed: a GLOBAL name runs past 4096 bytes/],
       [
         pickle('\x80\x02', `ctorch._utils\n_rebuild_tensor_v2\n(${STORAGE}K\x03K\x02\x85K\x01\x85\x89${HOOKS}tR.`),
