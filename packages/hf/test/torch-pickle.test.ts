@@ -115,6 +115,13 @@ describe('refused in one line, nothing run', () => {
     );
   });
 
+  it('a zip archive whose members are compressed (torch.save stores them as they are)', async () => {
+    await refused(
+      join(FIXTURES, 'compressed.pt'),
+      /compressed.pt: refused: member compressed\/data.pkl is compressed \(method 8\); torch.save stores its members as they are/,
+    );
+  });
+
   it('a file that is neither format', async () => {
     const path = join(root, 'text.bin');
     copyFileSync(join(FIXTURES, 'state-dict.safetensors'), path);
@@ -150,6 +157,8 @@ describe('the unpickler, on hand-made pickles', () => {
       [pickle('\x80\x02', 't.'), /malformed at byte 2: TUPLE without a MARK/],
       [pickle('\x80\x02', '}'), /cut short: it ends at byte 3/],
       [pickle('\xff'), /holds byte 0xff at byte 0, which is no pickle opcode/],
+      [pickle('\x80\x02X\x01\x00\x00\x00\xff.'), /malformed at byte 2: a string that is not UTF-8/],
+      [pickle('\x80\x02c', 'x'.repeat(5000)), /malformed: a GLOBAL name runs past 4096 bytes/],
       [
         pickle('\x80\x02', `ctorch._utils\n_rebuild_tensor_v2\n(${STORAGE}K\x03K\x02\x85K\x01\x85\x89${HOOKS}tR.`),
         /a tensor \[2\] at offset 3 with strides \[1\] reads element 4 of storage 0, which has 4/,

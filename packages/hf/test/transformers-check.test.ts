@@ -27,7 +27,7 @@ function script(args: string[]): string {
 }
 
 /** Every "max|Δlogit| X" the script printed. */
-const diffs = (out: string): number[] => [...out.matchAll(/max\|Δlogit\| ([\d.e+-]+),/g)].map((m) => Number(m[1]));
+const diffs = (out: string): number[] => [...out.matchAll(/max\|Δlogit\| ([\d.e+-]+)[ ,]/g)].map((m) => Number(m[1]));
 
 if (TRANSFORMERS === undefined || TRANSFORMERS === '') {
   console.warn(

@@ -7,7 +7,7 @@ import { activationOf, attnScaleOf, hasBias, normPlacementOf, ropeDimsOf } from 
 import type { Family } from '../family.js';
 import type { HfFields } from '../hf-fields.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 type Kind = 'GemmaForCausalLM' | 'Gemma2ForCausalLM';

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 /** rotary_pct such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9). */

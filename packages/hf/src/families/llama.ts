@@ -6,7 +6,7 @@ import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */

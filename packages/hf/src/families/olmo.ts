@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 /** OlmoLayerNorm's eps: fixed, no field sets it. */

@@ -8,6 +8,11 @@ export class EndOfBytesError extends Error {
   override name = 'EndOfBytesError';
 }
 
+/** Thrown when a line (a GLOBAL's module or name) runs on past any real name. */
+export class LineTooLongError extends Error {
+  override name = 'LineTooLongError';
+}
+
 export interface ByteSource {
   /** Offset of the next byte (from the start of the buffer or file). */
   readonly position: number;
@@ -93,7 +98,7 @@ function readLine(source: ByteSource): string {
   for (;;) {
     const b = source.byte();
     if (b === NEWLINE) return text;
-    if (text.length >= MAX_LINE) throw new Error(`a GLOBAL name runs past ${MAX_LINE} bytes`);
+    if (text.length >= MAX_LINE) throw new LineTooLongError(`a GLOBAL name runs past ${MAX_LINE} bytes`);
     text += String.fromCharCode(b);
   }
 }

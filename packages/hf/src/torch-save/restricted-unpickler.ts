@@ -1,7 +1,7 @@
 // A pickle decoder that knows only the opcodes of a protocol-2 state dict (torch's weights_only unpickler's set) and
 // the globals its caller allows; it builds plain values and calls nothing from the file. Not torch-specific.
 
-import { EndOfBytesError, type ByteSource } from './byte-source.js';
+import { EndOfBytesError, LineTooLongError, type ByteSource } from './byte-source.js';
 
 /** A refused or malformed pickle, said in one line (the caller adds the file). */
 export class RefusedPickleError extends Error {
@@ -74,6 +74,7 @@ export function unpickle(source: ByteSource, rules: UnpickleRules): unknown {
   try {
     return run(source, rules);
   } catch (e) {
+    if (e instanceof LineTooLongError) throw new RefusedPickleError(`its pickle (from byte ${start}) is malformed: ${e.message}`);
     if (e instanceof EndOfBytesError)
       throw new RefusedPickleError(`its pickle (from byte ${start}) is cut short: it ${e.message} (truncated? download it again)`);
     throw e;

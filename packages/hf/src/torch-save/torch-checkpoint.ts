@@ -25,7 +25,7 @@ const LEGACY_PROTOCOL = 1001;
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 /** A legacy file starts with a pickle, which starts with PROTO. */
 const PROTO = 0x80;
-/** Readsync takes under 2 GiB at once. */
+/** readSync takes under 2 GiB at once. */
 const CHUNK_BYTES = 1 << 28;
 
 export class TorchCheckpoint {

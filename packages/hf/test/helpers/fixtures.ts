@@ -23,6 +23,7 @@ export const TRANSCRIBED_FIXTURES = [
   'opt-untied-fp16',
   'opt-tied-bin-fp16',
   'llama-bin-sharded-bf16',
+  'gpt2-legacy-bin',
 ] as const;
 
 /** The fixtures of the families only transformers itself checks (OPT-350M, Gemma, OLMo, Phi, rope scaling, windows). */
