@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig, StateDict } from '@hyperclone/core';
-import { SafetensorsFile, getPreset, resolveConfig } from '@hyperclone/core';
+import { SafetensorsFile, getPreset, narrowFloats, resolveConfig, widenHalves } from '@hyperclone/core';
 import { randomInit } from '@hyperclone/init';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseFamily, readHuggingFace, writeHuggingFace, type ExportDtype } from '../src/index.js';
@@ -66,6 +66,37 @@ describe('export -> import', () => {
       }
     });
   }
+
+  it('every family writes float16 and bfloat16 and reads them back: each weight rounded to nearest even, once', async () => {
+    const one = [
+      'opt-350m-postln',
+      'gemma-gqa-tied',
+      'gemma2-mqa-tied',
+      'olmo-clip-tied',
+      'olmo2-gqa',
+      'phi2-gqa-untied',
+      'phi3-longrope-window',
+    ];
+    for (const name of one) {
+      const m = await readHuggingFace(fixtureDir(name));
+      for (const [dtype, code] of [
+        ['float16', 'F16'],
+        ['bfloat16', 'BF16'],
+      ] as const) {
+        const out = fresh();
+        await writeHuggingFace(out, m.config, m.weights, { dtype, origin: m.origin });
+        const back = await readHuggingFace(out);
+        expect(back.config, `${name} ${dtype}`).toEqual(m.config);
+        for (const [param, t] of m.weights) {
+          const halves = new Uint16Array(t.data.length);
+          narrowFloats(t.data as Float32Array, code, halves);
+          const rounded = new Float32Array(t.data.length);
+          widenHalves(halves, code, rounded);
+          expect(back.weights.get(param)!.data, `${name} ${dtype} ${param}`).toEqual(rounded);
+        }
+      }
+    }
+  });
 
   it('random-init models of our own presets export to the family that holds them and come back the same', async () => {
     const cases: [ModelConfig, string][] = [
