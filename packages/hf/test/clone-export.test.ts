@@ -1,6 +1,5 @@
-// Import -> HyperClone (width 2, FFN 2) -> export -> import again, for every fixture: the exported clone's config is the
-// clone's, and our forward of what comes back gives the fixture's own logits (transformers') within 1e-4, argmax equal.
-// Not transformers reading the export (transformers-check.test.ts) and not the transcription (reference.test.ts).
+// Every fixture imported, cloned (width 2, FFN 2), exported and imported again: the clone's config and transformers' logits
+// of the source come back (<= 1e-4, argmax equal). Not transformers reading the export (transformers-check.test.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,5 @@
-// Gemma (GemmaForCausalLM) and Gemma 2 (Gemma2ForCausalLM): RMSNorm as x·(1 + w), embeddings times sqrt(hidden),
-// head_dim apart from hidden/heads, a gated GELU MLP; Gemma 2 adds sandwich norms, soft-caps, query_pre_attn_scalar and
-// a sliding window on every other layer. Not Llama's layout (families/llama.ts); defaults are GemmaConfig's and Gemma2Config's.
+// Gemma and Gemma 2 (GemmaForCausalLM, Gemma2ForCausalLM): (1 + w) RMSNorms, sqrt(hidden) embeddings, head_dim apart, a
+// gated GELU MLP; Gemma 2's sandwich norms, soft-caps, query_pre_attn_scalar and alternating window. Not Llama (llama.ts).
 
 import type { LayerType, ModelConfig } from '@hyperclone/core';
 import { activationOf, attnScaleOf, hasBias, normPlacementOf, ropeDimsOf } from '@hyperclone/core';

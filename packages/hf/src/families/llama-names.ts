@@ -1,6 +1,5 @@
-// The tensor names Llama and the families built like it share (Mistral, Qwen2, Gemma 1-2, OLMo 1-2, Phi, Phi-3): one
-// binding per parameter of our spec, renamed. Not a family itself: each family says what its norms (and any renamed
-// linears or final norm) are called.
+// The Llama-style tensor names Llama, Mistral, Qwen2, Gemma 1-2, OLMo 1-2, Phi and Phi-3 share: one binding per parameter
+// of our spec, renamed. Not a family: each family names its norms (and any linear or final norm it calls otherwise).
 
 import type { ModelConfig } from '@hyperclone/core';
 import { paramSpec } from '@hyperclone/core';
