@@ -26,8 +26,8 @@ function script(args: string[]): string {
   return out;
 }
 
-/** Every "max|Δlogit| X" the script printed. */
-const diffs = (out: string): number[] => [...out.matchAll(/max\|Δlogit\| ([\d.e+-]+)[ ,]/g)].map((m) => Number(m[1]));
+/** The "max|Δlogit| X" of every directory the script checked (one indented line each; not its closing "ok:" line). */
+const diffs = (out: string): number[] => [...out.matchAll(/^ {2}\S.*?max\|Δlogit\| ([\d.e+-]+)[ ,]/gm)].map((m) => Number(m[1]));
 
 if (TRANSFORMERS === undefined || TRANSFORMERS === '') {
   console.warn(
