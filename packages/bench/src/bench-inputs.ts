@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
 import { resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
-import { fromCheckpoint, growPlan, isModelDir, resolveCloneOptions } from '@hyperclone/init';
+import { fromCheckpoint, isModelDir, planGrowth, resolveGrowth } from '@hyperclone/init';
 import { checkTrainMemory, parseTrainOptions, type TrainOptions } from '@hyperclone/trainer';
 import type { CompareOptions } from './compare.js';
 
@@ -26,8 +26,8 @@ export async function checkBenchInputs(o: CompareOptions, runOptions: (label: st
     throw new Error(
       `--small ${o.small} has a vocabulary of ${small.vocabSize}, smaller than the dataset's ${vocabSize}: another tokenizer`,
     );
-  resolveCloneOptions({ width: o.width, ...(o.ffn !== undefined ? { ffn: o.ffn } : {}), ...(o.tie !== undefined ? { tie: o.tie } : {}) });
-  const wide = growPlan(small, {
+  resolveGrowth({ width: o.width, ...(o.ffn !== undefined ? { ffn: o.ffn } : {}), ...(o.tie !== undefined ? { tie: o.tie } : {}) });
+  const wide = planGrowth(small, {
     width: o.width,
     ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
     ...((o.depth ?? 1) > 1 ? { depth: o.depth! } : {}),

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { lockDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
-import { growPlan, hyperclone, isModelDir, randomInit, type CloneOptions } from '@hyperclone/init';
+import { hyperclone, isModelDir, parseGrowthArm, planGrowth, randomInit, type GrowthOptions } from '@hyperclone/init';
 import type { GrowStage, Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
 import { planStages, readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
 import { analyze, STAGED_ARM, type BenchResult, type ArmRun } from './analyze.js';
-import { checkArms, cloneArmOptions } from './arms.js';
+import { checkArms } from './arms.js';
 import { openBenchFolder, writeBenchRecord } from './bench-folder.js';
 import { checkBenchInputs } from './bench-inputs.js';
 import { readEvals, type TargetMetric } from './time-to-target.js';
@@ -178,17 +178,17 @@ function interrupted(o: CompareOptions): boolean {
 /** random at the grown size, every clone arm, and the staged arm when asked for. */
 function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: () => string, smallConfig: ModelConfig, log: Logger): Arm[] {
   const depth = o.depth ?? 1;
-  const growth = (spec: string, seed: number): CloneOptions => ({
+  const growth = (spec: string, seed: number): GrowthOptions => ({
     width: o.width,
     ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
     ...(depth > 1 ? { depth } : {}),
-    ...cloneArmOptions(spec, depth),
+    ...parseGrowthArm(spec, depth),
     ...(o.snrDb !== undefined && spec.startsWith('noisy') ? { snrDb: o.snrDb } : {}),
     ...(o.tie !== undefined ? { tie: o.tie } : {}),
     seed,
     logger: log,
   });
-  const wide = growPlan(smallConfig, {
+  const wide = planGrowth(smallConfig, {
     width: o.width,
     ...(o.ffn !== undefined ? { ffn: o.ffn } : {}),
     ...(depth > 1 ? { depth } : {}),

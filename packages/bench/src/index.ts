@@ -3,7 +3,7 @@
 
 export { compareCloneVsRandom, DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './compare.js';
 export { reanalyzeBench } from './reanalyze.js';
-export { ARM_HELP, ARM_MODIFIERS, checkArms, cloneArmOptions, type ArmModifier } from './arms.js';
+export { checkArms } from './arms.js';
 export {
   analyze,
   COST_KEYS,

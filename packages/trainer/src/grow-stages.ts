@@ -1,76 +1,50 @@
-// Growth in stages inside one run (`--grow-at STEP:width=2,depth=2`): the stage schema, the flag's
-// parser, and the plan of every stage's model, clone record and FLOPs per token, fixed up front.
-// Not the growing itself (TrainingRun.grow) and not the transforms (@hyperclone/init's growWeights).
+// Growth in stages inside one run (`--grow-at STEP:width=2,depth=2`): the stage (a step, a re-warmup and
+// one of init's growths), the flag's text, and every stage's model, clone record and FLOPs per token planned
+// up front by init's planGrowth. Not the growing itself (the model part) and not the growth (@hyperclone/init).
 
 import type { CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
-import { CLONE_VARIANTS, NEW_BLOCKS, PLACEMENTS, growPlan, type CloneOptions } from '@hyperclone/init';
+import { parseGrowthText, planGrowth, resolveGrowth, GROWTH_TEXT_HINT, type GrowthOptions, type GrowthSpec } from '@hyperclone/init';
 import { z } from 'zod';
 
-/** One growth: after optimizer step `step`, the model grows as `hyperclone grow` would grow it. */
-export const growStageSchema = z
-  .object({
-    step: z.number().int().min(1),
-    width: z.number().int().min(1).optional(),
-    ffn: z.number().int().min(1).optional(),
-    depth: z.number().int().min(1).optional(),
-    placement: z.enum(PLACEMENTS).optional(),
-    newBlocks: z.enum(NEW_BLOCKS).optional(),
-    variant: z.enum(CLONE_VARIANTS).optional(),
-    snrDb: z.number().optional(),
-    tie: z.enum(['keep', 'untie']).optional(),
-    rotate: z.boolean().optional(),
-    /** Re-warmup steps after this growth (default: the run's warmup). */
-    warmup: z.number().int().min(0).optional(),
-  })
-  .strict();
-export type GrowStage = z.infer<typeof growStageSchema>;
+/** One growth: after optimizer step `step`, the model grows as `hyperclone grow` would grow it; `warmup`: its re-warmup steps. */
+export type GrowStage = { step: number; warmup?: number } & Omit<GrowthOptions, 'logger'>;
 
-/** The keys of the flag's text and the stage field each sets (numbers, words, or a bare switch). */
-const KEYS: Record<string, { field: keyof GrowStage; kind: 'int' | 'number' | 'word' | 'switch' }> = {
-  width: { field: 'width', kind: 'int' },
-  ffn: { field: 'ffn', kind: 'int' },
-  depth: { field: 'depth', kind: 'int' },
-  placement: { field: 'placement', kind: 'word' },
-  'new-blocks': { field: 'newBlocks', kind: 'word' },
-  variant: { field: 'variant', kind: 'word' },
-  'snr-db': { field: 'snrDb', kind: 'number' },
-  tie: { field: 'tie', kind: 'word' },
-  rotate: { field: 'rotate', kind: 'switch' },
-  warmup: { field: 'warmup', kind: 'int' },
-};
+/** A stage's step and warmup, and its growth checked by init's resolveGrowth (the one place growth options are read); kept as given. */
+export const growStageSchema = z
+  .custom<GrowStage>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    message: 'must be an object {step, ...growth}',
+  })
+  .superRefine((stage, ctx) => {
+    const { step, warmup, ...growth } = stage;
+    if (!Number.isInteger(step) || step < 1) ctx.addIssue({ code: 'custom', path: ['step'], message: 'must be an integer >= 1' });
+    if (warmup !== undefined && (!Number.isInteger(warmup) || warmup < 0))
+      ctx.addIssue({ code: 'custom', path: ['warmup'], message: 'must be an integer >= 0' });
+    try {
+      if ('logger' in growth) throw new Error('a stage takes no logger');
+      resolveGrowth(growth as GrowthOptions);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  });
 
 /**
  * `STEP:key=value,...` -> a stage: `600:width=2`, `1200:depth=2,placement=stack`, `800:width=2,variant=noisy-symmetric,rotate`.
- * Keys: width, ffn, depth, placement, new-blocks, variant, snr-db, tie, rotate (bare or =true/false), warmup.
- * Throws naming what is wrong; the values are checked again by the schema and the clone options.
+ * The keys are init's growth text (parseGrowthText) plus `warmup`. Throws naming what is wrong.
  */
 export function parseGrowStage(text: string): GrowStage {
-  const hint =
-    'write STEP:width=N[,depth=N,placement=interleave|stack,new-blocks=identity|copy,variant=V,snr-db=X,tie=keep|untie,rotate,warmup=N]';
+  const hint = `write STEP:${GROWTH_TEXT_HINT},warmup=N (only the keys you need)`;
   const m = /^\s*(\d+)\s*:(.*)$/.exec(text);
   if (!m) throw new Error(`--grow-at "${text}" does not start with a step; ${hint}`);
-  const stage: Record<string, unknown> = { step: Number(m[1]) };
-  for (const part of m[2]!.split(',').map((p) => p.trim())) {
-    const [key, value] = part.split('=').map((s) => s.trim()) as [string, string | undefined];
-    const k = KEYS[key];
-    if (!k) throw new Error(`--grow-at "${text}": unknown key "${key}"; ${hint}`);
-    if (k.kind === 'switch') {
-      if (value !== undefined && value !== 'true' && value !== 'false')
-        throw new Error(`--grow-at "${text}": ${key} takes no value or true/false`);
-      stage[k.field] = value !== 'false';
-      continue;
-    }
-    if (value === undefined || value === '') throw new Error(`--grow-at "${text}": ${key} needs a value (${key}=...)`);
-    const n = Number(value);
-    if (k.kind !== 'word' && (!Number.isFinite(n) || (k.kind === 'int' && !Number.isInteger(n))))
-      throw new Error(`--grow-at "${text}": ${key} must be ${k.kind === 'int' ? 'an integer' : 'a number'} (got "${value}")`);
-    stage[k.field] = k.kind === 'word' ? value : n;
+  let parsed;
+  try {
+    parsed = parseGrowthText(m[2]!, { warmup: { kind: 'int', min: 0 } });
+    resolveGrowth(parsed.options);
+  } catch (e) {
+    throw new Error(`--grow-at "${text}": ${(e as Error).message}`);
   }
-  const parsed = growStageSchema.safeParse(stage);
-  if (!parsed.success)
-    throw new Error(`--grow-at "${text}": ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  return parsed.data;
+  const warmup = parsed.extra['warmup'];
+  return { step: Number(m[1]), ...parsed.options, ...(warmup !== undefined ? { warmup: warmup as number } : {}) };
 }
 
 /** One stage of a run: the model it trains from `fromStep` (0 for the first), and what it costs per token. */
@@ -80,17 +54,18 @@ export interface RunStage {
   model: ModelConfig;
   params: number;
   flopsPerToken: number;
-  /** The growth that made this stage's model (null for the first stage): the clone record of its last step. */
+  /** The growth that made this stage's model (null for the first stage): its clone record. */
   clone: CloneInfo | null;
-  /** The options the growth passes to growWeights (null for the first stage). */
-  growth: Omit<CloneOptions, 'logger'> | null;
+  /** The growth, resolved (null for the first stage): what init's applyGrowth makes after step fromStep. */
+  growth: GrowthSpec | null;
   /** Steps of the rate's linear re-warmup after the growth (the run's warmup for the first stage). */
   warmup: number;
 }
 
 /**
- * Every stage's model, planned from the initial model: stage k > 0 grows stage k-1's model with its
- * options, seeded by the run's seed + k so two stages and two seeds draw differently. Throws when the
+ * Every stage's model, planned from the initial model by init's planGrowth: stage k > 0 grows stage k-1's
+ * model with its options, seeded by the run's seed + k (unless it names a seed) so two stages and two
+ * seeds draw differently. Throws when the
  * steps do not increase, leave no step to train, or a growth cannot be made.
  */
 export function planStages(
@@ -106,14 +81,13 @@ export function planStages(
       throw new Error(`growAt: stage steps must increase (step ${s.step} comes after step ${prev.fromStep}); sort the stages`);
     if (s.step >= steps) throw new Error(`growAt: a growth after step ${s.step} leaves nothing to train in a run of ${steps} steps`);
     const { step, warmup, ...grow } = s;
-    const growth = { width: 1, ...grow, seed: (seed + i + 1) >>> 0 } as Omit<CloneOptions, 'logger'>;
     let planned;
     try {
-      planned = growPlan(prev.model, growth);
+      planned = planGrowth(prev.model, { ...grow, seed: grow.seed ?? (seed + i + 1) >>> 0 }, { seqLen });
     } catch (e) {
       throw new Error(`growAt: the growth after step ${step}: ${(e as Error).message}`);
     }
-    out.push(stage(step, planned.config, planned.clone, growth, seqLen, warmup ?? run.warmup));
+    out.push(stage(step, planned.config, planned.clone, planned.spec, seqLen, warmup ?? run.warmup));
   });
   return out;
 }

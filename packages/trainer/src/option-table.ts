@@ -98,7 +98,7 @@ export const TRAIN_OPTIONS = {
     default: [] as GrowStage[],
     defaultText: 'none',
     resume: 'fixed',
-    help: "grow the model after optimizer step STEP as `hyperclone grow` would (SPEC: `width=N,ffn=N,depth=N,placement=interleave|stack,new-blocks=identity|copy,variant=V,snr-db=X,tie=keep|untie,rotate,warmup=N`); repeat for more stages. Each growth starts fresh AdamW moments and re-warms the rate linearly over its `warmup` steps (default: the run's); FLOPs count each stage at its own size",
+    help: "grow the model after optimizer step STEP as `hyperclone grow` would (SPEC: init's growth text, `width=N,ffn=N,heads=N,kv-heads=N,depth=N,placement=interleave|stack,new-blocks=identity|copy,variant=V,snr-db=X,tie=keep|untie,rotate,seed=S`, plus `warmup=N`); repeat for more stages. Each growth starts fresh AdamW moments and re-warms the rate linearly over its `warmup` steps (default: the run's); FLOPs count each stage at its own size",
   }),
   schedule: option(choice(SCHEDULE_KINDS), {
     flag: 'schedule',

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { Initializer, InitializedModel } from '@hyperclone/core';
 import { loadCheckpoint, weightBytes } from '@hyperclone/core';
-import { hyperclone, randomInit } from '@hyperclone/init';
+import { initializerFromOrigin } from '@hyperclone/init';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { RunConfig } from './run-config.js';
 import { RunFiles } from './run-files.js';
@@ -42,25 +42,22 @@ export async function resumeInitializer(runDir: string): Promise<Initializer> {
   };
 }
 
+/**
+ * The initial weights made again as config.json records them: a random init from its seed, a clone from
+ * its source and its GrowthSpec (init's initializerFromOrigin). A run started with --init CKPT is not
+ * remade: its record does not say where the checkpoint was.
+ */
 async function initialModel(config: RunConfig, runDir: string): Promise<InitializedModel> {
   const origin = config.init.origin;
-  let init: Initializer;
-  if (config.init.kind === 'random' && Number.isInteger(origin['seed']))
-    init = randomInit(config.model, { seed: origin['seed'] as number });
-  else if (config.init.kind === 'hyperclone' && config.init.clone && typeof origin['sourceCheckpoint'] === 'string') {
-    const { width, ffn, variant, snrDb, tie, seed } = config.init.clone;
-    init = hyperclone(origin['sourceCheckpoint'], {
-      width,
-      ffn,
-      variant,
-      seed,
-      ...(snrDb !== null ? { snrDb } : {}),
-      ...(tie ? { tie } : {}),
-    });
-  } else
+  let model: InitializedModel;
+  try {
+    if (config.init.kind !== 'random' && config.init.kind !== 'hyperclone')
+      throw new Error(`init ${config.init.kind} reads a checkpoint, which config.json does not name`);
+    model = await initializerFromOrigin(origin, config.model).load();
+  } catch (e) {
     throw new Error(
-      `${runDir} stopped before its first checkpoint and its initial weights cannot be rebuilt from config.json (init ${config.init.kind}); start it over in place with the same --model or --init, without --resume`,
+      `${runDir} stopped before its first checkpoint and its initial weights cannot be made again from config.json (${(e as Error).message}); start it over in place with the same --model or --init, without --resume`,
     );
-  const model = await init.load();
+  }
   return { ...model, config: config.model, origin };
 }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Backend, CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
+import { growthOfClone, type GrowthSpec } from '@hyperclone/init';
 import { planStages, type RunStage } from './grow-stages.js';
 import type { Recorded } from './option-kinds.js';
 import { TRAIN_OPTIONS } from './option-table.js';
@@ -42,7 +43,8 @@ export interface RunConfig extends Copied {
   dataset: DatasetInfo;
   /** The run directory (absolute in memory; '.' in config.json). */
   out: string;
-  init: { kind: string; origin: Record<string, unknown>; clone: CloneInfo | null };
+  /** The initializer: its kind, its origin record, and for a grown model its clone record and GrowthSpec (what a restart remakes it from). */
+  init: { kind: string; origin: Record<string, unknown>; clone: CloneInfo | null; growth: GrowthSpec | null };
   model: ModelConfig;
   params: number;
   /** device.count counts every rank's devices (world size x devices per rank). */
@@ -110,7 +112,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     format: RUN_FORMAT,
     version: RUN_VERSION,
     dataset,
-    init: { kind: initKind, origin, clone },
+    init: { kind: initKind, origin, clone, growth: clone ? growthOfClone(clone) : null },
     model,
     params: countParams(model),
     worldSize,

@@ -1,6 +1,7 @@
 // summary.json: the run's outcome and cost with every DESIGN.md field present (null where it does
 // not apply), plus a few extras that say how the numbers were made. Not the per-step logs.
 
+import type { GrowthSpec } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
 import type { EvalEvent } from './events.js';
 import type { RunConfig } from './run-config.js';
@@ -42,7 +43,9 @@ export interface Summary {
   peakSource: string | null;
   /** The last checkpoint written, relative to the run directory (e.g. checkpoints/step-00000400). */
   checkpoint: string | null;
-  /** A run that grew in stages (growAt): each stage reached, with its model and what it cost; null otherwise. */
+  /** The growth that made the initial model (a clone, or a checkpoint of one); null otherwise. */
+  growth: GrowthSpec | null;
+  /** A run that grew in stages (growAt): each stage reached, with its model, growth and what it cost; null otherwise. */
   stages: StageSummary[] | null;
 }
 
@@ -57,6 +60,8 @@ export interface StageSummary {
   dFF: number;
   params: number;
   flopsPerToken: number;
+  /** The growth that began the stage (null for the first). */
+  growth: GrowthSpec | null;
   tokens: number;
   flops: number;
   trainSeconds: number;
@@ -111,6 +116,7 @@ export function buildSummary(s: SummaryInputs): Summary {
     peakFlopsPerSec: a.peakFlopsPerSec,
     peakSource: s.peakSource,
     checkpoint: s.checkpoint,
+    growth: config.init.growth ?? null,
     stages: config.stages.length > 1 ? stageSummaries(s) : null,
   };
 }
@@ -139,6 +145,7 @@ function stageSummaries(s: SummaryInputs): StageSummary[] {
       dFF: st.model.dFF,
       params: st.params,
       flopsPerToken: st.flopsPerToken,
+      growth: st.growth,
       tokens: to.tokens - from.tokens,
       flops: to.flops - from.flops,
       trainSeconds: to.trainSeconds - from.trainSeconds,

@@ -4,7 +4,7 @@
 
 import type { Backend, Checkpoint, Logger, ModelConfig, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
 import { downloadParams, disposeParams, isNoSpace, OutputError, paramSpec, uploadParams } from '@hyperclone/core';
-import { growWeights } from '@hyperclone/init';
+import { applyGrowth } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -124,7 +124,7 @@ export class TrainingRun implements Stateful<TrainerState> {
 
   /**
    * Grows the model when the next step belongs to a later stage (growAt): the weights through
-   * init's growWeights (checked against the planned config), fresh AdamW moments (the optimizer's
+   * init's applyGrowth (checked against the planned config), fresh AdamW moments (the optimizer's
    * step count, and so its bias correction, restarts too), the stage's symmetry probe and FLOPs per
    * token from here. Returns whether it grew. Deterministic, so a resumed run grows identically.
    */
@@ -134,7 +134,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.settle();
     const { b } = this.p;
     const stage = this.p.config.stages[next]!;
-    const grown = growWeights(this.model, downloadParams(b, this.model, this.p.params), stage.growth!);
+    const grown = applyGrowth(this.model, downloadParams(b, this.model, this.p.params), stage.growth!);
     if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
       throw new Error(`growth after step ${this.step} made a model other than the planned one (a trainer bug: please report it)`);
     disposeParams(b, this.p.params);

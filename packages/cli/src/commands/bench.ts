@@ -2,9 +2,8 @@
 // command line, with progress and a printed speedup table. Not the benchmark (@hyperclone/bench).
 
 import { join } from 'node:path';
-import { DEFAULT_SNR_DB } from '@hyperclone/init';
+import { DEFAULT_SNR_DB, GROWTH_ARM_HELP } from '@hyperclone/init';
 import {
-  ARM_HELP,
   budgetTableRows,
   checkArms,
   compareCloneVsRandom,
@@ -60,7 +59,7 @@ const docs: FlagDoc[] = [
   {
     name: 'variants',
     arg: 'ARM,ARM...',
-    help: `clone arms raced against random init, each ${ARM_HELP}`,
+    help: `clone arms raced against random init, each ${GROWTH_ARM_HELP}`,
     defaultText: DEFAULT_VARIANTS.join(','),
   },
   {
