@@ -79,7 +79,7 @@ export const trainCommand: Command = {
     const settings = { ...(saved ? resumeSettings(saved) : {}), ...flagSettings(f) } as Settings;
     const data = settings.data;
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
-    const init = await chooseInit(f, data, out, saved);
+    const init = await chooseInit(f, data, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
     if (env) {
       process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
@@ -105,7 +105,7 @@ function text(f: FlagValues, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-async function chooseInit(f: FlagValues, data: string, out: string, saved: RunConfig | null): Promise<Initializer> {
+async function chooseInit(f: FlagValues, data: string, saved: RunConfig | null): Promise<Initializer> {
   const [model, from] = [text(f, 'model'), text(f, 'init')];
   if (model !== undefined && from !== undefined) throw new CliError('give either --model or --init, not both', 2);
   if (model !== undefined) {
@@ -113,7 +113,7 @@ async function chooseInit(f: FlagValues, data: string, out: string, saved: RunCo
     return randomInit(await readModelFlag(model), { seed, vocabSize: await datasetVocab(data) });
   }
   if (from !== undefined) return fromCheckpoint(from);
-  if (saved) return resumeInitializer(out);
+  if (saved) return resumeInitializer(saved); // config.json, read once
   throw new CliError(`give --model <preset|config.json> for a new model or --init CKPT to start from a checkpoint\nusage: ${usage}`, 2);
 }
 

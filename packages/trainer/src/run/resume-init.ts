@@ -1,12 +1,13 @@
 // resumeInitializer: the initializer of an existing run, read back from its config.json, so a run
-// can be resumed knowing only its directory (`hyperclone train --out RUN --resume`). Not the resume
-// itself: trainFrom({ resume: true }) restores moments, sampler and accounting from the checkpoint.
+// can be resumed knowing only its directory (`hyperclone train --out RUN --resume`); it carries the saved
+// config along, so a resume reads config.json once. Not the resume itself: trainFrom({ resume: true })
+// restores moments, sampler and accounting from the checkpoint.
 
 import { resolve } from 'node:path';
 import type { Initializer, InitializedModel } from '@hyperclone/core';
 import { loadCheckpoint, weightBytes } from '@hyperclone/core';
 import { initializerFromOrigin } from '@hyperclone/init';
-import { CheckpointStore } from './checkpoint-store.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import type { RunConfig } from './run-config.js';
 import { RunFiles } from './run-files.js';
 
@@ -15,20 +16,34 @@ export async function readRunConfig(runDir: string): Promise<RunConfig> {
   return new RunFiles(resolve(runDir)).readConfig();
 }
 
+/** An initializer that resumes a run, with the run's saved config (what trainFrom compares the new one with). */
+export interface ResumeInitializer extends Initializer {
+  readonly saved: RunConfig;
+}
+
+/** The saved config a resume initializer carries, or null for any other initializer. */
+export function savedRunOf(init: Initializer): RunConfig | null {
+  const saved = (init as Partial<ResumeInitializer>).saved;
+  return saved && typeof saved === 'object' ? saved : null;
+}
+
 /**
  * The weights of the run's newest usable checkpoint (trainFrom warns about newer ones it passes over).
  * A run that stopped before its first checkpoint gets its initial weights again: a random init from the
  * saved seed, or the clone of the saved source; a run started from a checkpoint needs that --init again.
+ * Give the run's directory, or its config already read (readRunConfig).
  */
-export async function resumeInitializer(runDir: string): Promise<Initializer> {
-  const config = await readRunConfig(runDir);
+export async function resumeInitializer(run: string | RunConfig): Promise<ResumeInitializer> {
+  const config = typeof run === 'string' ? await readRunConfig(run) : run;
+  const runDir = config.out;
   const w = weightBytes(config.model);
   return {
     kind: config.init.kind,
+    saved: config,
     // the weights are read twice (here, and with the moments by trainFrom's resume)
     plan: async () => ({ config: config.model, load: { weights: 2 * w, moments: 2 * w } }),
     load: async (): Promise<InitializedModel> => {
-      const store = new CheckpointStore(resolve(runDir), config.keepLast);
+      const store = new CheckpointStore(runDir, config.keepLast);
       const found = await store.newestUsable(
         (c) => loadCheckpoint(c.path, { withTrainingState: false }),
         () => undefined,

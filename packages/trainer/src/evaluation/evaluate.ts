@@ -3,7 +3,7 @@
 
 import type { Backend, ModelConfig, Params } from '@hyperclone/core';
 import { forward, fusedOps, hostTensor } from '@hyperclone/core';
-import type { ValMetrics } from './events.js';
+import type { ValMetrics } from '../metrics/events.js';
 
 /** One validation window: T input tokens and their T next-token targets. */
 export interface EvalWindow {

@@ -1,5 +1,8 @@
-// Learning-rate schedules: linear warmup, then cosine to a floor, warmup-stable-decay, or constant.
-// Not stateful: every schedule is a pure function of the step, so a resumed run gets the same rates.
+// Learning-rate schedules: linear warmup, then cosine to a floor, warmup-stable-decay, or constant, each a
+// pure function of the step (so a resumed run gets the same rates), and the run's schedule as a Stateful
+// part whose whole state is that function and the next step. Not the optimizer (model/adamw.ts).
+
+import type { Stateful } from '@hyperclone/core';
 
 export const SCHEDULE_KINDS = ['cosine', 'wsd', 'constant'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -47,4 +50,29 @@ function baseRate(step: number, s: Schedule): number {
   if (step <= decayStart) return s.lr;
   const progress = Math.min(1, (step - decayStart) / Math.max(1, s.totalSteps - decayStart));
   return s.lr + (s.minLr - s.lr) * progress;
+}
+
+/** trainer-state.json's schedule: the function and the step it gives a rate for next. */
+export type ScheduleState = Schedule & { nextStep: number };
+
+/** The run's schedule: its rates, and where it stands (the step after the last rate given). */
+export class RunSchedule implements Stateful<ScheduleState> {
+  private nextStep = 1;
+
+  constructor(readonly schedule: Schedule) {}
+
+  /** The rate of optimizer step `step` (1-based). */
+  rate(step: number): number {
+    this.nextStep = step + 1;
+    return learningRate(step, this.schedule);
+  }
+
+  stateDict(): ScheduleState {
+    return { ...this.schedule, nextStep: this.nextStep };
+  }
+
+  /** The function is the run's (its settings are fixed across resumes); only the position is taken. */
+  loadStateDict(state: ScheduleState): void {
+    this.nextStep = state.nextStep;
+  }
 }

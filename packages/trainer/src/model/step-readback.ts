@@ -16,6 +16,13 @@ export interface Divergence {
   noticedAtStep: number;
 }
 
+/** Thrown by the model part when a step diverged; the run says what it means (the last good checkpoint). */
+export class DivergenceError extends Error {
+  constructor(readonly divergence: Divergence) {
+    super(`training diverged at step ${divergence.step}`);
+  }
+}
+
 export type Settled = { ok: true; step: number; values: StepValues | null } | { ok: false; divergence: Divergence };
 
 interface Pending {

@@ -6,12 +6,12 @@ import { resolve } from 'node:path';
 import type { Backend, CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
 import { growthOfClone, type GrowthSpec } from '@hyperclone/init';
-import { planStages, type RunStage } from './grow-stages.js';
-import type { Recorded } from './option-kinds.js';
-import { TRAIN_OPTIONS } from './option-table.js';
-import type { ParsedTrainOptions } from './options.js';
-import type { Precision } from './peaks.js';
-import { enginePrecision } from './peaks.js';
+import { planStages, type RunStage } from '../model/grow-stages.js';
+import type { Recorded } from '../options/option-kinds.js';
+import { TRAIN_OPTIONS } from '../options/option-table.js';
+import type { ParsedTrainOptions } from '../options/options.js';
+import type { Precision } from '../accounting/peaks.js';
+import { enginePrecision } from '../accounting/peaks.js';
 
 export const RUN_FORMAT = 'hyperclone-run';
 export const RUN_VERSION = 1;

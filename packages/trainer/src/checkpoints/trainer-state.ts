@@ -1,12 +1,15 @@
 // trainer-state.json: everything beyond weights and moments that a resumed run needs to continue
-// bit for bit (step, sampler cursor, schedule position, accounting, best loss, target record).
-// Not the weights or moments (model.safetensors, optimizer.safetensors).
+// bit for bit (step, sampler cursor, schedule position, accounting, best loss, target record), gathered
+// from the parts' stateDicts and handed back to them. Not the weights or moments (the model part's).
 
 import type { SamplerState } from '@hyperclone/data';
-import type { AccountingState } from './accounting.js';
-import type { EvalEvent } from './events.js';
-import type { Schedule } from './schedule.js';
-import type { TargetHit } from './targets.js';
+import type { AccountingState } from '../accounting/accounting.js';
+import type { RunAccounting } from '../accounting/run-accounting.js';
+import type { TargetHit } from '../accounting/targets.js';
+import type { TrainData } from '../data/train-data.js';
+import type { Evaluator } from '../evaluation/evaluator.js';
+import type { EvalEvent } from '../metrics/events.js';
+import type { RunSchedule, Schedule } from '../schedule/schedule.js';
 
 export const TRAINER_STATE_FORMAT = 'hyperclone-trainer-state';
 export const TRAINER_STATE_VERSION = 1;
@@ -41,6 +44,45 @@ export interface StageMark {
   flops: number;
   trainSeconds: number;
   wallSeconds: number;
+}
+
+/** The parts whose state trainer-state.json holds. */
+export interface StatefulParts {
+  accounting: RunAccounting;
+  data: TrainData;
+  schedule: RunSchedule;
+  evaluator: Evaluator;
+}
+
+/** trainer-state.json of the parts now; `data` says where the data came from (relative to the checkpoint). */
+export function trainerState(p: StatefulParts, seed: number, data: TrainerState['data']): TrainerState {
+  const a = p.accounting.stateDict();
+  const e = p.evaluator.stateDict();
+  return {
+    format: TRAINER_STATE_FORMAT,
+    version: TRAINER_STATE_VERSION,
+    step: a.step,
+    tokens: a.tokens,
+    accounting: a.accounting,
+    deviceSeconds: a.deviceSeconds,
+    sampler: p.data.stateDict(),
+    rng: { seed, dropout: 'hash(seed, step, micro)' },
+    schedule: p.schedule.stateDict(),
+    bestValLoss: e.bestValLoss,
+    lastEval: e.lastEval,
+    targetHit: a.targetHit,
+    data,
+    ...(a.stages ? { stages: a.stages } : {}),
+  };
+}
+
+/** Hands each part its state back from a checked trainer-state.json (`source`: the checkpoint, for messages). */
+export function loadTrainerState(p: StatefulParts, state: TrainerState, source: string): void {
+  const { step, tokens, accounting, deviceSeconds, targetHit, stages } = state;
+  p.accounting.loadStateDict({ step, tokens, accounting, deviceSeconds, targetHit, ...(stages ? { stages } : {}) });
+  p.data.loadStateDict(state.sampler, source);
+  p.schedule.loadStateDict(state.schedule);
+  p.evaluator.loadStateDict({ bestValLoss: state.bestValLoss, lastEval: state.lastEval });
 }
 
 /** Checks a trainer-state.json read from disk; throws naming what is wrong. */

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Backend, Checkpoint, TokenizerIdentity } from '@hyperclone/core';
 import { checkSameTokenizer, disposeParams, readJsonFile, uploadParams } from '@hyperclone/core';
 import { loadModelDir } from '@hyperclone/init';
-import { openDatasetInfo, tokenizerOf, trainData } from './data-source.js';
-import type { ValMetrics } from './events.js';
+import { datasetSource, tokenizerOf } from '../data/data-source.js';
+import type { ValMetrics } from '../metrics/events.js';
 import { evaluateWindows } from './evaluate.js';
 import type { TaskScore } from './tasks.js';
 import { loadTask, scoreTask } from './tasks.js';
@@ -47,19 +47,19 @@ export function checkpointTokenizer(dir: string, ckpt: Checkpoint): TokenizerIde
 export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions): Promise<CheckpointEval> {
   const ckpt = await loadModelDir(dir); // ours, or a Hugging Face directory as it is
   const tasks = await Promise.all((o.tasks ?? []).map((f) => loadTask(f)));
-  const opened = await openDatasetInfo(o.data);
+  const source = await datasetSource(o.data);
   const seqLen = o.seqLen ?? ckpt.config.contextLength;
   try {
-    checkSameTokenizer(checkpointTokenizer(dir, ckpt), tokenizerOf(opened.info), dir, o.data);
-    if (opened.info.vocabSize > ckpt.config.vocabSize)
+    checkSameTokenizer(checkpointTokenizer(dir, ckpt), tokenizerOf(source.info), dir, o.data);
+    if (source.info.vocabSize > ckpt.config.vocabSize)
       throw new Error(
-        `the dataset's vocabulary (${opened.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`,
+        `the dataset's vocabulary (${source.info.vocabSize}) is larger than the model's (${ckpt.config.vocabSize}): ${o.data} was made with another tokenizer`,
       );
   } catch (e) {
-    opened.dataset.close();
+    source.close();
     throw e;
   }
-  const data = trainData(opened, { batchSize: 1, seqLen, seed: 0, evalWindows: o.evalWindows ?? 64, evalSeed: o.evalSeed ?? 1234 });
+  const data = source.open({ batchSize: 1, seqLen, seed: 0, evalWindows: o.evalWindows ?? 64, evalSeed: o.evalSeed ?? 1234 });
   const b = o.backend;
   const params = uploadParams(b, ckpt.config, ckpt.weights);
   try {
@@ -72,6 +72,6 @@ export async function evaluateCheckpoint(dir: string, o: EvalCheckpointOptions):
     return { val, tasks: scores };
   } finally {
     disposeParams(b, params);
-    data.close();
+    source.close();
   }
 }

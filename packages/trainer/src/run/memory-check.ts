@@ -3,8 +3,8 @@
 
 import type { Initializer, MemoryEstimate } from '@hyperclone/core';
 import { checkMemory, loadBytes, trainMemory } from '@hyperclone/core';
-import { planStages } from './grow-stages.js';
-import type { ParsedTrainOptions } from './options.js';
+import { planStages } from '../model/grow-stages.js';
+import type { ParsedTrainOptions } from '../options/options.js';
 
 /**
  * Throws core's MemoryCheckError when the run cannot fit. Skipped with `skipMemoryCheck`, and for an

@@ -1,7 +1,11 @@
-// What a run reports while it goes: the rows of metrics.jsonl and eval.jsonl and the callbacks
-// that receive them. Not how they are written (run-files.ts) or shown (the CLI's progress display).
+// What a run reports while it goes: its events (the start with its config, step rows, evaluations with
+// their task scores and symmetry, growth stages, checkpoint saves, the final summary) as every metrics sink
+// receives them. Not how they are written (jsonl-sink.ts, log-sink.ts) or shown (the CLI's progress display).
 
-import type { TaskScore } from './tasks.js';
+import type { GrowthSpec } from '@hyperclone/init';
+import type { TaskScore } from '../evaluation/tasks.js';
+import type { RunConfig } from '../run/run-config.js';
+import type { Summary } from './summary.js';
 
 export interface StartEvent {
   runDir: string;
@@ -69,3 +73,30 @@ export interface CheckpointEvent {
   dir: string;
   reason: 'periodic' | 'final' | 'stop' | 'best';
 }
+
+/** A growth stage began (growAt): after step `afterStep` the model is stage `stage`'s. */
+export interface GrowEvent {
+  stage: number;
+  afterStep: number;
+  growth: GrowthSpec;
+  dModel: number;
+  nLayer: number;
+  params: number;
+  flopsPerToken: number;
+}
+
+/**
+ * Everything a run reports, in order, to its metrics sinks (rank 0 alone): `start` once the run is open
+ * (its resolved config, what config.json holds), a `step` row per logged step, an `eval` row per evaluation
+ * followed by its `tasks` scores (when there are tasks) and `symmetry` (a clone's), `grow` when a stage
+ * begins, `checkpoint` after each save, `summary` at the end of every invocation.
+ */
+export type RunEvent =
+  | ({ kind: 'start' } & Omit<StartEvent, 'config'> & { config: RunConfig })
+  | { kind: 'step'; row: StepEvent }
+  | { kind: 'eval'; row: EvalEvent }
+  | { kind: 'tasks'; step: number; tasks: Record<string, TaskScore> }
+  | { kind: 'symmetry'; step: number; symmetry: SymmetryScore }
+  | ({ kind: 'grow' } & GrowEvent)
+  | ({ kind: 'checkpoint' } & CheckpointEvent)
+  | { kind: 'summary'; summary: Summary };

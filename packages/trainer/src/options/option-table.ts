@@ -5,10 +5,12 @@
 
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { z } from 'zod';
-import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
-import { growStageSchema, parseGrowStage, type GrowStage } from './grow-stages.js';
+import type { DataSource } from '../data/data-source.js';
+import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from '../metrics/events.js';
+import type { MetricsSink } from '../metrics/metrics-sink.js';
+import { growStageSchema, parseGrowStage, type GrowStage } from '../model/grow-stages.js';
 import { choice, custom, int, num, option, parsed, path, paths, switchValue } from './option-kinds.js';
-import { SCHEDULE_KINDS } from './schedule.js';
+import { SCHEDULE_KINDS } from '../schedule/schedule.js';
 
 const isBackend = (v: unknown): v is Backend =>
   typeof v === 'object' && v !== null && typeof (v as Backend).valueAndGrad === 'function' && typeof (v as Backend).matmul === 'function';
@@ -31,6 +33,21 @@ export const TRAIN_OPTIONS = {
     recorded: 'derived',
     help: 'token dataset directory (`hyperclone prepare`)',
   }),
+  dataSource: option(
+    custom(
+      z.custom<DataSource>(
+        (v) =>
+          typeof v === 'object' && v !== null && typeof (v as DataSource).open === 'function' && typeof (v as DataSource).info === 'object',
+        { message: 'must be a DataSource ({info, dir, open(sampling), close()})' },
+      ),
+    ),
+    {
+      defaultText: 'the dataset at `data`',
+      resume: 'fresh',
+      recorded: 'none',
+      help: 'your own data instead of opening `data` (a `DataSource`: `info`, `dir`, `open({batchSize, seqLen, seed, ...})` giving batches, validation windows and a Stateful sampler; the caller closes it); `data` still names it in config.json',
+    },
+  ),
   out: option(path(), {
     flag: 'out RUN',
     required: true,
@@ -271,6 +288,22 @@ export const TRAIN_OPTIONS = {
       resume: 'fresh',
       recorded: 'none',
       help: "one rank of a data-parallel group (backend-torch's `createProcessGroup`; the CLI: `--nproc N` or the torchrun variables, docs/distributed.md): batchSize stays the global batch, rank 0 alone writes",
+    },
+  ),
+  sinks: option(
+    custom(
+      z.array(
+        z.custom<MetricsSink>((v) => typeof v === 'object' && v !== null && typeof (v as MetricsSink).write === 'function', {
+          message: 'must be a MetricsSink ({write(event), close?()})',
+        }),
+      ),
+    ),
+    {
+      default: [] as MetricsSink[],
+      defaultText: 'none',
+      resume: 'fresh',
+      recorded: 'none',
+      help: "metrics sinks that receive every event of the run (start with its config, step rows, evaluations, task scores, symmetry, growths, checkpoints, the summary) after the run directory's JSONL files, on rank 0 alone: `{write(event), close?()}`",
     },
   ),
   signal: option(custom(z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' })), {

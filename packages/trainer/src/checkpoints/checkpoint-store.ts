@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Checkpoint } from '@hyperclone/core';
 import { isCheckpointDir, readJsonFile, saveCheckpoint } from '@hyperclone/core';
 import { BEST, replaceBest } from './best-link.js';
-import { recordPath } from './recorded-path.js';
+import { recordPath } from '../run/recorded-path.js';
 
 const STEP_DIR = /^step-(\d+)$/;
 

@@ -1,9 +1,9 @@
 // Targets: which evaluation metric a run aims at and whether an evaluation reached it, recording the
 // cost of the first one that did. Not evaluation itself (evaluate.ts, tasks.ts).
 
-import type { ValMetrics } from './events.js';
-import type { Target } from './option-table.js';
-import type { TaskScore } from './tasks.js';
+import type { ValMetrics } from '../metrics/events.js';
+import type { Target } from '../options/option-table.js';
+import type { TaskScore } from '../evaluation/tasks.js';
 
 export interface TargetHit {
   step: number;

@@ -2,12 +2,12 @@
 // not apply), plus a few extras that say how the numbers were made. Not the per-step logs.
 
 import type { GrowthSpec } from '@hyperclone/init';
-import type { Accounting } from './accounting.js';
+import type { Accounting } from '../accounting/accounting.js';
 import type { EvalEvent } from './events.js';
-import type { RunConfig } from './run-config.js';
-import type { TargetHit } from './targets.js';
-import type { StageMark } from './trainer-state.js';
-import type { TaskScore } from './tasks.js';
+import type { RunConfig } from '../run/run-config.js';
+import type { TargetHit } from '../accounting/targets.js';
+import type { StageMark } from '../checkpoints/trainer-state.js';
+import type { TaskScore } from '../evaluation/tasks.js';
 
 export type StopReason = 'completed' | 'target' | 'stop-after' | 'interrupted';
 

@@ -4,7 +4,7 @@
 
 import { TRAIN_OPTIONS } from './option-table.js';
 import type { TrainOptions } from './options.js';
-import type { RunConfig } from './run-config.js';
+import type { RunConfig } from '../run/run-config.js';
 
 const rows = Object.entries(TRAIN_OPTIONS);
 

@@ -5,12 +5,12 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outputPathError, readJsonFile, readJsonl, writeFileAtomic } from '@hyperclone/core';
-import type { CheckpointStore } from './checkpoint-store.js';
-import type { EvalEvent, StepEvent } from './events.js';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import type { EvalEvent, StepEvent } from '../metrics/events.js';
 import type { RunConfig } from './run-config.js';
 import { RUN_FORMAT, RUN_VERSION } from './run-config.js';
 import { readPath, recordPath } from './recorded-path.js';
-import type { Summary } from './summary.js';
+import type { Summary } from '../metrics/summary.js';
 
 export class RunFiles {
   constructor(readonly runDir: string) {}
