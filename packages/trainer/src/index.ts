@@ -12,6 +12,7 @@ export * from './options/resume-rules.js';
 
 // run/: opening a run, its loop, its config and directory, restarting it
 export * from './run/training-run.js';
+export * from './run/run-parts.js';
 export * from './run/run-config.js';
 export * from './run/resume-init.js';
 export * from './run/recorded-path.js';

@@ -2,7 +2,6 @@
 // bit for bit (step, sampler cursor, schedule position, accounting, best loss, target record), gathered
 // from the parts' stateDicts and handed back to them. Not the weights or moments (the model part's).
 
-import type { SamplerState } from '@hyperclone/data';
 import type { AccountingState } from '../accounting/accounting.js';
 import type { RunAccounting } from '../accounting/run-accounting.js';
 import type { TargetHit } from '../accounting/targets.js';
@@ -22,8 +21,8 @@ export interface TrainerState {
   accounting: AccountingState;
   /** Elapsed device-seconds (wall-clock × devices) of the run so far. */
   deviceSeconds: number;
-  /** The training sampler's cursor (its RNG state included). */
-  sampler: SamplerState;
+  /** The data part's cursor, its RNG state included (a dataset directory's: data's SamplerState). */
+  sampler: unknown;
   /** Dropout masks are a pure function of (seed, step, micro-batch): the seed is all the RNG state there is. */
   rng: { seed: number; dropout: 'hash(seed, step, micro)' };
   schedule: Schedule & { nextStep: number };

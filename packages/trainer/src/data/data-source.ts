@@ -5,7 +5,7 @@
 
 import { resolve } from 'node:path';
 import type { TokenizerIdentity } from '@hyperclone/core';
-import type { TokenDataset } from '@hyperclone/data';
+import type { SamplerState, TokenDataset } from '@hyperclone/data';
 import { BatchSampler, datasetTokenizer, evalWindows, loadTokenizer, openDataset } from '@hyperclone/data';
 import type { EvalWindow } from '../evaluation/evaluate.js';
 import type { DatasetInfo } from '../run/run-config.js';
@@ -78,6 +78,6 @@ function openSplits(dataset: TokenDataset, o: SamplingOptions): TrainData {
     evalSet,
     tokenizer: () => loadTokenizer(dataset.dir),
     stateDict: () => sampler.stateDict(),
-    loadStateDict: (state, source) => sampler.loadStateDict(state, source),
+    loadStateDict: (state, source) => sampler.loadStateDict(state as SamplerState, source), // checked against the options and data
   };
 }

@@ -1,7 +1,9 @@
-// summary.json: the run's outcome and cost with every DESIGN.md field present (null where it does
+// summary.json: the run's outcome and cost with every field of the design present (null where it does
 // not apply), plus a few extras that say how the numbers were made. Not the per-step logs.
 
 import type { GrowthSpec } from '@hyperclone/init';
+import { recordPath } from '../run/recorded-path.js';
+import type { RunParts } from '../run/run-parts.js';
 import type { Accounting } from '../accounting/accounting.js';
 import type { EvalEvent } from './events.js';
 import type { RunConfig } from '../run/run-config.js';
@@ -81,6 +83,23 @@ export interface SummaryInputs {
   /** The current stage, and where each stage after the first began. */
   stage: number;
   stageMarks: StageMark[];
+}
+
+/** The summary of a run's parts now, stopped for `stopReason`. */
+export function runSummary(p: RunParts, stopReason: StopReason): Summary {
+  const { config, accounting, evaluator, checkpointer, model } = p;
+  return buildSummary({
+    config,
+    accounting: accounting.cost,
+    lastEval: evaluator.lastEval,
+    bestValLoss: evaluator.bestValLoss,
+    hit: accounting.hit,
+    stopReason,
+    peakSource: p.peakSource,
+    checkpoint: checkpointer.lastSaved ? recordPath(config.out, checkpointer.lastSaved.path) : null,
+    stage: model.stage,
+    stageMarks: accounting.stageMarks,
+  });
 }
 
 export function buildSummary(s: SummaryInputs): Summary {

@@ -16,7 +16,17 @@ export interface Divergence {
   noticedAtStep: number;
 }
 
-/** Thrown by the model part when a step diverged; the run says what it means (the last good checkpoint). */
+/** What a divergence means for the user: the step, the value, what was not applied, and `lastGood` (the checkpoint to go back to). */
+export function divergenceMessage({ step, values, noticedAtStep }: Divergence, lastGood: string): string {
+  const what = Number.isFinite(values.loss) ? `gradient norm ${values.gradNorm}` : `loss ${values.loss}`;
+  const later =
+    noticedAtStep > step
+      ? ` or the ${noticedAtStep - step} after it (read back at step ${noticedAtStep}; the device skipped those updates)`
+      : '';
+  return `training diverged at step ${step}: ${what}; stopped without applying the update${later}, and ${lastGood}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
+}
+
+/** Thrown by the model part when a step diverged; the run says what it means (divergenceMessage). */
 export class DivergenceError extends Error {
   constructor(readonly divergence: Divergence) {
     super(`training diverged at step ${divergence.step}`);

@@ -3,43 +3,25 @@
 // behind; then makes the parts and hands each its state. Not the loop (training-run.ts).
 
 import { resolve } from 'node:path';
-import type { Checkpoint, Initializer, Logger, StateDict } from '@hyperclone/core';
-import { checkSameTokenizer, loadCheckpoint } from '@hyperclone/core';
-import { Accounting } from '../accounting/accounting.js';
-import { resolvePeak, type PeakFlops } from '../accounting/peaks.js';
-import { RunAccounting } from '../accounting/run-accounting.js';
+import type { Initializer, Logger } from '@hyperclone/core';
+import { checkSameTokenizer } from '@hyperclone/core';
 import { targetTask } from '../accounting/targets.js';
-import { Checkpointer } from '../checkpoints/checkpointer.js';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { recoverRun } from '../checkpoints/run-recovery.js';
-import type { TrainerState } from '../checkpoints/trainer-state.js';
-import { checkTrainerState, loadTrainerState } from '../checkpoints/trainer-state.js';
+import { loadTrainerState } from '../checkpoints/trainer-state.js';
 import { datasetSource, tokenizerOf, type DataSource } from '../data/data-source.js';
 import { ranksOf, type Ranks } from '../distributed/ranks.js';
-import { Evaluator } from '../evaluation/evaluator.js';
 import type { Task } from '../evaluation/tasks.js';
 import { loadTask } from '../evaluation/tasks.js';
-import { hookSink } from '../metrics/hook-sink.js';
-import { jsonlSink } from '../metrics/jsonl-sink.js';
-import { logSink } from '../metrics/log-sink.js';
-import { RunSinks } from '../metrics/metrics-sink.js';
 import { stageIndexAt } from '../model/grow-stages.js';
-import { ModelPart } from '../model/model-part.js';
 import type { ParsedTrainOptions } from '../options/options.js';
-import { trajectoryMismatch } from '../options/resume-rules.js';
-import { RunSchedule } from '../schedule/schedule.js';
 import { checkTrainMemory } from './memory-check.js';
-import { savedRunOf } from './resume-init.js';
+import { loadResume, type Resumed } from './resume-checkpoint.js';
 import type { RunConfig } from './run-config.js';
 import { resolveRunConfig } from './run-config.js';
 import { RunFiles } from './run-files.js';
-import { TrainingRun, type RunParts } from './training-run.js';
-
-interface Resumed {
-  path: string;
-  ckpt: Checkpoint;
-  state: TrainerState;
-}
+import { makeParts } from './run-parts.js';
+import { TrainingRun } from './training-run.js';
 
 /** The run, open and agreed on by every rank, its config.json written; `resumedFrom` is the checkpoint's step. */
 export async function openRun(
@@ -140,87 +122,6 @@ function borrowed(s: DataSource): DataSource {
   return { info: s.info, dir: s.dir, open: (o) => s.open(o), close: () => undefined };
 }
 
-interface PartInputs {
-  source: DataSource;
-  files: RunFiles;
-  store: CheckpointStore;
-  tasks: Task[];
-  log: Logger;
-  ranks: Ranks;
-  carried: Record<string, Uint8Array>;
-  /** The stage `weights` belong to (a resumed run: its checkpoint's). */
-  stage: number;
-  weights: StateDict;
-}
-
-/** Each part of the run, made from the config; a resume then hands them their saved states. */
-async function makeParts(o: ParsedTrainOptions, config: RunConfig, i: PartInputs): Promise<RunParts> {
-  const b = o.backend;
-  const { ranks, log } = i;
-  const peak = groupPeak(
-    resolvePeak(b, config.precision, o.peakFlopsPerSec, (msg) => log.warn({ event: 'peak' }, msg)),
-    config.worldSize,
-    o,
-  );
-  log.info({ event: 'peak', peakFlopsPerSec: peak.flopsPerSec, source: peak.source }, 'MFU peak');
-  const data = i.source.open({ ...config, rank: ranks.rank, worldSize: config.worldSize });
-  const tokenizer = i.tasks.length > 0 ? await data.tokenizer() : null;
-  const { batchSize, seqLen, gradClip } = config;
-  const model = new ModelPart(b, {
-    stages: config.stages,
-    stage: i.stage,
-    weights: i.weights,
-    adamw: { beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay },
-    // batchSize is the global micro-batch: each of W ranks computes its batchSize / W rows
-    shape: {
-      batchSize: batchSize / ranks.worldSize,
-      seqLen,
-      gradClip,
-      ...(ranks.reduceGradients ? { reduceGradients: ranks.reduceGradients } : {}),
-    },
-    initClone: config.init.clone,
-  });
-  const cost = new Accounting(config.stages[i.stage]!.flopsPerToken, config.backend.device.count, peak.flopsPerSec, {
-    measured: peak.measured,
-    onRaised: (from, to) =>
-      log.info(
-        { event: 'peak-raised', fromFlopsPerSec: from, toFlopsPerSec: to },
-        `training ran at ${(to / 1e9).toFixed(1)} GFLOP/s, above the measured matmul peak of ${(from / 1e9).toFixed(1)}: MFU is against ${(to / 1e9).toFixed(1)} from here`,
-      ),
-  });
-  return {
-    config,
-    ranks,
-    model,
-    source: i.source,
-    data,
-    schedule: new RunSchedule({
-      kind: config.schedule,
-      lr: config.lr,
-      minLr: config.minLr,
-      warmupSteps: config.warmup,
-      totalSteps: config.steps,
-      decayFraction: config.decayFraction,
-      ...(config.stages.length > 1
-        ? { restarts: config.stages.slice(1).map((st) => ({ step: st.fromStep, warmupSteps: st.warmup })) }
-        : {}),
-    }),
-    accounting: new RunAccounting(config, cost),
-    evaluator: new Evaluator(b, ranks, {
-      windows: data.evalSet,
-      batchSize: config.evalBatchSize,
-      tasks: i.tasks,
-      tokenizer,
-      taskLimit: config.taskLimit,
-    }),
-    checkpointer: new Checkpointer(i.store, ranks),
-    // the record of truth first; rank 0 alone writes (the run emits on rank 0 only)
-    sinks: new RunSinks([jsonlSink(i.files), logSink(log), hookSink(o), ...o.sinks]),
-    carried: i.carried,
-    peakSource: peak.source,
-  };
-}
-
 /** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */
 function startFingerprint(c: RunConfig, resumed: Resumed | null): Record<string, unknown> {
   const { model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler } = c;
@@ -242,62 +143,6 @@ async function loadTasks(config: RunConfig): Promise<Task[]> {
   if (needed && !names.includes(needed))
     throw new Error(`the target ${config.target!.metric} needs the task "${needed}"; pass its JSONL file in tasks (--task)`);
   return tasks;
-}
-
-/**
- * The newest usable checkpoint of the run, checked against the run's saved config (the one a resume
- * initializer carries, else config.json) and the new one; a newer one that does not load is passed over with
- * a warning. Null when the run has no checkpoint at all (it stopped before its first): it then starts over.
- */
-async function loadResume(
-  files: RunFiles,
-  store: CheckpointStore,
-  config: RunConfig,
-  init: Initializer,
-  log: Logger,
-): Promise<Resumed | null> {
-  const saved = savedRunOf(init) ?? (await files.readConfig());
-  const mismatch = trajectoryMismatch(saved, config);
-  if (saved.init.kind !== init.kind) mismatch.unshift(`init (saved ${saved.init.kind}, now ${init.kind})`);
-  if (mismatch.length) throw new Error(`cannot resume ${files.runDir}: these settings differ from the saved run: ${mismatch.join('; ')}`);
-  if (saved.backend.engine !== config.backend.engine) {
-    log.warn(
-      { event: 'resume', saved: saved.backend.engine, now: config.backend.engine },
-      `resuming a run started on ${saved.backend.engine} on ${config.backend.engine}: it continues, but its loss trace will not be bit-identical to an uninterrupted run`,
-    );
-  }
-  files.checkLogs();
-  const warn = (message: string): void => log.warn({ event: 'resume' }, message);
-  const found = await store.newestUsable((c) => loadResumable(c.path, config), warn, files.runDir);
-  if (!found) {
-    warn(
-      `cannot resume ${files.runDir} from a checkpoint: it has none (it stopped before its first); starting over from step 0 with its saved settings`,
-    );
-    return null;
-  }
-  const { path } = found.checkpoint;
-  const { ckpt, state } = found.value;
-  if (state.step >= config.steps)
-    throw new Error(`the run in ${files.runDir} already finished all ${config.steps} steps; nothing to resume (see summary.json)`);
-  return { path, ckpt, state };
-}
-
-/** A checkpoint a run can resume from: it loads, has moments and trainer state, and holds the run's model at its step. */
-async function loadResumable(path: string, config: RunConfig): Promise<{ ckpt: Checkpoint; state: TrainerState }> {
-  const ckpt = await loadCheckpoint(path);
-  const state = checkTrainerState(ckpt.trainerState, path);
-  checkSameTokenizer(ckpt.tokenizer ?? null, tokenizerOf(config.dataset), path, config.data);
-  const stage = config.stages[stageIndexAt(config.stages, state.step)]!;
-  if (JSON.stringify(ckpt.config) !== JSON.stringify(stage.model))
-    throw new Error(`it holds a different model config than the run${config.stages.length > 1 ? ` has after step ${state.step}` : ''}`);
-  if (!ckpt.optimizer) throw new Error('it has no optimizer.safetensors');
-  return { ckpt, state };
-}
-
-/** A measured or table peak is one rank's: the group's is worldSize times it (a given peak is the whole run's). */
-function groupPeak(peak: PeakFlops, worldSize: number, o: ParsedTrainOptions): PeakFlops {
-  if (worldSize === 1 || o.peakFlopsPerSec !== undefined) return peak;
-  return { ...peak, flopsPerSec: peak.flopsPerSec * worldSize, source: `${peak.source}, × ${worldSize} ranks` };
 }
 
 /**

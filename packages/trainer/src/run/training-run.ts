@@ -3,42 +3,14 @@
 // or when asked (always leaving a checkpoint). Not the parts (model/, data/, schedule/, accounting/,
 // evaluation/, checkpoints/, metrics/, distributed/) and not opening a run (open-run.ts).
 
-import type { Checkpoint } from '@hyperclone/core';
-import type { RunAccounting } from '../accounting/run-accounting.js';
-import type { Checkpointer } from '../checkpoints/checkpointer.js';
-import { trainerState } from '../checkpoints/trainer-state.js';
-import { tokenizerOf, type DataSource } from '../data/data-source.js';
-import type { TrainData } from '../data/train-data.js';
-import type { Ranks } from '../distributed/ranks.js';
-import type { Evaluator } from '../evaluation/evaluator.js';
+import { runCheckpoint } from '../checkpoints/run-checkpoint.js';
 import type { CheckpointEvent, EvalEvent } from '../metrics/events.js';
 import type { RunSinks } from '../metrics/metrics-sink.js';
-import { buildSummary, type StopReason, type Summary } from '../metrics/summary.js';
+import { runSummary, type StopReason, type Summary } from '../metrics/summary.js';
 import { stageIndexAt } from '../model/grow-stages.js';
-import type { ModelPart } from '../model/model-part.js';
-import { DivergenceError, type Divergence } from '../model/step-readback.js';
+import { DivergenceError, divergenceMessage } from '../model/step-readback.js';
 import { dropoutSeed, type StepValues } from '../model/train-step.js';
-import type { RunSchedule } from '../schedule/schedule.js';
-import { recordPath } from './recorded-path.js';
-import type { RunConfig } from './run-config.js';
-
-/** Everything a run is made of; each part owns its state (core's Stateful), and the loop composes them. */
-export interface RunParts {
-  config: RunConfig;
-  ranks: Ranks;
-  model: ModelPart;
-  /** Where the data comes from (closed with the run) and the run's batches and windows from it. */
-  source: DataSource;
-  data: TrainData;
-  schedule: RunSchedule;
-  accounting: RunAccounting;
-  evaluator: Evaluator;
-  checkpointer: Checkpointer;
-  sinks: RunSinks;
-  /** Files that travel with the weights into every checkpoint (an imported model's tokenizer files). */
-  carried: Record<string, Uint8Array>;
-  peakSource: string | null;
-}
+import type { RunParts } from './run-parts.js';
 
 export class TrainingRun {
   constructor(readonly p: RunParts) {}
@@ -89,7 +61,7 @@ export class TrainingRun {
   async finish(stopReason: StopReason): Promise<{ summary: Summary; checkpoint: string }> {
     return this.saying(async () => {
       const checkpoint = await this.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
-      const summary = this.summary(stopReason);
+      const summary = runSummary(this.p, stopReason);
       await this.emit({ kind: 'summary', summary });
       this.p.ranks.finish(); // every rank is done with the group before any leaves
       return { summary, checkpoint };
@@ -101,7 +73,8 @@ export class TrainingRun {
     try {
       return await work();
     } catch (e) {
-      if (e instanceof DivergenceError) throw new Error(this.divergedMessage(e.divergence));
+      if (e instanceof DivergenceError)
+        throw new Error(divergenceMessage(e.divergence, this.p.checkpointer.lastGoodText('no checkpoint was saved before it')));
       throw e;
     }
   }
@@ -177,7 +150,7 @@ export class TrainingRun {
   private async checkpoint(reason: CheckpointEvent['reason']): Promise<string> {
     this.settle(); // never save the weights of an unchecked step
     const step = this.p.accounting.step;
-    const { path, saved } = await this.p.checkpointer.save(step, () => this.snapshot());
+    const { path, saved } = await this.p.checkpointer.save(step, () => runCheckpoint(this.p));
     if (saved) await this.emit({ kind: 'checkpoint', step, dir: path, reason });
     return path;
   }
@@ -185,61 +158,13 @@ export class TrainingRun {
   private async saveBest(): Promise<void> {
     this.settle();
     const step = this.p.accounting.step;
-    const path = await this.p.checkpointer.saveBest(step, () => this.snapshot());
+    const path = await this.p.checkpointer.saveBest(step, () => runCheckpoint(this.p));
     if (path !== null) await this.emit({ kind: 'checkpoint', step, dir: path, reason: 'best' });
-  }
-
-  /** The parts' states as a checkpoint; a grown stage's is that growth's clone, so fromCheckpoint and symmetryReport read it as one. */
-  private snapshot(): Checkpoint {
-    const { config: c, model, checkpointer } = this.p;
-    const stage = c.stages[model.stage]!;
-    const origin = stage.clone
-      ? { kind: 'hyperclone', clone: stage.clone, source: c.init.origin, grownAfterStep: stage.fromStep }
-      : c.init.origin;
-    const { weights, optimizer } = model.stateDict();
-    return {
-      config: model.model,
-      weights,
-      origin: { ...origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.p.accounting.step },
-      optimizer,
-      trainerState: trainerState(this.p, c.seed, {
-        dir: checkpointer.store.recordPath(c.data),
-        tokenizer: c.dataset.tokenizer,
-      }) as unknown as Record<string, unknown>,
-      ...(Object.keys(this.p.carried).length > 0 ? { files: this.p.carried } : {}),
-      tokenizer: tokenizerOf(c.dataset),
-    };
-  }
-
-  private summary(stopReason: StopReason): Summary {
-    const { config, accounting, evaluator, checkpointer, model } = this.p;
-    return buildSummary({
-      config,
-      accounting: accounting.cost,
-      lastEval: evaluator.lastEval,
-      bestValLoss: evaluator.bestValLoss,
-      hit: accounting.hit,
-      stopReason,
-      peakSource: this.p.peakSource,
-      checkpoint: checkpointer.lastSaved ? recordPath(config.out, checkpointer.lastSaved.path) : null,
-      stage: model.stage,
-      stageMarks: accounting.stageMarks,
-    });
   }
 
   /** Every sink gets the event, on rank 0 alone; a full disk names the last good checkpoint. */
   private async emit(event: Parameters<RunSinks['emit']>[0]): Promise<void> {
     await this.p.ranks.onMain(() => this.p.checkpointer.writing(() => this.p.sinks.emit(event)));
-  }
-
-  private divergedMessage({ step, values, noticedAtStep }: Divergence): string {
-    const what = Number.isFinite(values.loss) ? `gradient norm ${values.gradNorm}` : `loss ${values.loss}`;
-    const later =
-      noticedAtStep > step
-        ? ` or the ${noticedAtStep - step} after it (read back at step ${noticedAtStep}; the device skipped those updates)`
-        : '';
-    const good = this.p.checkpointer.lastGoodText('no checkpoint was saved before it');
-    return `training diverged at step ${step}: ${what}; stopped without applying the update${later}, and ${good}. Lower the learning rate or warm up longer, and start again (from that checkpoint with --init)`;
   }
 
   dispose(): void {
