@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import { lockDir, silentLogger, writeFileAtomic, type Logger } from '@hyperclone/core';
+import { ranksOf, type Ranks } from '@hyperclone/trainer';
 import { analyze, type BenchResult } from './analyze.js';
 import { benchArms } from './bench-arms.js';
 import { openBenchFolder, writeBenchRecord } from './bench-folder.js';
@@ -22,28 +23,29 @@ import { writeReport } from './report.js';
  */
 export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResult> {
   const log = o.logger ?? silentLogger;
-  const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone writes the folder
-  const lock = main ? lockDir(o.out, { command: 'bench', onTakeover: (message) => log.warn({ event: 'lock' }, message) }) : null;
+  const ranks = ranksOf(o.distributed, o.backend); // rank 0 alone writes the folder
+  const lock = ranks.main ? lockDir(o.out, { command: 'bench', onTakeover: (message) => log.warn({ event: 'lock' }, message) }) : null;
   try {
-    return await pipeline(o, log, main);
+    return await pipeline(o, log, ranks);
   } finally {
     lock?.release();
   }
 }
 
-async function pipeline(o: CompareOptions, log: Logger, main: boolean): Promise<BenchResult> {
+async function pipeline(o: CompareOptions, log: Logger, ranks: Ranks): Promise<BenchResult> {
   const inputs = await readBenchInputs(o);
   const arms = benchArms(o, inputs, log);
   const mode = openBenchFolder(o.out, inputs.record);
-  if (main) await writeBenchRecord(o.out, inputs.record, false);
+  await ranks.onMain(() => writeBenchRecord(o.out, inputs.record, false));
   if (mode === 'resume') log.info({ event: 'bench-resume', out: o.out }, `continuing the benchmark in ${o.out}`);
   o.onStart?.();
   const done = await trainBenchRuns(o, inputs, arms, log);
   const result = analyze({ runs: done.runs, small: done.small.summary, target: o.target ?? null, options: inputs.described });
-  if (!main) return result;
-  await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
-  o.onReport?.();
-  await writeReport(o.out, result);
-  if (done.complete) await writeBenchRecord(o.out, inputs.record, true);
+  await ranks.onMain(async () => {
+    await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
+    o.onReport?.();
+    await writeReport(o.out, result);
+    if (done.complete) await writeBenchRecord(o.out, inputs.record, true);
+  });
   return result;
 }
