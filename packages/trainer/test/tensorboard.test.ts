@@ -1,6 +1,7 @@
 // trainFrom's TensorBoard event files (tensorboard option), read back by the test's own reader
 // (tensorboard-reader.ts): every CRC, the scalars against metrics.jsonl and eval.jsonl row for row
-// across a stop, a crash and two resumes, the HParams session and text records, and the refusals.
+// across a stop, a crash and two resumes, the HParams session and text records, the refusals, and the
+// sink on its own (events before the start, a close without a summary).
 // Not TensorBoard itself (no TensorBoard runs here) and not the loop's numbers (train-from.test.ts).
 
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,15 @@ import { lockDir } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { prepareDataset } from '@hyperclone/data';
 import { randomInit } from '@hyperclone/init';
-import { trainFrom, type EvalEvent, type StepEvent, type TrainOptions } from '../src/index.js';
+import {
+  TensorBoardSink,
+  trainFrom,
+  type EvalEvent,
+  type RunConfig,
+  type RunEvent,
+  type StepEvent,
+  type TrainOptions,
+} from '../src/index.js';
 import { tempDir } from './fixtures.js';
 import { crc32cOf, decodeEvent, decodeHParams, readRecordFile, type DecodedEvent } from './tensorboard-reader.js';
 
@@ -240,5 +249,59 @@ describe('a TensorBoard folder another run writes', () => {
     } finally {
       held.release();
     }
+  });
+});
+
+describe('TensorBoardSink as a metrics sink on its own', () => {
+  const start = (runDir: string): RunEvent => ({
+    kind: 'start',
+    runDir,
+    totalSteps: 10,
+    resumedFromStep: null,
+    config: { lr: 0.01, steps: 10, model: { dModel: 8 } } as unknown as RunConfig,
+  });
+  const step = (n: number, loss: number): RunEvent => ({
+    kind: 'step',
+    row: {
+      step: n,
+      totalSteps: 10,
+      tokens: 32 * n,
+      loss,
+      lr: 0.01,
+      gradNorm: 1.5,
+      tokensPerSec: 100,
+      mfu: null,
+      deviceHours: 0,
+      stepSeconds: 0.1,
+    },
+  });
+
+  it('refuses an event before the start event', async () => {
+    const sink = new TensorBoardSink(join(tempDir('hc-tb-sink-'), 'tb'), { sample: null, onTorn: () => {} });
+    await expect(sink.write(step(1, 2))).rejects.toThrow('TensorBoardSink: a step event before the start event');
+  });
+
+  it('closed without a summary (the run failed), ends the HParams session as a failure at the last step it recorded', async () => {
+    const dir = join(tempDir('hc-tb-sink-'), 'tb');
+    const sink = new TensorBoardSink(dir, { sample: (n) => `sample at ${n}`, onTorn: () => {} });
+    await sink.write(start('/runs/a'));
+    await sink.write(step(1, 2.5));
+    await sink.write(step(2, 2.25));
+    sink.close();
+    sink.close(); // a second close writes nothing more
+    const { files, events } = readFolder(dir);
+    expect(files).toHaveLength(1);
+    const got = scalars(events[0]!);
+    expect(got.get('train/loss')).toEqual([
+      [1, 2.5],
+      [2, 2.25],
+    ]);
+    expect(got.get('train/mfu')).toBeUndefined(); // null in the row: left out
+    const ends = events[0]!.flatMap((e) =>
+      (e.values ?? [])
+        .filter((v) => v.tag === '_hparams_/session_end_info')
+        .map((v) => [e.step, decodeHParams(v.pluginContent!).end!.status]),
+    );
+    expect(ends).toEqual([[2, 2]]); // HParams' Status FAILURE
   });
 });

@@ -1,10 +1,12 @@
-// A run's events as TensorBoard event files: the rows of metrics.jsonl and eval.jsonl as scalars on the
-// step axis, the config, the final summary and samples of text as text, checkpoints as session logs, and the HParams
-// plugin's session records so runs compare by their options. Not the file format (event-file.ts, event-schema.ts).
+// A metrics sink writing the run's events as TensorBoard event files: the rows of metrics.jsonl and eval.jsonl
+// as scalars on the step axis, the config, the final summary and samples of text as text, checkpoints as session
+// logs, and the HParams plugin's session records so runs compare by their options. Not the file format
+// (event-file.ts, event-schema.ts) and not the record of truth (the JSONL files, jsonl-sink.ts).
 
 import { rm } from 'node:fs/promises';
-import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from '../events.js';
-import type { Summary } from '../summary.js';
+import type { CheckpointEvent, EvalEvent, RunEvent, StepEvent } from '../metrics/events.js';
+import type { MetricsSink } from '../metrics/metrics-sink.js';
+import type { Summary } from '../metrics/summary.js';
 import { EventFile, eventFiles, truncateEventFiles } from './event-file.js';
 import {
   DATA_CLASS_TENSOR,
@@ -13,6 +15,7 @@ import {
   encodeHParamsData,
   HPARAMS_STATUS,
   SESSION_STATUS,
+  type EventMessage,
   type HParamValue,
   type SummaryValue,
 } from './event-schema.js';
@@ -35,61 +38,92 @@ export function tensorBoardDirProblem(dir: string, own: boolean): string | null 
   return `--tensorboard ${dir} already holds another run's TensorBoard event files; give each run its own folder (e.g. RUN/tensorboard)`;
 }
 
-export class TensorBoardSink {
-  private constructor(
-    private readonly file: EventFile,
-    private readonly runDir: string,
+type StartOf<E> = Extract<E, { kind: 'start' }>;
+
+export interface TensorBoardSinkOptions {
+  /** What the model writes at an evaluation (text-sample.ts); null: no samples (the data carries no tokenizer). */
+  sample: ((step: number) => string) | null;
+  /** A torn record dropped from a crashed invocation's file, said as a warning. */
+  onTorn: (message: string) => void;
+}
+
+/**
+ * The sink of one invocation into `dir`. At the start event a fresh run removes event files left in the
+ * folder (the run opened it only if they are its own earlier attempt's: tensorBoardDirProblem), and a
+ * resumed one first drops the events logged after its checkpoint (so no step appears twice); either then
+ * starts a new file. Closed without a summary (an error), it ends the HParams session as a failure.
+ */
+export class TensorBoardSink implements MetricsSink {
+  private file: EventFile | null = null;
+  private lastStep = 0;
+  private ended = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly o: TensorBoardSinkOptions,
   ) {}
 
-  /**
-   * Opens the folder for a run: a fresh run starts its first file (one that starts over first removes
-   * its earlier attempt's); a resumed one first drops the events logged after its checkpoint (so no
-   * step appears twice) and starts a new file that marks the restart.
-   */
-  static async open(
-    dir: string,
-    start: StartEvent,
-    o: { startOver?: boolean; onTorn?: (message: string) => void } = {},
-  ): Promise<TensorBoardSink> {
-    if (start.resumedFromStep !== null) await truncateEventFiles(dir, start.resumedFromStep, o.onTorn ?? (() => {}));
-    else if (o.startOver) for (const path of eventFiles(dir)) await rm(path);
-    const sink = new TensorBoardSink(await EventFile.create(dir), start.runDir);
-    sink.started(start);
-    return sink;
+  async write(e: RunEvent): Promise<void> {
+    if (e.kind === 'start') {
+      await this.open(e);
+      return;
+    }
+    if (!this.file) throw new Error(`TensorBoardSink: a ${e.kind} event before the start event`);
+    switch (e.kind) {
+      case 'step':
+        this.step(e.row);
+        break;
+      case 'eval':
+        this.evaluation(e.row);
+        if (this.o.sample) this.sample(e.row.step, this.o.sample(e.row.step));
+        break;
+      case 'checkpoint':
+        this.checkpoint(e);
+        break;
+      case 'summary':
+        this.end(e.summary);
+        break;
+      default:
+        return; // task scores and symmetry are in the evaluation's row; a growth shows in train/stage
+    }
   }
 
-  private started(e: StartEvent): void {
+  private async open(start: StartOf<RunEvent>): Promise<void> {
+    if (start.resumedFromStep !== null) await truncateEventFiles(this.dir, start.resumedFromStep, this.o.onTorn);
+    else for (const path of eventFiles(this.dir)) await rm(path);
+    this.file = await EventFile.create(this.dir);
+    this.lastStep = start.resumedFromStep ?? 0;
+    this.started(start);
+  }
+
+  private started(e: StartOf<RunEvent>): void {
     const wallTime = Date.now() / 1000;
     if (e.resumedFromStep !== null) {
       // TensorBoard drops what it read at or after this step (a live reader saw the crashed run's tail)
-      this.file.write({ wallTime, step: e.resumedFromStep + 1, sessionLog: { status: SESSION_STATUS.start } });
+      this.record(e.resumedFromStep + 1, { sessionLog: { status: SESSION_STATUS.start } }, wallTime);
       return;
     }
+    const config = e.config as unknown as Record<string, unknown>;
     const hparams = encodeHParamsData({
       version: 0,
-      sessionStartInfo: { hparams: hparamsOf(e.config), modelUri: `${this.runDir}/checkpoints`, startTimeSecs: wallTime },
+      sessionStartInfo: { hparams: hparamsOf(config), modelUri: `${e.runDir}/checkpoints`, startTimeSecs: wallTime },
     });
-    this.file.write({
-      wallTime,
-      step: 0,
-      summary: {
-        value: [textValue('config', configText(e.config)), pluginTensor('_hparams_/session_start_info', HPARAMS_PLUGIN, hparams)],
-      },
-    });
+    const values = [textValue('config', configText(config)), pluginTensor('_hparams_/session_start_info', HPARAMS_PLUGIN, hparams)];
+    this.record(0, { summary: { value: values } }, wallTime);
   }
 
   /** One metrics.jsonl row: its numbers under `train/<field>`. */
-  step(row: StepEvent): void {
+  private step(row: StepEvent): void {
     const values: SummaryValue[] = [];
     for (const field of STEP_SCALARS) {
       const v = row[field];
       if (typeof v === 'number') values.push({ tag: `train/${field}`, simpleValue: v });
     }
-    this.file.write({ wallTime: Date.now() / 1000, step: row.step, summary: { value: values } });
+    this.record(row.step, { summary: { value: values } });
   }
 
   /** One eval.jsonl row: `val/loss`, `val/ppl`, `val/acc`, `val/symmetry` and `tasks/<name>/acc|accNorm`. */
-  evaluation(row: EvalEvent): void {
+  private evaluation(row: EvalEvent): void {
     const values: SummaryValue[] = [
       { tag: 'val/loss', simpleValue: row.val.loss },
       { tag: 'val/ppl', simpleValue: row.val.ppl },
@@ -99,45 +133,51 @@ export class TensorBoardSink {
     for (const [name, score] of Object.entries(row.tasks)) {
       values.push({ tag: `tasks/${name}/acc`, simpleValue: score.acc }, { tag: `tasks/${name}/accNorm`, simpleValue: score.accNorm });
     }
-    this.file.write({ wallTime: Date.now() / 1000, step: row.step, summary: { value: values } });
+    this.record(row.step, { summary: { value: values } });
   }
 
   /** What the model wrote at an evaluation (text-sample.ts), as a code block so its spacing shows. */
-  sample(step: number, text: string): void {
-    this.file.write({ wallTime: Date.now() / 1000, step, summary: { value: [textValue('samples', indented(text))] } });
+  private sample(step: number, text: string): void {
+    this.record(step, { summary: { value: [textValue('samples', indented(text))] } });
   }
 
-  checkpoint(e: CheckpointEvent): void {
-    this.file.write({
-      wallTime: Date.now() / 1000,
-      step: e.step,
-      sessionLog: { status: SESSION_STATUS.checkpoint, checkpointPath: e.dir, msg: e.reason },
-    });
+  private checkpoint(e: CheckpointEvent): void {
+    this.record(e.step, { sessionLog: { status: SESSION_STATUS.checkpoint, checkpointPath: e.dir, msg: e.reason } });
   }
 
   /** The end of this invocation: summary.json as text, and the HParams session's status (a run that can resume is still running). */
-  end(summary: Summary): void {
+  private end(summary: Summary): void {
     const done = summary.stopReason === 'completed' || summary.stopReason === 'target';
     this.endSession(summary.steps, done ? HPARAMS_STATUS.success : HPARAMS_STATUS.running, [textValue('summary', jsonText(summary))]);
-  }
-
-  /** A run that failed (diverged, or an error): the HParams session ends as a failure at `step`. */
-  failed(step: number): void {
-    try {
-      this.endSession(step, HPARAMS_STATUS.failure, []);
-    } catch {
-      // the run's own error is the one to report (this write may fail for the same reason, a full disk)
-    }
+    this.ended = true;
   }
 
   private endSession(step: number, status: number, extra: SummaryValue[]): void {
     const wallTime = Date.now() / 1000;
     const data = encodeHParamsData({ version: 0, sessionEndInfo: { status, endTimeSecs: wallTime } });
-    this.file.write({ wallTime, step, summary: { value: [...extra, pluginTensor('_hparams_/session_end_info', HPARAMS_PLUGIN, data)] } });
+    this.record(step, { summary: { value: [...extra, pluginTensor('_hparams_/session_end_info', HPARAMS_PLUGIN, data)] } }, wallTime);
   }
 
+  /** One Event at `step` into this invocation's file. */
+  private record(step: number, what: Omit<EventMessage, 'wallTime' | 'step'>, wallTime = Date.now() / 1000): void {
+    this.file!.write({ wallTime, step, ...what });
+    this.lastStep = Math.max(this.lastStep, step);
+  }
+
+  /**
+   * The invocation is over. One that ended without its summary failed (diverged, or an error): its HParams
+   * session ends as a failure at the last step it recorded.
+   */
   close(): void {
-    this.file.close();
+    if (!this.file) return;
+    try {
+      if (!this.ended) this.endSession(this.lastStep, HPARAMS_STATUS.failure, []);
+    } catch {
+      // the run's own error is the one to report (this write may fail for the same reason, a full disk)
+    } finally {
+      this.file.close();
+      this.file = null;
+    }
   }
 }
 
