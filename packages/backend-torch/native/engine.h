@@ -48,6 +48,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Keep(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Live(const Napi::CallbackInfo& info);
+  Napi::Value LiveBytes(const Napi::CallbackInfo& info);
   Napi::Value Sync(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   // ops-required.cpp
