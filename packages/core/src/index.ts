@@ -10,6 +10,7 @@ export * from './memory-probe.js';
 export * from './shard-layout.js';
 export * from './model.js';
 export * from './loss.js';
+export * from './activation-checkpointing.js';
 export * from './safetensors.js';
 export * from './safetensors-file.js';
 export * from './half-float.js';

@@ -37,10 +37,37 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
   let x = embed(m, tokens); // (B, T, C)
   const hidden: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    x = block(m, x, `blocks.${i}`); // (B, T, C)
+    x = block(m, x, i); // (B, T, C)
     if (options.collectHidden) hidden.push(x);
   }
   return { logits: head(m, x), hidden }; // logits (B, T, V)
+}
+
+/**
+ * The same forward in three pieces that can run apart, each on its own parameters (activation checkpointing
+ * runs them inside separate gradient calls): the embedding, blocks [from, to), and the head. Chained, they
+ * compute exactly what `forward` does, dropout masks included (every site's seed depends on its place only).
+ */
+export interface ForwardPieces {
+  /** tokens (B, T) int32 -> the residual stream (B, T, C). */
+  embed(p: Params, tokens: Tensor): Tensor;
+  /** The residual stream entering block `from` -> the one leaving block `to - 1` (B, T, C). */
+  blocks(p: Params, x: Tensor, from: number, to: number): Tensor;
+  /** The residual stream after the last block -> logits (B, T, V). */
+  head(p: Params, x: Tensor): Tensor;
+}
+
+export function forwardPieces(b: Backend, c: ModelConfig, B: number, T: number, options: ForwardOptions = {}): ForwardPieces {
+  if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
+  return {
+    embed: (p, tokens) => embed(forwardContext(b, c, p, B, T, options), tokens),
+    blocks(p, x, from, to) {
+      const m = forwardContext(b, c, p, B, T, options);
+      for (let i = from; i < to; i++) x = block(m, x, i); // (B, T, C)
+      return x;
+    },
+    head: (p, x) => head(forwardContext(b, c, p, B, T, options), x),
+  };
 }
 
 /** What every piece of one forward reads: the backend, the config, the parameters, and this forward's dropout. */
@@ -53,7 +80,8 @@ interface ForwardContext {
   param(name: string): Tensor;
   maybe(name: string): Tensor | null;
   dropoutRate: number;
-  nextDropoutSeed: () => number;
+  /** The seed of dropout site `site` of this forward (see dropoutSeed). */
+  dropoutSeed: (site: number) => number;
   rope: RopeTables | null;
 }
 
@@ -72,23 +100,23 @@ function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: num
     param,
     maybe: (name) => p[name] ?? null,
     dropoutRate: options.train ? c.dropout : 0,
-    nextDropoutSeed: dropoutSeeds(options.dropoutSeed ?? 0),
+    dropoutSeed: (site) => (options.dropoutSeed ?? 0) * DROPOUT_SITE_STRIDE + site,
     rope: c.position === 'rope' ? ropeTables(b, T, ropeDimsOf(c), c.ropeTheta) : null,
   };
 }
 
 /**
- * Seeds for one forward's dropout sites, in the order the forward reaches them: site s of the
- * forward seeded S gets S·1009 + s. 1009 is a prime above the number of sites of any model here
- * (1 + 3·nLayer), so no two (forward, site) pairs share a seed while nLayer < 336.
+ * Dropout sites in the order a forward reaches them: the embedding's is site 0, block i's are 1 + 3·i + k
+ * (k = 0 attention probabilities, 1 attention output, 2 MLP output). Site s of the forward seeded S gets
+ * S·1009 + s. 1009 is a prime above the number of sites of any model here (1 + 3·nLayer), so no two
+ * (forward, site) pairs share a seed while nLayer < 336.
  */
-function dropoutSeeds(forwardSeed: number): () => number {
-  let site = 0;
-  return () => forwardSeed * 1009 + site++;
-}
+const DROPOUT_SITE_STRIDE = 1009;
+const EMBED_SITE = 0;
+const blockSite = (block: number, k: 0 | 1 | 2): number => 1 + 3 * block + k;
 
-function dropout(m: ForwardContext, x: Tensor): Tensor {
-  return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.nextDropoutSeed()) : x; // same shape as x
+function dropout(m: ForwardContext, x: Tensor, site: number): Tensor {
+  return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.dropoutSeed(site)) : x; // same shape as x
 }
 
 function embed(m: ForwardContext, tokens: Tensor): Tensor {
@@ -104,20 +132,21 @@ function embed(m: ForwardContext, tokens: Tensor): Tensor {
     ); // (T)
     x = b.add(x, b.gather(m.param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
   }
-  return dropout(m, x); // (B, T, C)
+  return dropout(m, x, EMBED_SITE); // (B, T, C)
 }
 
 /** Pre-norm residual: x + attention(norm1(x)), then + mlp(norm2(x)); parallel (GPT-NeoX): x + attention(norm1(x)) + mlp(norm2(x)). */
-function block(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+function block(m: ForwardContext, x: Tensor, i: number): Tensor {
   const { b } = m;
-  const a = attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`); // (B, T, C)
-  if (m.c.parallelResidual) return b.add(b.add(x, a), mlp(m, norm(m, x, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
+  const prefix = `blocks.${i}`;
+  const a = attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`, i); // (B, T, C)
+  if (m.c.parallelResidual) return b.add(b.add(x, a), mlp(m, norm(m, x, `${prefix}.norm2`), `${prefix}.mlp`, i)); // (B, T, C)
   const h = b.add(x, a); // (B, T, C)
-  return b.add(h, mlp(m, norm(m, h, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
+  return b.add(h, mlp(m, norm(m, h, `${prefix}.norm2`), `${prefix}.mlp`, i)); // (B, T, C)
 }
 
 /** Causal multi-head attention with grouped kv heads (MHA, GQA, MQA) and optional rotary positions. */
-function attention(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+function attention(m: ForwardContext, x: Tensor, prefix: string, i: number): Tensor {
   const { b, c, B, T } = m;
   let q = splitHeads(m, project(m, x, `${prefix}.q`), c.nHead); // (B, H, T, D)
   let k = splitHeads(m, project(m, x, `${prefix}.k`), c.nKvHead); // (B, K, T, D)
@@ -132,18 +161,18 @@ function attention(m: ForwardContext, x: Tensor, prefix: string): Tensor {
     scale: 1 / Math.sqrt(c.headDim),
     causal: true,
     dropout: m.dropoutRate,
-    dropoutSeed: m.nextDropoutSeed(),
+    dropoutSeed: m.dropoutSeed(blockSite(i, 0)),
   }); // (B, H, T, D)
   const merged = b.reshape(b.transpose(y, [0, 2, 1, 3]), [B, T, c.nHead * c.headDim]); // (B, T, H·D)
-  return dropout(m, project(m, merged, `${prefix}.o`)); // (B, T, C)
+  return dropout(m, project(m, merged, `${prefix}.o`), blockSite(i, 1)); // (B, T, C)
 }
 
-function mlp(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+function mlp(m: ForwardContext, x: Tensor, prefix: string, i: number): Tensor {
   const hidden =
     m.c.mlp === 'swiglu'
       ? m.b.mul(activation(m, project(m, x, `${prefix}.gate`)), project(m, x, `${prefix}.up`)) // (B, T, F)
       : activation(m, project(m, x, `${prefix}.up`)); // (B, T, F)
-  return dropout(m, project(m, hidden, `${prefix}.down`)); // (B, T, C)
+  return dropout(m, project(m, hidden, `${prefix}.down`), blockSite(i, 2)); // (B, T, C)
 }
 
 /** The config's elementwise activation (same shape as x). */

@@ -3,7 +3,8 @@
 // option list in docs/training.md are all derived from this table. Not validation across options
 // (options.ts) and not the defaults that depend on the model or the data (run-config.ts).
 
-import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
+import type { ActivationCheckpointing, Backend, Logger, ProcessGroup } from '@hyperclone/core';
+import { ACTIVATION_CHECKPOINTING_FORMS, checkpointEvery } from '@hyperclone/core';
 import { z } from 'zod';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
 import { growStageSchema, parseGrowStage, type GrowStage } from './grow-stages.js';
@@ -22,6 +23,26 @@ const targetSchema = z.object({
   value: z.number(),
 });
 export type Target = z.infer<typeof targetSchema>;
+
+const activationCheckpointingSchema = z.custom<ActivationCheckpointing>(
+  (v) => {
+    try {
+      checkpointEvery(v as string);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: `must be ${ACTIVATION_CHECKPOINTING_FORMS}` },
+);
+const parseActivationCheckpointing = (text: string): ActivationCheckpointing => {
+  try {
+    checkpointEvery(text);
+  } catch {
+    throw new Error(`--activation-checkpointing must be ${ACTIVATION_CHECKPOINTING_FORMS} (got "${text}")`);
+  }
+  return text as ActivationCheckpointing;
+};
 
 export const TRAIN_OPTIONS = {
   data: option(path(), {
@@ -134,6 +155,12 @@ export const TRAIN_OPTIONS = {
     recorded: 'none',
     saved: (c) => c.model.dropout,
     help: "overrides the model's dropout for this run (recorded in config.json's model)",
+  }),
+  activationCheckpointing: option(parsed(activationCheckpointingSchema, parseActivationCheckpointing), {
+    flag: 'activation-checkpointing MODE',
+    default: 'none' as ActivationCheckpointing,
+    resume: 'kept',
+    help: "recompute the blocks' forward during backward instead of keeping their activations: `none`, `blocks` (keep each block's input, recompute one block at a time) or `every-N` (N blocks at a time); the same losses and gradients bit for bit, for about one more forward pass of compute (docs/distributed.md)",
   }),
   seed: option(int(0), {
     flag: 'seed S',

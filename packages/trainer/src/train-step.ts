@@ -5,7 +5,7 @@
 // until readStepValues. Not the update (adamw.ts) and not where batches come from (the loop passes them in).
 
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
-import { crossEntropyLoss, forward, hashString, hostTensor, multiTensorOps } from '@hyperclone/core';
+import { hashString, hostTensor, lossAndGradients, multiTensorOps } from '@hyperclone/core';
 
 export interface MicroBatch {
   /** (B·T) row-major token ids */
@@ -63,6 +63,8 @@ export interface StepShape {
   seqLen: number;
   /** 0 disables clipping. */
   gradClip: number;
+  /** Activation checkpointing: blocks recomputed together in backward (core's checkpointEvery); 0 or absent: none. */
+  checkpointEvery?: number;
   /** Default: singleProcess. */
   reduceGradients?: ReduceGradients;
 }
@@ -95,21 +97,20 @@ function backward(
   names: readonly string[],
   batches: readonly MicroBatch[],
   seeds: readonly number[],
-  { batchSize: B, seqLen: T }: StepShape,
+  { batchSize: B, seqLen: T, checkpointEvery = 0 }: StepShape,
 ): LocalGradients {
   let sum: Tensor[] | null = null;
   const losses: Tensor[] = [];
-  const leaves = names.map((n) => params[n]!);
   batches.forEach((batch, micro) => {
     const previous: Tensor[] | null = sum;
     const result = b.tidy(() => {
       const inputs = b.fromHost(hostTensor([B, T], batch.inputs)); // (B, T)
       const targets = b.fromHost(hostTensor([B, T], batch.targets)); // (B, T)
-      const { value, grads } = b.valueAndGrad((xs) => {
-        const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
-        return crossEntropyLoss(b, logits, targets);
-      }, leaves);
+      const { value, grads } = lossAndGradients(b, config, params, names, inputs, targets, {
+        train: true,
+        dropoutSeed: seeds[micro]!,
+        every: checkpointEvery,
+      });
       return { value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
     });
     if (previous) b.dispose(previous);

@@ -3,7 +3,7 @@
 // events or when to stop (train-from.ts), and not how a run is opened or resumed (open-run.ts).
 
 import type { Backend, Checkpoint, Logger, ModelConfig, ParamSpec, Stateful, Tensor } from '@hyperclone/core';
-import { downloadParams, disposeParams, isNoSpace, OutputError, paramSpec, uploadParams } from '@hyperclone/core';
+import { checkpointEvery, downloadParams, disposeParams, isNoSpace, OutputError, paramSpec, uploadParams } from '@hyperclone/core';
 import { growWeights } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
 import type { AdamW } from './adamw.js';
@@ -90,7 +90,13 @@ export class TrainingRun implements Stateful<TrainerState> {
     const { batchSize, seqLen, gradClip } = p.config;
     const reduceGradients = p.dist?.reduceGradients ?? p.reduceGradients;
     // batchSize is the global micro-batch: each of W ranks computes its batchSize / W rows
-    this.shape = { batchSize: batchSize / this.worldSize, seqLen, gradClip, ...(reduceGradients ? { reduceGradients } : {}) };
+    this.shape = {
+      batchSize: batchSize / this.worldSize,
+      seqLen,
+      gradClip,
+      checkpointEvery: checkpointEvery(p.config.activationCheckpointing),
+      ...(reduceGradients ? { reduceGradients } : {}),
+    };
     this.readback = new StepReadback(p.b);
   }
 

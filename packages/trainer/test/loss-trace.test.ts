@@ -1,7 +1,9 @@
 // The fixed-seed loss trace against its record (loss-trace/loss-trace.json): every step's loss and
-// gradient norm exactly equal, on each backend, straight and resumed. Not a convergence test.
+// gradient norm exactly equal, on each backend, straight, resumed and with activation checkpointing. Not a convergence test.
 
 import './loss-trace/pin-kernels.js'; // first: before anything loads libtorch
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
@@ -40,6 +42,17 @@ function traceSuite(makeBackend: () => Promise<Backend>): void {
       expect(await runTraceCase(c, data, tempDir(), b)).toEqual(expected);
     });
   }
+
+  // activation checkpointing recomputes the same numbers: the record of the run without it holds
+  it.each([
+    ['tiny', 'blocks'],
+    ['tiny-llama', 'every-2'],
+  ] as const)('%s with --activation-checkpointing %s: the trace equals the record exactly', async (name, mode) => {
+    const c = TRACE_CASES.find((t) => t.name === name)!;
+    const out = tempDir();
+    expect(await runTraceCase(c, data, out, b, { activationCheckpointing: mode })).toEqual(recorded(b, c.name));
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).activationCheckpointing).toBe(mode); // it took effect
+  });
 
   it('tiny: stopped after 10 steps and resumed, the trace still equals the record', async () => {
     const c = TRACE_CASES[0]!;
