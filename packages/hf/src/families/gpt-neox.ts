@@ -4,7 +4,7 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 /** rotary_pct such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9). */

@@ -4,7 +4,7 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 export const gpt2: Family = {

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import type { HfFields } from '../hf-fields.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */

@@ -4,7 +4,7 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../shared-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
