@@ -207,6 +207,7 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("adamw", &Engine::AdamW),
                          InstanceMethod("adamwMany", &Engine::AdamWMany),
                          InstanceMethod("clipGradNorm", &Engine::ClipGradNorm),
+                         InstanceMethod("sumOfSquares", &Engine::SumOfSquares),
                          InstanceMethod("flagNonFinite", &Engine::FlagNonFinite),
                      });
 }

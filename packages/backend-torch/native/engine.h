@@ -79,6 +79,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value AdamWMany(const Napi::CallbackInfo& info);
   // grad-clip.cpp
   Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value SumOfSquares(const Napi::CallbackInfo& info);
   Napi::Value FlagNonFinite(const Napi::CallbackInfo& info);
 
   /** Runs one op under this engine's autocast setting and the exception guard. */

@@ -66,7 +66,9 @@ export interface NativeEngine {
     step: number,
     skipIf: number,
   ): void;
-  clipGradNorm(gs: number[], maxNorm: number, divisor: number): number;
+  /** sumSq: the id of a Σg² to clip by instead of the gradients' own, or -1. */
+  clipGradNorm(gs: number[], maxNorm: number, divisor: number, sumSq: number): number;
+  sumOfSquares(xs: number[]): number;
   flagNonFinite(guard: number, xs: number[]): void;
 }
 

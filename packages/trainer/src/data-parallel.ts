@@ -1,11 +1,11 @@
 // What a data-parallel run does with its process group: agree to start, broadcast rank 0's weights and
-// moments, average gradient sums and losses at the step's seam, sum evaluation counts, share rank 0's
-// results, agree on a stop, and meet at the end. Not the collectives themselves (backend-torch binds c10d).
+// moments, average gradient sums and losses at the step's seam (or, for ZeRO-2, reduce-scatter each
+// micro-batch's gradients to shards), sum evaluation counts, share rank 0's results, agree on a stop, and meet at the end. Not the collectives themselves (backend-torch binds c10d).
 
-import type { Backend, ProcessGroup, Tensor } from '@hyperclone/core';
-import { hostTensor } from '@hyperclone/core';
+import type { Backend, ProcessGroup, ShardLayout, Tensor } from '@hyperclone/core';
+import { hostTensor, multiTensorOps } from '@hyperclone/core';
 import { StopAgreement } from './stop-agreement.js';
-import type { ReduceGradients } from './train-step.js';
+import type { ReduceGradients, ReduceMicroBatch } from './train-step.js';
 
 /** trainFrom calls per group so far: every rank makes the same calls, so the count names a run's store keys. */
 const runsOf = new WeakMap<ProcessGroup, number>();
@@ -54,6 +54,33 @@ export class DataParallel {
     const reduced = this.group.allReduce(all, 'avg');
     b.dispose(all);
     return { grads: reduced.slice(0, n), losses: reduced.slice(n) };
+  };
+
+  /**
+   * ZeRO-2, after each micro-batch's backward: this rank's shard of the gradients averaged over the ranks
+   * (reduce-scatter in the optimizer's shard layout), so that only shards are summed over micro-batches and kept.
+   */
+  reduceScatterMicroBatch(layout: () => Pick<ShardLayout, 'bucketCounts'>): ReduceMicroBatch {
+    return (b, grads) => {
+      const shard = this.group.reduceScatter(grads, 'avg', layout());
+      b.dispose(grads);
+      return [shard];
+    };
+  }
+
+  /**
+   * ZeRO-2's seam: the gradient stays this rank's shard; the micro-batch losses are averaged over the ranks and
+   * the whole gradient's Σg² is the sum of the shards' (for the clip and the logged norm).
+   */
+  readonly reduceShardedGradients: ReduceGradients = (b, local) => {
+    const ops = multiTensorOps(b);
+    if (!ops) throw new Error(`ZeRO-2 needs an engine with multi-tensor ops; ${b.engine} has none`);
+    const losses = this.group.allReduce(local.losses, 'avg');
+    b.dispose(local.losses);
+    const mine = ops.sumOfSquares(local.grads);
+    const [sumSq] = this.group.allReduce([mine], 'sum');
+    b.dispose(mine);
+    return { grads: local.grads, losses, sumSq: sumSq! };
   };
 
   /**

@@ -22,3 +22,4 @@ export * from './resume-init.js';
 export * from './evaluate-checkpoint.js';
 export * from './recorded-path.js';
 export * from './memory-check.js';
+export * from './train-plan.js';

@@ -3,11 +3,12 @@
 // input leaves nothing behind. Not the loop (train-from.ts).
 
 import { resolve } from 'node:path';
-import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, ModelConfig, StateDict } from '@hyperclone/core';
+import type { Backend, Checkpoint, CloneInfo, Initializer, Logger, ModelConfig, ParamSpec, StateDict } from '@hyperclone/core';
 import { checkSameTokenizer, loadCheckpoint, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { symmetryReport } from '@hyperclone/init';
 import { Accounting } from './accounting.js';
-import { AdamW } from './adamw.js';
+import { AdamW, type Optimizer } from './adamw.js';
+import { ShardedAdamW } from './sharded-adamw.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { DataParallel } from './data-parallel.js';
 import { openDatasetInfo, tokenizerOf, trainData } from './data-source.js';
@@ -131,10 +132,10 @@ async function openParts(init: Initializer, o: ParsedTrainOptions, log: Logger, 
 /** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */
 function startFingerprint(c: RunConfig, resumed: Resumed | null): Record<string, unknown> {
   const { model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler } = c;
-  const { evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize } = c;
+  const { evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize, zeroStage } = c;
   return {
     ...{ model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler },
-    ...{ evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize },
+    ...{ evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize, zeroStage },
     resumedFromStep: resumed?.state.step ?? null,
   };
 }
@@ -234,6 +235,11 @@ async function assemble(
   const specs = paramSpec(stage.model);
   const tokenizer = tasks.length > 0 ? await data.tokenizer() : null;
   const adamw = { beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay };
+  // ZeRO shards the moments over the group's ranks; one process holds them whole
+  const optimizerFor = (stageSpecs: ParamSpec[]): Optimizer =>
+    dist && config.zeroStage > 0
+      ? new ShardedAdamW(b, stageSpecs, adamw, dist.group, config.zeroStage as 1 | 2)
+      : new AdamW(b, stageSpecs, adamw);
   const symmetryFor = (st: RunStage): SymmetryProbe | null => {
     const clone = st.fromStep === 0 ? config.init.clone : st.clone;
     return clone ? symmetryProbe(st.model, clone) : null;
@@ -245,8 +251,8 @@ async function assemble(
     stage: stageIndex,
     specs,
     params: uploadParams(b, stage.model, weights),
-    optimizer: new AdamW(b, specs, adamw),
-    newOptimizer: (stageSpecs) => new AdamW(b, stageSpecs, adamw),
+    optimizer: optimizerFor(specs),
+    newOptimizer: optimizerFor,
     data,
     files,
     store: new CheckpointStore(files.runDir, config.keepLast),

@@ -4,7 +4,7 @@
 // (options.ts) and not the defaults that depend on the model or the data (run-config.ts).
 
 import type { ActivationCheckpointing, Backend, Logger, ProcessGroup } from '@hyperclone/core';
-import { ACTIVATION_CHECKPOINTING_FORMS, checkpointEvery } from '@hyperclone/core';
+import { ACTIVATION_CHECKPOINTING_FORMS, checkpointEvery, GIB } from '@hyperclone/core';
 import { z } from 'zod';
 import { BUILTIN_TASKS } from './builtin-tasks.js';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
@@ -43,6 +43,11 @@ const parseActivationCheckpointing = (text: string): ActivationCheckpointing => 
     throw new Error(`--activation-checkpointing must be ${ACTIVATION_CHECKPOINTING_FORMS} (got "${text}")`);
   }
   return text as ActivationCheckpointing;
+};
+
+const parseZeroStage = (text: string): 0 | 1 | 2 => {
+  if (text !== '0' && text !== '1' && text !== '2') throw new Error(`--zero-stage must be 0, 1 or 2 (got "${text}")`);
+  return Number(text) as 0 | 1 | 2;
 };
 
 export const TRAIN_OPTIONS = {
@@ -157,6 +162,12 @@ export const TRAIN_OPTIONS = {
     saved: (c) => c.model.dropout,
     help: "overrides the model's dropout for this run (recorded in config.json's model)",
   }),
+  zeroStage: option(parsed(z.union([z.literal(0), z.literal(1), z.literal(2)]), parseZeroStage), {
+    flag: 'zero-stage 0|1|2',
+    default: 0 as 0 | 1 | 2,
+    resume: 'kept',
+    help: "ZeRO over the data-parallel ranks (torch): 0 every rank holds AdamW's moments; 1 each rank keeps and updates only its shard of them, then the ranks all-gather the parameters; 2 also reduce-scatters the gradients, keeping only its shard of their sums. A checkpoint stays one logical checkpoint, loadable by any number of ranks (docs/distributed.md)",
+  }),
   activationCheckpointing: option(parsed(activationCheckpointingSchema, parseActivationCheckpointing), {
     flag: 'activation-checkpointing MODE',
     default: 'none' as ActivationCheckpointing,
@@ -252,6 +263,21 @@ export const TRAIN_OPTIONS = {
     resume: 'fresh',
     recorded: 'none',
     help: 'continue the run in `out` from its newest checkpoint',
+  }),
+  dryRun: option(switchValue(), {
+    flag: 'dry-run',
+    default: false,
+    resume: 'fresh',
+    recorded: 'none',
+    help: "print the memory plan (one rank's weights, gradients, AdamW moments and activations; the widest clone of the model that fits with each ZeRO stage, checkpointing and autocast) and exit without training or writing anything; exit 1 when it does not fit (docs/distributed.md)",
+  }),
+  deviceMemory: option(num({ above: 0 }), {
+    flag: 'device-memory GIB',
+    scale: GIB,
+    defaultText: "CPU: the host's available memory over the local ranks",
+    resume: 'fresh',
+    recorded: 'none',
+    help: "the memory of one rank's device (the flag in GiB) that `--dry-run` holds its plan against",
   }),
   skipMemoryCheck: option(switchValue(), {
     flag: 'skip-memory-check',

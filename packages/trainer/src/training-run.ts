@@ -6,7 +6,8 @@ import type { Backend, Checkpoint, Logger, ModelConfig, ParamSpec, Stateful, Ten
 import { checkpointEvery, downloadParams, disposeParams, isNoSpace, OutputError, paramSpec, uploadParams } from '@hyperclone/core';
 import { growWeights } from '@hyperclone/init';
 import type { Accounting } from './accounting.js';
-import type { AdamW } from './adamw.js';
+import type { Optimizer } from './adamw.js';
+import { ShardedAdamW } from './sharded-adamw.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DataParallel } from './data-parallel.js';
 import { tokenizerOf } from './data-source.js';
@@ -44,7 +45,7 @@ export interface RunParts {
   stage: number;
   specs: ParamSpec[];
   params: Record<string, Tensor>;
-  optimizer: AdamW;
+  optimizer: Optimizer;
   data: TrainData;
   files: RunFiles;
   store: CheckpointStore;
@@ -55,8 +56,8 @@ export interface RunParts {
   symmetry: SymmetryProbe | null;
   /** Makes the symmetry probe of a stage a growth starts. */
   symmetryFor: SymmetryProbeFor;
-  /** A fresh AdamW for a stage's parameters (a growth starts from zero moments). */
-  newOptimizer: (specs: ParamSpec[]) => AdamW;
+  /** A fresh optimizer for a stage's parameters (a growth starts from zero moments). */
+  newOptimizer: (specs: ParamSpec[]) => Optimizer;
   peakSource: string | null;
   log: Logger;
   hooks: Hooks;
@@ -88,7 +89,9 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.stage = p.stage;
     this.names = p.specs.map((s) => s.name);
     const { batchSize, seqLen, gradClip } = p.config;
-    const reduceGradients = p.dist?.reduceGradients ?? p.reduceGradients;
+    const zero2 = p.dist && p.optimizer instanceof ShardedAdamW && p.optimizer.stage === 2 ? p.dist : null;
+    const reduceGradients = zero2 ? zero2.reduceShardedGradients : (p.dist?.reduceGradients ?? p.reduceGradients);
+    // the layout of the optimizer in use: a growth makes a new one
     // batchSize is the global micro-batch: each of W ranks computes its batchSize / W rows
     this.shape = {
       batchSize: batchSize / this.worldSize,
@@ -96,6 +99,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       gradClip,
       checkpointEvery: checkpointEvery(p.config.activationCheckpointing),
       ...(reduceGradients ? { reduceGradients } : {}),
+      ...(zero2 ? { reduceMicroBatch: zero2.reduceScatterMicroBatch(() => (this.p.optimizer as ShardedAdamW).layout) } : {}),
     };
     this.readback = new StepReadback(p.b);
   }
@@ -358,11 +362,12 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.settle(); // never save the weights of an unchecked step
     const step = this.step;
     if (this.lastSaved?.step === step) return this.lastSaved.path;
+    const gathered = this.gatherOptimizer();
     if (!this.main) {
       this.lastSaved = { step, path: this.p.store.pathOf(step) }; // rank 0 writes it
       return this.lastSaved.path;
     }
-    const path = await this.writing(() => this.p.store.save(step, this.snapshot()));
+    const path = await this.writing(() => this.p.store.save(step, this.snapshot(gathered)));
     this.lastSaved = { step, path };
     this.emitCheckpoint({ step, dir: path, reason });
     return path;
@@ -371,13 +376,19 @@ export class TrainingRun implements Stateful<TrainerState> {
   /** Saves checkpoints/best (a full, resumable checkpoint of the lowest validation loss so far). */
   async saveBest(): Promise<void> {
     this.settle();
+    const gathered = this.gatherOptimizer();
     if (!this.main) return;
-    const path = await this.writing(() => this.p.store.saveBest(this.step, this.snapshot()));
+    const path = await this.writing(() => this.p.store.saveBest(this.step, this.snapshot(gathered)));
     this.lastBest = { step: this.step, path };
     this.emitCheckpoint({ step: this.step, dir: path, reason: 'best' });
   }
 
-  private snapshot(): Checkpoint {
+  /** A sharded optimizer's whole state, gathered by every rank together (null: rank 0 reads its own). */
+  private gatherOptimizer(): ReturnType<Optimizer['stateDict']> | null {
+    return this.p.optimizer.sharded ? this.p.optimizer.stateDict() : null;
+  }
+
+  private snapshot(optimizer: ReturnType<Optimizer['stateDict']> | null): Checkpoint {
     const { b, config: c, params } = this.p;
     const stage = c.stages[this.stage]!;
     // a grown stage's checkpoint is that growth's clone, so fromCheckpoint and symmetryReport read it as one
@@ -388,7 +399,7 @@ export class TrainingRun implements Stateful<TrainerState> {
       config: this.model,
       weights: downloadParams(b, this.model, params),
       origin: { ...origin, trainedBy: 'hyperclone trainer', run: c.out, step: this.step },
-      optimizer: this.p.optimizer.stateDict(),
+      optimizer: optimizer ?? this.p.optimizer.stateDict(),
       trainerState: this.stateDict() as unknown as Record<string, unknown>,
       ...(this.p.carried && Object.keys(this.p.carried).length > 0 ? { files: this.p.carried } : {}),
       tokenizer: tokenizerOf(c.dataset),

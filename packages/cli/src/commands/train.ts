@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import type { Initializer, ProcessGroup } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
-import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
+import {
+  formatPlan,
+  parseTrainOptions,
+  planInputs,
+  planRefusal,
+  readRunConfig,
+  resumeInitializer,
+  resumeSettings,
+  trainFrom,
+  trainPlan,
+  TRAIN_OPTIONS,
+} from '@hyperclone/trainer';
+import { GIB } from '@hyperclone/core';
 import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
 import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
 import {
@@ -67,7 +79,8 @@ export const trainCommand: Command = {
   async run(argvWithLaunch) {
     const launch = takeLaunchFlags(argvWithLaunch);
     const env = rankEnv();
-    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
+    const dryRun = launch.rest.includes('--dry-run'); // plans for the ranks it would start, and starts none
+    if (!dryRun && launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
     const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
     const backendFlags = backendFlagValues(f);
@@ -80,6 +93,16 @@ export const trainCommand: Command = {
     const data = settings.data;
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
     const init = await chooseInit(f, data, out, saved);
+    if (dryRun) {
+      const ranks = { world: launch.nproc ?? env?.worldSize ?? 1, local: launch.nproc ?? env?.localWorldSize ?? 1 };
+      if (env && env.rank > 0) return 0; // rank 0 alone prints the plan
+      const backend = await backendFromFlags(backendFlags, saved?.backend.name === 'tfjs' ? 'tfjs' : undefined);
+      try {
+        return await printPlan(init, { ...settings, data, out, backend }, ranks);
+      } finally {
+        backend.close();
+      }
+    }
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
     if (env) {
       process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
@@ -99,6 +122,24 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/** `--dry-run`: the memory plan on stdout; exit 1 with one line naming what would fit when it does not. */
+async function printPlan(init: Initializer, options: TrainOptions, ranks: { world: number; local: number }): Promise<number> {
+  let o;
+  try {
+    o = parseTrainOptions(options);
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+  const device = o.deviceMemory !== undefined ? { bytes: o.deviceMemory, text: `--device-memory ${o.deviceMemory / GIB}` } : undefined;
+  const inputs = await planInputs(init, o, ranks.world, device, ranks.local);
+  if (!inputs) throw new CliError('train --dry-run: this initializer cannot be planned before it loads (it has no config to read)');
+  const plan = trainPlan(inputs);
+  process.stdout.write(formatPlan(plan));
+  const refusal = planRefusal(plan);
+  if (refusal) throw new CliError(refusal);
+  return 0;
+}
 
 function text(f: FlagValues, name: string): string | undefined {
   const v = f[name];
