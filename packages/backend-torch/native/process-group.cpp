@@ -276,7 +276,7 @@ Napi::Value ProcessGroup::ReduceScatter(const Napi::CallbackInfo& info) {
       at::Tensor flat = flatten(ts, bucket);
       if (piece * size > numel) flat = at::cat({flat, at::zeros({piece * size - numel}, flat.options())});
       at::Tensor mine = shard.narrow(0, offset, piece);
-      if (size == 1) {
+      if (size == 1 && engine_ != "nccl") {  // NCCL runs its collective even alone (one GPU), so that path is exercised
         mine.copy_(flat);
       } else if (engine_ == "nccl") {
         c10d::ReduceScatterOptions opts;
@@ -325,7 +325,7 @@ Napi::Value ProcessGroup::AllGather(const Napi::CallbackInfo& info) {
       const int64_t piece = pieceOf(numel, size);
       at::Tensor mine = shard.narrow(0, offset, piece).contiguous();
       at::Tensor flat;
-      if (size == 1) {
+      if (size == 1 && engine_ != "nccl") {
         flat = mine;
       } else if (engine_ == "nccl") {
         flat = at::empty({piece * size}, mine.options());

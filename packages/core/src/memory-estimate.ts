@@ -72,7 +72,7 @@ export function activationBytes(c: ModelConfig, rows: number, seqLen: number, la
   return floats * (layout.autocast === 'bf16' ? 2 : FLOAT_BYTES);
 }
 
-/** One rank's training state on its device, in bytes: what `train --dry-run` prints. */
+/** One rank's training state on its device, in bytes: what `train --dry-run` prints. The parts add up to its peak. */
 export interface RankState {
   /** The parameters (float32, every rank holds them all up to ZeRO-2), plus autocast's bf16 copy. */
   weights: number;
@@ -81,24 +81,48 @@ export interface RankState {
   /** AdamW's two moments (sharded under ZeRO-1 and -2). */
   moments: number;
   activations: number;
+  /**
+   * What the collectives and the sharded update hold beyond the backward's peak, when that is more: the
+   * all-reduce's flat copy of the gradients; ZeRO's reduce-scatter and all-gather buffers (a few buckets) and shards.
+   */
+  buffers: number;
 }
+
+/** PyTorch DDP's bucket (bucket_cap_mb = 25): the collectives' unit, and of their transient buffers. */
+export const BUCKET_BYTES = 25 * 1024 * 1024;
 
 /**
  * The parameters and the backward's gradients are whole on every rank (this engine's backward returns every
  * gradient at once, so even under ZeRO-2 they all exist when it ends; ZeRO-2 shards what is kept after it: the
- * sums across micro-batches). AdamW's moments are 2 weights, over the world size from ZeRO-1 on.
+ * sums across micro-batches). AdamW's moments are 2 weights, over the world size from ZeRO-1 on. The step's
+ * peak is the largest of three moments: the end of backward (gradients and activations), the reduction across
+ * ranks (data parallel and ZeRO-1: an all-reduce of flat copies of every bucket, a weight's worth; ZeRO-2: the
+ * shard and three buckets of the reduce-scatter) and ZeRO's update (the parameter shard and the all-gather's
+ * two and a half buckets, beside the whole gradient for ZeRO-1 or its shard for ZeRO-2); `buffers` is what the
+ * largest adds beyond the first. Measured within 6% of the allocator's peak (benchmarks/zero-memory.ts).
  */
 export function rankState(c: ModelConfig, rows: number, seqLen: number, layout: StateLayout = {}): RankState {
   const w = weightBytes(c);
   const stage = layout.zeroStage ?? 0;
-  const n = stage > 0 ? (layout.worldSize ?? 1) : 1;
-  const shard = (bytes: number) => Math.ceil(bytes / n);
+  const ranks = layout.worldSize ?? 1;
+  const shard = (bytes: number) => Math.ceil(bytes / (stage > 0 ? ranks : 1));
   const sums = (layout.gradAccum ?? 1) > 1 ? (stage >= 2 ? shard(w) : w) : 0;
+  const gradients = w + sums;
+  const activations = activationBytes(c, rows, seqLen, layout);
+  const bucket = Math.min(BUCKET_BYTES, w);
+  let reduce = 0;
+  let update = 0;
+  if (ranks > 1) {
+    reduce = stage < 2 ? gradients + w : gradients + shard(w) + 3 * bucket;
+    if (stage === 1) update = w + shard(w) + 2.5 * bucket;
+    if (stage === 2) update = 2 * shard(w) + 2.5 * bucket;
+  }
   return {
     weights: w + (layout.autocast === 'bf16' ? w / 2 : 0),
-    gradients: w + sums,
+    gradients,
     moments: shard(2 * w),
-    activations: activationBytes(c, rows, seqLen, layout),
+    activations,
+    buffers: Math.max(0, reduce - (gradients + activations), update - (gradients + activations)),
   };
 }
 
@@ -141,7 +165,8 @@ export function trainMemory(c: ModelConfig, s: TrainShape): MemoryEstimate {
   const host = { runtime: RUNTIME_BYTES.training, initial: s.loadBytes, checkpointStaging: 2 * w };
   if (s.device === 'cuda') return estimate(host);
   const r = rankState(c, s.rows, s.seqLen, s);
-  return estimate({ ...host, parameters: r.weights, gradients: r.gradients, adamw: r.moments, activations: r.activations });
+  const device = { parameters: r.weights, gradients: r.gradients, adamw: r.moments, activations: r.activations };
+  return estimate({ ...host, ...device, ...(r.buffers > 0 ? { buffers: r.buffers } : {}) });
 }
 
 /** What the check compares with: memory available now plus a tenth of the total (the estimate's slack), at most the total. */

@@ -58,14 +58,33 @@ describe('memory estimate', () => {
 
   it('one rank state: ZeRO-1 shards the moments, ZeRO-2 also the sums across micro-batches; autocast adds bf16 weights', () => {
     const w = weightBytes(tiny);
-    const act = activationBytes(tiny, 4, 128);
-    expect(rankState(tiny, 4, 128)).toEqual({ weights: w, gradients: w, moments: 2 * w, activations: act });
-    expect(rankState(tiny, 4, 128, { zeroStage: 1, worldSize: 4 })).toEqual({ weights: w, gradients: w, moments: w / 2, activations: act });
+    const act = activationBytes(tiny, 4, 128); // far above the weights: the collectives' buffers add nothing
+    expect(rankState(tiny, 4, 128)).toEqual({ weights: w, gradients: w, moments: 2 * w, activations: act, buffers: 0 });
+    expect(rankState(tiny, 4, 128, { zeroStage: 1, worldSize: 4 })).toEqual({
+      weights: w,
+      gradients: w,
+      moments: w / 2,
+      activations: act,
+      buffers: 0,
+    });
     expect(rankState(tiny, 4, 128, { zeroStage: 0, worldSize: 4, gradAccum: 2 }).gradients).toBe(2 * w);
     expect(rankState(tiny, 4, 128, { zeroStage: 1, worldSize: 4, gradAccum: 2 }).gradients).toBe(2 * w);
     expect(rankState(tiny, 4, 128, { zeroStage: 2, worldSize: 4, gradAccum: 2 }).gradients).toBe(w + w / 4);
     expect(rankState(tiny, 4, 128, { zeroStage: 2, worldSize: 4 }).moments).toBe(w / 2);
     expect(rankState(tiny, 4, 128, { autocast: 'bf16' }).weights).toBe(1.5 * w);
+  });
+
+  it('the collectives buffers: what the reduction or the sharded update holds beyond the end of backward', () => {
+    const w = weightBytes(tiny); // 498,944 bytes: one bucket holds every gradient
+    const a = activationBytes(tiny, 1, 8);
+    expect(a).toBeLessThan(w);
+    expect(rankState(tiny, 1, 8).buffers).toBe(0); // one process: no collective
+    // data parallel: the all-reduce's flat copy of the gradients
+    expect(rankState(tiny, 1, 8, { worldSize: 2 }).buffers).toBe(w - a);
+    // ZeRO-1 on 4 ranks: the update holds the gradient, the parameter shard and 2.5 buckets
+    expect(rankState(tiny, 1, 8, { zeroStage: 1, worldSize: 4 }).buffers).toBeCloseTo(w / 4 + 2.5 * w - a, 0);
+    // ZeRO-2 on 4 ranks: the reduce-scatter holds the gradient, its shard and 3 buckets
+    expect(rankState(tiny, 1, 8, { zeroStage: 2, worldSize: 4 }).buffers).toBeCloseTo(w / 4 + 3 * w - a, 0);
   });
 
   it('train: initial weights, parameters, gradients, two AdamW moments, two checkpoint copies, activations', () => {

@@ -6,6 +6,8 @@ export * from './events.js';
 export * from './summary.js';
 export * from './schedule.js';
 export * from './adamw.js';
+export * from './sharded-adamw.js';
+export { DataParallel } from './data-parallel.js';
 export * from './train-step.js';
 export * from './evaluate.js';
 export * from './tasks.js';

@@ -65,7 +65,7 @@ export function widerModel(c: ModelConfig, k: number): ModelConfig {
 
 function deviceBytesOf(c: ModelConfig, i: PlanInputs, layout: StateLayout): number {
   const r = rankState(c, i.rows, i.seqLen, layout);
-  const device = r.weights + r.gradients + r.moments + r.activations;
+  const device = r.weights + r.gradients + r.moments + r.activations + r.buffers;
   return i.device === 'cpu' ? device + RUNTIME_BYTES.training + i.loadBytes + 2 * weightBytes(c) : device;
 }
 
@@ -118,7 +118,8 @@ export function formatPlan(p: TrainPlan): string {
     `memory plan: ${countParams(i.model).toLocaleString('en-US')} parameters (dModel ${i.model.dModel}, nLayer ${i.model.nLayer}), ` +
       `${i.rows} x ${i.seqLen} tokens per micro-batch on each of ${l.worldSize} rank${l.worldSize > 1 ? 's' : ''}, ` +
       `zero stage ${l.zeroStage}, activation checkpointing ${mode}${l.autocast ? ', bf16 autocast' : ''}, on ${i.device}`,
-    `per rank (GiB): weights ${gib(p.rank.weights)}, gradients ${gib(p.rank.gradients)}, moments ${gib(p.rank.moments)}, activations ${gib(p.rank.activations)}`,
+    `per rank (GiB): weights ${gib(p.rank.weights)}, gradients ${gib(p.rank.gradients)}, moments ${gib(p.rank.moments)}, ` +
+      `activations ${gib(p.rank.activations)}, collective buffers ${gib(p.rank.buffers)}`,
     `host (GiB): process ${gib(p.host.runtime)}, initial weights ${gib(p.host.initial)}, checkpoint staging ${gib(p.host.checkpointStaging)}`,
     `${i.device === 'cpu' ? 'total' : 'device total'}: ${gib(p.deviceTotal)} GiB of ${gib(i.deviceBytes)} GiB (${i.deviceText}): ` +
       (p.fits
