@@ -116,7 +116,7 @@ export function formatPlan(p: TrainPlan): string {
   const mode = l.checkpointEvery === 0 ? 'none' : l.checkpointEvery === 1 ? 'blocks' : `every-${l.checkpointEvery}`;
   const lines = [
     `memory plan: ${countParams(i.model).toLocaleString('en-US')} parameters (dModel ${i.model.dModel}, nLayer ${i.model.nLayer}), ` +
-      `${i.rows} x ${i.seqLen} tokens per micro-batch on each of ${l.worldSize} rank${l.worldSize > 1 ? 's' : ''}, ` +
+      `${i.rows} x ${i.seqLen} tokens per micro-batch ${l.worldSize > 1 ? `on each of ${l.worldSize} ranks` : 'in one process'}, ` +
       `zero stage ${l.zeroStage}, activation checkpointing ${mode}${l.autocast ? ', bf16 autocast' : ''}, on ${i.device}`,
     `per rank (GiB): weights ${gib(p.rank.weights)}, gradients ${gib(p.rank.gradients)}, moments ${gib(p.rank.moments)}, ` +
       `activations ${gib(p.rank.activations)}, collective buffers ${gib(p.rank.buffers)}`,
@@ -135,9 +135,10 @@ export function formatPlan(p: TrainPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The fitting option that saves the least (the smallest change), or null when none fits. */
+/** The smallest change that fits: the fewest flags changed from the run's own, then the option that saves the least; null when none fits. */
 export function leastFittingOption(p: TrainPlan): OptionFit | null {
-  return p.options.filter((f) => f.fits).sort((a, b) => b.bytes - a.bytes)[0] ?? null;
+  const changes = (f: OptionFit) => changedFlags(p.inputs, f.option).split(' --').filter(Boolean).length;
+  return p.options.filter((f) => f.fits).sort((a, b) => changes(a) - changes(b) || b.bytes - a.bytes)[0] ?? null;
 }
 
 /** The flags of `o` that differ from the run's own layout. */
