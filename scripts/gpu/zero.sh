@@ -12,7 +12,7 @@ DEVICE=${DEVICE:-cuda}
 WORK_DIR=${ZERO_WORK:-$(mktemp -d)}/zero
 CLI="$CARRY/js/hyperclone.mjs"
 PORT=${ZERO_PORT:-29611}
-mkdir -p "$WORK_DIR"
+rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" "$OUT"
 run() {
   timeout "${ZERO_SECONDS:-180}" "$NODE" "$CLI" train --data "$CARRY/data/ts4k" --model tiny --backend torch --device "$DEVICE" \
     --steps 20 --batch-size 8 --seq-len 128 --eval-every 10 --eval-windows 8 --seed 3 "$@"
