@@ -4,7 +4,7 @@
 
 import { createProcessGroup, createTorchBackend } from '@hyperclone/backend-torch';
 import { checkpointEvery, getPreset, hostTensor, paramSpec, rankState, Rng, withVocab, type Tensor } from '@hyperclone/core';
-import { AdamW, computeGradients, DataParallel, disposeStats, readStepValues, ShardedAdamW, type Optimizer } from '@hyperclone/trainer';
+import { AdamW, computeGradients, disposeStats, ranksOf, readStepValues, ShardedAdamW, type Optimizer } from '@hyperclone/trainer';
 
 const env = (name: string) => process.env[name]!;
 const rank = Number(env('RANK'));
@@ -25,7 +25,7 @@ const group = createProcessGroup(b, {
   masterPort: Number(env('MASTER_PORT')),
   connectTimeoutMs: 120_000,
 });
-const dist = new DataParallel(group, b);
+const ranks = ranksOf(group, b);
 const specs = paramSpec(model);
 const names = specs.map((s) => s.name);
 const rng = new Rng(1, 'weights');
@@ -48,8 +48,8 @@ const shape = {
   seqLen,
   gradClip: 1,
   checkpointEvery: every,
-  reduceGradients: zero2 ? dist.reduceShardedGradients : dist.reduceGradients,
-  ...(zero2 ? { reduceMicroBatch: dist.reduceScatterMicroBatch(() => (optimizer as ShardedAdamW).layout) } : {}),
+  reduceGradients: (zero2 ? ranks.reduceShardedGradients : ranks.reduceGradients)!,
+  ...(zero2 ? { reduceMicroBatch: ranks.reduceScatterMicroBatch(() => (optimizer as ShardedAdamW).layout)! } : {}),
 };
 const tokens = new Rng(2 + rank, 'tokens');
 const batchOf = () => ({

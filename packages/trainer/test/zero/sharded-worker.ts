@@ -4,8 +4,8 @@
 
 import { createProcessGroup, createTorchBackend } from '@hyperclone/backend-torch';
 import { getPreset, hostTensor, paramSpec, Rng, type StateDict, type Tensor } from '@hyperclone/core';
-import { AdamW } from '../../src/adamw.js';
-import { ShardedAdamW } from '../../src/sharded-adamw.js';
+import { AdamW } from '../../src/model/adamw.js';
+import { ShardedAdamW } from '../../src/model/sharded-adamw.js';
 
 const rank = Number(process.env.RANK);
 const b = await createTorchBackend({ threads: 1 });

@@ -1,0 +1,178 @@
+// The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
+// moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback of loss and norm, the update), a growth
+// to the next stage (init's applyGrowth, fresh moments), and the clone symmetry of the weights now. Its
+// state is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of
+// events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+
+import type { Backend, CloneInfo, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
+import { disposeParams, downloadParams, paramSpec, uploadParams } from '@hyperclone/core';
+import { applyGrowth, symmetryReport } from '@hyperclone/init';
+import type { SymmetryScore } from '../metrics/events.js';
+import { ONE_PROCESS, type Ranks } from '../distributed/ranks.js';
+import { AdamW, type AdamWOptions, type Optimizer } from './adamw.js';
+import { ShardedAdamW } from './sharded-adamw.js';
+import type { RunStage } from './grow-stages.js';
+import { DivergenceError, StepReadback } from './step-readback.js';
+import { computeGradients, type MicroBatch, type StepShape, type StepValues } from './train-step.js';
+
+/** What a checkpoint keeps of the part. Loading a state without weights keeps the ones the part was made with. */
+export interface ModelState {
+  weights?: StateDict;
+  optimizer: StateDict;
+}
+
+export interface ModelPartOptions {
+  /** ZeRO over the group of `ranks` (default 0: AdamW whole on every rank; in one process 0 in effect). */
+  zeroStage?: 0 | 1 | 2;
+  /** The ranks ZeRO shards over (default: one process); the shape's reduceGradients is the data-parallel seam. */
+  ranks?: Ranks;
+  stages: readonly RunStage[];
+  /** The stage whose model `weights` are (a resumed run: its checkpoint's). */
+  stage: number;
+  weights: StateDict;
+  adamw: AdamWOptions;
+  shape: StepShape;
+  /** The initial model's clone record (the first stage's symmetry), or null. */
+  initClone: CloneInfo | null;
+}
+
+export class ModelPart implements Stateful<ModelState> {
+  /** The growth stage whose model is training now (index into the stages). */
+  stage: number;
+  private specs: ParamSpec[];
+  private names: string[];
+  private params: Record<string, Tensor>;
+  private optimizer: Optimizer;
+  private readonly readback: StepReadback;
+  private readonly shape: StepShape;
+
+  constructor(
+    private readonly b: Backend,
+    private readonly o: ModelPartOptions,
+  ) {
+    this.stage = o.stage;
+    this.specs = paramSpec(this.model);
+    this.names = this.specs.map((s) => s.name);
+    this.params = uploadParams(b, this.model, o.weights);
+    this.optimizer = this.newOptimizer();
+    this.readback = new StepReadback(b);
+    // ZeRO-2 reduce-scatters each micro-batch's gradients in the layout of the optimizer in use (a growth makes a new one)
+    const ranks = o.ranks ?? ONE_PROCESS;
+    const scatter = o.zeroStage === 2 ? ranks.reduceScatterMicroBatch(() => (this.optimizer as ShardedAdamW).layout) : null;
+    this.shape =
+      scatter && ranks.reduceShardedGradients
+        ? { ...o.shape, reduceGradients: ranks.reduceShardedGradients, reduceMicroBatch: scatter }
+        : o.shape;
+  }
+
+  /** AdamW, or under ZeRO in a group the moments of this rank's shard only. */
+  private newOptimizer(): Optimizer {
+    const group = this.o.ranks?.group ?? null;
+    const stage = this.o.zeroStage ?? 0;
+    return stage > 0 && group
+      ? new ShardedAdamW(this.b, this.specs, this.o.adamw, group, stage as 1 | 2)
+      : new AdamW(this.b, this.specs, this.o.adamw);
+  }
+
+  /** The current stage's model config. */
+  get model(): ModelConfig {
+    return this.o.stages[this.stage]!.model;
+  }
+
+  /**
+   * One optimizer step over `batches` at rate `lr`. Nothing is read back to the host on engines with core's
+   * MultiTensorOps (a non-finite step's update, and every later one, is skipped on the device and found by
+   * settle); elsewhere the step is checked at once. Throws DivergenceError with weights and moments untouched
+   * since the last finite step.
+   */
+  trainStep(step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
+    const { b } = this;
+    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.shape);
+    const divergence = this.readback.record(step, stats);
+    if (divergence) {
+      b.dispose(grads);
+      throw new DivergenceError(divergence);
+    }
+    this.optimizer.step(this.params, grads, lr, this.readback.skipIf);
+    b.dispose(grads);
+  }
+
+  /** Reads back the steps not yet looked at (waiting for the device); the latest step's values. Throws DivergenceError. */
+  settle(): StepValues | null {
+    const settled = this.readback.settle();
+    if (!settled.ok) throw new DivergenceError(settled.divergence);
+    return settled.values;
+  }
+
+  /**
+   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config) with fresh AdamW
+   * moments (the optimizer's step count, and so its bias correction, restart too). Deterministic, so a resumed
+   * run grows identically. Settle first: the weights must be those of finite steps.
+   */
+  growTo(next: number, afterStep: number): void {
+    const { b } = this;
+    const stage = this.o.stages[next]!;
+    const grown = applyGrowth(this.model, this.weights(), stage.growth!);
+    if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
+      throw new Error(`growth after step ${afterStep} made a model other than the planned one (a trainer bug: please report it)`);
+    disposeParams(b, this.params);
+    this.optimizer.dispose();
+    this.stage = next;
+    this.specs = paramSpec(stage.model);
+    this.names = this.specs.map((s) => s.name);
+    this.params = uploadParams(b, stage.model, grown.weights);
+    this.optimizer = this.newOptimizer();
+  }
+
+  /** The paper's symmetry of the current weights against the stage's clone record; null when the stage is no clone. */
+  symmetry(): SymmetryScore | null {
+    const st = this.o.stages[this.stage]!;
+    const clone = st.fromStep === 0 ? this.o.initClone : st.clone;
+    if (!clone) return null;
+    const report = symmetryReport(this.weights(), st.model, clone);
+    return { mean: report.overall, layers: report.layers };
+  }
+
+  /** The weights on the host (spec order). */
+  weights(): StateDict {
+    return downloadParams(this.b, this.model, this.params);
+  }
+
+  /** The parameters on the backend, by name (what evaluation reads). */
+  get live(): Record<string, Tensor> {
+    return this.params;
+  }
+
+  /** Parameters (spec order), then the moments: what rank 0 broadcasts at the start. */
+  tensors(): Tensor[] {
+    return [...this.names.map((n) => this.params[n]!), ...this.optimizer.moments()];
+  }
+
+  /** On rank 0 alone when nothing is sharded; under ZeRO every rank calls it (see gatheredState). */
+  stateDict(): Required<ModelState> {
+    return { weights: this.weights(), optimizer: this.optimizer.stateDict() };
+  }
+
+  /**
+   * Under ZeRO the state is a collective: every rank gathers the moments' shards, so every rank calls this before
+   * a checkpoint and rank 0 writes what it returns. Null when the optimizer is whole (rank 0 reads it alone).
+   */
+  gatheredState(): Required<ModelState> | null {
+    return this.optimizer.sharded ? this.stateDict() : null;
+  }
+
+  loadStateDict(state: ModelState, source = 'the saved state'): void {
+    if (state.weights) {
+      const next = uploadParams(this.b, this.model, state.weights);
+      disposeParams(this.b, this.params);
+      this.params = next;
+    }
+    this.optimizer.loadStateDict(state.optimizer, source);
+  }
+
+  dispose(): void {
+    this.readback.dispose();
+    disposeParams(this.b, this.params);
+    this.optimizer.dispose();
+  }
+}
