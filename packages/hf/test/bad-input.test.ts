@@ -1,5 +1,5 @@
 // Refusals: an unknown or unsupported architecture, a missing shard, a tensor whose shape disagrees with the
-// config, unsupported config fields, a truncated safetensors file, pickles, and tensors the model does not have.
+// config, unsupported config fields, a truncated safetensors file, other formats, and tensors the model does not have.
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
     const dir = copyOf('llama-gqa-sharded');
     unlinkSync(join(dir, 'model-00002-of-00002.safetensors'));
     await expect(readHuggingFace(dir)).rejects.toThrow(
-      /shard model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing \(it holds \d+ tensors, e.g. model\.layers\.1\./,
+      /shard model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing \(it holds \d+ tensors, e\.g\. (lm_head\.weight|model\.layers\.1\.[\w.]+)\); download it again/,
     );
   });
 
@@ -87,12 +87,18 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
     await expect(readHuggingFace(header)).rejects.toThrow(/header claims \d+ bytes but the file has 92 after the length \(truncated\?\)/);
   });
 
-  it('pytorch_model.bin, with how to convert it, never unpickled', async () => {
-    const dir = copyOf('gpt2-tied');
-    unlinkSync(join(dir, 'model.safetensors'));
-    writeFileSync(join(dir, 'pytorch_model.bin'), 'not read');
-    await expect(readHuggingFace(dir)).rejects.toThrow(
-      /holds pytorch_model.bin \(a PyTorch pickle\), which hyperclone does not read \(it never unpickles files\); convert it to safetensors with python3 -c/,
+  it('TensorFlow weights, with how to convert them; a pytorch_model.bin that is no torch.save file', async () => {
+    const tf = copyOf('gpt2-tied');
+    unlinkSync(join(tf, 'model.safetensors'));
+    writeFileSync(join(tf, 'tf_model.h5'), 'not read');
+    await expect(readHuggingFace(tf)).rejects.toThrow(
+      /holds tf_model.h5 \(TensorFlow weights\), which hyperclone does not read; convert it to safetensors with python3 -c/,
+    );
+    const bin = copyOf('gpt2-tied');
+    unlinkSync(join(bin, 'model.safetensors'));
+    writeFileSync(join(bin, 'pytorch_model.bin'), 'not a pickle');
+    await expect(readHuggingFace(bin)).rejects.toThrow(
+      /pytorch_model.bin: refused: is neither a zip archive \(torch.save since PyTorch 1.6\) nor a legacy torch.save file$/,
     );
   });
 

@@ -33,6 +33,8 @@ const STORED: Record<string, ExportDtype> = {
   'gpt2-untied-fp16': 'float16',
   'opt-untied-fp16': 'float16',
   'llama-mqa-tied-bf16': 'bfloat16',
+  'opt-tied-bin-fp16': 'float16',
+  'llama-bin-sharded-bf16': 'bfloat16',
 };
 
 describe('export -> import', () => {

@@ -1,11 +1,11 @@
-// The Hugging Face parity fixtures (scripts/fixtures/generate_hf.py) and running a model on their tokens.
+// The Hugging Face fixtures (written by transformers itself: scripts/fixtures/hf_transformers.py) and running a model on them.
 // Not a test: parity.test.ts, round-trip.test.ts and reference.test.ts use these.
 
 import { fileURLToPath } from 'node:url';
 import type { Backend, HostTensor, ModelConfig, StateDict } from '@hyperclone/core';
 import { SafetensorsFile, disposeParams, forward, generate, hostTensor, uploadParams } from '@hyperclone/core';
 
-/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards. */
+/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or pytorch_model.bin. */
 export const HF_FIXTURES = [
   'gpt2-tied',
   'gpt2-untied-fp16',
@@ -17,6 +17,9 @@ export const HF_FIXTURES = [
   'neox-sequential-tied',
   'opt-tied',
   'opt-untied-fp16',
+  'opt-tied-bin-fp16',
+  'llama-bin-sharded-bf16',
+  'gpt2-legacy-bin',
 ] as const;
 
 export function fixtureDir(name: string): string {
@@ -26,7 +29,7 @@ export function fixtureDir(name: string): string {
 export interface Reference {
   /** int32 (1, T) */
   tokens: HostTensor;
-  /** float32 (1, T, V), the transcription's, in float64 */
+  /** float32 (1, T, V): transformers' own, computed in float64 */
   logits: Float32Array;
   loss: number;
   prompt: number[];
@@ -70,6 +73,18 @@ export function greedyOf(b: Backend, config: ModelConfig, weights: StateDict, pr
   } finally {
     disposeParams(b, params);
   }
+}
+
+/** Positions (of rows of `vocab` logits) whose argmax differs between `a` and `b`. */
+export function argmaxDiffers(a: ArrayLike<number>, b: ArrayLike<number>, vocab: number): number[] {
+  const argmax = (x: ArrayLike<number>, row: number): number => {
+    let best = row * vocab;
+    for (let i = best + 1; i < (row + 1) * vocab; i++) if (x[i]! > x[best]!) best = i;
+    return best - row * vocab;
+  };
+  const out: number[] = [];
+  for (let row = 0; row < a.length / vocab; row++) if (argmax(a, row) !== argmax(b, row)) out.push(row);
+  return out;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
