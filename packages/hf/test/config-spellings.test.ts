@@ -41,4 +41,15 @@ describe("Transformers 5's rope_parameters", () => {
     expect(config.ropeDims).toBe(2); // a quarter of head_dim 8
     expect(config).toEqual(readHfModelConfig(fixtureDir('neox-pythia')));
   });
+
+  it('Llama 3.1: rope_parameters holding the llama3 scaling reads as rope_scaling and rope_theta', () => {
+    const dir = respelled('llama3-rope-scaling', (c) => {
+      c['rope_parameters'] = { ...(c['rope_scaling'] as object), rope_theta: c['rope_theta'] };
+      delete c['rope_theta'];
+      delete c['rope_scaling'];
+    });
+    const config = readHfModelConfig(dir);
+    expect(config.ropeScaling).toEqual({ type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 16 });
+    expect(config).toEqual(readHfModelConfig(fixtureDir('llama3-rope-scaling')));
+  });
 });

@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, HostTensor, ModelConfig, StateDict } from '@hyperclone/core';
 import { SafetensorsFile, disposeParams, forward, generate, hostTensor, uploadParams } from '@hyperclone/core';
 
-/** Every fixture folder: each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or pytorch_model.bin. */
-export const HF_FIXTURES = [
+/**
+ * The fixtures of the families scripts/fixtures/hf_reference.py transcribes (GPT-2, Llama/Mistral/Qwen2, GPT-NeoX,
+ * pre-LN OPT): each family tied and untied, MHA/GQA/MQA, F32/F16/BF16, one file or two shards, safetensors or
+ * pytorch_model.bin. reference.test.ts runs these through the transcription too.
+ */
+export const TRANSCRIBED_FIXTURES = [
   'gpt2-tied',
   'gpt2-untied-fp16',
   'llama-gqa-sharded',
@@ -21,6 +25,29 @@ export const HF_FIXTURES = [
   'llama-bin-sharded-bf16',
   'gpt2-legacy-bin',
 ] as const;
+
+/** The fixtures of the families only transformers itself checks (OPT-350M, Gemma, OLMo, Phi, rope scaling, windows). */
+export const UNTRANSCRIBED_FIXTURES = [
+  'opt-350m-postln',
+  'opt-plain-ln-bf16',
+  'gemma-gqa-tied',
+  'gemma-biased-untied-bf16',
+  'gemma2-mqa-tied',
+  'olmo-clip-tied',
+  'olmo-gqa-biased-bf16',
+  'olmo2-gqa',
+  'phi-tied-dynamic',
+  'phi2-gqa-untied',
+  'phi3-longrope-window',
+  'phi4-mini-partial-bf16',
+  'llama3-rope-scaling',
+  'qwen2-yarn',
+  'neox-linear-rope',
+  'mistral-window',
+] as const;
+
+/** Every fixture folder. */
+export const HF_FIXTURES = [...TRANSCRIBED_FIXTURES, ...UNTRANSCRIBED_FIXTURES] as const;
 
 export function fixtureDir(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
