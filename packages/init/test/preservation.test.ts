@@ -47,6 +47,7 @@ const caseArb = fc.record({
   variant: fc.constantFrom(...CLONE_VARIANTS),
   tie: fc.constantFrom('keep', 'untie'),
   snrDb: fc.constantFrom(0, 10, 20),
+  split: fc.constantFrom(null, null, 0.3, 0.75),
   rotate: fc.boolean(),
   depth: fc.constantFrom(1, 1, 2, 3),
   placement: fc.constantFrom('interleave', 'stack'),
@@ -99,6 +100,7 @@ function cloneOptions(k: Case): GrowthOptions {
   const o: GrowthOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
   if (!k.rotate) o.tie = k.tie; // a rotation unties a tied model
   if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
+  if (k.split !== null && k.variant.endsWith('symmetric')) o.split = k.split; // LEMON's unequal split
   if (k.rotate) o.rotate = true;
   if (k.depth > 1) Object.assign(o, { depth: k.depth, placement: k.placement });
   return o;
