@@ -11,7 +11,7 @@ import { lockDir, silentLogger, writeFileAtomic } from '@hyperclone/core';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
 import { hyperclone, isModelDir, parseGrowthArm, planGrowth, randomInit, type GrowthOptions } from '@hyperclone/init';
 import type { GrowStage, Summary, TrainOptions, ScheduleKind } from '@hyperclone/trainer';
-import { planStages, readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
+import { planStages, readRunConfig, recordPath, stageStep, trainFrom } from '@hyperclone/trainer';
 import { analyze, STAGED_ARM, type BenchResult, type ArmRun } from './analyze.js';
 import { checkArms } from './arms.js';
 import { openBenchFolder, writeBenchRecord } from './bench-folder.js';
@@ -212,7 +212,7 @@ function wideArms(o: CompareOptions, variants: string[], smallCheckpoint: () => 
 /** Random init at the small size, grown in its own run; its stages re-warm for rewarmup (else warmup) steps unless they say otherwise. */
 function stagedArm(o: CompareOptions, smallConfig: ModelConfig, wide: ModelConfig): Arm {
   const stages = effectiveStages(o)!;
-  const steps = stages.at(-1)!.step + o.steps;
+  const steps = stages.at(-1)!.step! + o.steps;
   const last = planStages(smallConfig, stages, { seed: 0, steps, seqLen: o.seqLen ?? smallConfig.contextLength, warmup: 0 }).at(-1)!.model;
   const size = (c: ModelConfig) => `dModel ${c.dModel}, nLayer ${c.nLayer}, dFF ${c.dFF}, ${c.nHead} heads`;
   if (size(last) !== size(wide))
@@ -221,17 +221,22 @@ function stagedArm(o: CompareOptions, smallConfig: ModelConfig, wide: ModelConfi
 }
 
 /**
- * The staged arm's growAt: each growth re-warms for rewarmup (else warmup) steps unless it says otherwise, and a
- * growth in width without a variant is noisy-symmetric (a plain symmetric one, without dropout, never breaks its copies).
+ * The staged arm's growAt: a stage given as a share (25%) grows after that share of the budget, each growth
+ * re-warms for rewarmup (else warmup) steps unless it says otherwise, and a growth in width without a variant
+ * is noisy-symmetric (a plain symmetric one, without dropout, never breaks its copies).
  */
 function effectiveStages(o: CompareOptions): GrowStage[] | null {
   const rewarmup = o.rewarmup ?? o.warmup;
   return (
-    o.stages?.map((s) => ({
-      ...s,
-      ...((s.width ?? 1) > 1 && s.variant === undefined ? { variant: 'noisy-symmetric' as const } : {}),
-      ...(rewarmup !== undefined && s.warmup === undefined ? { warmup: rewarmup } : {}),
-    })) ?? null
+    o.stages?.map((stage): GrowStage => {
+      const { fraction: _share, ...s } = stage;
+      return {
+        ...s,
+        step: stageStep(stage, o.steps),
+        ...((s.width ?? 1) > 1 && s.variant === undefined ? { variant: 'noisy-symmetric' as const } : {}),
+        ...(rewarmup !== undefined && s.warmup === undefined ? { warmup: rewarmup } : {}),
+      };
+    }) ?? null
   );
 }
 

@@ -1,12 +1,13 @@
 // The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
 // moments, the training step over them (gradients, the readback of loss and norm, the update), a growth
-// to the next stage (init's applyGrowth, fresh moments), and the clone symmetry of the weights now. Its
-// state is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of
-// events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+// to the next stage (init's applyGrowth; AdamW's moments fresh or carried by init's growMoments; muP's
+// per-width rates), and the clone symmetry of the weights now. Its state is the weights and moments
+// (model.safetensors, optimizer.safetensors). Not the loop's order of events (run/training-run.ts) and
+// not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
 
 import type { Backend, CloneInfo, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
-import { disposeParams, downloadParams, paramSpec, uploadParams } from '@hyperclone/core';
-import { applyGrowth, symmetryReport } from '@hyperclone/init';
+import { axisSizes, disposeParams, downloadParams, hostTensor, paramSpec, uploadParams } from '@hyperclone/core';
+import { applyGrowth, growMoments, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
 import type { RunStage } from './grow-stages.js';
@@ -47,7 +48,7 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(this.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, this.model, o.weights);
-    this.optimizer = new AdamW(b, this.specs, o.adamw);
+    this.optimizer = new AdamW(b, this.specs, o.adamw, stageRates(o.stages, this.stage));
     this.readback = new StepReadback(b);
   }
 
@@ -82,9 +83,10 @@ export class ModelPart implements Stateful<ModelState> {
   }
 
   /**
-   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config) with fresh AdamW
-   * moments (the optimizer's step count, and so its bias correction, restart too). Deterministic, so a resumed
-   * run grows identically. Settle first: the weights must be those of finite steps.
+   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config). AdamW's moments
+   * start fresh (the step count, and so its bias correction, restarts too), or with the stage's `moments:
+   * 'carry'` are grown by init's growMoments and keep the step count. Deterministic, so a resumed run grows
+   * identically. Settle first: the weights must be those of finite steps.
    */
   growTo(next: number, afterStep: number): void {
     const { b } = this;
@@ -92,13 +94,26 @@ export class ModelPart implements Stateful<ModelState> {
     const grown = applyGrowth(this.model, this.weights(), stage.growth!);
     if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
       throw new Error(`growth after step ${afterStep} made a model other than the planned one (a trainer bug: please report it)`);
+    const carried = stage.moments === 'carry' ? this.grownMoments(stage.growth!) : null;
     disposeParams(b, this.params);
     this.optimizer.dispose();
     this.stage = next;
     this.specs = paramSpec(stage.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, stage.model, grown.weights);
-    this.optimizer = new AdamW(b, this.specs, this.o.adamw);
+    this.optimizer = new AdamW(b, this.specs, this.o.adamw, stageRates(this.o.stages, next));
+    if (carried) this.optimizer.loadStateDict(carried, `the moments carried through the growth after step ${afterStep}`);
+  }
+
+  /** The optimizer's state grown as the model is about to be (the step count kept). */
+  private grownMoments(growth: NonNullable<RunStage['growth']>): StateDict {
+    const state = this.optimizer.stateDict();
+    const part = (key: 'm' | 'v'): StateDict => new Map(this.names.map((n) => [n, state.get(`${key}.${n}`)!]));
+    const grown = growMoments(this.model, { m: part('m'), v: part('v') }, growth);
+    const out: StateDict = new Map();
+    for (const key of ['m', 'v'] as const) for (const [n, t] of grown[key]) out.set(`${key}.${n}`, t);
+    out.set('step', hostTensor([1], Float32Array.of(this.optimizer.stepCount)));
+    return out;
   }
 
   /** The paper's symmetry of the current weights against the stage's clone record; null when the stage is no clone. */
@@ -143,4 +158,21 @@ export class ModelPart implements Stateful<ModelState> {
     disposeParams(this.b, this.params);
     this.optimizer.dispose();
   }
+}
+
+/**
+ * muP's per-width rates of stage `k` when it asks for them: every linear weight's rate times its input
+ * size in the first stage over its input size now (the weight that reads twice the width takes half the
+ * step, as a clone's copies would need to move the function as the source did); every other parameter 1.
+ */
+export function stageRates(stages: readonly RunStage[], k: number): Map<string, number> {
+  const stage = stages[k]!;
+  if (!stage.mup) return new Map();
+  const base = axisSizes(stages[0]!.model);
+  const now = axisSizes(stage.model);
+  return new Map(
+    paramSpec(stage.model)
+      .filter((s) => s.kind === 'linear')
+      .map((s) => [s.name, base[s.axes[1]!] / now[s.axes[1]!]]),
+  );
 }
