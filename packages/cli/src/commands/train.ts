@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Initializer, ProcessGroup } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
-import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
+import { readRunConfig, resumeInitializer, resumeSettings, stagePlan, stagePlanText, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
 import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
 import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
 import {
@@ -157,6 +157,11 @@ async function runTraining(init: Initializer, options: TrainOptions): Promise<nu
       signal: controller.signal,
       onStart: (e) => {
         runLog.attach(join(e.runDir, 'train.log'));
+        const config = e.config as unknown as RunConfig; // the start event carries the resolved config.json
+        if (config.stages.length > 1 && e.resumedFromStep === null) {
+          const plan = stagePlanText(stagePlan(config.stages, config.steps, config.tokensPerStep));
+          progress.note(`growth plan (--grow-at):\n  ${plan.join('\n  ')}`);
+        }
         progress.note(
           e.resumedFromStep === null
             ? `training ${e.totalSteps} steps into ${e.runDir}`
