@@ -7,7 +7,8 @@ import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import type { EvalEvent, Summary } from '@hyperclone/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCloneVsRandom, type CompareOptions } from '../src/compare.js';
+import { compareCloneVsRandom } from '../src/compare.js';
+import type { CompareOptions } from '../src/bench-options.js';
 import type { BenchResult } from '../src/analyze.js';
 import { shakespeareDataset, tempDir } from './fixtures.js';
 

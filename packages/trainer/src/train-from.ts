@@ -7,6 +7,7 @@ import { lockDir, silentLogger } from '@hyperclone/core';
 import type { Summary } from './metrics/summary.js';
 import type { ParsedTrainOptions, TrainOptions } from './options/options.js';
 import { parseTrainOptions } from './options/options.js';
+import { ranksOf } from './distributed/ranks.js';
 import { openRun } from './run/open-run.js';
 
 export interface TrainResult {
@@ -18,18 +19,18 @@ export interface TrainResult {
 
 export async function trainFrom(init: Initializer, options: TrainOptions): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone logs, writes and reports
-  const log = main ? (o.logger ?? silentLogger) : silentLogger;
-  const lock = main ? lockRun(o, log) : null; // the other ranks never write the run directory
+  const ranks = ranksOf(o.distributed, o.backend);
+  const log = ranks.main ? (o.logger ?? silentLogger) : silentLogger; // rank 0 alone logs, writes and reports
+  const lock = ranks.main ? lockRun(o, log) : null; // the other ranks never write the run directory
   try {
-    const { run, resumedFrom } = await openRun(init, o, log);
+    const { run, resumedFrom } = await openRun(init, o, log, ranks);
     try {
       const stopReason = await run.run(resumedFrom === null, o.signal);
       const { summary, checkpoint } = await run.finish(stopReason);
       return { summary, checkpoint, runDir: run.p.config.out };
     } finally {
       run.dispose();
-      if (main) await run.p.sinks.close();
+      await ranks.onMain(() => run.p.sinks.close());
     }
   } finally {
     lock?.release();

@@ -10,7 +10,7 @@ import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { recoverRun } from '../checkpoints/run-recovery.js';
 import { loadTrainerState } from '../checkpoints/trainer-state.js';
 import { datasetSource, tokenizerOf, type DataSource } from '../data/data-source.js';
-import { ranksOf, type Ranks } from '../distributed/ranks.js';
+import type { Ranks } from '../distributed/ranks.js';
 import type { Task } from '../evaluation/tasks.js';
 import { loadTask } from '../evaluation/tasks.js';
 import { stageIndexAt } from '../model/grow-stages.js';
@@ -28,8 +28,8 @@ export async function openRun(
   init: Initializer,
   o: ParsedTrainOptions,
   log: Logger,
+  ranks: Ranks,
 ): Promise<{ run: TrainingRun; resumedFrom: number | null }> {
-  const ranks = ranksOf(o.distributed, o.backend);
   let opened: Opened;
   try {
     opened = await openParts(init, o, log, ranks);

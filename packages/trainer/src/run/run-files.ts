@@ -66,8 +66,8 @@ export class RunFiles {
 
   /**
    * One row, written before this returns. Synchronous on purpose: the step itself runs on this thread, and
-   * the async appendFile's open, write and close each wait for a libuv pool thread, which on a busy
-   * machine idled the loop for milliseconds per logged step (the default logs every step).
+   * the async appendFile's open, write and close each wait for a libuv pool thread, and the loop idles
+   * for all three on every logged step (the default logs every step).
    */
   private append(name: string, line: string): void {
     const path = join(this.runDir, name);
