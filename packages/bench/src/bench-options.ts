@@ -24,7 +24,8 @@ export const DEFAULT_VARIANTS: string[] = ['noisy-symmetric'];
 /**
  * The from-scratch recipe the benchmark races by default (the CLI's `bench clone-vs-random` without
  * --stages): random init at the small size, grown to the wide arms' size once, after this share of the
- * budget, with these levers (docs/method.md's ablation table says why).
+ * budget, with these levers (docs/benchmarks.md, "Growth from scratch, counting every phase", says why no
+ * other lever has replaced them yet).
  */
 export const STAGED_RECIPE: { fraction: number; levers: Omit<GrowStage, 'step' | 'fraction' | 'width' | 'ffn' | 'depth'> } = {
   fraction: 0.25,
