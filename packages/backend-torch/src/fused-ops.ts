@@ -17,7 +17,7 @@ export function fusedOps(e: NativeEngine): FusedOps {
     softmax: unaryOp(e, UNARY.softmax),
     logSoftmax: unaryOp(e, UNARY.logSoftmax),
     attention: (q, k, v, o: AttentionOptions) =>
-      wrap(e.attention(id(q), id(k), id(v), o.scale, o.causal, o.dropout ?? 0, o.dropoutSeed ?? 0)),
+      wrap(e.attention(id(q), id(k), id(v), o.scale, o.causal, o.dropout ?? 0, o.dropoutSeed ?? 0, o.window ?? 0, o.softcap ?? 0)),
     crossEntropy: (logits, targets, ignoreIndex) => wrap(e.crossEntropy(id(logits), id(targets), ignoreIndex)),
     adamw(param, grad, m, v, hp) {
       e.adamw(id(param), id(grad), id(m), id(v), hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, hp.step);

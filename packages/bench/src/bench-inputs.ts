@@ -8,7 +8,15 @@ import type { Initializer, ModelConfig } from '@hyperclone/core';
 import { readJsonFile, resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, isModelDir, parseGrowthArm, planGrowth, resolveGrowth, type GrowthSpec } from '@hyperclone/init';
-import { checkTrainMemory, parseTrainOptions, recordPath, stageStep, type GrowStage, type TrainOptions } from '@hyperclone/trainer';
+import {
+  checkTrainMemory,
+  loadTask,
+  parseTrainOptions,
+  recordPath,
+  stageStep,
+  type GrowStage,
+  type TrainOptions,
+} from '@hyperclone/trainer';
 import { DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, STAGED_ARM, type CompareOptions, type SharedTrainOptions } from './bench-options.js';
 
 export interface BenchInputs {
@@ -34,6 +42,7 @@ export async function readBenchInputs(o: CompareOptions): Promise<BenchInputs> {
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => i);
   const variants = o.variants ?? (hasStagedArm(o) ? [] : DEFAULT_VARIANTS);
   checkArms(variants, o);
+  await Promise.all((o.tasks ?? []).map((task) => loadTask(task))); // a built-in name or a readable JSONL file
   const vocabSize = await datasetVocab(o.data);
   const small = await smallConfig(o.small, vocabSize);
   if (small.vocabSize < vocabSize)

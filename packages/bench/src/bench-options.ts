@@ -15,6 +15,8 @@ export const SHARED_TRAIN_KEYS = [
   'dropout',
   'evalEvery',
   'evalWindows',
+  'tasks',
+  'taskLimit',
   'skipMemoryCheck',
 ] as const;
 export type SharedTrainOptions = Pick<TrainOptions, (typeof SHARED_TRAIN_KEYS)[number]>;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shakespearePath } from '@hyperclone/data';
 import {
   crossEntropyLoss,
   disposeParams,
@@ -39,7 +40,7 @@ afterAll(async () => {
 /** Loss of a checkpoint on the first 4·64 bytes of Tiny Shakespeare's last 10%. */
 async function heldOutLoss(dir: string): Promise<number> {
   const ckpt: Checkpoint = await loadCheckpoint(dir);
-  const text = await readFile(join(import.meta.dirname, '../../../../shared/corpora/tinyshakespeare/input.txt'));
+  const text = await readFile(shakespearePath());
   const start = Math.floor(text.length * 0.9);
   const B = 4;
   const T = 64;
@@ -110,6 +111,29 @@ describe('hyperclone init + clone', () => {
     expect(grown.config).toMatchObject({ nLayer: 4, dModel: 64 });
     expect(grown.weights.get('blocks.2.attn.q.weight')!.data).toEqual(src.weights.get('blocks.0.attn.q.weight')!.data);
     expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(g)))).toBeGreaterThan(1e-4);
+  });
+
+  it('grow --heads adds copied heads at the same width (head_dim kept), keeps the function and says what it grew', async () => {
+    const a = join(root, 'heads-src');
+    const g = join(root, 'heads');
+    await initCommand.run(['--model', 'tiny-llama', '--out', a, '--seed', '8']);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await growCommand.run(['--from', a, '--heads', '2', '--out', g])).toBe(0);
+    expect(String(stdout.mock.calls.at(-1)?.[0])).toMatch(
+      /^wrote .*heads: symmetric clone x1 of .*heads-src \(width=1,heads=2\), dModel (\d+) -> \1, heads (\d+) -> /,
+    );
+    stdout.mockRestore();
+    const src = getPreset('tiny-llama');
+    const grown = await loadCheckpoint(g);
+    expect(grown.config).toMatchObject({ dModel: src.dModel, nHead: 2 * src.nHead, nKvHead: 2 * src.nKvHead, headDim: src.headDim });
+    expect(grown.origin!['clone']).toMatchObject({ width: 1, heads: 2, kvHeads: null });
+    expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(g)))).toBeLessThanOrEqual(1e-5);
+    await expect(growCommand.run(['--from', a, '--heads', '2', '--kv-heads', '1', '--out', join(root, 'never-kv')])).rejects.toThrow(
+      /kvHeads 1 must equal heads 2/,
+    );
+    await expect(growCommand.run(['--from', a, '--out', join(root, 'never-nothing')])).rejects.toThrow(
+      /grow needs at least one of --width/,
+    );
   });
 
   it('takes a config.json for --model', async () => {

@@ -3,6 +3,7 @@
 // clone-noise.ts) and not the parameter list (core's paramSpec gives every weight its axes).
 
 import type { Axis, ModelConfig, ParamKind, ParamSpec } from '@hyperclone/core';
+import { paramSpec } from '@hyperclone/core';
 
 /** What an axis rule can depend on: the source config, n_e (width), n_f (ffn) and the head multipliers. */
 export interface Growth {
@@ -30,17 +31,20 @@ export const AXIS_RULES: Readonly<Record<Axis, AxisRule>> = {
   q: { copies: (g) => g.heads, hidden: true }, // H·n_h heads, head_dim fixed: head r·H + h copies head h
   kv: { copies: (g) => g.kvHeads ?? (g.source.nKvHead === 1 ? 1 : g.heads), hidden: true }, // K·n_h; a single (MQA) kv head stays single
   ffn: { copies: (g) => g.ffn, hidden: true }, // F·n_f
+  embed: { copies: () => 1, hidden: true }, // OPT-350M's projected embedding keeps its width: proj_in writes n_e copies, proj_out reads them back
 };
 
 /**
  * How each kind of parameter is scaled once it is tiled along its axes. A linear layer divides by
  * the copies of the axis it reads (in): each output block then sums n_in equal input blocks.
  */
-export const KIND_RULES: Readonly<Record<ParamKind, (copies: readonly number[]) => number>> = {
-  embedding: () => 1, // tile(E, 1, n_e), not divided: the looked-up row is the clone of the small one
+export const KIND_RULES: Readonly<Record<ParamKind, (copies: readonly number[], spec: ParamSpec, g: Growth) => number>> = {
+  // tile(E, 1, n_e), not divided: the looked-up row is the clone of the small one; a token embedding the
+  // forward multiplies by sqrt(dModel) (Gemma) is divided by sqrt(n_e), which the wider sqrt(n_e·dModel) undoes
+  embedding: (_copies, spec, g) => (spec.axes[0] === 'vocab' && g.source.scaleEmbedding ? 1 / Math.sqrt(AXIS_RULES.model.copies(g)) : 1),
   linear: ([, nIn]) => 1 / nIn!, // tile(W, n_out, n_in) / n_in (the LM head: tile(W, 1, n_e) / n_e)
   bias: () => 1, // tile(b, n_out)
-  norm: () => 1, // tile(g, n_e); eps unchanged
+  norm: () => 1, // tile(g, n_e), Gemma's 1 + w too (1 + tile(w) = tile(1 + w)); eps unchanged
 };
 
 /**
@@ -50,8 +54,10 @@ export const KIND_RULES: Readonly<Record<ParamKind, (copies: readonly number[]) 
  * weights and scaled by this (the second moment by its square), give every copy the update the source
  * would have taken.
  */
-export const GRADIENT_RULES: Readonly<Record<ParamKind, (copies: readonly number[]) => number>> = {
-  embedding: ([, nOut]) => 1 / nOut!, // [index, out]: writes its model axis
+export const GRADIENT_RULES: Readonly<Record<ParamKind, (copies: readonly number[], spec: ParamSpec, g: Growth) => number>> = {
+  // [index, out]: writes its model axis; a token embedding the forward multiplies by sqrt(dModel) (Gemma) gets
+  // that factor's growth, sqrt(n_e), on top
+  embedding: ([, nOut], spec, g) => (spec.axes[0] === 'vocab' && g.source.scaleEmbedding ? Math.sqrt(nOut!) / nOut! : 1 / nOut!),
   linear: ([nOut]) => 1 / nOut!, // [out, in]: writes its rows (the LM head's vocab axis: 1)
   bias: ([nOut]) => 1 / nOut!,
   norm: ([nOut]) => 1 / nOut!,
@@ -82,5 +88,21 @@ export interface CloneRule {
 export function cloneRule(spec: ParamSpec, g: Growth): CloneRule {
   const copies = spec.axes.map((a) => AXIS_RULES[a].copies(g));
   const variants = spec.kind === 'linear' && spec.axes.every((a) => AXIS_RULES[a].hidden);
-  return { kind: spec.kind, copies, scale: KIND_RULES[spec.kind](copies), gradientScale: GRADIENT_RULES[spec.kind](copies), variants };
+  return {
+    kind: spec.kind,
+    copies,
+    scale: KIND_RULES[spec.kind](copies, spec, g),
+    gradientScale: GRADIENT_RULES[spec.kind](copies, spec, g),
+    variants,
+  };
+}
+
+/**
+ * What a tied head's logits are multiplied by in the clone: it reads the cloned token embedding (tiled and
+ * scaled by its kind's rule) over n_in copies of its input axis, so the logit scale divides by both.
+ */
+export function tiedHeadGrowth(source: ModelConfig, g: Growth): number {
+  const embedding = paramSpec(source).find((s) => s.kind === 'embedding' && s.axes[0] === 'vocab')!;
+  const copies = embedding.axes.map((a) => AXIS_RULES[a].copies(g));
+  return copies[1]! * KIND_RULES.embedding(copies, embedding, g);
 }

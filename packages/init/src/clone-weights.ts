@@ -20,7 +20,7 @@ export interface CloneResult {
 /**
  * Expands `weights` (shaped by `config`) into a model `width` times wider (FFN `ffn` times, heads `heads`
  * times) that computes the same logits: the width step of a growth, alone (the spec's depth and rotation
- * are apply-growth.ts's). Every rule is in docs/hypercloning.md; each wide parameter follows its axes
+ * are apply-growth.ts's). Every rule is in docs/hypercloning.md ("The cloning rules"); each wide parameter follows its axes
  * through clone-rules.ts.
  */
 export function cloneWeights(config: ModelConfig, weights: StateDict, options: GrowthOptions): CloneResult {

@@ -70,6 +70,8 @@ describe('clone rules', () => {
       [gqa, 1, 1, 2, null],
       [gqa, 2, 2, 3, 3],
       [{ ...gqa, nKvHead: 1 }, 2, 2, 2, 4],
+      [{ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false }, 2, 2, 2, null],
+      [{ ...gqa, qkNorm: true, normPlacement: 'after', scaleEmbedding: true, normGainPlusOne: true }, 3, 1, 3, null],
     ] as const) {
       const source = resolveConfig(partial);
       const g = growth(source, width, ffn, heads, kvHeads);
@@ -103,6 +105,26 @@ describe('clone rules', () => {
     expect(rule('blocks.0.attn.o.weight')).toEqual({ kind: 'linear', copies: [1, 3], scale: 1 / 3, gradientScale: 1, variants: true });
     expect(rule('blocks.0.mlp.up.weight')).toEqual({ kind: 'linear', copies: [1, 1], scale: 1, gradientScale: 1, variants: true });
   });
+
+  it("keep OPT-350M's projected embedding as wide as it was: proj_in writes copies, proj_out reads them back", () => {
+    const source = resolveConfig({ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false });
+    const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 2), 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 2));
+    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 1], scale: 1, variants: false });
+    expect(rule('proj_in.weight')).toEqual({ copies: [2, 1], scale: 1, variants: true });
+    expect(rule('proj_out.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true });
+    expect(rule('pos_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
+  });
+
+  it("divide Gemma's scaled token embedding by sqrt(width), tile its (1 + w) gains and the q/k norms over the grown projections", () => {
+    const source = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true, normGainPlusOne: true, qkNorm: true });
+    const wide = new Map(paramSpec(cloneConfig(growth(source, 4, 2), 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 4, 2));
+    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 4], scale: 0.5, variants: false });
+    expect(rule('blocks.0.norm1.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+  });
 });
 
 describe('cloneConfig', () => {
@@ -127,6 +149,13 @@ describe('cloneConfig', () => {
     const tied = resolveConfig(gpt);
     expect(cloneConfig(growth(tied, 4, 4), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.25 });
     expect(cloneConfig(growth(tied, 4, 4), 'untie')).toMatchObject({ tieEmbeddings: false, logitScale: 1 });
+  });
+
+  it("scales a tied Gemma clone's logits by 1/sqrt(width) and leaves a tied head on OPT-350M's projected embedding alone", () => {
+    const gemma = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true });
+    expect(cloneConfig(growth(gemma, 4, 4), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.5, scaleEmbedding: true });
+    const projected = resolveConfig({ ...gpt, embedDim: 6 });
+    expect(cloneConfig(growth(projected, 2, 2), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 1, embedDim: 6, dModel: 24 });
   });
 });
 

@@ -43,6 +43,7 @@ export * from './accounting/targets.js';
 export * from './evaluation/evaluator.js';
 export * from './evaluation/evaluate.js';
 export * from './evaluation/tasks.js';
+export { BUILTIN_TASKS, builtinTaskFile, isBuiltinTask, type BuiltinTask } from './evaluation/builtin-tasks.js';
 export * from './evaluation/evaluate-checkpoint.js';
 
 // checkpoints/: the checkpointer part, the folder, trainer-state.json

@@ -249,6 +249,13 @@ describe('trainFrom: run directory', () => {
     expect(above.summary).toMatchObject({ reachedTarget: false, stepsToTarget: null, steps: 4 });
   });
 
+  it('records a built-in task by name, not a path', async () => {
+    const out = tempDir();
+    const { summary } = await trainFrom(randomInit('tiny'), options(out, { steps: 2, tasks: ['arc-easy'], taskLimit: 4 }));
+    expect(summary.tasks['arc-easy']!.count).toBe(4);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tasks).toEqual(['arc-easy']);
+  });
+
   it('a target that is not reached is reported as such', async () => {
     const { summary } = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2, target: { metric: 'valLoss', value: 0.1 } }));
     expect(summary).toMatchObject({

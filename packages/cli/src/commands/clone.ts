@@ -97,9 +97,10 @@ async function writeGrown(from: string, out: string, options: GrowthOptions, ski
 }
 
 function describeGrown(m: InitializedModel, from: string, out: string): string {
-  const s = m.clone!.sourceConfig;
+  const c = m.clone!;
+  const s = c.sourceConfig;
   return (
-    `wrote ${out}: ${from} grown by ${growthText(growthOfClone(m.clone!))}, ` +
+    `wrote ${out}: ${c.variant} clone x${c.width} of ${from} (${growthText(growthOfClone(c))}), ` +
     `dModel ${s.dModel} -> ${m.config.dModel}, heads ${s.nHead} -> ${m.config.nHead}, nLayer ${s.nLayer} -> ${m.config.nLayer}, ` +
     `${countParams(s).toLocaleString('en-US')} -> ${countParams(m.config).toLocaleString('en-US')} parameters\n`
   );

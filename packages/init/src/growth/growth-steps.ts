@@ -6,7 +6,7 @@
 import type { CloneInfo, Logger, ModelConfig, StateDict } from '@hyperclone/core';
 import { cloneConfig } from '../clone-config.js';
 import { cloneWeights, widthCloneInfo, widthGrowth } from '../clone-weights.js';
-import { depthPlan, growDepth } from '../depth-growth.js';
+import { deepConfig, depthPlan, growDepth } from '../depth-growth.js';
 import { foldedConfig } from '../fold-norms.js';
 import { cloneMoments, deepenMoments, type Moments } from '../moments-growth.js';
 import { rotateWeights } from '../rotate-weights.js';
@@ -53,10 +53,8 @@ export const GROWTH_STEPS: readonly GrowthStep[] = [
     takes: (spec) => spec.depth > 1,
     plan: (config, spec) => {
       const plan = { multiplier: spec.depth, placement: spec.placement, newBlocks: spec.newBlocks };
-      return {
-        config: { ...config, nLayer: config.nLayer * spec.depth },
-        record: { depth: { ...plan, sourceBlocks: depthPlan(config.nLayer, plan) } },
-      };
+      const sourceBlocks = depthPlan(config.nLayer, plan);
+      return { config: deepConfig(config, sourceBlocks, spec.newBlocks), record: { depth: { ...plan, sourceBlocks } } };
     },
     apply: (config, weights, spec) =>
       growDepth(config, weights, { multiplier: spec.depth, placement: spec.placement, newBlocks: spec.newBlocks, seed: spec.seed }),

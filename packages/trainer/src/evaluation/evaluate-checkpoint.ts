@@ -1,6 +1,6 @@
 // evaluateCheckpoint: a saved model's validation loss, perplexity and accuracy on the same seeded
 // windows the trainer uses, plus downstream tasks (what `hyperclone eval` prints). Not the in-loop
-// evaluation (training-run.ts calls evaluate.ts and tasks.ts directly).
+// evaluation (the evaluator part, evaluator.ts, calls evaluate.ts and tasks.ts).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

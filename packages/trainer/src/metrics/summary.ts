@@ -1,4 +1,4 @@
-// summary.json: the run's outcome and cost with every field of the design present (null where it does
+// summary.json: the run's outcome and cost with every field docs/design.md lists present (null where it does
 // not apply), plus a few extras that say how the numbers were made. Not the per-step logs.
 
 import type { GrowthSpec } from '@hyperclone/init';
@@ -173,7 +173,7 @@ function stageSummaries(s: SummaryInputs): StageSummary[] {
   });
 }
 
-/** The DESIGN.md fields, in order: tests and readers check summary.json against this list. */
+/** The fields docs/design.md lists, in order: tests and readers check summary.json against this list. */
 export const SUMMARY_FIELDS = [
   'init',
   'backend',
