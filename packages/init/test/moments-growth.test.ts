@@ -1,5 +1,5 @@
 // AdamW's moments through a growth: a width clone's gradients are its source's tiled and scaled by
-// GRADIENT_RULES (measured on the tfjs backend, for every parameter of GPT- and Llama-style models), so
+// GRADIENT_RULES (measured on the tfjs backend, for every parameter of GPT-, Llama- and Gemma-style models), so
 // cloneMoments of a gradient's (g, g²) is the clone's own (g', g'²); a depth growth's copied blocks keep
 // their moments, new identity blocks start at zero; a rotation refuses. Not AdamW's update (the trainer's tests).
 
@@ -111,6 +111,12 @@ const cases: { label: string; config: ModelConfig; growth: GrowthOptions }[] = [
   { label: 'GPT, 2x width, 3x FFN', config: gpt, growth: { width: 2, ffn: 3 } },
   { label: 'GPT untied, 3x with 2x heads', config: { ...gpt, tieEmbeddings: false }, growth: { width: 3, heads: 2 } },
   { label: 'Llama (RMSNorm, SwiGLU, GQA), 2x', config: llama, growth: { width: 2 } },
+  // Gemma's forward multiplies the token embedding by sqrt(dModel): its gradient grows by sqrt(n_e) / n_e
+  {
+    label: 'Llama with a sqrt(dModel)-scaled, tied token embedding (Gemma), 2x',
+    config: { ...llama, scaleEmbedding: true, tieEmbeddings: true },
+    growth: { width: 2 },
+  },
 ];
 
 describe('cloneMoments', () => {
