@@ -70,7 +70,7 @@ function cell(randomCosts: number[], armCosts: (number | null)[], armBudgets: nu
     perSeed,
     mean: valid.length ? mean(valid) : null,
     std: valid.length > 1 ? std(valid) : null,
-    p: Number.isNaN(test.p) ? null : test.p,
+    p: valid.length === 0 || Number.isNaN(test.p) ? null : test.p, // no p where every seed missed: there is no cost to test
   };
 }
 
