@@ -110,20 +110,20 @@ describe('clone rules', () => {
     const source = resolveConfig({ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false });
     const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 2), 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 2));
-    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 1], scale: 1, variants: false });
-    expect(rule('proj_in.weight')).toEqual({ copies: [2, 1], scale: 1, variants: true });
-    expect(rule('proj_out.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true });
-    expect(rule('pos_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
+    expect(rule('tok_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 1], scale: 1, gradientScale: 1, variants: false });
+    expect(rule('proj_in.weight')).toEqual({ kind: 'linear', copies: [2, 1], scale: 1, gradientScale: 0.5, variants: true });
+    expect(rule('proj_out.weight')).toEqual({ kind: 'linear', copies: [1, 2], scale: 0.5, gradientScale: 1, variants: true });
+    expect(rule('pos_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 2], scale: 1, gradientScale: 0.5, variants: false });
   });
 
   it("divide Gemma's scaled token embedding by sqrt(width), tile its (1 + w) gains and the q/k norms over the grown projections", () => {
     const source = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true, normGainPlusOne: true, qkNorm: true });
     const wide = new Map(paramSpec(cloneConfig(growth(source, 4, 2), 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 4, 2));
-    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 4], scale: 0.5, variants: false });
-    expect(rule('blocks.0.norm1.weight')).toEqual({ copies: [4], scale: 1, variants: false });
-    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
-    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('tok_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 4], scale: 0.5, gradientScale: 0.5, variants: false }); // the gradient: sqrt(4) / 4
+    expect(rule('blocks.0.norm1.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
+    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
+    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
   });
 });
 
