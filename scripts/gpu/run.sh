@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a CUDA machine with PyTorch 2.x but no Node.js and no network: unpack the carried node, build the addon
 # against the wheel's libtorch, run the conformance suite on cuda, then time gpt2-124m training in bf16 for
-# hyperclone's stripped step, `hyperclone train` and the plain PyTorch reference (tokens/s, MFU). Every step is logged; JSON lands in $OUT.
+# hyperclone's stripped step, `hyperclone train` and the plain PyTorch reference (tokens/s, MFU), then ZeRO on NCCL (zero.sh)
+# and clone-vs-random. Every step is logged; JSON lands in $OUT.
 # Not the packing (pack.sh runs first, on the CPU machine) and not a test gate: later steps run even if one fails.
 #
 #   bash scripts/gpu/run.sh                       # carry .device-carry; results in $OUT (default tmp/gpu-out)
@@ -75,6 +76,10 @@ timeout "${THROUGHPUT_SECONDS:-300}" "$NODE" "$CARRY/js/throughput.mjs" --device
   --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,train,pytorch \
   --data "$CARRY/data/ts4k" --cli "$CARRY/js/hyperclone.mjs" --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
   || fail "the throughput benchmark failed"
+
+step "ZeRO on one GPU: NCCL's process group of size 1, stages 0, 1 and 2, and the memory plan (bundled CLI)"
+NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" ZERO_WORK="$WORK" bash scripts/gpu/zero.sh \
+  || fail "ZeRO on $DEVICE failed"
 
 step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"
 NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" BENCH_WORK="$WORK" bash scripts/gpu/clone-vs-random.sh \

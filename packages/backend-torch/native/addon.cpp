@@ -55,12 +55,20 @@ static Napi::Value RetainHostMemory(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// memory-stats.cpp
+Napi::Value TrackMemory(const Napi::CallbackInfo& info);
+Napi::Value MemoryStats(const Napi::CallbackInfo& info);
+Napi::Value ResetPeakMemory(const Napi::CallbackInfo& info);
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("retainHostMemory", Napi::Function::New(env, RetainHostMemory));
+  exports.Set("trackMemory", Napi::Function::New(env, TrackMemory));
+  exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
+  exports.Set("resetPeakMemory", Napi::Function::New(env, ResetPeakMemory));
   exports.Set("Engine", Engine::Define(env));
   exports.Set("distributedSupport", Napi::Function::New(env, DistributedSupport));
   exports.Set("Store", Store::Define(env));

@@ -49,6 +49,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Keep(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Live(const Napi::CallbackInfo& info);
+  Napi::Value LiveBytes(const Napi::CallbackInfo& info);
   Napi::Value Sync(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   // ops-required.cpp
@@ -79,6 +80,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value AdamWMany(const Napi::CallbackInfo& info);
   // grad-clip.cpp
   Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value SumOfSquares(const Napi::CallbackInfo& info);
   Napi::Value FlagNonFinite(const Napi::CallbackInfo& info);
 
   /** Runs one op under this engine's autocast setting and the exception guard. */

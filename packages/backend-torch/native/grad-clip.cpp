@@ -22,8 +22,20 @@ static at::Tensor sumOfSquares(const std::vector<at::Tensor>& gs) {
   return total;
 }
 
+// sumOfSquares(grads) -> id of Σ g² (0-dim float32), the same reductions clipGradNorm makes.
+Napi::Value Engine::SumOfSquares(const Napi::CallbackInfo& info) {
+  return run(info, "sumOfSquares", [&]() -> Napi::Value {
+    c10::NoGradGuard noGrad;
+    const std::vector<at::Tensor> gs = getList(info, 0);
+    if (gs.empty()) throw std::runtime_error("sumOfSquares needs at least one tensor");
+    return put(info.Env(), sumOfSquares(gs));
+  });
+}
+
 /**
- * clipGradNorm(grads, maxNorm, divisor) -> id of Σ g² (the gradients as given, before any scaling).
+ * clipGradNorm(grads, maxNorm, divisor, sumSqId) -> id of Σ g² (the gradients as given, before any scaling).
+ * With sumSqId >= 0 that tensor is the Σ g² the clip uses (e.g. summed over the ranks that each hold a shard
+ * of the gradient), and it is returned instead.
  * In place: g <- g · c / divisor with c = clamp(maxNorm / (‖g‖/divisor + 1e-6), max=1), PyTorch's
  * clip_grad_norm_ coefficient (c = 1 when maxNorm is 0). The coefficient is computed in float64 on the
  * device, then rounded once to float32: the same arithmetic the host did when it read the norm first.
@@ -39,7 +51,8 @@ Napi::Value Engine::ClipGradNorm(const Napi::CallbackInfo& info) {
     for (const at::Tensor& g : gs) {
       if (g.scalar_type() != at::kFloat) throw std::runtime_error("clipGradNorm takes float32 gradients (got " + std::string(c10::toString(g.scalar_type())) + ")");
     }
-    at::Tensor sumSq = sumOfSquares(gs);                        // () float32
+    const int64_t given = info.Length() > 3 ? intArg(info, 3) : -1;
+    at::Tensor sumSq = given >= 0 ? get(info, 3).reshape({}) : sumOfSquares(gs);  // () float32
     at::Tensor norm = sumSq.to(at::kDouble).sqrt_().div_(divisor);  // () float64: the averaged gradient's norm
     at::Tensor coef = maxNorm > 0 ? at::full_like(norm, maxNorm).div_(norm.add(1e-6)).clamp_max_(1.0) : at::ones_like(norm);
     const at::Tensor scale = coef.div_(divisor).to(at::kFloat);  // () float32

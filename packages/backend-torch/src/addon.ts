@@ -17,6 +17,8 @@ export interface NativeEngine {
   keep(id: number): void;
   dispose(ids: number[]): void;
   live(): number;
+  /** Bytes of the distinct storages behind the table's tensors. */
+  liveBytes(): number;
   sync(): void;
   close(): void;
   unary(code: number, x: number): number;
@@ -75,7 +77,9 @@ export interface NativeEngine {
     step: number,
     skipIf: number,
   ): void;
-  clipGradNorm(gs: number[], maxNorm: number, divisor: number): number;
+  /** sumSq: the id of a Σg² to clip by instead of the gradients' own, or -1. */
+  clipGradNorm(gs: number[], maxNorm: number, divisor: number, sumSq: number): number;
+  sumOfSquares(xs: number[]): number;
   flagNonFinite(guard: number, xs: number[]): void;
 }
 
@@ -93,6 +97,8 @@ export interface NativeStore {
 export interface NativeProcessGroup {
   allReduce(engine: NativeEngine, ids: number[], op: string, bucketBytes: number): number[];
   broadcast(engine: NativeEngine, ids: number[], root: number, bucketBytes: number): void;
+  reduceScatter(engine: NativeEngine, ids: number[], op: string, bucketCounts: number[]): number;
+  allGather(engine: NativeEngine, shard: number, ids: number[], bucketCounts: number[]): void;
   barrier(): void;
   close(): void;
 }
@@ -104,6 +110,14 @@ export interface NativeAddon {
   getNumThreads(): number;
   /** glibc mallopt: serve allocations below mmapThresholdBytes from the heap; keep up to trimThresholdBytes free. */
   retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
+  /** native/memory-stats.cpp: count the allocators' allocations on this thread from now on (idempotent). */
+  trackMemory(): void;
+  memoryStats(): {
+    tracking: boolean;
+    cpu: { allocatedBytes: number; peakBytes: number };
+    accelerator: { allocatedBytes: number; peakBytes: number };
+  };
+  resetPeakMemory(): void;
   Engine: new (device: string, autocast: boolean) => NativeEngine;
   /** Decided at build time by the c10d probes (CMakeLists.txt, scripts/build-native.mjs). */
   distributedSupport(): { c10d: boolean; gloo: boolean; nccl: boolean };

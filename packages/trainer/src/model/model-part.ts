@@ -1,15 +1,18 @@
 // The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
-// moments, the training step over them (gradients, the readback of loss and norm, the update), a growth
-// to the next stage (init's applyGrowth; AdamW's moments fresh or carried by init's growMoments; muP's
-// per-width rates), and the clone symmetry of the weights now. Its state is the weights and moments
-// (model.safetensors, optimizer.safetensors). Not the loop's order of events (run/training-run.ts) and
-// not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+// The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
+// moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback
+// of loss and norm, the update), a growth to the next stage (init's applyGrowth; AdamW's moments fresh or
+// carried by init's growMoments; muP's per-width rates), and the clone symmetry of the weights now. Its state
+// is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of events
+// (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
 
 import type { Backend, CloneInfo, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
 import { axisSizes, disposeParams, downloadParams, hostTensor, paramSpec, uploadParams } from '@hyperclone/core';
 import { applyGrowth, growMoments, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
-import { AdamW, type AdamWOptions } from './adamw.js';
+import { ONE_PROCESS, type Ranks } from '../distributed/ranks.js';
+import { AdamW, type AdamWOptions, type Optimizer } from './adamw.js';
+import { ShardedAdamW } from './sharded-adamw.js';
 import type { RunStage } from './grow-stages.js';
 import { DivergenceError, StepReadback } from './step-readback.js';
 import { computeGradients, type MicroBatch, type StepShape, type StepValues } from './train-step.js';
@@ -21,6 +24,10 @@ export interface ModelState {
 }
 
 export interface ModelPartOptions {
+  /** ZeRO over the group of `ranks` (default 0: AdamW whole on every rank; in one process 0 in effect). */
+  zeroStage?: 0 | 1 | 2;
+  /** The ranks ZeRO shards over (default: one process); the shape's reduceGradients is the data-parallel seam. */
+  ranks?: Ranks;
   stages: readonly RunStage[];
   /** The stage whose model `weights` are (a resumed run: its checkpoint's). */
   stage: number;
@@ -37,8 +44,9 @@ export class ModelPart implements Stateful<ModelState> {
   private specs: ParamSpec[];
   private names: string[];
   private params: Record<string, Tensor>;
-  private optimizer: AdamW;
+  private optimizer: Optimizer;
   private readonly readback: StepReadback;
+  private readonly shape: StepShape;
 
   constructor(
     private readonly b: Backend,
@@ -48,8 +56,28 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(this.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, this.model, o.weights);
-    this.optimizer = new AdamW(b, this.specs, o.adamw, stageRates(o.stages, this.stage));
+    this.optimizer = this.newOptimizer(this.stage);
     this.readback = new StepReadback(b);
+    // ZeRO-2 reduce-scatters each micro-batch's gradients in the layout of the optimizer in use (a growth makes a new one)
+    const ranks = o.ranks ?? ONE_PROCESS;
+    const scatter = o.zeroStage === 2 ? ranks.reduceScatterMicroBatch(() => (this.optimizer as ShardedAdamW).layout) : null;
+    this.shape =
+      scatter && ranks.reduceShardedGradients
+        ? { ...o.shape, reduceGradients: ranks.reduceShardedGradients, reduceMicroBatch: scatter }
+        : o.shape;
+  }
+
+  /** AdamW for stage k (with muP's per-width rates when it asks), or under ZeRO in a group the moments of this rank's shard only. */
+  private newOptimizer(k: number): Optimizer {
+    const group = this.o.ranks?.group ?? null;
+    const zero = this.o.zeroStage ?? 0;
+    const rates = stageRates(this.o.stages, k);
+    if (zero > 0 && group) {
+      if (rates.size > 0)
+        throw new Error(`--grow-at's mup is not supported with --zero ${zero} (ZeRO's sharded AdamW has one rate); drop one of them`);
+      return new ShardedAdamW(this.b, this.specs, this.o.adamw, group, zero as 1 | 2);
+    }
+    return new AdamW(this.b, this.specs, this.o.adamw, rates);
   }
 
   /** The current stage's model config. */
@@ -65,7 +93,7 @@ export class ModelPart implements Stateful<ModelState> {
    */
   trainStep(step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
     const { b } = this;
-    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.o.shape);
+    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.shape);
     const divergence = this.readback.record(step, stats);
     if (divergence) {
       b.dispose(grads);
@@ -101,7 +129,7 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(stage.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, stage.model, grown.weights);
-    this.optimizer = new AdamW(b, this.specs, this.o.adamw, stageRates(this.o.stages, next));
+    this.optimizer = this.newOptimizer(next);
     if (carried) this.optimizer.loadStateDict(carried, `the moments carried through the growth after step ${afterStep}`);
   }
 
@@ -140,8 +168,17 @@ export class ModelPart implements Stateful<ModelState> {
     return [...this.names.map((n) => this.params[n]!), ...this.optimizer.moments()];
   }
 
+  /** On rank 0 alone when nothing is sharded; under ZeRO every rank calls it (see gatheredState). */
   stateDict(): Required<ModelState> {
     return { weights: this.weights(), optimizer: this.optimizer.stateDict() };
+  }
+
+  /**
+   * Under ZeRO the state is a collective: every rank gathers the moments' shards, so every rank calls this before
+   * a checkpoint and rank 0 writes what it returns. Null when the optimizer is whole (rank 0 reads it alone).
+   */
+  gatheredState(): Required<ModelState> | null {
+    return this.optimizer.sharded ? this.stateDict() : null;
   }
 
   loadStateDict(state: ModelState, source = 'the saved state'): void {
