@@ -6,8 +6,7 @@
 import type { Initializer, Logger, ModelConfig } from '@hyperclone/core';
 import { hyperclone, parseGrowthArm, randomInit, type GrowthOptions } from '@hyperclone/init';
 import { planStages, type TrainOptions } from '@hyperclone/trainer';
-import { STAGED_ARM } from './analyze.js';
-import { effectiveStages, type BenchInputs } from './bench-inputs.js';
+import { effectiveStagedArms, type effectiveStages, type BenchInputs } from './bench-inputs.js';
 import type { CompareOptions } from './bench-options.js';
 
 export interface Arm {
@@ -26,7 +25,7 @@ export function benchArms(o: CompareOptions, inputs: BenchInputs, log: Logger): 
     { label: 'random', init: (seed) => randomInit(randomConfig, { seed }), warmup: o.warmup, steps: o.steps, extra: {} },
     ...inputs.variants.map((arm) => cloneArm(o, inputs, arm, log)),
   ];
-  if (o.stages) arms.push(stagedArm(o, inputs.small, randomConfig));
+  for (const [label, stages] of Object.entries(effectiveStagedArms(o))) arms.push(stagedArm(o, label, stages, inputs.small, randomConfig));
   return arms;
 }
 
@@ -53,12 +52,17 @@ function cloneArm(o: CompareOptions, inputs: BenchInputs, arm: string, log: Logg
 }
 
 /** Random init at the small size, grown in its own run; its stages re-warm for rewarmup (else warmup) steps unless they say otherwise. */
-function stagedArm(o: CompareOptions, smallConfig: ModelConfig, wide: ModelConfig): Arm {
-  const stages = effectiveStages(o)!;
+function stagedArm(
+  o: CompareOptions,
+  label: string,
+  stages: ReturnType<typeof effectiveStages>,
+  smallConfig: ModelConfig,
+  wide: ModelConfig,
+): Arm {
   const steps = stages.at(-1)!.step + o.steps;
   const last = planStages(smallConfig, stages, { seed: 0, steps, seqLen: o.seqLen ?? smallConfig.contextLength, warmup: 0 }).at(-1)!.model;
   const size = (c: ModelConfig) => `dModel ${c.dModel}, nLayer ${c.nLayer}, dFF ${c.dFF}, ${c.nHead} heads`;
   if (size(last) !== size(wide))
-    throw new Error(`the stages end at ${size(last)}, but the wide arms are ${size(wide)}; grow to the same size`);
-  return { label: STAGED_ARM, init: (seed) => randomInit(smallConfig, { seed }), warmup: o.warmup, steps, extra: { growAt: stages } };
+    throw new Error(`${label}: the stages end at ${size(last)}, but the wide arms are ${size(wide)}; grow to the same size`);
+  return { label, init: (seed) => randomInit(smallConfig, { seed }), warmup: o.warmup, steps, extra: { growAt: stages } };
 }

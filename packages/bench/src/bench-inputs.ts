@@ -5,11 +5,19 @@
 
 import { existsSync } from 'node:fs';
 import type { Initializer, ModelConfig } from '@hyperclone/core';
-import { resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
+import { readJsonFile, resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, isModelDir, parseGrowthArm, planGrowth, resolveGrowth, type GrowthSpec } from '@hyperclone/init';
-import { checkTrainMemory, loadTask, parseTrainOptions, recordPath, type TrainOptions } from '@hyperclone/trainer';
-import { DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions, type SharedTrainOptions } from './bench-options.js';
+import {
+  checkTrainMemory,
+  loadTask,
+  parseTrainOptions,
+  recordPath,
+  stageStep,
+  type GrowStage,
+  type TrainOptions,
+} from '@hyperclone/trainer';
+import { DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, STAGED_ARM, type CompareOptions, type SharedTrainOptions } from './bench-options.js';
 
 export interface BenchInputs {
   /** The dataset's vocabulary (a preset small model is made with it). */
@@ -32,7 +40,7 @@ export interface BenchInputs {
 
 export async function readBenchInputs(o: CompareOptions): Promise<BenchInputs> {
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => i);
-  const variants = o.variants ?? (o.stages ? [] : DEFAULT_VARIANTS);
+  const variants = o.variants ?? (hasStagedArm(o) ? [] : DEFAULT_VARIANTS);
   checkArms(variants, o);
   await Promise.all((o.tasks ?? []).map((task) => loadTask(task))); // a built-in name or a readable JSONL file
   const vocabSize = await datasetVocab(o.data);
@@ -61,8 +69,12 @@ export async function readBenchInputs(o: CompareOptions): Promise<BenchInputs> {
 }
 
 /** Throws on the first arm that cannot be read (init's parseGrowthArm), a repeated one, or none at all. */
-export function checkArms(variants: readonly string[], o: Pick<CompareOptions, 'depth' | 'stages'>): void {
-  if (variants.length === 0 && !o.stages) throw new Error('the benchmark needs at least one clone arm (variants) or a staged arm (stages)');
+export function checkArms(variants: readonly string[], o: Pick<CompareOptions, 'depth' | 'stages' | 'stagedArms'>): void {
+  if (variants.length === 0 && !hasStagedArm(o))
+    throw new Error('the benchmark needs at least one clone arm (variants) or a staged arm (stages)');
+  for (const name of Object.keys(o.stagedArms ?? {}))
+    if (!/^[\w.-]+$/.test(name))
+      throw new Error(`staged arm "${name}": a name is letters, digits, '.', '-' and '_' (it names the runs' folders)`);
   const seen = new Set<string>();
   for (const arm of variants) {
     parseGrowthArm(arm, o.depth ?? 1);
@@ -93,9 +105,24 @@ async function datasetVocab(dir: string): Promise<number> {
 async function smallConfig(small: string, vocabSize: number): Promise<ModelConfig> {
   // a checkpoint of ours, or a Hugging Face model directory as it is
   if (isModelDir(small)) return (await fromCheckpoint(small).plan!()).config; // the config alone, no weights
-  if (existsSync(small))
+  if (existsSync(small) && !small.endsWith('.json'))
     throw new Error(`--small ${small} is a directory but not a checkpoint (no config.json + model.safetensors, nor a Hugging Face model)`);
-  return withVocab(resolveConfig(small), vocabSize);
+  return withVocab(resolveConfig(smallModelSpec(small)), vocabSize);
+}
+
+/** A small model to make here: a preset's name, or the model config a `.json` file holds (a bare config or a run's config.json). */
+export function smallModelSpec(small: string): string | Partial<ModelConfig> {
+  if (!small.endsWith('.json')) return small;
+  let raw: unknown;
+  try {
+    raw = readJsonFile<unknown>(small);
+  } catch (e) {
+    throw new Error(`--small ${small}: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`--small ${small} must hold a JSON object, a model config`);
+  const o = raw as Record<string, unknown>;
+  return (typeof o['model'] === 'object' && o['model'] !== null ? o['model'] : o) as Partial<ModelConfig>;
 }
 
 function commonTrainOptions(o: CompareOptions): Omit<TrainOptions, 'out' | 'steps'> {
@@ -122,7 +149,8 @@ function describe(o: CompareOptions, variants: string[], seeds: number): Record<
     ffn: o.ffn ?? o.width,
     depth: o.depth ?? 1,
     variants,
-    stages: effectiveStages(o),
+    stages: o.stages ? effectiveStages(o, o.stages) : null,
+    stagedArms: o.stagedArms ? Object.fromEntries(Object.entries(o.stagedArms).map(([k, v]) => [k, effectiveStages(o, v)])) : null,
     reference: o.reference ?? (variants.includes('noisy-symmetric') ? 'clone:noisy-symmetric' : null),
     seeds,
     steps: o.steps,
@@ -146,7 +174,17 @@ function describe(o: CompareOptions, variants: string[], seeds: number): Record<
  * new arms and seeds train against the same random arms, and the target only changes the analysis.
  */
 function benchRecord(o: CompareOptions, described: Record<string, unknown>): Record<string, unknown> {
-  const { variants: _v, stages: _s, reference: _r, seeds: _n, backend: _b, engine: _e, device: _d, ...settings } = described;
+  const {
+    variants: _v,
+    stages: _s,
+    stagedArms: _a,
+    reference: _r,
+    seeds: _n,
+    backend: _b,
+    engine: _e,
+    device: _d,
+    ...settings
+  } = described;
   return {
     ...settings,
     smallLr: o.smallLr ?? null,
@@ -157,17 +195,33 @@ function benchRecord(o: CompareOptions, described: Record<string, unknown>): Rec
   };
 }
 
+/** Whether the options race at least one staged arm. */
+export function hasStagedArm(o: Pick<CompareOptions, 'stages' | 'stagedArms'>): boolean {
+  return o.stages !== undefined || Object.keys(o.stagedArms ?? {}).length > 0;
+}
+
+/** Every staged arm by its label ('stages', 'stages:NAME'), its stages as effectiveStages gives them. */
+export function effectiveStagedArms(o: CompareOptions): Record<string, ReturnType<typeof effectiveStages>> {
+  const arms: Record<string, ReturnType<typeof effectiveStages>> = {};
+  if (o.stages) arms[STAGED_ARM] = effectiveStages(o, o.stages);
+  for (const [name, stages] of Object.entries(o.stagedArms ?? {})) arms[`${STAGED_ARM}:${name}`] = effectiveStages(o, stages);
+  return arms;
+}
+
 /**
- * The staged arm's growAt: each growth re-warms for rewarmup (else warmup) steps unless it says otherwise, and a
- * growth in width without a variant is noisy-symmetric (a plain symmetric one, without dropout, never breaks its copies).
+ * A staged arm's growAt: a stage given as a share (25%) grows after that share of the budget, each growth
+ * re-warms for rewarmup (else warmup) steps unless it says otherwise, and a growth in width without a variant
+ * is noisy-symmetric (a plain symmetric one, without dropout, never breaks its copies).
  */
-export function effectiveStages(o: CompareOptions): CompareOptions['stages'] | null {
+export function effectiveStages(o: CompareOptions, stages: readonly GrowStage[]): (GrowStage & { step: number })[] {
   const rewarmup = o.rewarmup ?? o.warmup;
-  return (
-    o.stages?.map((s) => ({
+  return stages.map((stage) => {
+    const { fraction: _share, ...s } = stage;
+    return {
       ...s,
+      step: stageStep(stage, o.steps),
       ...((s.width ?? 1) > 1 && s.variant === undefined ? { variant: 'noisy-symmetric' as const } : {}),
       ...(rewarmup !== undefined && s.warmup === undefined ? { warmup: rewarmup } : {}),
-    })) ?? null
-  );
+    };
+  });
 }

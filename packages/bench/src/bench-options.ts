@@ -23,13 +23,44 @@ export type SharedTrainOptions = Pick<TrainOptions, (typeof SHARED_TRAIN_KEYS)[n
 
 export const DEFAULT_VARIANTS: string[] = ['noisy-symmetric'];
 
+/**
+ * The from-scratch recipe the benchmark races by default (the CLI's `bench clone-vs-random` without
+ * --stages): random init at the small size, grown to the wide arms' size once, after this share of the
+ * budget, with these levers (docs/benchmarks.md, "Growth from scratch, counting every phase", says why no
+ * other lever has replaced them yet).
+ */
+export const STAGED_RECIPE: { fraction: number; levers: Omit<GrowStage, 'step' | 'fraction' | 'width' | 'ffn' | 'depth'> } = {
+  fraction: 0.25,
+  levers: { variant: 'noisy-symmetric' },
+};
+
+/** The recipe's stages for the wide arms' growth. */
+export function recipeStages(growth: { width: number; ffn?: number; depth?: number }): GrowStage[] {
+  return [
+    {
+      fraction: STAGED_RECIPE.fraction,
+      width: growth.width,
+      ...(growth.ffn !== undefined ? { ffn: growth.ffn } : {}),
+      ...((growth.depth ?? 1) > 1 ? { depth: growth.depth! } : {}),
+      ...STAGED_RECIPE.levers,
+    },
+  ];
+}
+
+/** The label of a staged arm ('stages', or 'stages:NAME' for a named one): it trains its own small phase, so no small model's cost is added to it. */
+export const STAGED_ARM = 'stages';
+
+export function isStagedArm(arm: string): boolean {
+  return arm === STAGED_ARM || arm.startsWith(`${STAGED_ARM}:`);
+}
+
 export interface CompareOptions extends SharedTrainOptions {
   data: string;
   out: string;
   backend: Backend;
   /** One rank of a data-parallel group: every run trains on it; rank 0 alone writes the results. */
   distributed?: ProcessGroup;
-  /** A preset name (trained here for smallSteps) or a trained checkpoint directory. */
+  /** A preset name or a model config's .json file (made here, trained for smallSteps when a clone arm grows it), or a trained checkpoint directory. */
   small: string;
   smallSteps?: number;
   width: number;
@@ -40,10 +71,12 @@ export interface CompareOptions extends SharedTrainOptions {
   variants?: string[];
   /**
    * A staged arm (label 'stages'): random init at the small model's size, grown inside its run at
-   * these steps (the trainer's growAt), for the last stage's step + `steps` steps. Its small phase is
-   * part of its own cost. Its last stage must be the wide arms' size.
+   * these steps (the trainer's growAt; a share like 25% is of the budget), for the last stage's step +
+   * `steps` steps. Its small phase is part of its own cost. Its last stage must be the wide arms' size.
    */
   stages?: GrowStage[];
+  /** More staged arms, by name (label 'stages:NAME'): the levers of growth from scratch raced side by side. */
+  stagedArms?: Record<string, GrowStage[]>;
   /** The arm every other is also compared with (default 'clone:noisy-symmetric' when it runs). */
   reference?: string;
   snrDb?: number;

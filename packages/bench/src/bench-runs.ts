@@ -1,6 +1,6 @@
-// Step 3 of the benchmark: the runs. The small model (trained here, or a given checkpoint), then every arm
-// for every seed on identical data, hyperparameters and evaluation windows, each in runs/<arm>-seed<k>/: a
-// finished run is reused, one stopped midway resumes. Its output (the small model's cost and every run's
+// Step 3 of the benchmark: the runs. The small model (trained here, or a given checkpoint) when a clone arm
+// grows it, then every arm for every seed on identical data, hyperparameters and evaluation windows, each in
+// runs/<arm>-seed<k>/: a finished run is reused, one stopped midway resumes. Its output (the small model's cost and every run's
 // summary and evaluations) is what the analysis reads. Not the arms (bench-arms.ts) or the analysis (analyze.ts).
 
 import { existsSync } from 'node:fs';
@@ -12,23 +12,28 @@ import type { Summary, TrainOptions } from '@hyperclone/trainer';
 import { readRunConfig, recordPath, trainFrom } from '@hyperclone/trainer';
 import type { ArmRun } from './analyze.js';
 import type { Arm } from './bench-arms.js';
-import type { BenchInputs } from './bench-inputs.js';
+import { smallModelSpec, type BenchInputs } from './bench-inputs.js';
 import type { CompareOptions } from './bench-options.js';
 import { readEvals } from './time-to-target.js';
 
 export interface BenchRuns {
-  small: { checkpoint: string; summary: Summary | null };
+  /** The small model the clone arms grow (none is trained when no clone arm runs). */
+  small: { checkpoint: string; summary: Summary | null } | null;
   runs: ArmRun[];
   /** Every run finished (none was interrupted). */
   complete: boolean;
 }
 
 export async function trainBenchRuns(o: CompareOptions, inputs: BenchInputs, arms: readonly Arm[], log: Logger): Promise<BenchRuns> {
-  const total = 1 + inputs.seeds.length * arms.length;
+  const cloned = inputs.variants.length > 0; // the staged arms start from random init at the small size
+  const total = (cloned ? 1 : 0) + inputs.seeds.length * arms.length;
   let index = 0;
-  o.onRun?.('small', index++, total);
-  const small = await smallModel(o, inputs, log);
-  log.info({ event: 'bench-small', checkpoint: small.checkpoint }, 'small model ready');
+  let small: BenchRuns['small'] = null;
+  if (cloned) {
+    o.onRun?.('small', index++, total);
+    small = await smallModel(o, inputs, log);
+    log.info({ event: 'bench-small', checkpoint: small.checkpoint }, 'small model ready');
+  }
   const runs: ArmRun[] = [];
   let complete = !interrupted(o);
   for (const seed of inputs.seeds) {
@@ -46,7 +51,7 @@ export async function trainBenchRuns(o: CompareOptions, inputs: BenchInputs, arm
         evalAtStart: true,
         ...(arm.warmup !== undefined ? { warmup: arm.warmup } : {}),
       };
-      const summary = await runOrReuse(runDir, arm.init(seed, small.checkpoint), train, log);
+      const summary = await runOrReuse(runDir, arm.init(seed, small?.checkpoint ?? ''), train, log);
       if (summary.stopReason === 'interrupted') {
         complete = false;
         break; // a partial arm is not a result
@@ -83,12 +88,12 @@ async function runOrReuse(runDir: string, init: Initializer, train: TrainOptions
 }
 
 /** The small model: a given checkpoint (ours or a Hugging Face directory), else a preset trained here. */
-async function smallModel(o: CompareOptions, inputs: BenchInputs, log: Logger): Promise<BenchRuns['small']> {
+async function smallModel(o: CompareOptions, inputs: BenchInputs, log: Logger): Promise<NonNullable<BenchRuns['small']>> {
   if (isModelDir(o.small)) return { checkpoint: o.small, summary: await readSmallSummary(o.small) };
   const dir = join(o.out, 'small');
   const summary = await runOrReuse(
     dir,
-    randomInit(o.small, { seed: 0, vocabSize: inputs.vocabSize }),
+    randomInit(smallModelSpec(o.small), { seed: 0, vocabSize: inputs.vocabSize }),
     {
       ...inputs.common,
       ...(o.smallLr !== undefined ? { lr: o.smallLr } : {}),

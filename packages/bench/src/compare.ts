@@ -40,7 +40,7 @@ async function pipeline(o: CompareOptions, log: Logger, ranks: Ranks): Promise<B
   if (mode === 'resume') log.info({ event: 'bench-resume', out: o.out }, `continuing the benchmark in ${o.out}`);
   o.onStart?.();
   const done = await trainBenchRuns(o, inputs, arms, log);
-  const result = analyze({ runs: done.runs, small: done.small.summary, target: o.target ?? null, options: inputs.described });
+  const result = analyze({ runs: done.runs, small: done.small?.summary ?? null, target: o.target ?? null, options: inputs.described });
   await ranks.onMain(async () => {
     await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
     o.onReport?.();

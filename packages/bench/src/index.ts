@@ -3,7 +3,15 @@
 
 // the pipeline: inputs -> arms -> runs -> analysis -> report, driven by compareCloneVsRandom
 export { compareCloneVsRandom } from './compare.js';
-export { DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './bench-options.js';
+export {
+  DEFAULT_VARIANTS,
+  isStagedArm,
+  recipeStages,
+  SHARED_TRAIN_KEYS,
+  STAGED_ARM,
+  STAGED_RECIPE,
+  type CompareOptions,
+} from './bench-options.js';
 export { checkArms, readBenchInputs, type BenchInputs } from './bench-inputs.js';
 export { benchArms, type Arm } from './bench-arms.js';
 export { trainBenchRuns, type BenchRuns } from './bench-runs.js';
@@ -11,9 +19,10 @@ export { reanalyzeBench } from './reanalyze.js';
 export {
   analyze,
   COST_KEYS,
-  STAGED_ARM,
   type Versus,
   type AnalyzeInput,
+  type ArmSpeedups,
+  type Spent,
   type ArmRun,
   type BenchResult,
   type BudgetRow,

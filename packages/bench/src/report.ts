@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchResult, BudgetRow, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
+import type { ArmSpeedups, BenchResult, BudgetRow, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
 import { readPath } from '@hyperclone/trainer';
 import { COST_KEYS } from './analyze.js';
 import { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
@@ -29,15 +29,15 @@ export async function writeReport(out: string, result: BenchResult): Promise<Plo
   return plots;
 }
 
-/** The by-budget table: about ten evenly spaced budgets, always the last. */
+/** The by-budget table: about ten evenly spaced budgets, always the last; tokens per parameter beside each, every arm counted both ways. */
 export function budgetTableRows(result: BenchResult): string[][] | null {
   const rows = result.byBudget;
   if (!rows?.length) return null;
   const arms = Object.keys(rows.at(-1)!.clones);
   const every = Math.max(1, Math.round(rows.length / 10));
   const picked = rows.filter((_, i) => (rows.length - 1 - i) % every === 0);
-  const cell = (c: BudgetRow['clones'][string] | undefined, withSmall: boolean): string => {
-    const s = withSmall ? c?.speedupWithSmall : c?.speedup;
+  const cell = (c: BudgetRow['clones'][string] | undefined, how: keyof ArmSpeedups): string => {
+    const s = c?.[how];
     if (!c || !s) return '–';
     return `${speedupCell(s.flops)}${c.reached < c.seeds ? ` ${c.reached}/${c.seeds}` : ''}`;
   };
@@ -46,17 +46,23 @@ export function budgetTableRows(result: BenchResult): string[][] | null {
   const header = [
     "random arm's budget (steps)",
     'tokens',
-    ...arms.flatMap((a) => [`${a}: FLOPs speedup`, 'counting the small model', ...(withVersus.includes(a) ? [`vs ${reference}`] : [])]),
+    'tokens per parameter',
+    ...arms.flatMap((a) => [
+      `${a}: FLOPs speedup, every phase`,
+      'small model free',
+      ...(withVersus.includes(a) ? [`vs ${reference}, every phase`] : []),
+    ]),
   ];
   return [
     header,
     ...picked.map((r) => [
       String(r.step),
       Math.round(r.tokens).toLocaleString('en-US'),
+      fmt(r.tokensPerParam, 1),
       ...arms.flatMap((a) => [
-        cell(r.clones[a], false),
-        cell(r.clones[a], true),
-        ...(withVersus.includes(a) ? [r.clones[a]?.versus ? speedupCell(r.clones[a]!.versus!.speedup.flops) : '–'] : []),
+        cell(r.clones[a], 'everyPhase'),
+        cell(r.clones[a], 'smallFree'),
+        ...(withVersus.includes(a) ? [r.clones[a]?.versus?.everyPhase ? speedupCell(r.clones[a]!.versus!.everyPhase!.flops) : '–'] : []),
       ]),
     ]),
   ];
@@ -111,19 +117,24 @@ async function renderPlots(result: BenchResult, dir: string): Promise<Plot[]> {
     const title = 'Clone symmetry over training (1 = copies still identical)';
     plots.push({ file: 'symmetry-vs-tokens.svg', title, svg: await renderSvg(curveSpec(cloned, { title, x: 'tokens', y: 'symmetry' })) });
   }
+  const headline = (c: CloneArmResult) => c.everyPhase ?? c.smallFree;
   const bars = result.clones
-    .filter((c) => c.speedup.flops.mean !== null)
-    .map((c) => ({ label: c.arm.replace('clone:', ''), mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 }));
+    .filter((c) => headline(c).flops.mean !== null)
+    .map((c) => ({ label: c.arm.replace('clone:', ''), mean: headline(c).flops.mean!, std: headline(c).flops.std ?? 0 }));
   if (bars.length) {
-    const title = 'FLOPs speedup to target by clone variant (mean ± std over seeds; 1 = no gain)';
+    const title = `FLOPs speedup to target by arm, ${result.clones.every((c) => c.everyPhase) ? 'every phase counted' : 'the small model free'} (mean ± std over seeds; 1 = no gain)`;
     plots.push({ file: 'variants-speedup.svg', title, svg: await renderSvg(barSpec(bars, title, 'speedup (random / clone)')) });
   }
   if (result.byBudget?.length) {
-    const title = 'FLOPs speedup had every arm stopped earlier (band: ±1 std; ∞, a clone at the target from its start, is left out)';
+    const title =
+      'FLOPs speedup had every arm stopped earlier, every phase counted (band: ±1 std; ∞, an arm at the target from its start, is left out)';
     const data = result.byBudget.flatMap((row) =>
       Object.entries(row.clones)
-        .filter(([, c]) => c.speedup.flops.mean !== null)
-        .map(([arm, c]) => ({ arm, tokens: row.tokens, mean: c.speedup.flops.mean!, std: c.speedup.flops.std ?? 0 })),
+        .filter(([, c]) => (c.everyPhase ?? c.smallFree).flops.mean !== null)
+        .map(([arm, c]) => {
+          const s = (c.everyPhase ?? c.smallFree).flops;
+          return { arm, tokens: row.tokens, mean: s.mean!, std: s.std ?? 0 };
+        }),
     );
     plots.push({ file: 'speedup-vs-budget.svg', title, svg: await renderSvg(budgetSpec(data, title)) });
   }
@@ -152,8 +163,8 @@ function speedupCell(s: SpeedupStats): string {
   return s.p === null ? figure : `${figure} (p ${pText(s.p)})`;
 }
 
-/** Rows of [header..., cells...] tables shared by the markdown and the HTML. */
-export function speedupRows(result: BenchResult, withSmall: boolean): string[][] {
+/** Rows of [header..., cells...] tables shared by the markdown and the HTML: every arm's speedups counted `how`. */
+export function speedupRows(result: BenchResult, how: keyof ArmSpeedups): string[][] {
   const reference = result.clones.find((c) => c.versus)?.versus?.arm;
   const header = [
     'arm',
@@ -162,8 +173,8 @@ export function speedupRows(result: BenchResult, withSmall: boolean): string[][]
     ...(reference ? [`FLOPs speedup vs ${reference}`] : []),
   ];
   const rows = result.clones.map((c: CloneArmResult) => {
-    const s = withSmall ? c.speedupWithSmall : c.speedup;
-    const v = withSmall ? c.versus?.speedupWithSmall : c.versus?.speedup;
+    const s = c[how];
+    const v = c.versus?.[how];
     return [
       c.arm,
       `${c.reached}/${c.seeds}`,
@@ -240,15 +251,20 @@ function markdown(result: BenchResult, plots: Plot[], dir: string): string {
 Target: ${result.target.definition} (${result.target.metric}: ${Object.entries(result.target.perSeed)
     .map(([s, v]) => `seed ${s} ${fmt(v, 4)}`)
     .join(', ')}).
-Speedup = cost of the random arm to the target / cost of the clone arm to the same target, per seed; mean ± sample std over seeds; p = Welch's t-test of the two arms' costs.
+Speedup = cost of the random arm to the target / cost of the arm to the same target, per seed; mean ± sample std over seeds; p = Welch's t-test of the two arms' costs.${result.wideParams ? ` Every arm ends at the random arm's size, ${result.wideParams.toLocaleString('en-US')} parameters.` : ''}
 
-## Speedup (wide training only)
+## Speedup counting every phase
 
-${mdTable(speedupRows(result, false))}
+What a user without a model pays: every FLOP, token and device-hour from step 0 of the smallest model to the target (a clone's small model's training, a staged run's small stages).
+${small ? `The small model cost ${sci(small.flops)} FLOPs, ${small.tokens} tokens and ${sci(small.deviceHours)} device-hours (final val loss ${fmt(small.finalValLoss, 4)}, acc ${fmt(small.finalValAcc, 4)}).` : result.clones.some((c) => !c.everyPhase) ? 'The small model was given as a checkpoint without a run summary, so its cost is unknown and the clone arms cannot be counted this way.' : ''}
 
-## Speedup counting the small model's training
+${mdTable(speedupRows(result, 'everyPhase'))}
 
-${small ? `The small model cost ${sci(small.flops)} FLOPs, ${small.tokens} tokens and ${sci(small.deviceHours)} device-hours (final val loss ${fmt(small.finalValLoss, 4)}, acc ${fmt(small.finalValAcc, 4)}).\n\n${mdTable(speedupRows(result, true))}` : 'The small model was given as a checkpoint without a run summary, so its cost is unknown.'}
+## Speedup with the small model free
+
+Only the cost at the final size: a clone's own run, a staged run after its last growth.
+
+${mdTable(speedupRows(result, 'smallFree'))}
 
 ${budgetMarkdown(result)}${symmetryMarkdown(result, dir)}## Every arm and seed
 
@@ -267,7 +283,7 @@ ${JSON.stringify(result.options, null, 2)}
 }
 
 const BUDGET_NOTE =
-  "Under a constant learning rate a run with a shorter budget is the first steps of this one, so each row is the benchmark had every wide arm stopped at that step: target = the random arm's accuracy there.";
+  "Under a constant learning rate a run with a shorter budget is the first steps of this one, so each row is the benchmark had every wide arm stopped at that step (a staged arm at its last growth + that step): target = the random arm's accuracy there. Tokens per parameter: the random arm's tokens over its parameters.";
 
 function budgetMarkdown(result: BenchResult): string {
   const rows = budgetTableRows(result);
@@ -286,9 +302,9 @@ function html(result: BenchResult, plots: Plot[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>hyperclone: clone vs random</title><style>${REPORT_CSS}</style></head>
 <body><main>
 <h1>Clone vs random: time to target</h1>
-<p>Target: ${result.target.definition}. Speedup = random arm's cost to the target / clone arm's cost, per seed; mean ± std over seeds; p = Welch's t-test.</p>
-<h2>Speedup (wide training only)</h2>${htmlTable(speedupRows(result, false))}
-<h2>Speedup counting the small model's training</h2>${result.small ? htmlTable(speedupRows(result, true)) : '<p>Small model cost unknown (given as a checkpoint without a run summary).</p>'}
+<p>Target: ${result.target.definition}. Speedup = random arm's cost to the target / the arm's cost, per seed; mean ± std over seeds; p = Welch's t-test.</p>
+<h2>Speedup counting every phase</h2><p>What a user without a model pays: from step 0 of the smallest model (a clone's small model's training, a staged run's small stages) to the target.</p>${htmlTable(speedupRows(result, 'everyPhase'))}
+<h2>Speedup with the small model free</h2><p>Only the cost at the final size: a clone's own run, a staged run after its last growth.</p>${htmlTable(speedupRows(result, 'smallFree'))}
 ${budgetRows ? `<h2>Speedup by budget</h2><p>${BUDGET_NOTE}</p>${htmlTable(budgetRows)}` : ''}
 <h2>Plots</h2>${plots.map((p) => `<figure>${p.svg}<figcaption>${p.title}</figcaption></figure>`).join('\n')}
 <h2>Every arm and seed</h2>${htmlTable(seedRows(result))}

@@ -133,14 +133,14 @@ describe('analyze', () => {
   it('speedup = random cost / clone cost per seed, mean and sample std over the seeds that reached it', () => {
     // flops and tokens: 20/5 = 4 and 20/15 = 4/3; device-hours (clone twice as slow): 2.5/1.25 = 2, 2.5/3.75 = 2/3
     for (const key of ['flops', 'tokens'] as const) {
-      const s = clone.speedup[key];
+      const s = clone.smallFree[key];
       expect(s.perSeed[0]).toBeCloseTo(4, 12);
       expect(s.perSeed[1]).toBeCloseTo(4 / 3, 12);
       expect(s.perSeed[2]).toBeNull();
       expect(s.mean).toBeCloseTo(8 / 3, 12);
       expect(s.std).toBeCloseTo(8 / 3 / Math.SQRT2, 12);
     }
-    const dh = clone.speedup.deviceHours;
+    const dh = clone.smallFree.deviceHours;
     expect(dh.perSeed).toEqual([2, 2 / 3, null]);
     expect(dh.mean).toBeCloseTo(4 / 3, 12);
     expect(dh.std).toBeCloseTo(4 / 3 / Math.SQRT2, 12);
@@ -149,16 +149,16 @@ describe('analyze', () => {
   it('the t-test counts a missed clone seed at its whole budget', () => {
     // random flops [2e7, 2e7, 2e7] vs clone [5e6, 1.5e7, 2e7 (missed: budget)]
     const expected = welchTTest([2e7, 2e7, 2e7], [5e6, 1.5e7, 2e7]).p;
-    expect(clone.speedup.flops.p).toBeCloseTo(expected, 12);
+    expect(clone.smallFree.flops.p).toBeCloseTo(expected, 12);
     // independently: diff 6.667e6, clone variance 5.8333e13, se sqrt(5.8333e13 / 3), t = 1.5119, df = 2 -> p = 0.2697
-    expect(clone.speedup.flops.p).toBeCloseTo(0.2697, 4);
-    expect(clone.speedup.deviceHours.p).toBeCloseTo(welchTTest([2.5, 2.5, 2.5], [1.25, 3.75, 5]).p, 12);
+    expect(clone.smallFree.flops.p).toBeCloseTo(0.2697, 4);
+    expect(clone.smallFree.deviceHours.p).toBeCloseTo(welchTTest([2.5, 2.5, 2.5], [1.25, 3.75, 5]).p, 12);
     // had the miss been dropped instead, the p-value would differ
-    expect(clone.speedup.flops.p).not.toBeCloseTo(welchTTest([2e7, 2e7], [5e6, 1.5e7]).p, 3);
+    expect(clone.smallFree.flops.p).not.toBeCloseTo(welchTTest([2e7, 2e7], [5e6, 1.5e7]).p, 3);
   });
 
-  it("with the small model's cost added to every clone seed", () => {
-    const s = clone.speedupWithSmall!;
+  it("counting every phase: the small model's cost added to every clone seed", () => {
+    const s = clone.everyPhase!;
     // flops: 2e7 / (5e6 + 3e6) = 2.5, 2e7 / (1.5e7 + 3e6) = 10/9; tokens: 2000 / 800, 2000 / 1800
     for (const key of ['flops', 'tokens'] as const) {
       expect(s[key].perSeed[0]).toBeCloseTo(2.5, 12);
@@ -174,11 +174,11 @@ describe('analyze', () => {
     expect(s.flops.p).toBeCloseTo(welchTTest([2e7, 2e7, 2e7], [8e6, 1.8e7, 2.3e7]).p, 12);
   });
 
-  it('without a small-model summary there are no with-small speedups', () => {
+  it('without a small-model summary there are no every-phase speedups for the clone', () => {
     const r = analyze({ runs, small: null, target: null, options: {} });
     expect(r.small).toBeNull();
-    expect(r.clones[0]!.speedupWithSmall).toBeNull();
-    expect(r.clones[0]!.speedup.flops.mean).toBeCloseTo(8 / 3, 12);
+    expect(r.clones[0]!.everyPhase).toBeNull();
+    expect(r.clones[0]!.smallFree.flops.mean).toBeCloseTo(8 / 3, 12);
   });
 
   it('a given target applies to every seed and keeps a seed without a random run', () => {
@@ -190,7 +190,7 @@ describe('analyze', () => {
     expect(clones.map((o) => o.cost?.step ?? null)).toEqual([5, 20, null, 0]);
     // random seed 1 never reaches loss 2 (it ends at 2.5), seed 3 has no random run: no speedup for either
     expect(r.arms['random']!.map((o) => o.cost?.step ?? null)).toEqual([20, null, 20]);
-    expect(r.clones[0]!.speedup.flops.perSeed).toEqual([4, null, null, null]);
+    expect(r.clones[0]!.smallFree.flops.perSeed).toEqual([4, null, null, null]);
     expect(r.clones[0]!.reached).toBe(3);
   });
 
@@ -218,14 +218,83 @@ describe('analyze', () => {
     const at10 = rows[0]!.clones['clone:noisy-symmetric']!;
     expect(at10.seeds).toBe(3); // seed 3 has no random arm, so no target
     expect(at10.reached).toBe(3);
-    expect(at10.speedup.flops.perSeed).toEqual([Infinity, 1, 1]);
+    expect(at10.smallFree.flops.perSeed).toEqual([Infinity, 1, 1]);
     // with the small model's 3e6 FLOPs: 1e7 / 3e6, 1e7 / 1.3e7 twice
-    expect(at10.speedupWithSmall!.flops.perSeed[0]).toBeCloseTo(10 / 3, 12);
-    expect(at10.speedupWithSmall!.flops.perSeed[1]).toBeCloseTo(10 / 13, 12);
+    expect(at10.everyPhase!.flops.perSeed[0]).toBeCloseTo(10 / 3, 12);
+    expect(at10.everyPhase!.flops.perSeed[1]).toBeCloseTo(10 / 13, 12);
     // the last budget is the whole benchmark: the same numbers as the main table
     const last = rows[1]!.clones['clone:noisy-symmetric']!;
-    expect(last.speedup).toEqual(clone.speedup);
-    expect(last.speedupWithSmall).toEqual(clone.speedupWithSmall);
+    expect(last.smallFree).toEqual(clone.smallFree);
+    expect(last.everyPhase).toEqual(clone.everyPhase);
     expect(last.reached).toBe(clone.reached);
+  });
+});
+
+describe('analyze: a staged arm from scratch, counted every phase and with its small stages free', () => {
+  // random: 20 steps at 1e6 FLOPs each, 100 tokens, 1000 parameters, ends at 0.5.
+  // staged: 10 small steps at 2.5e5 FLOPs, then grown; 20 wide steps at 1e6 (30 in all), evaluations every 10 steps
+  const SMALL: Rate = { tokens: 100, flops: 2.5e5, deviceHours: 1 / 32 };
+  function staged(seed: number, accs: number[]): ArmRun {
+    const evals = accs.map((acc, i) => {
+      const step = i * 10;
+      const small = Math.min(step, 10);
+      const wide = step - small;
+      return {
+        ...ev(step, acc, 4 - 4 * acc, RANDOM_RATE),
+        flops: small * SMALL.flops + wide * 1e6,
+        deviceHours: small * SMALL.deviceHours + (wide * 1) / 8,
+        stage: step <= 10 ? 0 : 1,
+      };
+    });
+    const stageOf = (fromStep: number, toStep: number, rate: Rate) => ({
+      fromStep,
+      toStep,
+      tokens: (toStep - fromStep) * rate.tokens,
+      flops: (toStep - fromStep) * rate.flops,
+      deviceHours: (toStep - fromStep) * rate.deviceHours,
+    });
+    const summary = {
+      ...summaryOf(evals),
+      steps: 30,
+      stages: [stageOf(0, 10, SMALL), stageOf(10, 30, RANDOM_RATE)],
+    } as unknown as Summary;
+    return { arm: 'stages', seed, runDir: `/runs/stages-seed${seed}`, summary, evals };
+  }
+  const random = (seed: number): ArmRun => {
+    const r = run('random', seed, [0.125, 0.25, 0.5]);
+    return { ...r, summary: { ...r.summary, params: 1000 } };
+  };
+  // seed 0 reaches 0.5 at step 20 (10 small + 10 wide steps: 2.5e6 + 1e7 FLOPs); seed 1 at step 25 (10 small + 15 wide)
+  const runs = [random(0), staged(0, [0.125, 0.25, 0.5, 0.6]), random(1), staged(1, [0.125, 0.25, 0.375, 0.625])];
+  const small = { steps: 30, tokens: 300, flops: 3e6, deviceHours: 0.5, finalValLoss: 2.75, finalValAcc: 0.3 } as Summary;
+  const result = analyze({ runs, small, target: null, options: { schedule: 'constant' } });
+  const arm = result.clones.find((c) => c.arm === 'stages')!;
+
+  it('counts every phase from its step 0, adding no small model, and frees its small stages on request', () => {
+    expect(result.wideParams).toBe(1000);
+    expect(result.arms['stages']!.map((o) => o.smaller)).toEqual([
+      { before: { tokens: 0, flops: 0, deviceHours: 0 }, inRun: { tokens: 1000, flops: 2.5e6, deviceHours: 10 / 32 } },
+      { before: { tokens: 0, flops: 0, deviceHours: 0 }, inRun: { tokens: 1000, flops: 2.5e6, deviceHours: 10 / 32 } },
+    ]);
+    expect(arm.everyPhase!.flops.perSeed[0]).toBeCloseTo(2e7 / 1.25e7, 12);
+    expect(arm.everyPhase!.flops.perSeed[1]).toBeCloseTo(2e7 / 1.75e7, 12);
+    expect(arm.smallFree.flops.perSeed[0]).toBeCloseTo(2e7 / 1e7, 12);
+    expect(arm.smallFree.flops.perSeed[1]).toBeCloseTo(2e7 / 1.5e7, 12);
+    // in tokens the small stages cost as much per step as the wide ones
+    expect(arm.everyPhase!.tokens.perSeed).toEqual([1, 2000 / 2500]);
+  });
+
+  it('stops a staged arm at its last growth + each budget, and puts tokens per parameter beside it', () => {
+    const rows = result.byBudget!;
+    expect(rows.map((r) => [r.step, r.tokens, r.tokensPerParam])).toEqual([
+      [10, 1000, 1],
+      [20, 2000, 2],
+    ]);
+    // budget 10: target 0.25 (random at step 10), which the staged run met at its step 10, before its growth: all of it small
+    const at10 = rows[0]!.clones['stages']!;
+    expect(at10.everyPhase!.flops.perSeed).toEqual([1e7 / 2.5e6, 1e7 / 2.5e6]);
+    expect(at10.smallFree.flops.perSeed).toEqual([Infinity, Infinity]);
+    // budget 20 is the whole benchmark (the staged arm may run to its step 30)
+    expect(rows[1]!.clones['stages']!.everyPhase).toEqual(arm.everyPhase);
   });
 });

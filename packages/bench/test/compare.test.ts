@@ -99,7 +99,7 @@ describe('compareCloneVsRandom (tfjs, tiny -> width 2, 2 seeds, 6 steps)', () =>
     });
     // under the constant learning rate: one by-budget row per evaluation after step 0, the last = the main table
     expect(summary.byBudget!.map((r) => r.step)).toEqual([2, 4, 6]);
-    expect(summary.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.speedup).toEqual(summary.clones[0]!.speedup);
+    expect(summary.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.smallFree).toEqual(summary.clones[0]!.smallFree);
     expect(summary.small).toMatchObject({ steps: 8, tokens: 8 * 2 * 32 });
     expect(summary.clones.map((c) => [c.arm, c.seeds])).toEqual([['clone:noisy-symmetric', 2]]);
 

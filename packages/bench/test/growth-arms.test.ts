@@ -77,7 +77,18 @@ describe('compareCloneVsRandom with growth arms (tfjs, tiny -> 2x wide, 2x deep,
       [8, 1],
     ]);
     const staged = result.clones.find((c) => c.arm === 'stages')!;
-    expect(staged.speedupWithSmall).toEqual(staged.speedup);
+    // every phase: its own run from step 0, no small model added; small model free: its wide stage alone
+    const outcomes = result.arms['stages']!;
+    const random = result.arms['random']!;
+    const flops = (o: (typeof outcomes)[number]) => (o.cost ?? o.budget).flops;
+    expect(outcomes.map((o) => o.smaller.before)).toEqual([0, 1].map(() => ({ tokens: 0, flops: 0, deviceHours: 0 })));
+    const smallStage = readJsonl<EvalEvent>(join(out, 'runs', 'stages-seed0', 'eval.jsonl')).find((e) => e.step === 4)!.flops;
+    expect(outcomes[0]!.smaller.inRun.flops).toBe(smallStage);
+    outcomes.forEach((o, i) => {
+      if (!o.cost || !random[i]!.cost) return;
+      expect(staged.everyPhase!.flops.perSeed[i]).toBeCloseTo(random[i]!.cost!.flops / flops(o), 9);
+      expect(staged.smallFree.flops.perSeed[i]).toBeCloseTo(random[i]!.cost!.flops / (flops(o) - o.smaller.inRun.flops), 9);
+    });
     expect(result.options).toMatchObject({ depth: 2, stages: [{ step: 4, width: 2, depth: 2, variant: 'noisy-symmetric', warmup: 1 }] });
   });
 
@@ -90,8 +101,8 @@ describe('compareCloneVsRandom with growth arms (tfjs, tiny -> 2x wide, 2x deep,
       expect(v.arm).toBe('clone:noisy-symmetric');
       const ref = result.arms['clone:noisy-symmetric']!;
       const mine = result.arms[arm]!;
-      const expected = mine.map((o, i) => (o.cost && ref[i]!.cost ? ref[i]!.cost!.flops / o.cost.flops : null));
-      expect(v.speedup.flops.perSeed).toEqual(expected);
+      const expected = mine.map((o, i) => (o.cost && ref[i]!.cost ? ref[i]!.cost!.flops / (o.cost.flops - o.smaller.inRun.flops) : null));
+      expect(v.smallFree.flops.perSeed).toEqual(expected);
     }
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain('FLOPs speedup vs clone:noisy-symmetric');

@@ -15,6 +15,8 @@ export interface CloneInfo {
   kvHeads?: number | null;
   variant: 'symmetric' | 'noisy-symmetric' | 'diagonal' | 'noisy-diagonal';
   snrDb: number | null;
+  /** LEMON's unequal split: the first input copy's share in every linear layer that reads copies (absent or null: equal shares). */
+  split?: number | null;
   tie: 'keep' | 'untie' | null;
   seed: number;
   sourceConfig: ModelConfig;

@@ -1,5 +1,6 @@
-// HyperCloning's rules as two tables: how many copies each axis gets, and how each kind of parameter is scaled.
-// Not the arithmetic (tile.ts, clone-noise.ts) and not the parameter list (core's paramSpec gives every weight its axes).
+// HyperCloning's rules as tables: how many copies each axis gets, how each kind of parameter is scaled, and how
+// its gradient (so its AdamW moments) scales; LEMON's unequal input shares. Not the arithmetic (tile.ts,
+// clone-noise.ts) and not the parameter list (core's paramSpec gives every weight its axes).
 
 import type { Axis, ModelConfig, ParamKind, ParamSpec } from '@hyperclone/core';
 import { paramSpec } from '@hyperclone/core';
@@ -46,11 +47,39 @@ export const KIND_RULES: Readonly<Record<ParamKind, (copies: readonly number[], 
   norm: () => 1, // tile(g, n_e), Gemma's 1 + w too (1 + tile(w) = tile(1 + w)); eps unchanged
 };
 
+/**
+ * How each kind of parameter's gradient scales in the clone: every copied activation's gradient is the
+ * source's over its copies (the loss is symmetric in them and their sum is the source's), so a parameter's
+ * gradient block is the source's over the copies of the axis it writes. AdamW's moments, tiled like the
+ * weights and scaled by this (the second moment by its square), give every copy the update the source
+ * would have taken.
+ */
+export const GRADIENT_RULES: Readonly<Record<ParamKind, (copies: readonly number[], spec: ParamSpec, g: Growth) => number>> = {
+  // [index, out]: writes its model axis; a token embedding the forward multiplies by sqrt(dModel) (Gemma) gets
+  // that factor's growth, sqrt(n_e), on top
+  embedding: ([, nOut], spec, g) => (spec.axes[0] === 'vocab' && g.source.scaleEmbedding ? Math.sqrt(nOut!) / nOut! : 1 / nOut!),
+  linear: ([nOut]) => 1 / nOut!, // [out, in]: writes its rows (the LM head's vocab axis: 1)
+  bias: ([nOut]) => 1 / nOut!,
+  norm: ([nOut]) => 1 / nOut!,
+};
+
+/**
+ * LEMON's unequal split of a linear layer that reads nIn copies of its input: the first copy's share, the
+ * others (1 - split) / (nIn - 1) each; the shares sum to 1, so each output still sums the source's once.
+ */
+export function inputShares(nIn: number, split: number): number[] {
+  if (nIn < 2) return [1];
+  return [split, ...Array.from({ length: nIn - 1 }, () => (1 - split) / (nIn - 1))];
+}
+
 export interface CloneRule {
+  kind: ParamKind;
   /** Copies along each dimension of the parameter (for a matrix: [n_out, n_in]). */
   copies: number[];
   /** Multiplies every tiled block. */
   scale: number;
+  /** Multiplies every tiled block of the parameter's gradient (and AdamW's first moment). */
+  gradientScale: number;
   /** A hidden linear weight: the noisy and diagonal variants apply to it. */
   variants: boolean;
 }
@@ -59,7 +88,13 @@ export interface CloneRule {
 export function cloneRule(spec: ParamSpec, g: Growth): CloneRule {
   const copies = spec.axes.map((a) => AXIS_RULES[a].copies(g));
   const variants = spec.kind === 'linear' && spec.axes.every((a) => AXIS_RULES[a].hidden);
-  return { copies, scale: KIND_RULES[spec.kind](copies, spec, g), variants };
+  return {
+    kind: spec.kind,
+    copies,
+    scale: KIND_RULES[spec.kind](copies, spec, g),
+    gradientScale: GRADIENT_RULES[spec.kind](copies, spec, g),
+    variants,
+  };
 }
 
 /**

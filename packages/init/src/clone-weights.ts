@@ -5,7 +5,7 @@ import type { CloneInfo, HostTensor, ModelConfig, StateDict } from '@hyperclone/
 import { Rng, checkWeights, headWeightName, hostTensor, paramSpec, validateConfig } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
 import { addPairedNoise, meanSquare } from './clone-noise.js';
-import { type CloneRule, type Growth, cloneRule } from './clone-rules.js';
+import { type CloneRule, type Growth, cloneRule, inputShares } from './clone-rules.js';
 import { type GrowthOptions, type GrowthSpec, resolveGrowth } from './growth/growth-spec.js';
 import { tileMatrix, tileVector } from './tile.js';
 
@@ -65,6 +65,7 @@ export function widthCloneInfo(config: ModelConfig, o: GrowthSpec): CloneInfo {
     kvHeads: o.kvHeads,
     variant: o.variant,
     snrDb: o.snrDb,
+    ...(o.split !== null ? { split: o.split } : {}),
     tie: config.tieEmbeddings ? o.tie : null,
     seed: o.seed,
     sourceConfig: { ...config },
@@ -79,7 +80,8 @@ function cloneParam(name: string, src: HostTensor, rule: CloneRule, diagonal: bo
   if (src.shape.length === 1) return hostTensor(shape, tileVector(w, rule.copies[0]!));
   const [rows, cols] = src.shape as [number, number];
   const [nOut, nIn] = rule.copies as [number, number];
-  const data = tileMatrix(w, { rows, cols, nOut, nIn, scale: rule.scale, diagonal }); // (rows·nOut, cols·nIn)
+  const shares = rule.kind === 'linear' && o.split !== null ? inputShares(nIn, o.split) : undefined;
+  const data = tileMatrix(w, { rows, cols, nOut, nIn, scale: rule.scale, diagonal, ...(shares ? { shares } : {}) }); // (rows·nOut, cols·nIn)
   if (o.snrDb !== null && rule.variants) {
     const signalPower = meanSquare(w) / (nIn * nIn); // mean((W / nIn)²)
     addPairedNoise(data, { rows, cols, nOut, nIn, signalPower, snrDb: o.snrDb, rng: new Rng(o.seed, `hyperclone-noise:${name}`) });

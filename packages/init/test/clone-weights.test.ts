@@ -87,12 +87,12 @@ describe('clone rules', () => {
     const source = resolveConfig({ ...gqa, nKvHead: 1 });
     const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 3), 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 3));
-    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
-    expect(rule('blocks.0.attn.q.weight')).toEqual({ copies: [2, 2], scale: 0.5, variants: true });
-    expect(rule('blocks.0.attn.k.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true }); // MQA: one kv head
-    expect(rule('blocks.0.mlp.down.weight')).toEqual({ copies: [2, 3], scale: 1 / 3, variants: true });
-    expect(rule('blocks.0.norm2.weight')).toEqual({ copies: [2], scale: 1, variants: false });
-    expect(rule('lm_head.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: false });
+    expect(rule('tok_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 2], scale: 1, gradientScale: 0.5, variants: false });
+    expect(rule('blocks.0.attn.q.weight')).toEqual({ kind: 'linear', copies: [2, 2], scale: 0.5, gradientScale: 0.5, variants: true });
+    expect(rule('blocks.0.attn.k.weight')).toEqual({ kind: 'linear', copies: [1, 2], scale: 0.5, gradientScale: 1, variants: true }); // MQA: one kv head
+    expect(rule('blocks.0.mlp.down.weight')).toEqual({ kind: 'linear', copies: [2, 3], scale: 1 / 3, gradientScale: 0.5, variants: true });
+    expect(rule('blocks.0.norm2.weight')).toEqual({ kind: 'norm', copies: [2], scale: 1, gradientScale: 0.5, variants: false });
+    expect(rule('lm_head.weight')).toEqual({ kind: 'linear', copies: [1, 2], scale: 0.5, gradientScale: 1, variants: false });
   });
 
   it('grow the heads apart from the width: q and kv by the heads, o reads them back', () => {
@@ -100,30 +100,30 @@ describe('clone rules', () => {
     const g = growth(source, 1, 1, 3);
     const wide = new Map(paramSpec(cloneConfig(g, 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, g);
-    expect(rule('blocks.0.attn.q.weight')).toEqual({ copies: [3, 1], scale: 1, variants: true });
-    expect(rule('blocks.0.attn.v.weight')).toEqual({ copies: [3, 1], scale: 1, variants: true });
-    expect(rule('blocks.0.attn.o.weight')).toEqual({ copies: [1, 3], scale: 1 / 3, variants: true });
-    expect(rule('blocks.0.mlp.up.weight')).toEqual({ copies: [1, 1], scale: 1, variants: true });
+    expect(rule('blocks.0.attn.q.weight')).toEqual({ kind: 'linear', copies: [3, 1], scale: 1, gradientScale: 1 / 3, variants: true });
+    expect(rule('blocks.0.attn.v.weight')).toEqual({ kind: 'linear', copies: [3, 1], scale: 1, gradientScale: 1 / 3, variants: true });
+    expect(rule('blocks.0.attn.o.weight')).toEqual({ kind: 'linear', copies: [1, 3], scale: 1 / 3, gradientScale: 1, variants: true });
+    expect(rule('blocks.0.mlp.up.weight')).toEqual({ kind: 'linear', copies: [1, 1], scale: 1, gradientScale: 1, variants: true });
   });
 
   it("keep OPT-350M's projected embedding as wide as it was: proj_in writes copies, proj_out reads them back", () => {
     const source = resolveConfig({ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false });
     const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 2), 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 2));
-    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 1], scale: 1, variants: false });
-    expect(rule('proj_in.weight')).toEqual({ copies: [2, 1], scale: 1, variants: true });
-    expect(rule('proj_out.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true });
-    expect(rule('pos_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
+    expect(rule('tok_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 1], scale: 1, gradientScale: 1, variants: false });
+    expect(rule('proj_in.weight')).toEqual({ kind: 'linear', copies: [2, 1], scale: 1, gradientScale: 0.5, variants: true });
+    expect(rule('proj_out.weight')).toEqual({ kind: 'linear', copies: [1, 2], scale: 0.5, gradientScale: 1, variants: true });
+    expect(rule('pos_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 2], scale: 1, gradientScale: 0.5, variants: false });
   });
 
   it("divide Gemma's scaled token embedding by sqrt(width), tile its (1 + w) gains and the q/k norms over the grown projections", () => {
     const source = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true, normGainPlusOne: true, qkNorm: true });
     const wide = new Map(paramSpec(cloneConfig(growth(source, 4, 2), 'keep')).map((s) => [s.name, s]));
     const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 4, 2));
-    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 4], scale: 0.5, variants: false });
-    expect(rule('blocks.0.norm1.weight')).toEqual({ copies: [4], scale: 1, variants: false });
-    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
-    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('tok_emb.weight')).toEqual({ kind: 'embedding', copies: [1, 4], scale: 0.5, gradientScale: 0.5, variants: false }); // the gradient: sqrt(4) / 4
+    expect(rule('blocks.0.norm1.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
+    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
+    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ kind: 'norm', copies: [4], scale: 1, gradientScale: 0.25, variants: false });
   });
 });
 
@@ -293,6 +293,20 @@ describe('cloneWeights', () => {
     expect(q2[16 + 4]).toBe(0);
     expect(q2[16 * 32 + 16 + 4]).toBe(q[4]);
     expect(cloneWeights(src.config, src.weights, { width: 2, variant: 'symmetric', logger }).fallbacks).toEqual([]);
+  });
+
+  it("splits a linear layer's input copies unequally with split (LEMON), the embedding and the norms as before", () => {
+    const src = model({ ...gpt, nHead: 2, dModel: 8 });
+    const split = cloneWeights(src.config, src.weights, { width: 3, split: 0.5 });
+    const down = f32(src.weights.get('blocks.0.mlp.down.weight')!); // [8, 32] -> [24, 96]: input blocks 0.5, 0.25, 0.25
+    const wide = f32(split.weights.get('blocks.0.mlp.down.weight')!);
+    for (const [c, share] of [0.5, 0.25, 0.25].entries()) {
+      expect(wide[2 * 96 + c * 32 + 5]).toBeCloseTo(down[2 * 32 + 5]! * share, 6);
+      expect(wide[(8 + 2) * 96 + c * 32 + 5]).toBeCloseTo(down[2 * 32 + 5]! * share, 6); // every output copy alike
+    }
+    const plain = cloneWeights(src.config, src.weights, { width: 3 });
+    expect(f32(split.weights.get('tok_emb.weight')!)).toEqual(f32(plain.weights.get('tok_emb.weight')!));
+    expect(f32(split.weights.get('blocks.0.norm1.weight')!)).toEqual(f32(plain.weights.get('blocks.0.norm1.weight')!));
   });
 
   it('cloning twice by 2 gives exactly the weights of one 4x symmetric clone', () => {

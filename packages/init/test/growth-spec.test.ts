@@ -41,6 +41,7 @@ describe('resolveGrowth', () => {
       newBlocks: 'identity',
       variant: 'symmetric',
       snrDb: null,
+      split: null,
       tie: 'keep',
       rotate: false,
       seed: 0,
@@ -63,6 +64,8 @@ describe('resolveGrowth', () => {
     expect(() => resolveGrowth({ width: 2, placement: 'stack' })).toThrow(/only apply when depth > 1/);
     expect(() => resolveGrowth({ widths: 2 } as never)).toThrow(/unknown growth option "widths" \(did you mean "width"\?\)/);
     expect(() => resolveGrowth({ width: 2, seed: -1 })).toThrow(/seed must be an integer in \[0, 2\^32\)/);
+    expect(() => resolveGrowth({ width: 2, split: 1 })).toThrow(/split must be a share strictly between 0 and 1/);
+    expect(() => resolveGrowth({ width: 2, variant: 'diagonal', split: 0.6 })).toThrow(/split applies to the symmetric variants/);
   });
 });
 
@@ -146,6 +149,9 @@ describe('plan and apply', () => {
       depth: { multiplier: 2, placement: 'interleave' },
     });
     expect(growthOfClone(grown.clone)).toEqual(plan.spec);
+    const split = applyGrowth(src.config, src.weights, { width: 2, variant: 'noisy-symmetric', split: 0.7 });
+    expect(split.clone.split).toBe(0.7);
+    expect(growthOfClone(split.clone)).toEqual(split.plan.spec); // a restart makes the same unequal split
     expect(() => planGrowth({ ...tiny, nKvHead: 2 }, { heads: 2, kvHeads: 1 })).toThrow(/kvHeads 1 must equal heads 2/);
   });
 

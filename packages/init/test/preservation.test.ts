@@ -47,6 +47,7 @@ const caseArb = fc.record({
   variant: fc.constantFrom(...CLONE_VARIANTS),
   tie: fc.constantFrom('keep', 'untie'),
   snrDb: fc.constantFrom(0, 10, 20),
+  split: fc.constantFrom(null, null, 0.3, 0.75),
   rotate: fc.boolean(),
   depth: fc.constantFrom(1, 1, 2, 3),
   depthPlacement: fc.constantFrom('interleave', 'stack'),
@@ -170,6 +171,7 @@ function cloneOptions(k: Case): GrowthOptions {
   const o: GrowthOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
   if (!rotateOf(k)) o.tie = k.tie; // a rotation unties a tied model
   if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
+  if (k.split !== null && k.variant.endsWith('symmetric')) o.split = k.split; // LEMON's unequal split
   if (rotateOf(k)) o.rotate = true;
   if (depthOf(k) > 1) Object.assign(o, { depth: depthOf(k), placement: k.depthPlacement });
   return o;

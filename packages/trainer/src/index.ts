@@ -26,6 +26,7 @@ export * from './model/sharded-adamw.js';
 export * from './model/train-step.js';
 export * from './model/step-readback.js';
 export * from './model/grow-stages.js';
+export * from './model/stage-plan.js';
 
 // data/: where tokens come from (replaceable: trainFrom's dataSource)
 export * from './data/data-source.js';

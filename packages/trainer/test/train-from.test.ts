@@ -352,7 +352,7 @@ describe('trainFrom: bad input', () => {
     );
   });
 
-  it("a cloned run starts at its source's validation loss (step 0), logs symmetry, and warns that symmetry cannot break without dropout", async () => {
+  it("a cloned run starts at its source's validation loss (step 0), logs symmetry, and warns that symmetry cannot break without dropout (not with an unequal split)", async () => {
     const { hyperclone } = await import('@hyperclone/init');
     const small = await trainFrom(randomInit('tiny'), options(tempDir(), { steps: 2 }));
     const log = recordingLogger();
@@ -363,6 +363,10 @@ describe('trainFrom: bad input', () => {
     );
     expect(wide.summary.init).toBe('hyperclone');
     expect(log.lines.some((l) => l.level === 'warn' && /stay exact copies/.test(l.msg))).toBe(true);
+    // LEMON's unequal split: the copies read their inputs in different shares, so they do not stay copies
+    const splitLog = recordingLogger();
+    await trainFrom(hyperclone(small.checkpoint, { width: 2, split: 0.7 }), options(tempDir(), { steps: 1, logger: splitLog }));
+    expect(splitLog.lines.filter((l) => l.level === 'warn' && /stay exact copies/.test(l.msg))).toEqual([]);
     const evals = readJsonl<{ step: number; val: { loss: number }; symmetry: { mean: number } }>(join(out, 'eval.jsonl'));
     expect(evals.map((e) => e.step)).toEqual([0, 1, 2]);
     expect(evals[0]!.val.loss).toBeCloseTo(small.summary.finalValLoss!, 4);

@@ -9,6 +9,7 @@ import {
   compareCloneVsRandom,
   DEFAULT_VARIANTS,
   reanalyzeBench,
+  recipeStages,
   SHARED_TRAIN_KEYS,
   speedupRows,
   type BenchResult,
@@ -38,9 +39,9 @@ const docs: FlagDoc[] = [
   { ...rowDoc(TRAIN_OPTIONS.data), required: true },
   {
     name: 'small',
-    arg: '<preset|CKPT>',
+    arg: '<preset|config.json|CKPT>',
     required: true,
-    help: 'the small model: a preset (trained here for --small-steps, seed 0), a trained checkpoint or a Hugging Face model directory',
+    help: 'the small model: a preset or a model config (trained here for --small-steps, seed 0; a staged arm starts at its size), a trained checkpoint or a Hugging Face model directory',
   },
   { name: 'width', arg: 'N', required: true, help: "the clone's width multiplier (hidden size and heads)" },
   { name: 'ffn', arg: 'N', help: "the clone's FFN multiplier", defaultText: 'width' },
@@ -58,8 +59,10 @@ const docs: FlagDoc[] = [
   },
   {
     name: 'stages',
-    arg: "'STEP:SPEC[;STEP:SPEC]'",
-    help: 'also race a staged arm: random init at the small size, grown inside its run at each STEP as train --grow-at does, for the last STEP + budget steps',
+    arg: "'[NAME=]STEP:SPEC[;STEP:SPEC]'",
+    multiple: true,
+    help: 'race a staged arm from scratch: random init at the small size, grown inside its run at each STEP (or N% of the budget) as train --grow-at does, for the last STEP + budget steps; repeat with NAME= for more arms (stages:NAME); none: no staged arm',
+    defaultText: 'the recipe, STAGED_RECIPE',
   },
   { name: 'versus', arg: 'ARM', help: 'the arm every other is also compared with', defaultText: 'clone:noisy-symmetric when it runs' },
   { name: 'seeds', arg: 'K', help: 'seeds per arm (3 or more for a p-value worth reading)', defaultText: '3' },
@@ -155,8 +158,9 @@ async function report(argv: string[]): Promise<number> {
 }
 
 function printResult(result: BenchResult, out: string): void {
-  process.stdout.write(`\n${table(speedupRows(result, false))}\n`);
-  if (result.small) process.stdout.write(`\ncounting the small model's training:\n${table(speedupRows(result, true))}\n`);
+  if (result.clones.some((c) => c.everyPhase))
+    process.stdout.write(`\ncounting every phase (from step 0 of the smallest model):\n${table(speedupRows(result, 'everyPhase'))}\n`);
+  process.stdout.write(`\nthe small model free (the final size only):\n${table(speedupRows(result, 'smallFree'))}\n`);
   const byBudget = budgetTableRows(result);
   if (byBudget)
     process.stdout.write(
@@ -188,9 +192,10 @@ function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
     steps: int('budget') ?? int('steps') ?? 500,
     seeds: int('seeds') ?? 3,
     ...defined({
-      variants: parseVariants(flagText(f, 'variants'), growth.depth ?? 1),
+      // without --stages the recipe races beside the clone; with staged arms alone, no clone unless asked
+      variants: parseVariants(flagText(f, 'variants'), growth.depth ?? 1) ?? (f['stages'] === undefined ? DEFAULT_VARIANTS : undefined),
       depth: growth.depth,
-      stages: parseStages(flagText(f, 'stages')),
+      ...parseStagedArms(f['stages'] as string[] | undefined, growth),
       reference: flagText(f, 'versus'),
       ffn: growth.ffn,
       smallSteps: int('small-steps'),
@@ -229,14 +234,34 @@ function parseVariants(value: string | undefined, depth: number): string[] | und
   return variants;
 }
 
-function parseStages(value: string | undefined): GrowStage[] | undefined {
-  if (value === undefined) return undefined;
+/** --stages, repeated: the unnamed staged arm, the named ones, `none`, or (absent) the recipe at the shared growth. */
+function parseStagedArms(values: string[] | undefined, growth: GrowthOptions): Pick<CompareOptions, 'stages' | 'stagedArms'> {
+  if (values === undefined) return { stages: recipeStages({ width: growth.width!, ...defined({ ffn: growth.ffn, depth: growth.depth }) }) };
+  if (values.length === 1 && values[0]!.trim() === 'none') return {};
+  const out: { stages?: GrowStage[]; stagedArms?: Record<string, GrowStage[]> } = {};
+  for (const value of values) {
+    const named = /^\s*([\w.-]+)\s*=(.*)$/.exec(value);
+    const stages = parseStages(named ? named[2]! : value);
+    if (!named) {
+      if (out.stages) throw new CliError('--stages: give one unnamed staged arm; name the others (--stages NAME=STEP:SPEC)', 2);
+      out.stages = stages;
+    } else {
+      if (out.stagedArms?.[named[1]!]) throw new CliError(`--stages: the arm "${named[1]}" is given twice`, 2);
+      out.stagedArms = { ...out.stagedArms, [named[1]!]: stages };
+    }
+  }
+  return out;
+}
+
+function parseStages(value: string): GrowStage[] {
   try {
-    return value
+    const stages = value
       .split(';')
       .map((v) => v.trim())
       .filter(Boolean)
       .map(parseGrowStage);
+    if (stages.length === 0) throw new Error('needs at least one STEP:SPEC');
+    return stages;
   } catch (e) {
     throw new CliError(`--stages: ${(e as Error).message.replace(/--grow-at /, '')}`, 2);
   }

@@ -14,6 +14,8 @@ import {
   readRunConfig,
   resumeInitializer,
   resumeSettings,
+  stagePlan,
+  stagePlanText,
   trainFrom,
   trainPlan,
   TRAIN_OPTIONS,
@@ -148,6 +150,11 @@ async function runTraining(init: Initializer, options: TrainOptions, h: Harness)
     signal: h.signal,
     onStart: (e) => {
       h.log.attach(join(e.runDir, 'train.log'));
+      const config = e.config as unknown as RunConfig; // the start event carries the resolved config.json
+      if (config.stages.length > 1 && e.resumedFromStep === null) {
+        const plan = stagePlanText(stagePlan(config.stages, config.steps, config.tokensPerStep));
+        h.progress.note(`growth plan (--grow-at):\n  ${plan.join('\n  ')}`);
+      }
       h.progress.note(
         e.resumedFromStep === null
           ? `training ${e.totalSteps} steps into ${e.runDir}`

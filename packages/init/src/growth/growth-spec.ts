@@ -31,6 +31,12 @@ export interface GrowthSpec {
   variant: CloneVariant;
   /** The paired noise's signal-to-noise ratio in dB: 10 for the noisy variants by default, null for the others. */
   snrDb: number | null;
+  /**
+   * LEMON's unequal split: a linear layer that reads n copies of its input gives the first copy this share of
+   * its weights and the others (1 - split) / (n - 1) each, instead of 1/n each (the sum, and so the function,
+   * is kept; the copies' gradients differ from the first step). null (default): equal shares. Symmetric variants only.
+   */
+  split: number | null;
   /** A tied source: 'keep' (default; logitScale / width) or 'untie' (own head; the default with rotate). */
   tie: TieMode;
   /** Rotate the residual stream last by a random orthogonal matrix (the norms folded, a tied source untied). */
@@ -132,6 +138,15 @@ export const GROWTH_FIELDS: readonly GrowthField[] = [
     help: 'signal-to-noise ratio of the paired noise, in dB',
   },
   {
+    field: 'split',
+    key: 'split',
+    value: { kind: 'number' },
+    arg: 'S',
+    step: 'width',
+    defaultText: 'none (equal shares)',
+    help: "LEMON's unequal split: the first input copy's share of a linear layer's weights, the rest shared equally (0 < S < 1)",
+  },
+  {
     field: 'tie',
     key: 'tie',
     value: choice(TIE_MODES),
@@ -179,6 +194,7 @@ export function resolveGrowth(options: GrowthOptions): GrowthSpec {
   const kvHeads = options.kvHeads === undefined || options.kvHeads === null ? d.kvHeads : multiplier(options.kvHeads, 'kvHeads');
   const ffn = options.ffn === undefined ? d.ffn : multiplier(options.ffn, 'ffn');
   const snrDb = noise(variant, options.snrDb, d.snrDb);
+  const split = splitShare(variant, options.split);
   const tie = word(options.tie ?? d.tie, 'tie', TIE_MODES, true);
   if (rotate && tie === 'keep')
     throw new Error(
@@ -187,7 +203,7 @@ export function resolveGrowth(options: GrowthOptions): GrowthSpec {
   const seed = options.seed ?? d.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new Error(`hyperclone seed must be an integer in [0, 2^32) (got ${String(seed)})`);
-  return { width, ffn, heads, kvHeads, ...depthFields(options), variant, snrDb, tie, rotate, seed };
+  return { width, ffn, heads, kvHeads, ...depthFields(options), variant, snrDb, split, tie, rotate, seed };
 }
 
 /** What each field is when not given, knowing the fields it depends on (ffn and heads follow width, noise the variant, tie the rotation). */
@@ -203,6 +219,7 @@ export function growthDefaults(o: Pick<GrowthSpec, 'width' | 'variant' | 'rotate
     newBlocks: 'identity',
     variant: 'symmetric',
     snrDb: noisy ? DEFAULT_SNR_DB : null,
+    split: null,
     tie: o.rotate ? 'untie' : 'keep',
     rotate: false,
     seed: 0,
@@ -225,6 +242,7 @@ export function growthOfClone(clone: CloneInfo): GrowthSpec {
     ...(clone.depth ? { depth: clone.depth.multiplier, placement: clone.depth.placement, newBlocks: clone.depth.newBlocks } : {}),
     variant: clone.variant,
     ...(clone.snrDb !== null ? { snrDb: clone.snrDb } : {}),
+    ...(clone.split !== undefined && clone.split !== null ? { split: clone.split } : {}),
     tie: clone.tie ?? (rotate ? 'untie' : 'keep'), // an untied source: tie did not apply
     rotate,
     seed: clone.seed,
@@ -260,6 +278,17 @@ function noise(variant: CloneVariant, snrDb: number | null | undefined, fallback
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new Error(`hyperclone snrDb must be a finite number of decibels (got ${String(snrDb)})`);
   return value;
+}
+
+function splitShare(variant: CloneVariant, split: number | null | undefined): number | null {
+  if (split === undefined || split === null) return null;
+  if (typeof split !== 'number' || !(split > 0 && split < 1))
+    throw new Error(`hyperclone split must be a share strictly between 0 and 1, the first input copy's (got ${String(split)}); e.g. 0.6`);
+  if (variant === 'diagonal' || variant === 'noisy-diagonal')
+    throw new Error(
+      `hyperclone split applies to the symmetric variants (a diagonal clone has no shared blocks to split); drop split or use ${variant.replace('diagonal', 'symmetric')}`,
+    );
+  return split;
 }
 
 function depthFields(options: GrowthOptions): Pick<GrowthSpec, 'depth' | 'placement' | 'newBlocks'> {

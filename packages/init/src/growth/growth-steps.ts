@@ -8,6 +8,7 @@ import { cloneConfig } from '../clone-config.js';
 import { cloneWeights, widthCloneInfo, widthGrowth } from '../clone-weights.js';
 import { deepConfig, depthPlan, growDepth } from '../depth-growth.js';
 import { foldedConfig } from '../fold-norms.js';
+import { cloneMoments, deepenMoments, type Moments } from '../moments-growth.js';
 import { rotateWeights } from '../rotate-weights.js';
 import type { GrowthSpec } from './growth-spec.js';
 
@@ -30,6 +31,8 @@ export interface GrowthStep {
   takes(spec: GrowthSpec): boolean;
   plan(config: ModelConfig, spec: GrowthSpec): StepPlan;
   apply(config: ModelConfig, weights: StateDict, spec: GrowthSpec, logger?: Logger): StepWeights;
+  /** AdamW's moments through the step (moments-growth.ts), or null where they have no exact form (a rotation). */
+  moments: ((config: ModelConfig, moments: Moments, spec: GrowthSpec) => Moments) | null;
 }
 
 /**
@@ -43,6 +46,7 @@ export const GROWTH_STEPS: readonly GrowthStep[] = [
     takes: () => true,
     plan: (config, spec) => ({ config: cloneConfig(widthGrowth(config, spec), spec.tie), record: widthCloneInfo(config, spec) }),
     apply: (config, weights, spec, logger) => cloneWeights(config, weights, { ...spec, ...(logger ? { logger } : {}) }),
+    moments: cloneMoments,
   },
   {
     name: 'depth',
@@ -54,11 +58,13 @@ export const GROWTH_STEPS: readonly GrowthStep[] = [
     },
     apply: (config, weights, spec) =>
       growDepth(config, weights, { multiplier: spec.depth, placement: spec.placement, newBlocks: spec.newBlocks, seed: spec.seed }),
+    moments: deepenMoments,
   },
   {
     name: 'rotate',
     takes: (spec) => spec.rotate,
     plan: (config) => ({ config: foldedConfig(config), record: { rotate: true } }),
     apply: (config, weights, spec) => rotateWeights(config, weights, spec.seed),
+    moments: null, // the second moments of rotated coordinates are not a function of the old ones
   },
 ];

@@ -34,6 +34,13 @@ export function fieldValue(value: FieldValue, raw: string | boolean, name: strin
   return n;
 }
 
+/** How a key and its value read in a hint: `mup`, `warmup=N`, `lr=X`, `moments=zero|carry`. */
+function keyHint(key: string, value: FieldValue): string {
+  if (value.kind === 'switch') return key;
+  if (value.kind === 'choice') return `${key}=${value.choices.join('|')}`;
+  return `${key}=${value.kind === 'int' ? 'N' : 'X'}`;
+}
+
 /** `width=2,depth=2,placement=stack,rotate` as growth options, plus the values of `extra` keys the caller owns (the trainer's warmup). */
 export function parseGrowthText(
   text: string,
@@ -50,8 +57,8 @@ export function parseGrowthText(
     const value = field?.value ?? extra[key];
     if (!value)
       throw new Error(
-        `unknown key "${key}"; write ${GROWTH_TEXT_HINT}${Object.keys(extra)
-          .map((k) => `,${k}=...`)
+        `unknown key "${key}"; write ${GROWTH_TEXT_HINT}${Object.entries(extra)
+          .map(([k, v]) => `,${keyHint(k, v)}`)
           .join('')}`,
       );
     if (raw === true && value.kind !== 'switch') throw new Error(`${key} needs a value (${key}=...)`);

@@ -1,6 +1,7 @@
 // AdamW over a backend: first and second moments per parameter, decoupled weight decay only on the
-// parameters the spec marks for decay (2+ dimensions), the update done by the backend's fused adamw.
-// Not the gradient computation or clipping (train-step.ts) and not the schedule (schedule.ts).
+// parameters the spec marks for decay (2+ dimensions), an optional rate multiplier per parameter (muP's
+// per-width rate after a growth), the update done by the backend's fused adamw. Not the gradient
+// computation or clipping (train-step.ts) and not the schedule (schedule.ts).
 
 import type { AdamWHyper, Backend, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
 import { fusedOps, hostTensor, zeros } from '@hyperclone/core';
@@ -30,23 +31,29 @@ export class AdamW implements Optimizer {
   private v = new Map<string, Tensor>();
   /** Updates taken so far (bias correction uses step + 1 for the next one). */
   stepCount = 0;
-  /** The decay and no-decay groups (spec indices and names), for the multi-tensor update. */
-  private readonly groups: { decay: boolean; idx: number[]; names: string[] }[];
+  /** The groups of one decay flag and one rate multiplier (spec indices and names), for the multi-tensor update. */
+  private readonly groups: { decay: boolean; rate: number; idx: number[]; names: string[] }[];
   private readonly many: MultiTensorAdamW | null;
 
+  /** `rates`: a multiplier of the rate per parameter name (absent: 1 for every parameter). */
   constructor(
     private readonly b: Backend,
     private readonly specs: readonly ParamSpec[],
     private readonly options: AdamWOptions,
+    private readonly rates: ReadonlyMap<string, number> = new Map(),
   ) {
     for (const s of specs) {
       this.m.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
       this.v.set(s.name, b.keep(b.fromHost(zeros(s.shape))));
     }
-    this.groups = [true, false]
-      .map((decay) => ({ decay, idx: specs.flatMap((s, i) => (s.decay === decay ? [i] : [])) }))
-      .filter((g) => g.idx.length > 0)
-      .map((g) => ({ ...g, names: g.idx.map((i) => specs[i]!.name) }));
+    const rateOf = (name: string): number => rates.get(name) ?? 1;
+    const keys = [...new Set(specs.map((s) => `${s.decay}:${rateOf(s.name)}`))];
+    this.groups = keys
+      .map((key) => {
+        const idx = specs.flatMap((s, i) => (`${s.decay}:${rateOf(s.name)}` === key ? [i] : []));
+        return { decay: specs[idx[0]!]!.decay, rate: rateOf(specs[idx[0]!]!.name), idx, names: idx.map((i) => specs[i]!.name) };
+      })
+      .sort((x, y) => Number(y.decay) - Number(x.decay) || y.rate - x.rate);
     this.many = multiTensor(b);
   }
 
@@ -68,7 +75,8 @@ export class AdamW implements Optimizer {
       const p = params[s.name]!;
       const m = this.m.get(s.name)!;
       const v = this.v.get(s.name)!;
-      const hp = { ...this.options, lr, step: this.stepCount, weightDecay: s.decay ? this.options.weightDecay : 0 };
+      const rate = lr * (this.rates.get(s.name) ?? 1);
+      const hp = { ...this.options, lr: rate, step: this.stepCount, weightDecay: s.decay ? this.options.weightDecay : 0 };
       const [p2, m2, v2] = b.tidy(() => adamw(p, grads[i]!, m, v, hp));
       replace(b, p, p2, (t) => (params[s.name] = t));
       replace(b, m, m2, (t) => this.m.set(s.name, t));
@@ -84,8 +92,8 @@ export class AdamW implements Optimizer {
     lr: number,
     skipIf: Tensor | null,
   ): void {
-    for (const { decay, idx, names } of this.groups) {
-      const hp: AdamWHyper = { ...this.options, lr, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
+    for (const { decay, rate, idx, names } of this.groups) {
+      const hp: AdamWHyper = { ...this.options, lr: lr * rate, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
       many(
         names.map((n) => params[n]!),
         idx.map((i) => grads[i]!),

@@ -1,12 +1,14 @@
 // The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
-// moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback of loss and norm, the update), a growth
-// to the next stage (init's applyGrowth, fresh moments), and the clone symmetry of the weights now. Its
-// state is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of
-// events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+// The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
+// moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback
+// of loss and norm, the update), a growth to the next stage (init's applyGrowth; AdamW's moments fresh or
+// carried by init's growMoments; muP's per-width rates), and the clone symmetry of the weights now. Its state
+// is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of events
+// (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
 
 import type { Backend, CloneInfo, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
-import { disposeParams, downloadParams, paramSpec, uploadParams } from '@hyperclone/core';
-import { applyGrowth, symmetryReport } from '@hyperclone/init';
+import { axisSizes, disposeParams, downloadParams, hostTensor, paramSpec, uploadParams } from '@hyperclone/core';
+import { applyGrowth, growMoments, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
 import { ONE_PROCESS, type Ranks } from '../distributed/ranks.js';
 import { AdamW, type AdamWOptions, type Optimizer } from './adamw.js';
@@ -54,7 +56,7 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(this.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, this.model, o.weights);
-    this.optimizer = this.newOptimizer();
+    this.optimizer = this.newOptimizer(this.stage);
     this.readback = new StepReadback(b);
     // ZeRO-2 reduce-scatters each micro-batch's gradients in the layout of the optimizer in use (a growth makes a new one)
     const ranks = o.ranks ?? ONE_PROCESS;
@@ -65,13 +67,17 @@ export class ModelPart implements Stateful<ModelState> {
         : o.shape;
   }
 
-  /** AdamW, or under ZeRO in a group the moments of this rank's shard only. */
-  private newOptimizer(): Optimizer {
+  /** AdamW for stage k (with muP's per-width rates when it asks), or under ZeRO in a group the moments of this rank's shard only. */
+  private newOptimizer(k: number): Optimizer {
     const group = this.o.ranks?.group ?? null;
-    const stage = this.o.zeroStage ?? 0;
-    return stage > 0 && group
-      ? new ShardedAdamW(this.b, this.specs, this.o.adamw, group, stage as 1 | 2)
-      : new AdamW(this.b, this.specs, this.o.adamw);
+    const zero = this.o.zeroStage ?? 0;
+    const rates = stageRates(this.o.stages, k);
+    if (zero > 0 && group) {
+      if (rates.size > 0)
+        throw new Error(`--grow-at's mup is not supported with --zero ${zero} (ZeRO's sharded AdamW has one rate); drop one of them`);
+      return new ShardedAdamW(this.b, this.specs, this.o.adamw, group, zero as 1 | 2);
+    }
+    return new AdamW(this.b, this.specs, this.o.adamw, rates);
   }
 
   /** The current stage's model config. */
@@ -105,9 +111,10 @@ export class ModelPart implements Stateful<ModelState> {
   }
 
   /**
-   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config) with fresh AdamW
-   * moments (the optimizer's step count, and so its bias correction, restart too). Deterministic, so a resumed
-   * run grows identically. Settle first: the weights must be those of finite steps.
+   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config). AdamW's moments
+   * start fresh (the step count, and so its bias correction, restarts too), or with the stage's `moments:
+   * 'carry'` are grown by init's growMoments and keep the step count. Deterministic, so a resumed run grows
+   * identically. Settle first: the weights must be those of finite steps.
    */
   growTo(next: number, afterStep: number): void {
     const { b } = this;
@@ -115,13 +122,26 @@ export class ModelPart implements Stateful<ModelState> {
     const grown = applyGrowth(this.model, this.weights(), stage.growth!);
     if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
       throw new Error(`growth after step ${afterStep} made a model other than the planned one (a trainer bug: please report it)`);
+    const carried = stage.moments === 'carry' ? this.grownMoments(stage.growth!) : null;
     disposeParams(b, this.params);
     this.optimizer.dispose();
     this.stage = next;
     this.specs = paramSpec(stage.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, stage.model, grown.weights);
-    this.optimizer = this.newOptimizer();
+    this.optimizer = this.newOptimizer(next);
+    if (carried) this.optimizer.loadStateDict(carried, `the moments carried through the growth after step ${afterStep}`);
+  }
+
+  /** The optimizer's state grown as the model is about to be (the step count kept). */
+  private grownMoments(growth: NonNullable<RunStage['growth']>): StateDict {
+    const state = this.optimizer.stateDict();
+    const part = (key: 'm' | 'v'): StateDict => new Map(this.names.map((n) => [n, state.get(`${key}.${n}`)!]));
+    const grown = growMoments(this.model, { m: part('m'), v: part('v') }, growth);
+    const out: StateDict = new Map();
+    for (const key of ['m', 'v'] as const) for (const [n, t] of grown[key]) out.set(`${key}.${n}`, t);
+    out.set('step', hostTensor([1], Float32Array.of(this.optimizer.stepCount)));
+    return out;
   }
 
   /** The paper's symmetry of the current weights against the stage's clone record; null when the stage is no clone. */
@@ -175,4 +195,21 @@ export class ModelPart implements Stateful<ModelState> {
     disposeParams(this.b, this.params);
     this.optimizer.dispose();
   }
+}
+
+/**
+ * muP's per-width rates of stage `k` when it asks for them: every linear weight's rate times its input
+ * size in the first stage over its input size now (the weight that reads twice the width takes half the
+ * step, as a clone's copies would need to move the function as the source did); every other parameter 1.
+ */
+export function stageRates(stages: readonly RunStage[], k: number): Map<string, number> {
+  const stage = stages[k]!;
+  if (!stage.mup) return new Map();
+  const base = axisSizes(stages[0]!.model);
+  const now = axisSizes(stage.model);
+  return new Map(
+    paramSpec(stage.model)
+      .filter((s) => s.kind === 'linear')
+      .map((s) => [s.name, base[s.axes[1]!] / now[s.axes[1]!]]),
+  );
 }

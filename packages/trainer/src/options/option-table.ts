@@ -10,7 +10,7 @@ import { BUILTIN_TASKS } from '../evaluation/builtin-tasks.js';
 import type { DataSource } from '../data/data-source.js';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from '../metrics/events.js';
 import type { MetricsSink } from '../metrics/metrics-sink.js';
-import { growStageSchema, parseGrowStage, type GrowStage } from '../model/grow-stages.js';
+import { GROW_STAGE_HINT, growStageSchema, parseGrowStage, type GrowStage } from '../model/grow-stages.js';
 import { choice, custom, int, num, option, parsed, path, paths, switchValue } from './option-kinds.js';
 import { SCHEDULE_KINDS } from '../schedule/schedule.js';
 
@@ -142,7 +142,7 @@ export const TRAIN_OPTIONS = {
     default: [] as GrowStage[],
     defaultText: 'none',
     resume: 'fixed',
-    help: "grow the model after optimizer step STEP as `hyperclone grow` would (SPEC: init's growth text, `width=N,ffn=N,heads=N,kv-heads=N,depth=N,placement=interleave|stack,new-blocks=identity|copy,variant=V,snr-db=X,tie=keep|untie,rotate,seed=S`, plus `warmup=N`); repeat for more stages. Each growth starts fresh AdamW moments and re-warms the rate linearly over its `warmup` steps (default: the run's); FLOPs count each stage at its own size",
+    help: `grow the model after optimizer step STEP (or after N% of the run) as \`hyperclone grow\` would; SPEC: init's growth text plus the trainer's keys after a growth (${GROW_STAGE_HINT}); repeat for more stages. By default each growth starts fresh AdamW moments and re-warms the rate linearly over the run's warmup; FLOPs count each stage at its own size`,
   }),
   schedule: option(choice(SCHEDULE_KINDS), {
     flag: 'schedule',

@@ -159,12 +159,13 @@ async function loadTasks(config: RunConfig): Promise<Task[]> {
 
 /**
  * Pure symmetric cloning without dropout keeps the copies identical forever: say so. A rotated clone
- * is exempt: AdamW's elementwise steps in the rotated basis are not copies in the clone's basis.
+ * is exempt: AdamW's elementwise steps in the rotated basis are not copies in the clone's basis; so is
+ * LEMON's unequal split: its copies' input weights differ, so their gradients and updates do.
  */
 function warnAboutSymmetry(config: RunConfig, log: Logger): void {
   const clones = [config.init.clone, ...config.stages.slice(1).map((st) => st.clone)];
   for (const [i, clone] of clones.entries()) {
-    if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy') || clone.rotate) continue;
+    if (!clone || config.model.dropout > 0 || clone.variant.startsWith('noisy') || clone.rotate || clone.split != null) continue;
     if (clone.width === 1 && clone.ffn === 1 && (clone.heads ?? clone.width) === 1) continue; // nothing was copied (a depth growth alone)
     const what = i === 0 ? `this ${clone.variant} clone` : `the ${clone.variant} growth after step ${config.stages[i]!.fromStep}`;
     log.warn(

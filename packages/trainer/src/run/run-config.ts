@@ -123,7 +123,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     ...recordedOptions(o, derived),
     tokensPerStep: o.batchSize * seqLen * gradAccum,
     flopsPerToken: trainFlopsPerToken(model, seqLen),
-    stages: planStages(model, o.growAt, { seed: o.seed, steps: o.steps, seqLen, warmup: derived.warmup }),
+    stages: planStages(model, o.growAt, { seed: o.seed, steps: o.steps, seqLen, warmup: derived.warmup, lr: o.lr }),
   };
 }
 

@@ -110,7 +110,11 @@ export async function makeParts(o: ParsedTrainOptions, config: RunConfig, i: Par
       totalSteps: config.steps,
       decayFraction: config.decayFraction,
       ...(config.stages.length > 1
-        ? { restarts: config.stages.slice(1).map((st) => ({ step: st.fromStep, warmupSteps: st.warmup })) }
+        ? {
+            restarts: config.stages
+              .slice(1)
+              .map((st) => ({ step: st.fromStep, warmupSteps: st.warmup, lr: st.lr ?? config.lr, decaySteps: st.decay ?? null })),
+          }
         : {}),
     }),
     accounting: new RunAccounting(config, cost),

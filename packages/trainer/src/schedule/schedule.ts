@@ -18,8 +18,20 @@ export interface Schedule {
   totalSteps: number;
   /** wsd: the fraction of totalSteps spent in the final linear decay. */
   decayFraction: number;
-  /** Growth stages (grow-stages.ts): after step `step` the rate warms up again over `warmupSteps`. Absent: none. */
-  restarts?: { step: number; warmupSteps: number }[];
+  /**
+   * Growth stages (grow-stages.ts): after step `step` the rate warms up again over `warmupSteps`, scaled to
+   * the stage's peak `lr` (absent: the run's), and with `decaySteps` it falls from that peak to the floor by a
+   * cosine over that many steps (LEMON's faster decay) instead of following the run's schedule. Absent: none.
+   */
+  restarts?: Restart[];
+}
+
+/** A growth's rates: where it starts, its re-warmup, its peak, and its own decay if any. */
+export interface Restart {
+  step: number;
+  warmupSteps: number;
+  lr?: number;
+  decaySteps?: number | null;
 }
 
 /**
@@ -28,12 +40,19 @@ export interface Schedule {
  *   2. constant: lr
  *   3. cosine:   minLr + (lr - minLr) · (1 + cos(π · progress)) / 2, progress 0 -> 1 after warmup
  *   4. wsd:      lr until the last decayFraction of the run, then linear to minLr
- *   5. growth:   any of these times (step - S) / warmupSteps over the warmupSteps steps after a growth after step S
+ *   5. growth:   after a growth after step S with peak P, any of these times P / lr (or, with decaySteps D, P' + (P - P') ·
+ *                (1 + cos(π · min(1, (step - S) / D))) / 2 with floor P' = minLr · P / lr), and times (step - S) / warmupSteps
+ *                over the warmupSteps steps after S
  */
 export function learningRate(step: number, s: Schedule): number {
   const restart = s.restarts?.findLast((r) => r.step < step);
-  const rewarm = restart && restart.warmupSteps > 0 ? Math.min(1, (step - restart.step) / restart.warmupSteps) : 1;
-  return rewarm * baseRate(step, s);
+  if (!restart) return baseRate(step, s);
+  const rewarm = restart.warmupSteps > 0 ? Math.min(1, (step - restart.step) / restart.warmupSteps) : 1;
+  const peak = restart.lr ?? s.lr;
+  if (!restart.decaySteps) return (rewarm * baseRate(step, s) * peak) / s.lr;
+  const floor = (s.minLr * peak) / s.lr;
+  const progress = Math.min(1, (step - restart.step) / restart.decaySteps);
+  return rewarm * (floor + ((peak - floor) * (1 + Math.cos(Math.PI * progress))) / 2);
 }
 
 /** Branches 1-4: the schedule without growth stages. */
