@@ -1,4 +1,4 @@
-// The addon's entry point: module-level functions (version, CUDA, threads), the Engine class and c10d's.
+// The addon's entry point: module-level functions (version, CUDA, threads, the op profile), the Engine class and c10d's.
 // Not per-backend state: each Engine (engine.h) holds its own device and tensor table.
 #include <napi.h>
 
@@ -55,12 +55,18 @@ static Napi::Value RetainHostMemory(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// op-profiler.cpp
+Napi::Value OpProfileStart(const Napi::CallbackInfo& info);
+Napi::Value OpProfileStop(const Napi::CallbackInfo& info);
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("retainHostMemory", Napi::Function::New(env, RetainHostMemory));
+  exports.Set("opProfileStart", Napi::Function::New(env, OpProfileStart));
+  exports.Set("opProfileStop", Napi::Function::New(env, OpProfileStop));
   exports.Set("Engine", Engine::Define(env));
   exports.Set("distributedSupport", Napi::Function::New(env, DistributedSupport));
   exports.Set("Store", Store::Define(env));

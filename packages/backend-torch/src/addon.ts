@@ -37,6 +37,15 @@ export interface NativeEngine {
   rmsNorm(x: number, weight: number, eps: number): number;
   attention(q: number, k: number, v: number, scale: number, causal: boolean, dropout: number, seed: number): number;
   crossEntropy(logits: number, targets: number, ignoreIndex: number): number;
+  linearCrossEntropy(
+    x: number,
+    weight: number,
+    bias: number,
+    targets: number,
+    ignoreIndex: number,
+    scale: number,
+    chunkRows: number,
+  ): number;
   gradLeaves(xs: number[]): number[];
   gradients(value: number, leaves: number[]): number[];
   adamw(
@@ -66,6 +75,25 @@ export interface NativeEngine {
   ): void;
   clipGradNorm(gs: number[], maxNorm: number, divisor: number): number;
   flagNonFinite(guard: number, xs: number[]): void;
+  /** Records every op from here on; the inputs become the program's fixed batch buffers. */
+  beginRecord(inputIds: number[]): void;
+  /** The program's id, or why the step could not be recorded. */
+  endRecord(outputIds: number[]): number | string;
+  abortRecord(): void;
+  /** Output ids, or null when a tensor the program reads from before its recording was disposed. */
+  replay(program: number, data: (Int32Array | Float32Array)[], lr: number, step: number): number[] | null;
+  /** true, or why the program will not be captured as a CUDA graph. */
+  captureGraph(program: number, lr: number, step: number, warmups: number): true | string;
+  programState(program: number): { instructions: number; inputs: number; graph: string };
+  disposeProgram(program: number): void;
+}
+
+/** One op's profile line (native/op-profiler.cpp): wall-clock microseconds on the profiled thread. */
+export interface NativeOpStats {
+  name: string;
+  calls: number;
+  totalUs: number;
+  selfUs: number;
 }
 
 /** c10d's store (native/store.cpp): TCPStore, optionally under a key prefix. Values are strings. */
@@ -93,6 +121,8 @@ export interface NativeAddon {
   getNumThreads(): number;
   /** glibc mallopt: serve allocations below mmapThresholdBytes from the heap; keep up to trimThresholdBytes free. */
   retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
+  opProfileStart(): void;
+  opProfileStop(): { wallUs: number; insideUs: number; ops: NativeOpStats[] };
   Engine: new (device: string, autocast: boolean) => NativeEngine;
   /** Decided at build time by the c10d probes (CMakeLists.txt, scripts/build-native.mjs). */
   distributedSupport(): { c10d: boolean; gloo: boolean; nccl: boolean };

@@ -63,6 +63,14 @@ export function referenceFused(b: Backend): FusedOps {
       return b.div(b.neg(b.sum(b.mul(picked, valid), 0)), count);
     },
 
+    linearCrossEntropy(x, weight, bias, targets, o) {
+      // the model's head (linear, then the logit scale) and the engine's own crossEntropy, whole
+      let logits = b.matmul(x, weight, false, true); // (N, V)
+      if (bias) logits = b.add(logits, bias); // (N, V)
+      if (o.logitScale !== 1) logits = b.mul(logits, b.scalar(o.logitScale)); // (N, V)
+      return fusedOps(b).crossEntropy(logits, targets, o.ignoreIndex);
+    },
+
     adamw(param, grad, m, v, hp) {
       return referenceAdamW(b, param, grad, m, v, hp);
     },

@@ -1,5 +1,6 @@
-// The GPT forward pass for the whole family, written once on the Backend ops, top to bottom.
-// Not training (the trainer owns optimizer and loop) and not weights (initializers make those).
+// The GPT forward pass for the whole family, written once on the Backend ops, top to bottom, and the
+// training loss through the fused classifier (the head and cross-entropy in one op, so the logits need
+// never exist whole). Not training (the trainer owns optimizer and loop) and not weights (initializers make those).
 //
 // Dimension letters: B batch, T time, C dModel, H query heads, K kv heads, D headDim, F dFF, V vocab.
 
@@ -8,6 +9,7 @@ import type { ModelConfig } from './config.js';
 import { activationOf, positionOffsetOf, ropeDimsOf } from './config.js';
 import { fusedOps } from './fused-reference.js';
 import { hostTensor } from './host-tensor.js';
+import { IGNORE_INDEX } from './loss.js';
 import { headWeightName } from './param-spec.js';
 
 /** Parameters by canonical name (see param-spec.ts). */
@@ -31,6 +33,41 @@ export interface ForwardResult {
 
 /** Token embedding (+ learned positions), nLayer pre-norm blocks, final norm, LM head. */
 export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, options: ForwardOptions = {}): ForwardResult {
+  const { m, features, hidden } = trunk(b, c, p, tokens, options);
+  return { logits: head(m, features), hidden }; // logits (B, T, V)
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of tokens (B, T) against int32 targets (B, T), skipping targets equal
+ * to ignoreIndex: the trunk, then the head and the loss as one fused classifier. Equal to
+ * crossEntropyLoss(forward(...).logits, targets); an engine that fuses it never holds the (B, T, V) logits.
+ */
+export function languageModelLoss(
+  b: Backend,
+  c: ModelConfig,
+  p: Params,
+  tokens: Tensor,
+  targets: Tensor,
+  options: ForwardOptions = {},
+  ignoreIndex = IGNORE_INDEX,
+): Tensor {
+  const { m, features } = trunk(b, c, p, tokens, options);
+  const flat = b.reshape(features, [-1, c.dModel]); // (B·T, C)
+  const bias = m.maybe('lm_head.bias'); // (V) or none
+  return m.f.linearCrossEntropy(flat, m.param(headWeightName(c)), bias, b.reshape(targets, [-1]), {
+    ignoreIndex,
+    logitScale: c.logitScale,
+  }); // ()
+}
+
+/** Embedding, the blocks and the final norm: the features the head reads (B, T, C). */
+function trunk(
+  b: Backend,
+  c: ModelConfig,
+  p: Params,
+  tokens: Tensor,
+  options: ForwardOptions,
+): { m: ForwardContext; features: Tensor; hidden: Tensor[] } {
   const [B, T] = b.shape(tokens) as [number, number];
   if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
   const m = forwardContext(b, c, p, B, T, options);
@@ -40,7 +77,7 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
     x = block(m, x, `blocks.${i}`); // (B, T, C)
     if (options.collectHidden) hidden.push(x);
   }
-  return { logits: head(m, x), hidden }; // logits (B, T, V)
+  return { m, features: norm(m, x, 'norm_f'), hidden }; // features (B, T, C)
 }
 
 /** What every piece of one forward reads: the backend, the config, the parameters, and this forward's dropout. */
@@ -160,10 +197,10 @@ function activation(m: ForwardContext, x: Tensor): Tensor {
   }
 }
 
-/** Final norm, then the logits through the same linear as every projection (tied: the token embedding is the weight). */
-function head(m: ForwardContext, x: Tensor): Tensor {
+/** The logits of the final norm's features through the same linear as every projection (tied: the token embedding is the weight). */
+function head(m: ForwardContext, features: Tensor): Tensor {
   const { b, c } = m;
-  const logits = linear(b, norm(m, x, 'norm_f'), m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
+  const logits = linear(b, features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
   return c.logitScale === 1 ? logits : b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
 }
 

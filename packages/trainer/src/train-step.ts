@@ -5,7 +5,7 @@
 // until readStepValues. Not the update (adamw.ts) and not where batches come from (the loop passes them in).
 
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
-import { crossEntropyLoss, forward, hashString, hostTensor, multiTensorOps } from '@hyperclone/core';
+import { hashString, hostTensor, languageModelLoss, multiTensorOps } from '@hyperclone/core';
 
 export interface MicroBatch {
   /** (B·T) row-major token ids */
@@ -107,8 +107,7 @@ function backward(
       const targets = b.fromHost(hostTensor([B, T], batch.targets)); // (B, T)
       const { value, grads } = b.valueAndGrad((xs) => {
         const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        const { logits } = forward(b, config, p, inputs, { train: true, dropoutSeed: seeds[micro]! }); // (B, T, V)
-        return crossEntropyLoss(b, logits, targets);
+        return languageModelLoss(b, config, p, inputs, targets, { train: true, dropoutSeed: seeds[micro]! }); // ()
       }, leaves);
       return { value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
     });

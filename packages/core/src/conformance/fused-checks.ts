@@ -6,7 +6,7 @@ import { fusedOps, referenceFused } from '../fused-reference.js';
 import { int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import { assertClose, type ConformanceCheck, type Tolerance } from './assert.js';
-import { mapHost, randn, uniform } from './host-ops.js';
+import { binaryHost, mapHost, matmulHost, randn, uniform } from './host-ops.js';
 import {
   adamwHost,
   attentionHost,
@@ -219,6 +219,22 @@ const cases: FusedCase[] = [
     host: ([logits, targets]) => [crossEntropyHost(logits!, targets!, 0)],
   },
   {
+    op: 'linearCrossEntropy',
+    detail: 'head with a bias and a logit scale, ignoreIndex -1 skipped, one chunk',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [7, 5]), randn(r, [11, 5]), randn(r, [11], 0.5), int32([7], [3, -1, 10, 0, -1, 5, 5])],
+    call: (ops, [x, w, bias, targets]) => [ops.linearCrossEntropy(x!, w!, bias!, targets!, { ignoreIndex: -1, logitScale: 0.5 })],
+    host: ([x, w, bias, targets]) => [crossEntropyHost(headLogitsHost(x!, w!, bias!, 0.5), targets!, -1)],
+  },
+  {
+    op: 'linearCrossEntropy',
+    detail: 'no bias, rows in chunks of 3 (the last one partial)',
+    gradInputs: [0, 1],
+    inputs: (r) => [randn(r, [8, 6]), randn(r, [13, 6]), int32([8], [12, 0, 3, 3, -1, 7, 1, 9])],
+    call: (ops, [x, w, targets]) => [ops.linearCrossEntropy(x!, w!, null, targets!, { ignoreIndex: -1, logitScale: 1, chunkRows: 3 })],
+    host: ([x, w, targets]) => [crossEntropyHost(headLogitsHost(x!, w!, null, 1), targets!, -1)],
+  },
+  {
     op: 'adamw',
     detail: 'step 3 with weight decay',
     gradInputs: [],
@@ -229,6 +245,13 @@ const cases: FusedCase[] = [
 ];
 
 const ADAMW = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+
+/** (x · wᵀ + bias) · scale on the host: the logits the fused classifier never holds whole. */
+function headLogitsHost(x: HostTensor, w: HostTensor, bias: HostTensor | null, scale: number): HostTensor {
+  const linear = matmulHost(x, w, false, true); // (N, V)
+  const biased = bias ? binaryHost(linear, bias, (a, c) => a + c) : linear;
+  return mapHost(biased, (v) => v * scale);
+}
 
 export function fusedChecks(): ConformanceCheck[] {
   return cases.map(fusedCheck);
