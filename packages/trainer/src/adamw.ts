@@ -47,7 +47,7 @@ export class AdamW implements Stateful<StateDict> {
     const adamw = fusedOps(b).adamw;
     this.stepCount++;
     if (this.many) {
-      this.stepMany(this.many, params, grads, lr, skipIf);
+      this.update(params, grads, { lr, step: this.stepCount }, skipIf);
       return;
     }
     if (skipIf) throw new Error(`AdamW: skipIf needs an engine with a multi-tensor AdamW (adamwAll); ${b.engine} has none`);
@@ -63,16 +63,21 @@ export class AdamW implements Stateful<StateDict> {
     });
   }
 
-  /** Engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per decay group. */
-  private stepMany(
-    many: MultiTensorAdamW,
-    params: Record<string, Tensor>,
-    grads: readonly Tensor[],
-    lr: number,
-    skipIf: Tensor | null,
-  ): void {
+  /** Whether update() works here: the engine updates every parameter in place with one call per decay group. */
+  get inPlace(): boolean {
+    return this.many !== null;
+  }
+
+  /**
+   * The device part of step() on engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per
+   * decay group at this rate and step count, stepCount untouched (a replayed step program repeats these calls
+   * with each step's rate and count; the caller counts the step).
+   */
+  update(params: Record<string, Tensor>, grads: readonly Tensor[], at: { lr: number; step: number }, skipIf: Tensor | null): void {
+    const many = this.many;
+    if (!many) throw new Error(`AdamW.update needs an engine with a multi-tensor AdamW (adamwAll); ${this.b.engine} has none`);
     for (const { decay, idx, names } of this.groups) {
-      const hp: AdamWHyper = { ...this.options, lr, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
+      const hp: AdamWHyper = { ...this.options, lr: at.lr, step: at.step, weightDecay: decay ? this.options.weightDecay : 0 };
       many(
         names.map((n) => params[n]!),
         idx.map((i) => grads[i]!),

@@ -24,7 +24,8 @@ import type { Task, TaskScore, TaskTokenizer } from './tasks.js';
 import { scoreTask } from './tasks.js';
 import type { TrainData } from './train-data.js';
 import { StepReadback, type Divergence } from './step-readback.js';
-import { computeGradients, dropoutSeed, type ReduceGradients, type StepShape, type StepValues } from './train-step.js';
+import { computeGradients, dropoutSeed, type MicroBatch, type ReduceGradients, type StepShape, type StepValues } from './train-step.js';
+import { StepReplay } from './step-replay.js';
 import { stageIndexAt, type RunStage } from './grow-stages.js';
 import type { StageMark, TrainerState } from './trainer-state.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION } from './trainer-state.js';
@@ -83,6 +84,8 @@ export class TrainingRun implements Stateful<TrainerState> {
   private names: string[];
   private readonly shape: StepShape;
   private readonly readback: StepReadback;
+  /** The step as one recorded program, replayed natively (engines that record steps), else null: eager. */
+  private readonly replay: StepReplay | null;
 
   constructor(readonly p: RunParts) {
     this.stage = p.stage;
@@ -92,6 +95,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     // batchSize is the global micro-batch: each of W ranks computes its batchSize / W rows
     this.shape = { batchSize: batchSize / this.worldSize, seqLen, gradClip, ...(reduceGradients ? { reduceGradients } : {}) };
     this.readback = new StepReadback(p.b);
+    this.replay = StepReplay.for(p.b, p.config.stepReplay, Boolean(p.dist), p.log);
   }
 
   get step(): number {
@@ -132,6 +136,7 @@ export class TrainingRun implements Stateful<TrainerState> {
     const next = stageIndexAt(this.p.config.stages, this.step + 1);
     if (next === this.stage) return false;
     this.settle();
+    this.replay?.dispose(); // its program reads the parameters and moments about to be replaced
     const { b } = this.p;
     const stage = this.p.config.stages[next]!;
     const grown = growWeights(this.model, downloadParams(b, this.model, this.p.params), stage.growth!);
@@ -185,14 +190,18 @@ export class TrainingRun implements Stateful<TrainerState> {
     const batches = Array.from({ length: c.gradAccum }, () => this.p.data.nextBatch());
     // each rank's rows get their own dropout masks (one process: micro itself)
     const seeds = batches.map((_, micro) => dropoutSeed(c.seed, step, micro * this.worldSize + (this.p.dist?.rank ?? 0)));
-    const { grads, stats } = computeGradients(b, this.model, params, this.names, batches, seeds, this.shape);
-    const divergence = this.readback.record(step, stats);
-    if (divergence) {
+    if (this.replay) {
+      this.replayedStep(this.replay, step, lr, batches, seeds);
+    } else {
+      const { grads, stats } = computeGradients(b, this.model, params, this.names, batches, seeds, this.shape);
+      const divergence = this.readback.record(step, stats);
+      if (divergence) {
+        b.dispose(grads);
+        throw new Error(this.divergedMessage(divergence));
+      }
+      this.p.optimizer.step(params, grads, lr, this.readback.skipIf);
       b.dispose(grads);
-      throw new Error(this.divergedMessage(divergence));
     }
-    this.p.optimizer.step(params, grads, lr, this.readback.skipIf);
-    b.dispose(grads);
     const stepSeconds = (performance.now() - startMs) / 1000;
     accounting.addStep(c.tokensPerStep, stepSeconds);
     this.sinceLog.steps++;
@@ -200,6 +209,25 @@ export class TrainingRun implements Stateful<TrainerState> {
     this.sinceLog.trainSeconds += stepSeconds;
     this.lastLr = lr;
     return step;
+  }
+
+  /**
+   * The step's device work as one program (step-replay.ts): gradients, clip, the guard and AdamW, recorded at
+   * the first step and replayed after it; AdamW's step count and the readback's bookkeeping stay here.
+   */
+  private replayedStep(replay: StepReplay, step: number, lr: number, batches: MicroBatch[], seeds: number[]): void {
+    const { b, params, optimizer } = this.p;
+    const hyper = { lr, step: optimizer.stepCount + 1 };
+    const outputs = replay.run(batches, this.shape.batchSize, this.shape.seqLen, hyper, (inputs) => {
+      const onDevice = batches.map((_, i) => ({ inputs: inputs[2 * i]!, targets: inputs[2 * i + 1]! }));
+      const { grads, stats } = computeGradients(b, this.model, params, this.names, onDevice, seeds, this.shape);
+      this.readback.flag(stats);
+      optimizer.update(params, grads, hyper, this.readback.skipIf);
+      b.dispose(grads);
+      return [...stats.losses, stats.sumSq];
+    });
+    optimizer.stepCount = hyper.step;
+    this.readback.track(step, { losses: outputs.slice(0, -1), sumSq: outputs.at(-1)!, micro: batches.length });
   }
 
   /** Reads back the steps not yet looked at (the wait counts as training time); throws if one diverged. */
@@ -445,6 +473,7 @@ export class TrainingRun implements Stateful<TrainerState> {
   }
 
   dispose(): void {
+    this.replay?.dispose();
     this.readback.dispose();
     disposeParams(this.p.b, this.p.params);
     this.p.optimizer.dispose();
