@@ -1,6 +1,7 @@
 // A wall-clock op profile of the calling thread, from ATen's RecordFunction callbacks (the events PyTorch's
-// own profiler reads): per op name its calls, total and self time (total less the ops it called), and the
-// time inside any op at all, so what JavaScript and the boundary cost is the rest of the wall clock.
+// own profiler reads): per op name and the entry it ran under (the outermost event: the op JavaScript
+// called, or the step program's instruction in a replay) its calls, total and self time (total less the ops
+// it called), and the time inside any op at all, so what JavaScript and the boundary cost is the rest.
 // Not a tracer of other threads (OpenMP workers' events are left out) and not the timing of a benchmark.
 #include <napi.h>
 
@@ -28,12 +29,16 @@ struct Stats {
 struct Frame {
   Clock::time_point start;
   double childUs;
+  const char* name;
 };
+
+/** A replay's outermost event: its instructions, one level down, are the entries. */
+constexpr const char* kReplay = "replayStep";
 
 struct Profile {
   std::mutex mutex;
   std::thread::id thread;
-  std::map<std::string, Stats> ops;
+  std::map<std::pair<std::string, std::string>, Stats> ops;  // (entry, op)
   double insideUs = 0;  // the profiled thread's time inside outermost events
   Clock::time_point started;
   at::CallbackHandle handle = 0;
@@ -48,7 +53,7 @@ Profile& profile() {
 thread_local std::vector<Frame> stack;
 
 std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
-  if (std::this_thread::get_id() == profile().thread) stack.push_back(Frame{Clock::now(), 0});
+  if (std::this_thread::get_id() == profile().thread) stack.push_back(Frame{Clock::now(), 0, fn.name()});
   return nullptr;
 }
 
@@ -59,9 +64,12 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext*) {
   stack.pop_back();
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - frame.start).count();
   if (!stack.empty()) stack.back().childUs += us;
+  const char* entry = stack.empty() ? fn.name() : stack[0].name;
+  if (stack.size() >= 2 && std::string(entry) == kReplay) entry = stack[1].name;
+  else if (stack.size() == 1 && std::string(entry) == kReplay) entry = fn.name();
   std::lock_guard<std::mutex> lock(p.mutex);
   if (stack.empty()) p.insideUs += us;
-  Stats& s = p.ops[fn.name()];
+  Stats& s = p.ops[{entry, fn.name()}];
   s.calls++;
   s.totalUs += us;
   s.selfUs += us - frame.childUs;
@@ -85,7 +93,7 @@ Napi::Value OpProfileStart(const Napi::CallbackInfo& info) {
   });
 }
 
-/** opProfileStop() -> {wallUs, insideUs, ops: [{name, calls, totalUs, selfUs}]}. */
+/** opProfileStop() -> {wallUs, insideUs, ops: [{entry, name, calls, totalUs, selfUs}]}. */
 Napi::Value OpProfileStop(const Napi::CallbackInfo& info) {
   return guarded(info, "opProfile", [&]() -> Napi::Value {
     Profile& p = profile();
@@ -99,9 +107,10 @@ Napi::Value OpProfileStop(const Napi::CallbackInfo& info) {
     out.Set("insideUs", Napi::Number::New(env, p.insideUs));
     Napi::Array ops = Napi::Array::New(env, p.ops.size());
     uint32_t i = 0;
-    for (const auto& [name, s] : p.ops) {
+    for (const auto& [key, s] : p.ops) {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("name", Napi::String::New(env, name));
+      o.Set("entry", Napi::String::New(env, key.first));
+      o.Set("name", Napi::String::New(env, key.second));
       o.Set("calls", Napi::Number::New(env, static_cast<double>(s.calls)));
       o.Set("totalUs", Napi::Number::New(env, s.totalUs));
       o.Set("selfUs", Napi::Number::New(env, s.selfUs));
