@@ -6,12 +6,11 @@
 //
 //   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/nanogpt.ts --corpus input.txt \
 //     [--data DIR] [--iters 2000] [--rounds 3] [--threads 2] [--seed 1337] [--python /usr/bin/python3]
-//     [--reference-blas default|same] [--out benchmarks/results/nanogpt-cpu.json] [-- extra hyperclone train flags]
+//     [--out benchmarks/results/nanogpt-cpu.json] [-- extra hyperclone train flags]
 //
 // --corpus: the text (Tiny Shakespeare: nanoGPT's input.txt), prepared byte by byte here; --data: a prepared
-// byte-level dataset instead. --reference-blas: `default` runs PyTorch with the OpenBLAS kernels it picks
-// itself (what a user gets); `same` gives it the kernels the torch backend picks (OPENBLAS_CORETYPE).
-// Both sides get OMP_WAIT_POLICY=PASSIVE, the torch backend's setting for idle OpenMP threads.
+// byte-level dataset instead. Both sides run in this environment (its OPENBLAS_CORETYPE, if any, picks both
+// sides' GEMM kernels) with OMP_WAIT_POLICY=PASSIVE, the torch backend's setting for idle OpenMP threads.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,9 +20,6 @@ import { createTorchBackend } from '@hyperclone/backend-torch';
 import { babyConfig, BABY_GPT } from './nanogpt/baby-gpt.js';
 import { raceData } from './nanogpt/corpus.js';
 import { runHyperclone, runReference, type RunResult, type RunSettings } from './nanogpt/runs.js';
-
-// before the addon loads (it may choose OPENBLAS_CORETYPE for this process and its children)
-const startEnv = { ...process.env };
 
 function flag(args: string[], name: string, fallback?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -48,16 +44,13 @@ async function main(): Promise<void> {
   const dash = process.argv.indexOf('--');
   const args = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash);
   const extra = dash < 0 ? [] : process.argv.slice(dash + 1);
-  const blas = flag(args, 'reference-blas', 'default')!;
-  if (blas !== 'default' && blas !== 'same') throw new Error(`--reference-blas takes default or same (got ${blas})`);
   const corpus = flag(args, 'corpus');
   const dataset = flag(args, 'data');
   const data = await raceData({ ...(corpus ? { input: resolve(corpus) } : {}), ...(dataset ? { dataset: resolve(dataset) } : {}) });
   const rounds = positive(args, 'rounds', 3);
   const threads = positive(args, 'threads', 2);
   const evalBackend = await createTorchBackend({ device: 'cpu', threads });
-  const referenceEnv: NodeJS.ProcessEnv = { ...startEnv, OMP_WAIT_POLICY: startEnv['OMP_WAIT_POLICY'] ?? 'PASSIVE' };
-  if (blas === 'same' && process.env['OPENBLAS_CORETYPE']) referenceEnv['OPENBLAS_CORETYPE'] = process.env['OPENBLAS_CORETYPE'];
+  const referenceEnv: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' };
   const settings: RunSettings = {
     data,
     config: babyConfig(data.vocabSize),
@@ -71,7 +64,7 @@ async function main(): Promise<void> {
   const out = resolve(flag(args, 'out', 'benchmarks/results/nanogpt-cpu.json')!);
   console.log(
     `nanoGPT's baby GPT on ${data.source} (vocabulary ${data.vocabSize}, ${data.trainTokens} train / ${data.valTokens} val tokens), ` +
-      `${settings.iters} iterations, ${threads} threads, ${rounds} rounds; reference BLAS: ${blas}`,
+      `${settings.iters} iterations, ${threads} threads, ${rounds} rounds; OPENBLAS_CORETYPE ${process.env['OPENBLAS_CORETYPE'] ?? 'unset'}`,
   );
   const runs: { round: number; first: string; hyperclone: RunResult; pytorch: RunResult }[] = [];
   try {
@@ -102,9 +95,7 @@ async function main(): Promise<void> {
     config: settings.config,
     training: { ...BABY_GPT, iters: settings.iters, seed: settings.seed },
     threads,
-    referenceBlas: blas,
-    referenceOpenBlasCore: referenceEnv['OPENBLAS_CORETYPE'] ?? null,
-    hypercloneOpenBlasCore: process.env['OPENBLAS_CORETYPE'] ?? null,
+    openBlasCoreType: process.env['OPENBLAS_CORETYPE'] ?? null,
     flopsPerToken: trainFlopsPerToken(settings.config, BABY_GPT.seqLen),
     load: loadavg().map((x) => Math.round(x * 100) / 100),
     perRoundRatio: ratios,

@@ -35,7 +35,7 @@ export interface RunSettings {
   threads: number;
   seed: number;
   python: string;
-  /** The reference's environment (the OpenBLAS kernels it gets are the comparison's choice). */
+  /** The reference's environment (this one, with the torch backend's OMP_WAIT_POLICY). */
   referenceEnv: NodeJS.ProcessEnv;
   /** Extra `hyperclone train` flags (e.g. --step-replay off). */
   extra: string[];

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 
 import numpy as np
@@ -66,12 +67,23 @@ def full_validation_loss(model: gpt.GPT, val: np.ndarray, seq: int, batch: int) 
     return total / count, count
 
 
-def profile_table(prof) -> list[dict]:
-    rows = []
-    for e in prof.key_averages():
-        rows.append({"name": e.key, "calls": e.count, "selfUs": e.self_cpu_time_total, "totalUs": e.cpu_time_total})
-    rows.sort(key=lambda r: -r["selfUs"])
-    return rows
+def profile_table(prof) -> tuple[list[dict], float]:
+    """Self time per (entry, op), the entry being each event's outermost ancestor, and the time inside any entry."""
+    rows: dict = {}
+    inside = 0.0
+    main = threading.get_ident()
+    for e in prof.events():
+        root = e
+        while root.cpu_parent is not None:
+            root = root.cpu_parent
+        if root is e:
+            inside += e.cpu_time_total
+        row = rows.setdefault((root.name, e.name), {"entry": root.name, "name": e.name, "calls": 0, "selfUs": 0.0, "totalUs": 0.0})
+        row["calls"] += 1
+        row["selfUs"] += e.self_cpu_time_total
+        row["totalUs"] += e.cpu_time_total
+    del main
+    return sorted(rows.values(), key=lambda r: -r["selfUs"]), inside
 
 
 def main() -> None:
@@ -152,7 +164,17 @@ def main() -> None:
             for it in range(1, args.profile_steps + 1):
                 step(it)
             profiled_ms = 1000 * (time.perf_counter() - started) / args.profile_steps
-        result.update({"profileSteps": args.profile_steps, "stepMs": plain_ms, "profiledStepMs": profiled_ms, "ops": profile_table(prof)})
+        ops, inside_us = profile_table(prof)
+        result.update(
+            {
+                "profileSteps": args.profile_steps,
+                "stepMs": plain_ms,
+                "profiledStepMs": profiled_ms,
+                "wallUs": profiled_ms * 1000 * args.profile_steps,
+                "insideUs": inside_us,
+                "ops": ops,
+            }
+        )
     else:
         step_ms, losses = [], []
         started = time.perf_counter()

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chooseOpenBlasKernels } from './blas-kernels.js';
 
 /** One backend's native state: device, autocast and a table of tensors addressed by integer ids. */
 export interface NativeEngine {
@@ -170,8 +169,6 @@ export function loadAddonAt(path: string): NativeAddon {
   // libtorch's glog chatter (c10d's socket warnings) repeats what our exceptions say; read when glog loads.
   // GLOG_minloglevel=0 shows it again.
   process.env['GLOG_minloglevel'] ??= '2';
-  // OpenBLAS's AVX-512 GEMMs on AMD CPUs that have them (its own detection runs the AVX2 ones there)
-  chooseOpenBlasKernels();
   try {
     return createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
