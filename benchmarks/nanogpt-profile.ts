@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   console.log(
     `\nms per step (baby GPT, batch ${BABY_GPT.batchSize} x ${BABY_GPT.seqLen}, ${threads} threads, ${steps} profiled steps each)`,
   );
-  console.log(`${'part'.padEnd(width)}  ${sides.map((s, i) => `[${i + 1}]`.padStart(8)).join(' ')}`);
+  console.log(`${'part'.padEnd(width)}  ${sides.map((_, i) => `[${i + 1}]`.padStart(8)).join(' ')}`);
   for (const part of PARTS) console.log(`${part.padEnd(width)}  ${sides.map((s) => s.parts[part].toFixed(2).padStart(8)).join(' ')}`);
   console.log(`${'profiled step'.padEnd(width)}  ${sides.map((s) => s.profiledStepMs.toFixed(2).padStart(8)).join(' ')}`);
   console.log(`${'plain step (no profiler)'.padEnd(width)}  ${sides.map((s) => s.stepMs.toFixed(2).padStart(8)).join(' ')}`);

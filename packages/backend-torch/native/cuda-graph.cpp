@@ -140,7 +140,7 @@ const Tensors* CudaGraphRunner::capturingHyper() { return nullptr; }
 
 std::unique_ptr<CudaGraphRunner> CudaGraphRunner::capture(Engine& engine, StepProgram& program, const StepHyper& hyper,
                                                           int warmups, std::string* why) {
-  *why = engine.device().is_cuda() ? "this build has no CUDA graphs (the cuda-graph probe failed; see build/probe-cuda-graph.log)"
+  *why = engine.device().is_cuda() ? "this build has no CUDA graphs (the cuda-graph probe failed; its log is in the build folder)"
                                    : "CUDA graphs need a cuda device";
   return nullptr;
 }

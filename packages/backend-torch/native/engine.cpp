@@ -329,6 +329,7 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("gather", &Engine::Gather),
                          InstanceMethod("oneHot", &Engine::OneHot),
                          InstanceMethod("matmul", &Engine::Matmul),
+                         InstanceMethod("linear", &Engine::Linear),
                          InstanceMethod("dropout", &Engine::Dropout),
                          InstanceMethod("layerNorm", &Engine::LayerNorm),
                          InstanceMethod("rmsNorm", &Engine::RmsNorm),

@@ -60,6 +60,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Tensors gather(const Tensors& in, const OpCall& c);
   Tensors oneHot(const Tensors& in, const OpCall& c);
   Tensors matmul(const Tensors& in, const OpCall& c);
+  Tensors linear(const Tensors& in, const OpCall& c);
   Tensors dropout(const Tensors& in, const OpCall& c);
   Tensors layerNorm(const Tensors& in, const OpCall& c);
   Tensors rmsNorm(const Tensors& in, const OpCall& c);
@@ -101,6 +102,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Gather(const Napi::CallbackInfo& info);
   Napi::Value OneHot(const Napi::CallbackInfo& info);
   Napi::Value Matmul(const Napi::CallbackInfo& info);
+  Napi::Value Linear(const Napi::CallbackInfo& info);
   Napi::Value Dropout(const Napi::CallbackInfo& info);
   // ops-fused.cpp
   Napi::Value LayerNorm(const Napi::CallbackInfo& info);
@@ -161,6 +163,17 @@ class Engine : public Napi::ObjectWrap<Engine> {
   std::map<std::pair<int64_t, int64_t>, at::Tensor> causalMasks_;
   std::map<std::pair<int64_t, int64_t>, at::Tensor> causalBiases_;
 };
+
+/**
+ * Under autocast a linear layer's bf16 matmul output meets its fp32 bias; nn.Linear adds the bias inside the
+ * bf16 addmm, so the 1-D fp32 operand joins in bf16 too (residual adds keep fp32 promotion).
+ */
+inline void biasJoinsReducedPrecision(at::Tensor& a, at::Tensor& b) {
+  auto reduced = [](const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 && t.dim() >= 2; };
+  auto fp32Bias = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.dim() == 1; };
+  if (reduced(a) && fp32Bias(b)) b = b.to(at::kBFloat16);
+  else if (reduced(b) && fp32Bias(a)) a = a.to(at::kBFloat16);
+}
 
 /** Floating results stay as they are (float32, or bf16 under autocast); integers become int32, bools float32. */
 inline at::Tensor normalized(at::Tensor t) {

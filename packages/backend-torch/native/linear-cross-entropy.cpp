@@ -4,15 +4,16 @@
 // the logits for accuracy): forward + crossEntropy still serve that.
 //
 // Each chunk runs the ATen calls the unfused composition runs, in its layouts: mm(x, Wᵀ) [+ bias] [· scale],
-// log_softmax, nll_loss's backward and log_softmax's backward, then autograd's mm backward (dx = dlogits·W,
-// dW = dlogitsᵀ·x). Every per-row result is the unfused one's bits; the loss reduces the picked
-// log-probabilities with nll_loss itself, so it is the unfused loss's bits. Only the sums over rows, dW and
-// the bias gradient, add the chunks' GEMMs in turn: with one chunk (up to kChunkBytes of logits) they are
-// the unfused bits too; with more they differ in the last bits.
+// log_softmax, nll_loss's backward and log_softmax's backward, then the linear layer's backward (dx = dlogits·W,
+// dW = dlogitsᵀ·x; on CPU with more threads than one, the GEMMs spread as the linear layer spreads them,
+// linear.cpp). With one chunk (up to kChunkBytes of logits) the loss and every gradient are the unfused bits;
+// with more the loss still is (nll_loss itself reduces the picked log-probabilities, which do not depend on
+// the chunking), and the gradients differ in the last bits: each chunk's GEMMs sum in their own order.
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
 
+#include "cpu-gemms.h"
 #include "engine.h"
 
 namespace hc {
@@ -30,6 +31,16 @@ struct ClassifierConstants {
   int64_t ignoreIndex;
   int64_t chunkRows;  // 0: from kChunkBytes
 };
+
+/** x · wᵀ as the linear layer computes it: row blocks, one per thread, on CPU with more threads than one. */
+at::Tensor headGemm(const at::Tensor& x, const at::Tensor& w) {
+  if (!spreadGemms(x) || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat) return at::mm(x, w.t());
+  at::Tensor y = at::empty({x.size(0), w.size(0)}, x.options());
+  std::vector<GemmTask> tasks;
+  appendRowBlocks(tasks, y, x, w.t(), gemmThreads());
+  runGemms(tasks);
+  return y;
+}
 
 struct LinearCrossEntropyFn : public torch::autograd::Function<LinearCrossEntropyFn> {
   // x (N, C), w (V, C), bias (V) or empty: the head's input, weight and bias
@@ -52,7 +63,7 @@ struct LinearCrossEntropyFn : public torch::autograd::Function<LinearCrossEntrop
     for (int64_t r0 = 0; r0 < N; r0 += rows) {
       const int64_t n = std::min(rows, N - r0);
       const at::Tensor xc = x.narrow(0, r0, n), tc = t.narrow(0, r0, n);
-      at::Tensor logits = at::mm(xc, w.t());                   // (n, V)
+      at::Tensor logits = headGemm(xc, w);  // (n, V)
       if (hasBias) logits = at::add(logits, bias);
       if (k.scale != 1) logits = at::mul(logits, scaleT);
       // under autocast the head's GEMM is bf16 and the loss float32, as autocast runs cross_entropy
@@ -68,6 +79,13 @@ struct LinearCrossEntropyFn : public torch::autograd::Function<LinearCrossEntrop
         db = db.defined() ? db.add_(part) : part;
       }
       const at::Tensor dlogitsMm = dlogits.to(logits.scalar_type());  // bf16 again under autocast, as autograd's cast
+      if (spreadGemms(xc) && dlogitsMm.scalar_type() == at::kFloat) {
+        // the linear layer's backward on CPU: both GEMMs at once, each whole on one thread
+        if (r0 == 0) dw = at::empty_like(w, at::MemoryFormat::Contiguous);
+        at::Tensor dxc = dx.narrow(0, r0, n);
+        runGemms({{dxc, dlogitsMm, w}, {dw, dlogitsMm.t(), xc, r0 > 0}});
+        continue;
+      }
       dx.narrow(0, r0, n).copy_(at::mm(dlogitsMm, w));  // autograd's mm_mat1_backward: grad · mat2ᵀ
       // mm_mat2_backward for the column-major Wᵀ: (dlogitsᵀ · x)ᵀᵀ; later chunks add theirs
       if (r0 == 0) dw = at::mm(dlogitsMm.t(), xc).to(w.scalar_type());

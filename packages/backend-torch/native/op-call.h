@@ -27,6 +27,7 @@ enum class Op : uint8_t {
   Gather,
   OneHot,
   Matmul,
+  Linear,
   Dropout,
   LayerNorm,
   RmsNorm,

@@ -27,6 +27,7 @@ const OpDef kOps[] = {
     {"gather", &Engine::gather, OpResult::One, nullptr},
     {"oneHot", &Engine::oneHot, OpResult::One, nullptr},
     {"matmul", &Engine::matmul, OpResult::One, nullptr},
+    {"linear", &Engine::linear, OpResult::One, nullptr},
     {"dropout", &Engine::dropout, OpResult::One, seededDropout},
     {"layerNorm", &Engine::layerNorm, OpResult::One, nullptr},
     {"rmsNorm", &Engine::rmsNorm, OpResult::One, nullptr},

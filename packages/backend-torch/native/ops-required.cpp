@@ -46,17 +46,6 @@ Napi::Value Engine::Unary(const Napi::CallbackInfo& info) {
   return call(info, OpCall{Op::Unary, {intArg(info, 1)}, {numberArg(info, 0)}, {}});
 }
 
-/**
- * Under autocast a linear layer's bf16 matmul output meets its fp32 bias here; nn.Linear adds the bias
- * inside the bf16 addmm, so the 1-D fp32 operand joins in bf16 too (residual adds keep fp32 promotion).
- */
-static void biasJoinsReducedPrecision(at::Tensor& a, at::Tensor& b) {
-  auto reduced = [](const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 && t.dim() >= 2; };
-  auto fp32Bias = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.dim() == 1; };
-  if (reduced(a) && fp32Bias(b)) b = b.to(at::kBFloat16);
-  else if (reduced(b) && fp32Bias(a)) a = a.to(at::kBFloat16);
-}
-
 Tensors Engine::binary(const Tensors& in, const OpCall& c) {
   const int64_t code = static_cast<int64_t>(c.numbers[0]);
   at::Tensor a = in[0], b = in[1];

@@ -32,6 +32,7 @@ export interface NativeEngine {
   gather(table: number, indices: number): number;
   oneHot(indices: number, depth: number): number;
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
+  linear(x: number, weight: number, bias: number): number;
   dropout(x: number, rate: number, seed: number): number;
   layerNorm(x: number, weight: number, bias: number, eps: number): number;
   rmsNorm(x: number, weight: number, eps: number): number;

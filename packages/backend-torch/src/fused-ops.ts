@@ -9,6 +9,8 @@ import { idOf as id, wrap } from './torch-tensor.js';
 
 export function fusedOps(e: NativeEngine): FusedOps {
   return {
+    // one autograd node on CPU with more threads than one (native/linear.cpp), else matmul then add
+    linear: (x, w, b) => wrap(e.linear(id(x), id(w), b ? id(b) : -1)),
     layerNorm: (x, w, b, eps) => wrap(e.layerNorm(id(x), id(w), b ? id(b) : -1, eps)),
     rmsNorm: (x, w, eps) => wrap(e.rmsNorm(id(x), id(w), eps)),
     gelu: unaryOp(e, UNARY.gelu),

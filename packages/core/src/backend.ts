@@ -110,6 +110,8 @@ export interface AdamWHyper {
  * the conformance suite checks a backend's fused version against it.
  */
 export interface FusedOps {
+  /** A linear layer over the last axis: x (..., in) · weightᵀ (out, in) [+ bias (out)] -> (..., out). */
+  linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
   /** Normalizes the last axis; bias may be null. */
   layerNorm(x: Tensor, weight: Tensor, bias: Tensor | null, eps: number): Tensor;
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor;

@@ -7,6 +7,13 @@ import { hostTensor } from './host-tensor.js';
 
 export function referenceFused(b: Backend): FusedOps {
   const ops: FusedOps = {
+    linear(x, weight, bias) {
+      const shape = b.shape(x);
+      let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), weight, false, true); // (N, out)
+      if (bias) y = b.add(y, bias); // (N, out)
+      return b.reshape(y, [...shape.slice(0, -1), b.shape(weight)[0]!]); // (..., out)
+    },
+
     layerNorm(x, weight, bias, eps) {
       const n = b.shape(x).at(-1)!;
       const mean = b.div(b.sum(x, -1, true), b.scalar(n));

@@ -200,21 +200,13 @@ function activation(m: ForwardContext, x: Tensor): Tensor {
 /** The logits of the final norm's features through the same linear as every projection (tied: the token embedding is the weight). */
 function head(m: ForwardContext, features: Tensor): Tensor {
   const { b, c } = m;
-  const logits = linear(b, features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
+  const logits = m.f.linear(features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
   return c.logitScale === 1 ? logits : b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
 }
 
-/** The linear layer named `prefix` (its weight, and its bias when the model has one). */
+/** The linear layer named `prefix`: y = x·Wᵀ (+ bias when the model has one) over the last axis. */
 function project(m: ForwardContext, x: Tensor, prefix: string): Tensor {
-  return linear(m.b, x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
-}
-
-/** y = x·Wᵀ + bias over the last axis: x (..., in), w (out, in), bias (out) -> (..., out). */
-function linear(b: Backend, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const shape = b.shape(x);
-  let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), w, false, true); // (N, out)
-  if (bias) y = b.add(y, bias); // (N, out)
-  return b.reshape(y, [...shape.slice(0, -1), b.shape(w)[0]!]); // (..., out)
+  return m.f.linear(x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
 }
 
 function norm(m: ForwardContext, x: Tensor, prefix: string): Tensor {
