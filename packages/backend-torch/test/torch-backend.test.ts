@@ -31,6 +31,7 @@ describeTorch('torch backend specifics', () => {
       'gelu',
       'geluExact',
       'layerNorm',
+      'linear',
       'linearCrossEntropy',
       'logSoftmax',
       'rmsNorm',
