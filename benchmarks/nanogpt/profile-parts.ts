@@ -27,7 +27,8 @@ export const PARTS = [
 ] as const;
 export type Part = (typeof PARTS)[number];
 
-const GEMM = /^aten::(mm|addmm_?|bmm|baddbmm_?|_bmm)$/;
+/** Our linear layer's entry and node wait on the other thread's GEMM (its events are not on this thread): GEMM time. */
+const GEMM = /^aten::(mm|addmm_?|bmm|baddbmm_?|_bmm)$|^linear$|LinearCpuFn/;
 const GELU = /^aten::gelu(_backward)?$/;
 const LAYER_NORM = /^aten::native_layer_norm(_backward)?$/;
 const ATTENTION = /^aten::(_softmax|_softmax_backward_data|masked_fill_|tril|triu|ones)$|SlicedAttention|^attention$/;

@@ -6,7 +6,7 @@
 // Each chunk runs the ATen calls the unfused composition runs, in its layouts: mm(x, Wᵀ) [+ bias] [· scale],
 // log_softmax, nll_loss's backward and log_softmax's backward, then the linear layer's backward (dx = dlogits·W,
 // dW = dlogitsᵀ·x; on CPU with more threads than one, the GEMMs spread as the linear layer spreads them,
-// linear.cpp). With one chunk (up to kChunkBytes of logits) the loss and every gradient are the unfused bits;
+// linear.cpp). With one chunk (64 MiB of float32 logits on CPU, 512 MiB on CUDA) the loss and every gradient are the unfused bits;
 // with more the loss still is (nll_loss itself reduces the picked log-probabilities, which do not depend on
 // the chunking), and the gradients differ in the last bits: each chunk's GEMMs sum in their own order.
 #include <torch/csrc/autograd/custom_function.h>
@@ -22,8 +22,9 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-/** Logits a chunk may hold at once (float32 bytes). */
-constexpr int64_t kChunkBytes = int64_t(64) << 20;
+/** Logits a chunk may hold at once (float32 bytes): on CPU a cache-friendly size, on CUDA large GEMMs. */
+constexpr int64_t kChunkBytesCpu = int64_t(64) << 20;
+constexpr int64_t kChunkBytesCuda = int64_t(512) << 20;
 
 struct ClassifierConstants {
   at::Tensor targets;  // (N) int64
@@ -49,7 +50,8 @@ struct LinearCrossEntropyFn : public torch::autograd::Function<LinearCrossEntrop
     const bool hasBias = bias.numel() > 0;
     const bool needGrad = x.requires_grad() || w.requires_grad() || (hasBias && bias.requires_grad());
     const int64_t N = x.size(0), V = w.size(0);
-    const int64_t rows = k.chunkRows > 0 ? k.chunkRows : std::max<int64_t>(1, kChunkBytes / (4 * V));
+    const int64_t budget = x.is_cuda() ? kChunkBytesCuda : kChunkBytesCpu;
+    const int64_t rows = k.chunkRows > 0 ? k.chunkRows : std::max<int64_t>(1, budget / (4 * V));
     const at::Tensor& t = k.targets;
     const at::Tensor ignored = t.eq(k.ignoreIndex);
     // nll_loss's own reduction over the picked log-probabilities: targets 0 (or ignored) into an (N, 1) input

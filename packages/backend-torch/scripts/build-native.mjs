@@ -225,7 +225,7 @@ function c10dDefines(probe) {
     process.env.LIBTORCH && join(resolve(process.env.LIBTORCH), '../nvidia/nccl/include'),
   ].find((d) => d && existsSync(join(d, 'nccl.h')));
   const cudaIncludes = [process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'include'), '/usr/local/cuda/include']
-    .concat(process.env.LIBTORCH ? [join(resolve(process.env.LIBTORCH), '../nvidia/cuda_runtime/include')] : [])
+    .concat(process.env.LIBTORCH ? wheelCudaIncludes(join(resolve(process.env.LIBTORCH), '../nvidia')) : [])
     .filter((d) => d && existsSync(d));
   const ncclFlags = ['-DUSE_C10D_NCCL', ...[ncclInclude, ...cudaIncludes].filter(Boolean).map((d) => `-isystem${d}`)];
   const nccl = c10d && probe('nccl.cpp', ncclFlags);
@@ -238,6 +238,14 @@ function c10dDefines(probe) {
   if (nccl) defines.push(...ncclFlags);
   if (graph && !nccl) defines.push(...cudaFlags);
   return defines;
+}
+
+/** A PyTorch wheel's CUDA headers: nvidia/cuda_runtime/include (CUDA 12 wheels) or any nvidia/<pkg>/include holding cuda_runtime_api.h (cu13). */
+function wheelCudaIncludes(nvidia) {
+  if (!existsSync(nvidia)) return [];
+  return readdirSync(nvidia)
+    .map((d) => join(nvidia, d, 'include'))
+    .filter((d) => existsSync(join(d, 'cuda_runtime_api.h')));
 }
 
 /** True when a probe source compiles and links into an executable (its output is kept in a .log beside it). */

@@ -21,7 +21,7 @@ export function fusedOps(e: NativeEngine): FusedOps {
     attention: (q, k, v, o: AttentionOptions) =>
       wrap(e.attention(id(q), id(k), id(v), o.scale, o.causal, o.dropout ?? 0, o.dropoutSeed ?? 0)),
     crossEntropy: (logits, targets, ignoreIndex) => wrap(e.crossEntropy(id(logits), id(targets), ignoreIndex)),
-    // the fused classifier (native/linear-cross-entropy.cpp): row chunks of at most 64 MB of logits
+    // the fused classifier (native/linear-cross-entropy.cpp): row chunks of at most 64 MiB of logits (CUDA: 512 MiB)
     linearCrossEntropy: (x, weight, bias, targets, o) =>
       wrap(e.linearCrossEntropy(id(x), id(weight), bias ? id(bias) : -1, id(targets), o.ignoreIndex, o.logitScale, o.chunkRows ?? 0), []),
     adamw(param, grad, m, v, hp) {
