@@ -68,8 +68,8 @@ step "build the addon (g++ directly; cmake as a fallback)"
 export NODE_API_INC="$CARRY/include/node-api" NODE_ADDON_API_DIR="$CARRY/include/node-addon-api"
 export HYPERCLONE_TORCH_ADDON="$ROOT/packages/backend-torch/build/Release/hyperclone_torch.node"
 BUILD="packages/backend-torch/scripts/build-native.mjs"
-timeout 420 "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
-  || { command -v cmake >/dev/null && timeout 420 "$NODE" "$BUILD" --mode cmake --jobs "$(nproc)"; } \
+timeout "${BUILD_SECONDS:-420}" "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
+  || { command -v cmake >/dev/null && timeout "${BUILD_SECONDS:-420}" "$NODE" "$BUILD" --mode cmake --jobs "$(nproc)"; } \
   || { echo "the addon did not build; see the compiler output above"; exit 3; }
 
 if [ "${SKIP_CONFORMANCE:-0}" != 1 ]; then

@@ -82,10 +82,13 @@ struct LinearCrossEntropyFn : public torch::autograd::Function<LinearCrossEntrop
       }
       const at::Tensor dlogitsMm = dlogits.to(logits.scalar_type());  // bf16 again under autocast, as autograd's cast
       if (spreadGemms(xc) && dlogitsMm.scalar_type() == at::kFloat) {
-        // the linear layer's backward on CPU: both GEMMs at once, each whole on one thread
+        // the linear layer's backward on CPU: both GEMMs at once, each on its share of the threads
         if (r0 == 0) dw = at::empty_like(w, at::MemoryFormat::Contiguous);
-        at::Tensor dxc = dx.narrow(0, r0, n);
-        runGemms({{dxc, dlogitsMm, w}, {dw, dlogitsMm.t(), xc, r0 > 0}});
+        const int64_t blocks = std::max<int64_t>(1, gemmThreads() / 2);
+        std::vector<GemmTask> tasks;
+        appendRowBlocks(tasks, dx.narrow(0, r0, n), dlogitsMm, w, blocks);
+        appendRowBlocks(tasks, dw, dlogitsMm.t(), xc, blocks, r0 > 0);
+        runGemms(tasks);
         continue;
       }
       dx.narrow(0, r0, n).copy_(at::mm(dlogitsMm, w));  // autograd's mm_mat1_backward: grad · mat2ᵀ

@@ -1,9 +1,12 @@
 // The linear layer y = x·Wᵀ (+ bias) as one engine op. On CPU with more than one thread it is one autograd
 // node whose GEMMs go to the threads whole (cpu-gemms.h): the forward in row blocks, one per thread, and the
-// backward's two GEMMs (dx = dy·W, dW = dyᵀ·x) side by side, each on one thread. Elsewhere (one thread, CUDA)
+// backward's two GEMMs (dx = dy·W, dW = dyᵀ·x) side by side, each on one thread (with more than two threads,
+// each in row blocks over half of them). Elsewhere (one thread, CUDA)
 // it is the composition the model made before, matmul then add, with those ops' bits.
 // Not attention's GEMMs (attention-cpu.cpp) nor the head's (linear-cross-entropy.cpp).
 #include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
 
 #include "cpu-gemms.h"
 #include "engine.h"
@@ -35,14 +38,16 @@ struct LinearCpuFn : public torch::autograd::Function<LinearCpuFn> {
     const at::Tensor &x = saved[0], &w = saved[1];
     const at::Tensor dy = grads[0].contiguous();
     at::Tensor dx, dw, db;
+    // two threads: each GEMM whole on one of them; more: each GEMM in row blocks over half the threads
+    const int64_t blocks = std::max<int64_t>(1, gemmThreads() / 2);
     std::vector<GemmTask> tasks;
     if (ctx->needs_input_grad(0)) {
       dx = at::empty({dy.size(0), w.size(1)}, dy.options());
-      tasks.push_back({dx, dy, w});
+      appendRowBlocks(tasks, dx, dy, w, blocks);
     }
     if (ctx->needs_input_grad(1)) {
       dw = at::empty({w.size(0), w.size(1)}, dy.options());
-      tasks.push_back({dw, dy.t(), x});
+      appendRowBlocks(tasks, dw, dy.t(), x, blocks);
     }
     runGemms(tasks);
     if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = at::sum_to(dy, std::vector<int64_t>{w.size(0)});

@@ -3,7 +3,7 @@
 
 import type { AttentionOptions, Backend, FusedOps, Tensor } from '../backend.js';
 import { fusedOps, referenceFused } from '../fused-reference.js';
-import { int32, type HostTensor } from '../host-tensor.js';
+import { hostTensor, int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import { assertClose, type ConformanceCheck, type Tolerance } from './assert.js';
 import { binaryHost, mapHost, matmulHost, randn, uniform } from './host-ops.js';
@@ -219,6 +219,22 @@ const cases: FusedCase[] = [
     host: ([logits, targets]) => [crossEntropyHost(logits!, targets!, 0)],
   },
   {
+    op: 'linear',
+    detail: 'x (2, 5, 6) -> 4 features with a bias',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [2, 5, 6]), randn(r, [4, 6]), randn(r, [4], 0.5)],
+    call: (ops, [x, w, bias]) => [ops.linear(x!, w!, bias!)],
+    host: ([x, w, bias]) => [linearHost(x!, w!, bias!)],
+  },
+  {
+    op: 'linear',
+    detail: '37 rows (not a multiple of the threads) -> 9 features, no bias',
+    gradInputs: [0, 1],
+    inputs: (r) => [randn(r, [37, 8]), randn(r, [9, 8])],
+    call: (ops, [x, w]) => [ops.linear(x!, w!, null)],
+    host: ([x, w]) => [linearHost(x!, w!, null)],
+  },
+  {
     op: 'linearCrossEntropy',
     detail: 'head with a bias and a logit scale, ignoreIndex -1 skipped, one chunk',
     gradInputs: [0, 1, 2],
@@ -245,6 +261,14 @@ const cases: FusedCase[] = [
 ];
 
 const ADAMW = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+
+/** x (..., in) · wᵀ (+ bias) on the host, over the last axis. */
+function linearHost(x: HostTensor, w: HostTensor, bias: HostTensor | null): HostTensor {
+  const inner = x.shape.at(-1)!;
+  const flat = matmulHost(hostTensor([x.data.length / inner, inner], x.data), w, false, true); // (N, out)
+  const y = bias ? binaryHost(flat, bias, (a, c) => a + c) : flat;
+  return hostTensor([...x.shape.slice(0, -1), w.shape[0]!], y.data);
+}
 
 /** (x · wᵀ + bias) · scale on the host: the logits the fused classifier never holds whole. */
 function headLogitsHost(x: HostTensor, w: HostTensor, bias: HostTensor | null, scale: number): HostTensor {
