@@ -17,7 +17,6 @@ import { createServer } from 'node:net';
 
 const REPO = resolve(import.meta.dirname, '..');
 const CLI = join(REPO, 'packages/cli/dist/main.js');
-const CORPUS = join(REPO, '../shared/corpora/tinyshakespeare/input.txt');
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'hc-dp-bench-'));
   try {
     const dataDir = join(work, 'data');
-    await run([CLI, 'prepare', '--input', CORPUS, '--tokenizer', 'byte', '--out', dataDir]);
+    await run([CLI, 'prepare', '--input', 'builtin:shakespeare', '--tokenizer', 'byte', '--out', dataDir]);
     const single: number[] = [];
     const parallel: number[] = [];
     for (let round = 0; round < o.rounds; round++) {

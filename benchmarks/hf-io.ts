@@ -3,14 +3,17 @@
 //
 //   npx tsx --conditions=@hyperclone/source benchmarks/hf-io.ts [--work DIR] [--out benchmarks/results/hf-io-cpu.json]
 //
-// Phases: synth (a random gpt2-124m written as a Hugging Face directory, F32 and BF16), import (HF -> our checkpoint:
-// readHuggingFace + saveCheckpoint), export (our checkpoint -> HF: loadCheckpoint + writeHuggingFace, F32 and BF16),
-// and idle (the same process loading the same modules and nothing else: the floor under every RSS figure).
+// Phases: synth (a random gpt2-124m written as a Hugging Face directory, F32 and BF16, and the F32 one converted to
+// pytorch_model.bin by torch.save through /usr/bin/python3), import (HF -> our checkpoint: readHuggingFace +
+// saveCheckpoint; safetensors F32 and BF16, pytorch_model.bin F32), export (our checkpoint -> HF: loadCheckpoint +
+// writeHuggingFace, F32 and BF16), and idle (the same process loading the same modules and nothing else: the floor
+// under every RSS figure).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { countParams, getPreset, loadCheckpoint, saveCheckpoint } from '@hyperclone/core';
 import { readHuggingFace, writeHuggingFace, type ExportDtype } from '@hyperclone/hf';
 import { randomInit } from '@hyperclone/init';
@@ -22,6 +25,13 @@ interface PhaseResult {
 }
 
 const PRESET = 'gpt2-124m';
+/** torch.save of a safetensors file's tensors, as transformers' save_pretrained(safe_serialization=False) writes them. */
+const TO_BIN = `
+import sys, torch
+sys.path.insert(0, sys.argv[3])
+from hf_reference import read_safetensors
+torch.save({k: torch.from_numpy(v.copy()) for k, v in read_safetensors(sys.argv[1]).items()}, sys.argv[2])
+`;
 
 async function phase(name: string, work: string): Promise<void> {
   const t0 = performance.now();
@@ -29,6 +39,17 @@ async function phase(name: string, work: string): Promise<void> {
     const m = await randomInit(PRESET, { seed: 0 }).load();
     for (const dtype of ['float32', 'bfloat16'] as ExportDtype[])
       await writeHuggingFace(join(work, `hf-${dtype}`), m.config, m.weights, { dtype });
+    const bin = join(work, 'hf-bin-float32');
+    mkdirSync(bin);
+    copyFileSync(join(work, 'hf-float32', 'config.json'), join(bin, 'config.json'));
+    const scripts = fileURLToPath(new URL('../scripts/fixtures', import.meta.url));
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      TO_BIN,
+      join(work, 'hf-float32', 'model.safetensors'),
+      join(bin, 'pytorch_model.bin'),
+      scripts,
+    ]);
   } else if (name.startsWith('import-')) {
     const dtype = name.slice('import-'.length);
     const m = await readHuggingFace(join(work, `hf-${dtype}`));
@@ -64,13 +85,14 @@ function main(): void {
     return;
   }
   mkdirSync(work, { recursive: true });
-  const phases = ['idle', 'synth', 'import-float32', 'import-bfloat16', 'export-float32', 'export-bfloat16'];
+  const phases = ['idle', 'synth', 'import-float32', 'import-bfloat16', 'import-bin-float32', 'export-float32', 'export-bfloat16'];
   const results = phases.map((p) => runPhase(p, work));
   const params = countParams(getPreset(PRESET));
   const weightsMB = (params * 4) / 1e6;
   const bytesOf: Record<string, number> = {
     'import-float32': dirBytes(join(work, 'hf-float32')),
     'import-bfloat16': dirBytes(join(work, 'hf-bfloat16')),
+    'import-bin-float32': dirBytes(join(work, 'hf-bin-float32')),
     'export-float32': dirBytes(join(work, 'out-float32')),
     'export-bfloat16': dirBytes(join(work, 'out-bfloat16')),
   };
@@ -78,12 +100,12 @@ function main(): void {
   console.log(
     `${PRESET}: ${params.toLocaleString('en-US')} parameters, ${weightsMB.toFixed(0)} MB as float32; process floor ${idle.toFixed(0)} MB RSS`,
   );
-  console.log('phase            wall s   HF files MB   MB/s   peak RSS MB   above floor / float32 weights');
+  console.log('phase                wall s   HF files MB   MB/s   peak RSS MB   above floor / float32 weights');
   for (const r of results.slice(1)) {
     const mb = (bytesOf[r.phase] ?? 0) / 1e6;
     const rate = mb > 0 ? (mb / (r.wallMs / 1000)).toFixed(0) : '-';
     console.log(
-      `${r.phase.padEnd(16)} ${(r.wallMs / 1000).toFixed(2).padStart(6)}   ${mb > 0 ? mb.toFixed(0).padStart(11) : '          -'}   ${rate.padStart(4)}   ${r.peakRssMB.toFixed(0).padStart(11)}   ${((r.peakRssMB - idle) / weightsMB).toFixed(2)}`,
+      `${r.phase.padEnd(20)} ${(r.wallMs / 1000).toFixed(2).padStart(6)}   ${mb > 0 ? mb.toFixed(0).padStart(11) : '          -'}   ${rate.padStart(4)}   ${r.peakRssMB.toFixed(0).padStart(11)}   ${((r.peakRssMB - idle) / weightsMB).toFixed(2)}`,
     );
   }
   const out = resolve(flag('out') ?? 'benchmarks/results/hf-io-cpu.json');

@@ -17,6 +17,13 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 if [ "${HYPERCLONE_PYTORCH_REFERENCE:-1}" != 0 ]; then
   /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need_apt+=(python3-torch python3-numpy)
 fi
+# transformers' own pure-Python dependencies, where HYPERCLONE_TRANSFORMERS names a transformers checkout to check
+# against (scripts/fixtures/hf_transformers.py, packages/hf/test/transformers-check.test.ts)
+if [ -n "${HYPERCLONE_TRANSFORMERS:-}" ]; then
+  for m in tqdm packaging filelock regex fsspec yaml requests; do
+    /usr/bin/python3 -c "import $m" >/dev/null 2>&1 || need_apt+=("python3-$m")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

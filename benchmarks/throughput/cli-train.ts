@@ -46,13 +46,11 @@ interface Row {
 }
 
 const CLI_MAIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
-const SHAKESPEARE = fileURLToPath(new URL('../../../shared/corpora/tinyshakespeare/input.txt', import.meta.url));
 
 /** Byte-level Tiny Shakespeare in a temp folder (fits every byte-vocabulary preset); the caller removes it. */
 export async function prepareByteShakespeare(): Promise<string> {
-  if (!existsSync(SHAKESPEARE)) throw new Error(`no corpus at ${SHAKESPEARE}; pass --data DIR (a prepared dataset)`);
   const out = join(mkdtempSync(join(tmpdir(), 'hc-throughput-data-')), 'ts-byte');
-  await prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out });
+  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out });
   return out;
 }
 

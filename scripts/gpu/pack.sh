@@ -42,7 +42,8 @@ bundle packages/cli/src/main.ts "$CARRY/js/hyperclone.mjs"
 # the TinyStories token dataset (bpe:4096) for the clone-vs-random benchmark, prepared here (the GPU box has no corpus)
 if [ ! -f "$CARRY/data/ts4k/meta.json" ]; then
   log "preparing TinyStories (bpe:4096) into $CARRY/data/ts4k"
-  TS=${TINYSTORIES:-$ROOT/../shared/corpora/tinystories}
+  # the three TinyStories files fixtures/corpora/tinystories/NOTICE.md names, whole (the repository keeps their heads)
+  TS=${TINYSTORIES:?set TINYSTORIES to a folder holding train_v2gpt4_head10k.txt, train_v1_head.txt and valid_v1_head.txt (sources: fixtures/corpora/tinystories/NOTICE.md)}
   npx tsx --conditions=@hyperclone/source packages/cli/src/main.ts prepare --input "$TS/train_v2gpt4_head10k.txt" "$TS/train_v1_head.txt" \
     --val-input "$TS/valid_v1_head.txt" --tokenizer bpe:4096 --out "$CARRY/data/ts4k"
 fi

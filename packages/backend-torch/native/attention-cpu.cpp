@@ -1,6 +1,7 @@
 // Attention on CPU as one autograd node: its batched GEMMs run a chunk of (batch·head) slices per thread, and
-// causal rows go in blocks that skip the keys they cannot see. Not the math: that is manualAttention's
-// (ops-fused.cpp), softmax(scale · q kᵀ + causal bias) [· dropout mask] v, with autograd's backward.
+// causal rows go in blocks that skip the keys they cannot see (after them, and before a sliding window). Not
+// the math: that is manualAttention's (ops-fused.cpp), softmax(cap(scale · q kᵀ) + causal bias) [· dropout
+// mask] v, with autograd's backward; cap is the identity or Gemma 2's softcap · tanh(s / softcap).
 //
 // libtorch 1.13's CPU bmm (no MKL) loops over the batch and hands each slice to BLAS, which splits a
 // 256 x 32 x 256 GEMM over the threads and spends most of it waiting: 2 threads ran it 1.3x faster
@@ -68,30 +69,36 @@ at::Tensor slicedBaddbmm(const at::Tensor& bias, const at::Tensor& a, const at::
 
 /** The node's constant inputs, passed beside the tensors autograd tracks (an undefined tensor may not be one of those). */
 struct AttentionConstants {
-  at::Tensor bias;  // (T, Tk) causal bias, or undefined: not causal
+  at::Tensor bias;  // (T, Tk) causal (and window) bias, or undefined: not causal
   at::Tensor mask;  // (N, T, Tk) scaled dropout mask, or undefined: no dropout
+  int64_t window;   // keys a query sees at most (causal only), or 0: all it may
+  double softcap;   // scores become softcap · tanh(score / softcap), or 0: left as they are
 };
 
-/** Query rows [begin, end) and the keys [0, keys) any of them may see. */
+/** Query rows [begin, end) and the keys [first, first + keys) any of them may see. */
 struct QueryBlock {
-  int64_t begin, end, keys;
+  int64_t begin, end, first, keys;
 };
 
-/** Causal rows in blocks of 64 (query t sees keys s <= t + Tk - T), each block only its visible keys; else one block. */
-std::vector<QueryBlock> queryBlocks(int64_t T, int64_t Tk, bool causal) {
+/**
+ * Causal rows in blocks of 64 (query t sees keys s <= t + Tk - T, and with a window s > t + Tk - T - window),
+ * each block only the keys one of its rows sees; else one block.
+ */
+std::vector<QueryBlock> queryBlocks(int64_t T, int64_t Tk, bool causal, int64_t window) {
   constexpr int64_t kRows = 64;
-  if (!causal || T > Tk) return {{0, T, Tk}};  // T > Tk: rows that see no key keep the full softmax (uniform), as before
+  if (!causal || T > Tk) return {{0, T, 0, Tk}};  // T > Tk: rows that see no key keep the full softmax (uniform), as before
   std::vector<QueryBlock> blocks;
   for (int64_t begin = 0; begin < T; begin += kRows) {
     const int64_t end = std::min(T, begin + kRows);
-    blocks.push_back({begin, end, end + Tk - T});
+    const int64_t first = window > 0 ? std::max<int64_t>(0, begin + Tk - T - window + 1) : 0;
+    blocks.push_back({begin, end, first, end + Tk - T - first});
   }
   return blocks;
 }
 
 /**
- * softmax(scale · q kᵀ [+ causal bias]) [· dropout mask] v over (B·H) slices, causal rows in blocks that skip the
- * keys they cannot see (the scores there are exactly float32's lowest and their probabilities exactly 0, so
+ * softmax(cap(scale · q kᵀ) [+ causal bias]) [· dropout mask] v over (B·H) slices, causal rows in blocks that skip
+ * the keys they cannot see (the scores there are exactly float32's lowest and their probabilities exactly 0, so
  * leaving them out changes no visible value, only which GEMMs run: 62.5% of the work at T = 256).
  */
 struct SlicedAttention : public torch::autograd::Function<SlicedAttention> {
@@ -99,59 +106,76 @@ struct SlicedAttention : public torch::autograd::Function<SlicedAttention> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& q3, const at::Tensor& kT, const at::Tensor& v3,
                             double scale, const AttentionConstants& constants) {
     const at::Tensor &bias = constants.bias, &mask = constants.mask;
+    const double softcap = constants.softcap;
     const int64_t N = q3.size(0), T = q3.size(1), Tk = kT.size(2);
-    const std::vector<QueryBlock> blocks = queryBlocks(T, Tk, bias.defined());
+    const std::vector<QueryBlock> blocks = queryBlocks(T, Tk, bias.defined(), constants.window);
     at::Tensor out = at::empty({N, T, v3.size(2)}, q3.options());  // (N, T, Dv)
     variable_list saved{q3, kT, v3};
     for (const QueryBlock& b : blocks) {
       const at::Tensor q = q3.narrow(1, b.begin, b.end - b.begin);  // (N, rows, D)
-      const at::Tensor k = kT.narrow(2, 0, b.keys);                 // (N, D, keys)
-      at::Tensor scores = bias.defined() ? slicedBaddbmm(bias.narrow(0, b.begin, b.end - b.begin).narrow(1, 0, b.keys), q, k, scale)
-                                         : slicedBmm(q, k).mul_(scale);  // (N, rows, keys)
+      const at::Tensor k = kT.narrow(2, b.first, b.keys);           // (N, D, keys)
+      const at::Tensor blockBias = bias.defined() ? bias.narrow(0, b.begin, b.end - b.begin).narrow(1, b.first, b.keys) : at::Tensor();
+      at::Tensor scores, capped;  // (N, rows, keys); capped: tanh(scale · q kᵀ / softcap)
+      if (softcap > 0) {
+        capped = slicedBmm(q, k).mul_(scale).div_(softcap).tanh_();
+        scores = blockBias.defined() ? capped * softcap + blockBias : capped * softcap;
+      } else {
+        scores = blockBias.defined() ? slicedBaddbmm(blockBias, q, k, scale) : slicedBmm(q, k).mul_(scale);
+      }
       at::Tensor probs = at::_softmax(scores, -1, false);
       scores.reset();
-      at::Tensor weights = mask.defined() ? probs * mask.narrow(1, b.begin, b.end - b.begin).narrow(2, 0, b.keys) : probs;
+      at::Tensor weights = mask.defined() ? probs * mask.narrow(1, b.begin, b.end - b.begin).narrow(2, b.first, b.keys) : probs;
       at::Tensor o = out.narrow(1, b.begin, b.end - b.begin);
-      slicedBmmInto(o, weights, v3.narrow(1, 0, b.keys));  // (N, rows, Dv)
+      slicedBmmInto(o, weights, v3.narrow(1, b.first, b.keys));  // (N, rows, Dv)
       saved.push_back(probs);
       saved.push_back(weights);
+      if (softcap > 0) saved.push_back(capped);
     }
     ctx->save_for_backward(saved);
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["causal"] = bias.defined();
+    ctx->saved_data["window"] = constants.window;
+    ctx->saved_data["softcap"] = softcap;
     if (mask.defined()) ctx->saved_data["mask"] = mask;
     return out;
   }
 
-  // Per block, the gradients autograd computed for baddbmm (or bmm · scale), softmax, the mask product and bmm;
-  // the key-side gradients (k, v) sum the blocks' contributions over the keys each block saw.
+  // Per block, the gradients autograd computed for baddbmm (or bmm · scale), the cap's tanh, softmax, the mask
+  // product and bmm; the key-side gradients (k, v) sum the blocks' contributions over the keys each block saw.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const variable_list saved = ctx->get_saved_variables();
     const at::Tensor &q3 = saved[0], &kT = saved[1], &v3 = saved[2];
     const at::Tensor mask = ctx->saved_data.count("mask") ? ctx->saved_data["mask"].toTensor() : at::Tensor();
     const double scale = ctx->saved_data["scale"].toDouble();
     const bool causal = ctx->saved_data["causal"].toBool();
+    const double softcap = ctx->saved_data["softcap"].toDouble();
     const int64_t T = q3.size(1), Tk = kT.size(2);
-    const std::vector<QueryBlock> blocks = queryBlocks(T, Tk, causal);
-    const at::Tensor& grad = grads[0];  // (N, T, Dv)
+    const std::vector<QueryBlock> blocks = queryBlocks(T, Tk, causal, ctx->saved_data["window"].toInt());
+    const size_t perBlock = softcap > 0 ? 3 : 2;  // probs, weights[, capped]
+    const at::Tensor& grad = grads[0];            // (N, T, Dv)
     at::Tensor gradQ = at::empty_like(q3, at::MemoryFormat::Contiguous);
     at::Tensor gradKT = at::zeros_like(kT, at::MemoryFormat::Contiguous);
     at::Tensor gradV = at::zeros_like(v3, at::MemoryFormat::Contiguous);
     for (size_t i = 0; i < blocks.size(); i++) {
       const QueryBlock& b = blocks[i];
       const int64_t rows = b.end - b.begin;
-      const at::Tensor &probs = saved[3 + 2 * i], &weights = saved[4 + 2 * i];  // (N, rows, keys)
-      const at::Tensor g = grad.narrow(1, b.begin, rows);                         // (N, rows, Dv)
-      const at::Tensor q = q3.narrow(1, b.begin, rows), k = kT.narrow(2, 0, b.keys), v = v3.narrow(1, 0, b.keys);
+      const at::Tensor &probs = saved[3 + perBlock * i], &weights = saved[4 + perBlock * i];  // (N, rows, keys)
+      const at::Tensor g = grad.narrow(1, b.begin, rows);                                     // (N, rows, Dv)
+      const at::Tensor q = q3.narrow(1, b.begin, rows), k = kT.narrow(2, b.first, b.keys), v = v3.narrow(1, b.first, b.keys);
       at::Tensor gradWeights = slicedBmm(g, v.transpose(1, 2));  // (N, rows, keys)
-      at::Tensor gv = gradV.narrow(1, 0, b.keys);
+      at::Tensor gv = gradV.narrow(1, b.first, b.keys);
       slicedBmmAdd(gv, weights.transpose(1, 2), g, 1.0);  // (N, keys, Dv)
-      at::Tensor gradProbs = mask.defined() ? gradWeights * mask.narrow(1, b.begin, rows).narrow(2, 0, b.keys) : gradWeights;
+      at::Tensor gradProbs = mask.defined() ? gradWeights * mask.narrow(1, b.begin, rows).narrow(2, b.first, b.keys) : gradWeights;
       gradWeights.reset();
       at::Tensor gradScores = at::_softmax_backward_data(gradProbs, probs, -1, probs.scalar_type());  // (N, rows, keys)
       gradProbs.reset();
-      at::Tensor gq = gradQ.narrow(1, b.begin, rows), gk = gradKT.narrow(2, 0, b.keys);
-      if (causal) {  // baddbmm's backward: each batch gradient times alpha
+      at::Tensor gq = gradQ.narrow(1, b.begin, rows), gk = gradKT.narrow(2, b.first, b.keys);
+      if (softcap > 0) {  // through softcap · tanh(s / softcap): times 1 - tanh², then (q kᵀ) · scale as below
+        const at::Tensor& capped = saved[5 + perBlock * i];
+        gradScores.mul_(1 - capped * capped).mul_(scale);
+        slicedBmmInto(gq, gradScores, k.transpose(1, 2));
+        slicedBmmAdd(gk, q.transpose(1, 2), gradScores, 1.0);
+      } else if (causal) {  // baddbmm's backward: each batch gradient times alpha
         slicedBmmInto(gq, gradScores, k.transpose(1, 2));
         gq.mul_(scale);
         slicedBmmAdd(gk, q.transpose(1, 2), gradScores, scale);
@@ -168,9 +192,9 @@ struct SlicedAttention : public torch::autograd::Function<SlicedAttention> {
 }  // namespace
 
 at::Tensor Engine::slicedAttention(const at::Tensor& q3, const at::Tensor& kT, const at::Tensor& v3, double scale,
-                                   bool causal, double dropout, uint64_t seed) {
-  AttentionConstants constants;
-  if (causal) constants.bias = causalBias(q3.size(1), kT.size(2));
+                                   bool causal, double dropout, uint64_t seed, int64_t window, double softcap) {
+  AttentionConstants constants{at::Tensor(), at::Tensor(), causal ? window : 0, softcap};
+  if (causal) constants.bias = causalBias(q3.size(1), kT.size(2), window);
   if (dropout > 0) constants.mask = dropoutMask(at::empty({q3.size(0), q3.size(1), kT.size(2)}, q3.options()), dropout, seed);
   return SlicedAttention::apply(q3, kT, v3, scale, constants);
 }

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -143,13 +144,14 @@ class Engine : public Napi::ObjectWrap<Engine> {
   const at::Tensor& get(const Napi::CallbackInfo& info, size_t i) { return table_.get(intArg(info, i)); }
   std::vector<at::Tensor> getList(const Napi::CallbackInfo& info, size_t i);
   at::Tensor dropoutMask(const at::Tensor& like, double rate, uint64_t seed);
-  const at::Tensor& causalMask(int64_t T, int64_t Tk);
-  const at::Tensor& causalBias(int64_t T, int64_t Tk);
+  // window: keys a causal query sees at most (0: all it may); softcap: scores become softcap · tanh(s / softcap) (0: none)
+  const at::Tensor& causalMask(int64_t T, int64_t Tk, int64_t window = 0);
+  const at::Tensor& causalBias(int64_t T, int64_t Tk, int64_t window = 0);
   at::Tensor manualAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale, bool causal,
-                             double dropout, uint64_t seed);
+                             double dropout, uint64_t seed, int64_t window, double softcap);
   // attention-cpu.cpp: manualAttention's GEMMs as one autograd node, (batch·head) slices spread over the threads
   at::Tensor slicedAttention(const at::Tensor& q3, const at::Tensor& kT, const at::Tensor& v3, double scale, bool causal,
-                             double dropout, uint64_t seed);
+                             double dropout, uint64_t seed, int64_t window, double softcap);
 
   TensorTable table_;
   /** The step being recorded (between beginRecord and endRecord), else null. */
@@ -160,8 +162,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   bool autocast_ = false;
   bool fusedAdamwFailed_ = false;
   bool closed_ = false;
-  std::map<std::pair<int64_t, int64_t>, at::Tensor> causalMasks_;
-  std::map<std::pair<int64_t, int64_t>, at::Tensor> causalBiases_;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, at::Tensor> causalMasks_;   // (T, Tk, window)
+  std::map<std::tuple<int64_t, int64_t, int64_t>, at::Tensor> causalBiases_;  // (T, Tk, window)
 };
 
 /**

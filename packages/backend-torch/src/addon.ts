@@ -36,7 +36,18 @@ export interface NativeEngine {
   dropout(x: number, rate: number, seed: number): number;
   layerNorm(x: number, weight: number, bias: number, eps: number): number;
   rmsNorm(x: number, weight: number, eps: number): number;
-  attention(q: number, k: number, v: number, scale: number, causal: boolean, dropout: number, seed: number): number;
+  /** window: keys a causal query sees at most (0: all); softcap: scores become softcap·tanh(s / softcap) (0: none). */
+  attention(
+    q: number,
+    k: number,
+    v: number,
+    scale: number,
+    causal: boolean,
+    dropout: number,
+    seed: number,
+    window: number,
+    softcap: number,
+  ): number;
   crossEntropy(logits: number, targets: number, ignoreIndex: number): number;
   linearCrossEntropy(
     x: number,

@@ -19,7 +19,7 @@ export function fusedOps(e: NativeEngine): FusedOps {
     softmax: unaryOp(e, UNARY.softmax),
     logSoftmax: unaryOp(e, UNARY.logSoftmax),
     attention: (q, k, v, o: AttentionOptions) =>
-      wrap(e.attention(id(q), id(k), id(v), o.scale, o.causal, o.dropout ?? 0, o.dropoutSeed ?? 0)),
+      wrap(e.attention(id(q), id(k), id(v), o.scale, o.causal, o.dropout ?? 0, o.dropoutSeed ?? 0, o.window ?? 0, o.softcap ?? 0)),
     crossEntropy: (logits, targets, ignoreIndex) => wrap(e.crossEntropy(id(logits), id(targets), ignoreIndex)),
     // the fused classifier (native/linear-cross-entropy.cpp): row chunks of at most 64 MiB of logits (CUDA: 512 MiB)
     linearCrossEntropy: (x, weight, bias, targets, o) =>

@@ -20,6 +20,13 @@ const CASES: AttentionCase[] = [
   { name: 'causal with dropout 0.1', heads: 3, T: 200, Tk: 200, options: { scale: 0.25, causal: true, dropout: 0.1, dropoutSeed: 17 } },
   { name: 'causal, 130 queries on 200 keys', heads: 2, T: 130, Tk: 200, options: { scale: 0.25, causal: true } },
   { name: 'not causal, 70 queries on 90 keys', heads: 2, T: 70, Tk: 90, options: { scale: 0.4, causal: false } },
+  {
+    name: 'causal, sliding window 70, soft-cap 0.5 (scores well beyond it), with dropout',
+    heads: 2,
+    T: 200,
+    Tk: 200,
+    options: { scale: 0.25, causal: true, window: 70, softcap: 0.5, dropout: 0.1, dropoutSeed: 3 },
+  },
 ];
 
 const B = 2;
@@ -79,22 +86,23 @@ describeTorch('CPU attention node', () => {
     }
   });
 
-  it('dropout: the mask the reference composition draws with the same seed, value and gradients', async () => {
-    const b = await open(2);
-    const c = CASES[1]!;
-    const reference = referenceFused(b);
-    const fused = run(b, c, (q, k, v) => b.fused.attention!(q, k, v, c.options));
-    const composed = run(b, c, (q, k, v) => reference.attention(q, k, v, c.options));
-    const noDropout = run(b, c, (q, k, v) => b.fused.attention!(q, k, v, { ...c.options, dropout: 0 }));
-    ['value', 'dq', 'dk', 'dv'].forEach((what, i) => {
-      const shape = [fused[i]!.length];
-      assertClose(
-        what,
-        { dtype: 'float32', shape, data: fused[i]! },
-        { dtype: 'float32', shape, data: composed[i]! },
-        { atol: 2e-5, rtol: 1e-4 },
-      );
+  for (const c of [CASES[1]!, CASES[4]!]) {
+    it(`dropout: the mask the reference composition draws with the same seed, value and gradients (${c.name})`, async () => {
+      const b = await open(2);
+      const reference = referenceFused(b);
+      const fused = run(b, c, (q, k, v) => b.fused.attention!(q, k, v, c.options));
+      const composed = run(b, c, (q, k, v) => reference.attention(q, k, v, c.options));
+      const noDropout = run(b, c, (q, k, v) => b.fused.attention!(q, k, v, { ...c.options, dropout: 0 }));
+      ['value', 'dq', 'dk', 'dv'].forEach((what, i) => {
+        const shape = [fused[i]!.length];
+        assertClose(
+          what,
+          { dtype: 'float32', shape, data: fused[i]! },
+          { dtype: 'float32', shape, data: composed[i]! },
+          { atol: 2e-5, rtol: 1e-4 },
+        );
+      });
+      expect(Math.abs(fused[0]![0]! - noDropout[0]![0]!)).toBeGreaterThan(1e-3); // the mask did something
     });
-    expect(Math.abs(fused[0]![0]! - noDropout[0]![0]!)).toBeGreaterThan(1e-3); // the mask did something
-  });
+  }
 });

@@ -28,6 +28,8 @@ export const SHARED_TRAIN_KEYS = [
   'dropout',
   'evalEvery',
   'evalWindows',
+  'tasks',
+  'taskLimit',
   'skipMemoryCheck',
 ] as const;
 type SharedTrainOptions = Pick<TrainOptions, (typeof SHARED_TRAIN_KEYS)[number]>;

@@ -109,7 +109,7 @@ function joinDashValues(argv: string[], options: NonNullable<ParseArgsConfig['op
 
 /**
  * `--input a b c` means `--input a --input b --input c` for flags that take several values (the
- * DESIGN.md form `--input <file|dir>...`); values run until the next token that starts with `--`.
+ * documented form `--input <file|dir>...`, docs/design.md); values run until the next token that starts with `--`.
  */
 function expandMultiple(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
   const out: string[] = [];

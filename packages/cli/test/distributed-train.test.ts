@@ -10,7 +10,7 @@ import { loadCheckpoint } from '@hyperclone/core';
 import { prepareDataset } from '@hyperclone/data';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
-import { REPO, hyperclone, type Child } from './run-cli.js';
+import { hyperclone, type Child } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-dist-'));
 let data: string;
@@ -21,7 +21,7 @@ afterAll(() => started.filter(alive).forEach((pid) => process.kill(pid, 'SIGKILL
 
 beforeAll(async () => {
   data = join(root, 'ts');
-  await prepareDataset({ inputs: [join(REPO, '../shared/corpora/tinyshakespeare/input.txt')], tokenizer: 'byte', out: data });
+  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out: data });
 });
 
 const run = (out: string, extra: string[] = []) => [

@@ -24,7 +24,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const STORIES = join(import.meta.dirname, '../../../../shared/corpora/tinystories/valid_v1_head.txt');
+const STORIES = join(import.meta.dirname, '../../../fixtures/corpora/tinystories/valid_v1_head.txt');
 /** 2 rows of 16 story bytes (byte-level ids: the fixture's tokenizer maps each byte to itself). */
 const ROWS = [0, 5000].map((at) => Array.from(readFileSync(STORIES).subarray(at, at + 16)));
 

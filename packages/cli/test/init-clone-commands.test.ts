@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shakespearePath } from '@hyperclone/data';
 import {
   crossEntropyLoss,
   disposeParams,
@@ -39,7 +40,7 @@ afterAll(async () => {
 /** Loss of a checkpoint on the first 4·64 bytes of Tiny Shakespeare's last 10%. */
 async function heldOutLoss(dir: string): Promise<number> {
   const ckpt: Checkpoint = await loadCheckpoint(dir);
-  const text = await readFile(join(import.meta.dirname, '../../../../shared/corpora/tinyshakespeare/input.txt'));
+  const text = await readFile(shakespearePath());
   const start = Math.floor(text.length * 0.9);
   const B = 4;
   const T = 64;

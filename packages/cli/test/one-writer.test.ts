@@ -6,15 +6,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockDir, lockFileOf } from '@hyperclone/core';
-import { prepareDataset } from '@hyperclone/data';
+import { prepareDataset, shakespearePath } from '@hyperclone/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { benchCommand } from '../src/commands/bench.js';
 import { prepareCommand } from '../src/commands/prepare.js';
 import { trainCommand } from '../src/commands/train.js';
-import { REPO, hyperclone } from './run-cli.js';
+import { hyperclone } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-lock-'));
-const SHAKESPEARE = join(REPO, '../shared/corpora/tinyshakespeare/input.txt');
+const SHAKESPEARE = shakespearePath();
 let data: string;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '@hyperclone/core';
-import { prepareDataset } from '@hyperclone/data';
+import { prepareDataset, shakespearePath } from '@hyperclone/data';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cloneCommand } from '../src/commands/clone.js';
 import { evalCommand } from '../src/commands/eval.js';
@@ -15,8 +15,8 @@ import { trainCommand } from '../src/commands/train.js';
 import { REPO } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-tok-'));
-const SHAKESPEARE = join(REPO, '../shared/corpora/tinyshakespeare/input.txt');
-const STORIES = join(REPO, '../shared/corpora/tinystories/valid_v1_head.txt');
+const SHAKESPEARE = shakespearePath();
+const STORIES = join(REPO, 'fixtures/corpora/tinystories/valid_v1_head.txt');
 const quick = ['--backend', 'tfjs', '--batch-size', '2', '--seq-len', '16', '--eval-windows', '2', '--peak-tflops', '0.01'];
 let plays: string; // bpe:300 trained on Shakespeare
 let stories: string; // bpe:300 trained on TinyStories: the same name and size, other merges

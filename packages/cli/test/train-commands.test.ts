@@ -6,18 +6,17 @@ import { join } from 'node:path';
 import { prepareDataset } from '@hyperclone/data';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src/command.js';
-import { REPO, hyperclone } from './run-cli.js';
+import { hyperclone } from './run-cli.js';
 import { evalCommand } from '../src/commands/eval.js';
 import { sampleCommand } from '../src/commands/sample.js';
 import { trainCommand } from '../src/commands/train.js';
 
-const ARC_EASY = join(REPO, '../shared/evals/arc_easy/docs.jsonl');
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-train-'));
 let data: string;
 
 beforeAll(async () => {
   data = join(root, 'ts');
-  await prepareDataset({ inputs: [join(REPO, '../shared/corpora/tinyshakespeare/input.txt')], tokenizer: 'byte', out: data });
+  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out: data });
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -167,7 +166,7 @@ describe('hyperclone train / eval / sample', () => {
         '--data',
         data,
         '--task',
-        ARC_EASY,
+        'arc-easy',
         '--task-limit',
         '12',
         '--eval-windows',
@@ -181,10 +180,10 @@ describe('hyperclone train / eval / sample', () => {
     );
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as Record<string, number | { acc: number; accNorm: number; count: number }>;
-    expect(Object.keys(result)).toEqual(['loss', 'ppl', 'acc', 'tokens', 'arc_easy']);
+    expect(Object.keys(result)).toEqual(['loss', 'ppl', 'acc', 'tokens', 'arc-easy']);
     expect(result['tokens']).toBe(4 * 32);
     expect(result['ppl']).toBeCloseTo(Math.exp(result['loss'] as number), 6);
-    const arc = result['arc_easy'] as { acc: number; accNorm: number; count: number };
+    const arc = result['arc-easy'] as { acc: number; accNorm: number; count: number };
     expect(arc.count).toBe(12);
     for (const v of [arc.acc, arc.accNorm]) expect(Number.isInteger(Math.round(v * 12 * 1e9) / 1e9) && v >= 0 && v <= 1).toBe(true);
   });

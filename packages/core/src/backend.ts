@@ -81,6 +81,10 @@ export interface AttentionOptions {
   /** Softmax scale, usually 1/sqrt(headDim). */
   scale: number;
   causal: boolean;
+  /** Causal only: query t sees only the last `window` keys it may see (s > t + Tk - T - window); absent: all of them. */
+  window?: number;
+  /** Scores become softcap·tanh(score / softcap) after the scale, before the mask (Gemma 2); absent: none. */
+  softcap?: number;
   /** Dropout on the attention probabilities (training only; 0 for none). */
   dropout?: number;
   dropoutSeed?: number;

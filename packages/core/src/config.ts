@@ -2,6 +2,7 @@
 // Not the parameter list (param-spec.ts) and not the training options (the trainer owns those).
 
 import { nearestName } from './nearest-name.js';
+import { ropeScalingProblems, type RopeScaling } from './rope-scaling.js';
 
 export type NormKind = 'layernorm' | 'rmsnorm';
 export type PositionKind = 'learned' | 'rope';
@@ -9,6 +10,16 @@ export type MlpKind = 'gelu' | 'swiglu';
 /** The MLP's elementwise function: tanh GELU (GPT-2's gelu_new), exact (erf) GELU, ReLU, SiLU. */
 export type Activation = 'gelu-tanh' | 'gelu-exact' | 'relu' | 'silu';
 export const ACTIVATIONS: readonly Activation[] = ['gelu-tanh', 'gelu-exact', 'relu', 'silu'];
+/**
+ * Where a block's norms sit around each of its two branches f (attention, MLP):
+ * pre x + f(n(x)) (GPT-2, Llama); post n(x + f(x)) (OPT-350M); sandwich x + n'(f(n(x))) (Gemma 2);
+ * after x + n'(f(x)) (OLMo 2).
+ */
+export type NormPlacement = 'pre' | 'post' | 'sandwich' | 'after';
+export const NORM_PLACEMENTS: readonly NormPlacement[] = ['pre', 'post', 'sandwich', 'after'];
+/** A layer's attention: every earlier key, or only the last `slidingWindow` (its own included). */
+export type LayerType = 'full' | 'sliding';
+export type { RopeScaling };
 
 export interface ModelConfig {
   vocabSize: number;
@@ -53,6 +64,40 @@ export interface ModelConfig {
   oBias?: boolean;
   /** Bias of the MLP's up, gate and down; default `bias`. */
   mlpBias?: boolean;
+  /** Where each block's norms sit (see NormPlacement); default 'pre'. */
+  normPlacement?: NormPlacement;
+  /** A norm before the head (norm_f); default true. OPT-350M's post-norm stack has none. */
+  finalNorm?: boolean;
+  /** Norms have a gain (and, LayerNorm with `bias`, a bias); default true. false: parameter-free (OLMo). */
+  normAffine?: boolean;
+  /** A norm's gain is 1 + weight, so a zero weight is the identity (Gemma); default false. */
+  normGainPlusOne?: boolean;
+  /** A parallel block's attention and MLP both read norm1 (Phi); default false (GPT-NeoX: two norms). */
+  parallelSharedNorm?: boolean;
+  /**
+   * Width of the token embedding and of the head's input (OPT-350M's word_embed_proj_dim), projected into the
+   * stream by proj_in [dModel, embedDim] and out of it by proj_out [embedDim, dModel]; default: no projections,
+   * the embedding is dModel wide.
+   */
+  embedDim?: number;
+  /** Token embeddings times sqrt(dModel) (Gemma's normalizer); default false. */
+  scaleEmbedding?: boolean;
+  /** Multiplies the attention scores; default 1/sqrt(headDim). Gemma 2: query_pre_attn_scalar^-0.5. */
+  attnScale?: number;
+  /** Attention scores become cap·tanh(score/cap) before the mask (Gemma 2); default none. */
+  attnSoftcap?: number;
+  /** Logits become cap·tanh(logit/cap), after logitScale (Gemma 2); default none. */
+  logitSoftcap?: number;
+  /** q, k and v clamped to [-clip, clip] after their projections (OLMo's clip_qkv); default none. */
+  qkvClip?: number;
+  /** A norm over the whole q projection and one over the whole k projection, after clipping (OLMo 2); default false. */
+  qkNorm?: boolean;
+  /** Keys a sliding layer's query sees: the last slidingWindow positions, its own included; default none. */
+  slidingWindow?: number;
+  /** Each layer's attention (nLayer entries); default every layer 'sliding' when slidingWindow is set. */
+  layerTypes?: LayerType[];
+  /** Rotary scaling (rope only); default none. */
+  ropeScaling?: RopeScaling;
 }
 
 /** The activation the MLP applies. */
@@ -68,6 +113,32 @@ export function ropeDimsOf(c: ModelConfig): number {
 /** The first pos_emb row the forward reads (learned positions only). */
 export function positionOffsetOf(c: ModelConfig): number {
   return c.positionOffset ?? 0;
+}
+
+/** Where the block's norms sit. */
+export function normPlacementOf(c: ModelConfig): NormPlacement {
+  return c.normPlacement ?? 'pre';
+}
+
+/** The token embedding's width: dModel unless the model projects it in and out (OPT-350M). */
+export function embedDimOf(c: ModelConfig): number {
+  return c.embedDim ?? c.dModel;
+}
+
+/** Whether proj_in and proj_out sit around the stack (embedDim given, even equal to dModel: a clone's can grow into it). */
+export function hasEmbedProjection(c: ModelConfig): boolean {
+  return c.embedDim !== undefined;
+}
+
+/** The attention scores' multiplier. */
+export function attnScaleOf(c: ModelConfig): number {
+  return c.attnScale ?? 1 / Math.sqrt(c.headDim);
+}
+
+/** The window of layer `layer`'s attention in positions, or null for full causal attention. */
+export function slidingWindowOf(c: ModelConfig, layer: number): number | null {
+  if (c.slidingWindow === undefined) return null;
+  return (c.layerTypes?.[layer] ?? 'sliding') === 'sliding' ? c.slidingWindow : null;
 }
 
 export type BiasGroup = 'qkv' | 'o' | 'mlp';
@@ -209,6 +280,21 @@ export const MODEL_CONFIG_KEYS = [
   'qkvBias',
   'oBias',
   'mlpBias',
+  'normPlacement',
+  'finalNorm',
+  'normAffine',
+  'normGainPlusOne',
+  'parallelSharedNorm',
+  'embedDim',
+  'scaleEmbedding',
+  'attnScale',
+  'attnSoftcap',
+  'logitSoftcap',
+  'qkvClip',
+  'qkNorm',
+  'slidingWindow',
+  'layerTypes',
+  'ropeScaling',
 ] as const satisfies readonly (keyof ModelConfig)[];
 type Unlisted = Exclude<keyof ModelConfig, (typeof MODEL_CONFIG_KEYS)[number]>;
 const everyKeyListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -257,6 +343,45 @@ function extraProblems(c: ModelConfig): string[] {
     if (c.position !== 'learned') problems.push('positionOffset needs position "learned"');
     else if (!Number.isInteger(c.positionOffset) || c.positionOffset < 0)
       problems.push(`positionOffset must be a non-negative integer (got ${String(c.positionOffset)})`);
+  }
+  return [...problems, ...blockProblems(c), ...attentionProblems(c)];
+}
+
+const isPositive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/** The block's shape: norm placement, norms, the residual, the ends around the stack. */
+function blockProblems(c: ModelConfig): string[] {
+  const problems: string[] = [];
+  if (c.normPlacement !== undefined && !NORM_PLACEMENTS.includes(c.normPlacement))
+    problems.push(`normPlacement must be one of ${NORM_PLACEMENTS.join(', ')} (got ${String(c.normPlacement)})`);
+  for (const key of ['finalNorm', 'normAffine', 'normGainPlusOne', 'parallelSharedNorm', 'scaleEmbedding', 'qkNorm'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') problems.push(`${key} must be a boolean (got ${String(c[key])})`);
+  }
+  if (c.parallelResidual && normPlacementOf(c) !== 'pre')
+    problems.push(`parallelResidual needs normPlacement "pre" (got "${normPlacementOf(c)}")`);
+  if (c.parallelSharedNorm && !c.parallelResidual) problems.push('parallelSharedNorm needs parallelResidual');
+  if (c.normGainPlusOne && c.normAffine === false) problems.push('normGainPlusOne needs normAffine (a parameter-free norm has no gain)');
+  if (c.embedDim !== undefined && (!Number.isInteger(c.embedDim) || c.embedDim < 1))
+    problems.push(`embedDim must be a positive integer (got ${String(c.embedDim)})`);
+  return problems;
+}
+
+/** Attention's extras: scale, soft-capping, clipping, sliding windows, rotary scaling. */
+function attentionProblems(c: ModelConfig): string[] {
+  const problems: string[] = [];
+  for (const key of ['attnScale', 'attnSoftcap', 'logitSoftcap', 'qkvClip'] as const) {
+    if (c[key] !== undefined && !isPositive(c[key])) problems.push(`${key} must be a positive number (got ${String(c[key])})`);
+  }
+  if (c.slidingWindow !== undefined && (!Number.isInteger(c.slidingWindow) || c.slidingWindow < 1))
+    problems.push(`slidingWindow must be a positive integer (got ${String(c.slidingWindow)})`);
+  if (c.layerTypes !== undefined) {
+    if (c.slidingWindow === undefined) problems.push('layerTypes needs slidingWindow');
+    if (!Array.isArray(c.layerTypes) || c.layerTypes.length !== c.nLayer || c.layerTypes.some((t) => t !== 'full' && t !== 'sliding'))
+      problems.push(`layerTypes must list "full" or "sliding" for each of the ${c.nLayer} layers`);
+  }
+  if (c.ropeScaling !== undefined) {
+    if (c.position !== 'rope') problems.push('ropeScaling needs position "rope"');
+    else problems.push(...ropeScalingProblems(c.ropeScaling, ropeDimsOf(c)));
   }
   return problems;
 }

@@ -89,17 +89,24 @@ function referenceAttention(b: Backend, ops: FusedOps, q: Tensor, k: Tensor, v: 
   const [, , T] = b.shape(q) as [number, number, number, number];
   const Tk = b.shape(k)[2]!;
   let scores = b.mul(b.matmul(q, k, false, true), b.scalar(o.scale)); // (B, H, T, Tk)
-  if (o.causal) scores = b.add(scores, b.fromHost(causalMask(T, Tk)));
+  if (o.softcap !== undefined) scores = b.mul(b.tanh(b.div(scores, b.scalar(o.softcap))), b.scalar(o.softcap));
+  if (o.causal) scores = b.add(scores, b.fromHost(causalMask(T, Tk, o.window)));
   let probs = ops.softmax(scores);
   if (o.dropout && o.dropout > 0) probs = b.dropout(probs, o.dropout, o.dropoutSeed ?? 0);
   return b.matmul(probs, v); // (B, H, T, D)
 }
 
-/** Additive mask [T, Tk]: 0 where query t may see key s (s <= t + Tk - T), a large negative number elsewhere. */
-export function causalMask(T: number, Tk: number = T) {
+/**
+ * Additive mask [T, Tk]: 0 where query t may see key s (s <= t + Tk - T, and with a window also
+ * s > t + Tk - T - window), a large negative number elsewhere.
+ */
+export function causalMask(T: number, Tk: number = T, window?: number) {
   const data = new Float32Array(T * Tk);
   const offset = Tk - T;
-  for (let t = 0; t < T; t++) for (let s = t + offset + 1; s < Tk; s++) data[t * Tk + s] = -1e9;
+  for (let t = 0; t < T; t++) {
+    for (let s = t + offset + 1; s < Tk; s++) data[t * Tk + s] = -1e9;
+    if (window !== undefined) for (let s = 0; s <= t + offset - window && s < Tk; s++) data[t * Tk + s] = -1e9;
+  }
   return hostTensor([T, Tk], data);
 }
 

@@ -2,15 +2,17 @@
 // training loss through the fused classifier (the head and cross-entropy in one op, so the logits need
 // never exist whole). Not training (the trainer owns optimizer and loop) and not weights (initializers make those).
 //
-// Dimension letters: B batch, T time, C dModel, H query heads, K kv heads, D headDim, F dFF, V vocab.
+// Dimension letters: B batch, T time, C dModel, H query heads, K kv heads, D headDim, F dFF, V vocab,
+// E the token embedding's width (C unless the model projects it in and out).
 
 import type { Backend, FusedOps, Tensor } from './backend.js';
 import type { ModelConfig } from './config.js';
-import { activationOf, positionOffsetOf, ropeDimsOf } from './config.js';
+import { activationOf, attnScaleOf, hasEmbedProjection, normPlacementOf, positionOffsetOf, ropeDimsOf, slidingWindowOf } from './config.js';
 import { fusedOps } from './fused-reference.js';
 import { hostTensor } from './host-tensor.js';
-import { IGNORE_INDEX } from './loss.js';
+import { crossEntropyLoss, IGNORE_INDEX } from './loss.js';
 import { headWeightName } from './param-spec.js';
+import { ropeFrequencies } from './rope-scaling.js';
 
 /** Parameters by canonical name (see param-spec.ts). */
 export type Params = Readonly<Record<string, Tensor>>;
@@ -31,7 +33,7 @@ export interface ForwardResult {
   hidden: Tensor[];
 }
 
-/** Token embedding (+ learned positions), nLayer pre-norm blocks, final norm, LM head. */
+/** Token embedding (+ learned positions), nLayer blocks, final norm, LM head. */
 export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, options: ForwardOptions = {}): ForwardResult {
   const { m, features, hidden } = trunk(b, c, p, tokens, options);
   return { logits: head(m, features), hidden }; // logits (B, T, V)
@@ -39,8 +41,9 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
 
 /**
  * Mean next-token cross-entropy (nats) of tokens (B, T) against int32 targets (B, T), skipping targets equal
- * to ignoreIndex: the trunk, then the head and the loss as one fused classifier. Equal to
- * crossEntropyLoss(forward(...).logits, targets); an engine that fuses it never holds the (B, T, V) logits.
+ * to ignoreIndex: the trunk, then the head and the loss as one fused classifier (a soft-capped head, Gemma 2's:
+ * the logits, then crossEntropyLoss). Equal to crossEntropyLoss(forward(...).logits, targets); an engine that
+ * fuses it never holds the (B, T, V) logits.
  */
 export function languageModelLoss(
   b: Backend,
@@ -52,7 +55,8 @@ export function languageModelLoss(
   ignoreIndex = IGNORE_INDEX,
 ): Tensor {
   const { m, features } = trunk(b, c, p, tokens, options);
-  const flat = b.reshape(features, [-1, c.dModel]); // (B·T, C)
+  if (c.logitSoftcap !== undefined) return crossEntropyLoss(b, head(m, features), targets, ignoreIndex); // the soft-cap is not fused
+  const flat = b.reshape(features, [-1, b.shape(features).at(-1)!]); // (B·T, E)
   const bias = m.maybe('lm_head.bias'); // (V) or none
   return m.f.linearCrossEntropy(flat, m.param(headWeightName(c)), bias, b.reshape(targets, [-1]), {
     ignoreIndex,
@@ -60,7 +64,7 @@ export function languageModelLoss(
   }); // ()
 }
 
-/** Embedding, the blocks and the final norm: the features the head reads (B, T, C). */
+/** Embedding, the blocks, the final norm (and proj_out): the features the head reads (B, T, E). */
 function trunk(
   b: Backend,
   c: ModelConfig,
@@ -74,10 +78,10 @@ function trunk(
   let x = embed(m, tokens); // (B, T, C)
   const hidden: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    x = block(m, x, `blocks.${i}`); // (B, T, C)
+    x = block(m, x, i); // (B, T, C)
     if (options.collectHidden) hidden.push(x);
   }
-  return { m, features: norm(m, x, 'norm_f'), hidden }; // features (B, T, C)
+  return { m, features: headInput(m, x), hidden }; // features (B, T, E)
 }
 
 /** What every piece of one forward reads: the backend, the config, the parameters, and this forward's dropout. */
@@ -92,6 +96,8 @@ interface ForwardContext {
   dropoutRate: number;
   nextDropoutSeed: () => number;
   rope: RopeTables | null;
+  /** A constant gain of ones [n], for parameter-free norms. */
+  ones(n: number): Tensor;
 }
 
 function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: number, options: ForwardOptions): ForwardContext {
@@ -110,7 +116,16 @@ function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: num
     maybe: (name) => p[name] ?? null,
     dropoutRate: options.train ? c.dropout : 0,
     nextDropoutSeed: dropoutSeeds(options.dropoutSeed ?? 0),
-    rope: c.position === 'rope' ? ropeTables(b, T, ropeDimsOf(c), c.ropeTheta) : null,
+    rope: c.position === 'rope' ? ropeTables(b, c, T) : null,
+    ones: constantOnes(b),
+  };
+}
+
+function constantOnes(b: Backend): (n: number) => Tensor {
+  const made = new Map<number, Tensor>();
+  return (n) => {
+    if (!made.has(n)) made.set(n, b.fromHost(hostTensor([n], new Float32Array(n).fill(1))));
+    return made.get(n)!;
   };
 }
 
@@ -128,9 +143,12 @@ function dropout(m: ForwardContext, x: Tensor): Tensor {
   return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.nextDropoutSeed()) : x; // same shape as x
 }
 
+/** The token embedding (times sqrt(C) for Gemma, projected in for OPT-350M), plus learned positions. */
 function embed(m: ForwardContext, tokens: Tensor): Tensor {
   const { b, c, T } = m;
-  let x = b.gather(m.param('tok_emb.weight'), tokens); // (B, T, C)
+  let x = b.gather(m.param('tok_emb.weight'), tokens); // (B, T, E)
+  if (c.scaleEmbedding) x = b.mul(x, b.scalar(Math.sqrt(c.dModel))); // (B, T, E)
+  if (hasEmbedProjection(c)) x = project(m, x, 'proj_in'); // (B, T, C)
   if (c.position === 'learned') {
     const offset = positionOffsetOf(c); // OPT's learned positions start at row 2
     const positions = b.fromHost(
@@ -144,35 +162,78 @@ function embed(m: ForwardContext, tokens: Tensor): Tensor {
   return dropout(m, x); // (B, T, C)
 }
 
-/** Pre-norm residual: x + attention(norm1(x)), then + mlp(norm2(x)); parallel (GPT-NeoX): x + attention(norm1(x)) + mlp(norm2(x)). */
-function block(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+/**
+ * Two residual branches, attention then MLP, each with its norms where the config places them
+ * (sublayer); parallel (GPT-NeoX, Phi): x + attention(norm1(x)) + mlp(norm2(x)), Phi's MLP reading norm1 too.
+ */
+function block(m: ForwardContext, x: Tensor, layer: number): Tensor {
   const { b } = m;
-  const a = attention(m, norm(m, x, `${prefix}.norm1`), `${prefix}.attn`); // (B, T, C)
-  if (m.c.parallelResidual) return b.add(b.add(x, a), mlp(m, norm(m, x, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
-  const h = b.add(x, a); // (B, T, C)
-  return b.add(h, mlp(m, norm(m, h, `${prefix}.norm2`), `${prefix}.mlp`)); // (B, T, C)
+  const prefix = `blocks.${layer}`;
+  const attn = (h: Tensor): Tensor => attention(m, h, `${prefix}.attn`, layer); // (B, T, C)
+  const ffn = (h: Tensor): Tensor => mlp(m, h, `${prefix}.mlp`); // (B, T, C)
+  if (m.c.parallelResidual) {
+    const h1 = norm(m, x, `${prefix}.norm1`); // (B, T, C)
+    const h2 = m.c.parallelSharedNorm ? h1 : norm(m, x, `${prefix}.norm2`); // (B, T, C)
+    return b.add(b.add(x, attn(h1)), ffn(h2)); // (B, T, C)
+  }
+  const h = sublayer(m, x, attn, `${prefix}.norm1`, `${prefix}.post_attn_norm`); // (B, T, C)
+  return sublayer(m, h, ffn, `${prefix}.norm2`, `${prefix}.post_mlp_norm`); // (B, T, C)
 }
 
-/** Causal multi-head attention with grouped kv heads (MHA, GQA, MQA) and optional rotary positions. */
-function attention(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+/**
+ * One residual branch f with the config's norm placement: pre x + f(n(x)), post n(x + f(x)),
+ * sandwich x + n'(f(n(x))), after x + n'(f(x)); `normName` is n, `outNormName` n'.
+ */
+function sublayer(m: ForwardContext, x: Tensor, f: (h: Tensor) => Tensor, normName: string, outNormName: string): Tensor {
+  const placement = normPlacementOf(m.c);
+  const input = placement === 'pre' || placement === 'sandwich' ? norm(m, x, normName) : x; // (B, T, C)
+  let y = f(input); // (B, T, C)
+  if (placement === 'sandwich' || placement === 'after') y = norm(m, y, outNormName); // (B, T, C)
+  const sum = m.b.add(x, y); // (B, T, C)
+  return placement === 'post' ? norm(m, sum, normName) : sum; // (B, T, C)
+}
+
+/**
+ * Causal multi-head attention with grouped kv heads (MHA, GQA, MQA), optional rotary positions, and the
+ * extras: q/k/v clipping (OLMo), norms over the q and k projections (OLMo 2), the score scale and
+ * soft-cap (Gemma 2), and a sliding window on the layers the config slides.
+ */
+function attention(m: ForwardContext, x: Tensor, prefix: string, layer: number): Tensor {
   const { b, c, B, T } = m;
-  let q = splitHeads(m, project(m, x, `${prefix}.q`), c.nHead); // (B, H, T, D)
-  let k = splitHeads(m, project(m, x, `${prefix}.k`), c.nKvHead); // (B, K, T, D)
-  let v = splitHeads(m, project(m, x, `${prefix}.v`), c.nKvHead); // (B, K, T, D)
+  let [qAll, kAll, vAll] = ['q', 'k', 'v'].map((p) => clip(m, project(m, x, `${prefix}.${p}`))) as [Tensor, Tensor, Tensor]; // (B, T, H·D), (B, T, K·D) x2
+  if (c.qkNorm) {
+    qAll = norm(m, qAll, `${prefix}.q_norm`); // (B, T, H·D)
+    kAll = norm(m, kAll, `${prefix}.k_norm`); // (B, T, K·D)
+  }
+  let q = splitHeads(m, qAll, c.nHead); // (B, H, T, D)
+  let k = splitHeads(m, kAll, c.nKvHead); // (B, K, T, D)
+  let v = splitHeads(m, vAll, c.nKvHead); // (B, K, T, D)
   if (m.rope) {
     q = applyRope(b, q, m.rope); // (B, H, T, D)
     k = applyRope(b, k, m.rope); // (B, K, T, D)
   }
   k = repeatKvHeads(b, k, c.nHead / c.nKvHead); // (B, H, T, D): q-head h reads kv-head floor(h / group)
   v = repeatKvHeads(b, v, c.nHead / c.nKvHead); // (B, H, T, D)
+  const window = slidingWindowOf(c, layer);
   const y = m.f.attention(q, k, v, {
-    scale: 1 / Math.sqrt(c.headDim),
+    scale: attnScaleOf(c),
     causal: true,
     dropout: m.dropoutRate,
     dropoutSeed: m.nextDropoutSeed(),
+    ...(window !== null && window < T ? { window } : {}), // a window as wide as the sequence hides nothing
+    ...(c.attnSoftcap !== undefined ? { softcap: c.attnSoftcap } : {}),
   }); // (B, H, T, D)
   const merged = b.reshape(b.transpose(y, [0, 2, 1, 3]), [B, T, c.nHead * c.headDim]); // (B, T, H·D)
   return dropout(m, project(m, merged, `${prefix}.o`)); // (B, T, C)
+}
+
+/** x clamped to [-qkvClip, qkvClip] as x - relu(x - clip) + relu(-x - clip): exact inside, the bound outside (same shape). */
+function clip(m: ForwardContext, x: Tensor): Tensor {
+  const limit = m.c.qkvClip;
+  if (limit === undefined) return x;
+  const { b } = m;
+  const bound = b.scalar(limit);
+  return b.add(b.sub(x, b.relu(b.sub(x, bound))), b.relu(b.sub(b.neg(x), bound)));
 }
 
 function mlp(m: ForwardContext, x: Tensor, prefix: string): Tensor {
@@ -197,11 +258,29 @@ function activation(m: ForwardContext, x: Tensor): Tensor {
   }
 }
 
-/** The logits of the final norm's features through the same linear as every projection (tied: the token embedding is the weight). */
+/**
+ * Final norm (unless the model has none), then proj_out back to the embedding's width (OPT-350M): what the
+ * head reads (B, T, E).
+ */
+function headInput(m: ForwardContext, x: Tensor): Tensor {
+  const h = m.c.finalNorm === false ? x : norm(m, x, 'norm_f'); // (B, T, C)
+  return hasEmbedProjection(m.c) ? project(m, h, 'proj_out') : h; // (B, T, E)
+}
+
+/**
+ * The logits of the head's input through the same linear as every projection (tied: the token embedding is
+ * the weight), the logit scale and Gemma 2's soft-cap.
+ */
 function head(m: ForwardContext, features: Tensor): Tensor {
   const { b, c } = m;
-  const logits = m.f.linear(features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
-  return c.logitScale === 1 ? logits : b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
+  let logits = m.f.linear(features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
+  if (c.logitScale !== 1) logits = b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
+  return c.logitSoftcap === undefined ? logits : softcap(b, logits, c.logitSoftcap); // (B, T, V)
+}
+
+/** cap·tanh(x / cap) (same shape as x). */
+function softcap(b: Backend, x: Tensor, cap: number): Tensor {
+  return b.mul(b.tanh(b.div(x, b.scalar(cap))), b.scalar(cap));
 }
 
 /** The linear layer named `prefix`: y = x·Wᵀ (+ bias when the model has one) over the last axis. */
@@ -209,11 +288,14 @@ function project(m: ForwardContext, x: Tensor, prefix: string): Tensor {
   return m.f.linear(x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
 }
 
+/** The config's norm over the last axis: gain (1 + weight for Gemma; ones when parameter-free) and LayerNorm's bias. */
 function norm(m: ForwardContext, x: Tensor, prefix: string): Tensor {
-  const { c, f } = m;
+  const { b, c, f } = m;
+  let gain = c.normAffine === false ? m.ones(b.shape(x).at(-1)!) : m.param(`${prefix}.weight`); // (n)
+  if (c.normGainPlusOne) gain = b.add(gain, b.scalar(1)); // (n)
   return c.norm === 'layernorm'
-    ? f.layerNorm(x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`), c.normEps) // same shape as x
-    : f.rmsNorm(x, m.param(`${prefix}.weight`), c.normEps); // same shape as x
+    ? f.layerNorm(x, gain, m.maybe(`${prefix}.bias`), c.normEps) // same shape as x
+    : f.rmsNorm(x, gain, c.normEps); // same shape as x
 }
 
 /** (B, T, heads·D) -> (B, heads, T, D), head-major: head h holds features [h·D, (h+1)·D). */
@@ -230,16 +312,22 @@ interface RopeTables {
   half: number;
 }
 
-/** Rotary tables in the half-split layout (Llama / GPT-NeoX) over R = D rotated dims: angle(t, i) = t·θ^(-2i/D), i < D/2, repeated twice. */
-function ropeTables(b: Backend, T: number, D: number, theta: number): RopeTables {
+/**
+ * Rotary tables in the half-split layout (Llama / GPT-NeoX) over R rotated dims: angle(t, i) = t·f_i for
+ * i < R/2, repeated twice, f_i = θ^(-2i/R) or as the config's rope scaling gives it (rope-scaling.ts), and
+ * cos and sin times the scaling's attention factor (yarn, longrope).
+ */
+function ropeTables(b: Backend, c: ModelConfig, T: number): RopeTables {
+  const D = ropeDimsOf(c);
   const half = D / 2;
+  const { inverseFrequencies, attentionFactor } = ropeFrequencies(D, c.ropeTheta, c.ropeScaling, T);
   const cos = new Float32Array(T * D); // (T, D)
   const sin = new Float32Array(T * D); // (T, D)
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < half; i++) {
-      const angle = t * theta ** (-(2 * i) / D);
-      cos[t * D + i] = cos[t * D + i + half] = Math.cos(angle);
-      sin[t * D + i] = sin[t * D + i + half] = Math.sin(angle);
+      const angle = t * inverseFrequencies[i]!;
+      cos[t * D + i] = cos[t * D + i + half] = Math.cos(angle) * attentionFactor;
+      sin[t * D + i] = sin[t * D + i + half] = Math.sin(angle) * attentionFactor;
     }
   }
   return { cos: b.fromHost(hostTensor([T, D], cos)), sin: b.fromHost(hostTensor([T, D], sin)), dims: D, half };

@@ -147,6 +147,82 @@ describe('model config', () => {
     expect(() => resolveConfig({ ...getPreset('tiny'), activation: 'tanh' as never })).toThrow(/activation must be one of gelu-tanh/);
   });
 
+  it('lays out the block shapes and ends of OPT-350M, Gemma 2, OLMo 2 and Phi, and says what each norm feeds', () => {
+    const names = (c: Partial<ModelConfig>, prefix: string) =>
+      paramSpec(resolveConfig({ ...getPreset('tiny'), ...c }))
+        .filter((s) => s.name.startsWith(prefix))
+        .map((s) => s.name.slice(prefix.length));
+    const post = paramSpec(resolveConfig({ ...getPreset('tiny'), normPlacement: 'post', finalNorm: false, embedDim: 32, bias: false }));
+    expect(post.map((s) => s.name).filter((n) => !n.startsWith('blocks.'))).toEqual([
+      'tok_emb.weight',
+      'proj_in.weight',
+      'pos_emb.weight',
+      'proj_out.weight',
+    ]);
+    expect(post.find((s) => s.name === 'tok_emb.weight')).toMatchObject({ axes: ['vocab', 'embed'], shape: [257, 32], stream: null });
+    expect(post.find((s) => s.name === 'proj_in.weight')).toMatchObject({ axes: ['model', 'embed'], stream: 'writes' });
+    // post-norm: block 0 reads the embedding as it is, block 1 reads block 0's norm2, the head the last norm2
+    const through = (spec: typeof post, name: string) => spec.find((s) => s.name === name)!.readsThrough;
+    expect(
+      ['blocks.0.attn.q.weight', 'blocks.0.mlp.up.weight', 'blocks.1.attn.q.weight', 'proj_out.weight'].map((n) => through(post, n)),
+    ).toEqual([null, 'blocks.0.norm1', 'blocks.0.norm2', 'blocks.1.norm2']);
+    expect(names({ normPlacement: 'sandwich', bias: false }, 'blocks.0.')).toEqual([
+      'norm1.weight',
+      'attn.q.weight',
+      'attn.k.weight',
+      'attn.v.weight',
+      'attn.o.weight',
+      'post_attn_norm.weight',
+      'norm2.weight',
+      'mlp.up.weight',
+      'mlp.down.weight',
+      'post_mlp_norm.weight',
+    ]);
+    const olmo2 = paramSpec(resolveConfig({ ...getPreset('tiny-llama'), normPlacement: 'after', qkNorm: true }));
+    expect(olmo2.find((s) => s.name === 'blocks.0.attn.k_norm.weight')).toMatchObject({
+      kind: 'norm',
+      axes: ['kv'],
+      shape: [32],
+      stream: null,
+    });
+    expect(through(olmo2, 'blocks.1.mlp.gate.weight')).toBe(null);
+    expect(names({ parallelResidual: true, parallelSharedNorm: true }, 'blocks.0.').filter((n) => n.startsWith('norm'))).toEqual([
+      'norm1.weight',
+      'norm1.bias',
+    ]);
+    expect(names({ normAffine: false }, '').filter((n) => n.includes('norm'))).toEqual([]);
+    const gemma = paramSpec(resolveConfig({ ...getPreset('tiny-llama'), normGainPlusOne: true }));
+    expect(gemma.find((s) => s.name === 'norm_f.weight')!.init).toBe('zeros'); // a gain of 1 + 0
+  });
+
+  it('refuses the new pieces where they do not fit, naming the field', () => {
+    const tiny = getPreset('tiny');
+    const llama = getPreset('tiny-llama');
+    expect(() => resolveConfig({ ...tiny, normPlacement: 'middle' as never })).toThrow(
+      /normPlacement must be one of pre, post, sandwich, after/,
+    );
+    expect(() => resolveConfig({ ...tiny, parallelResidual: true, normPlacement: 'post' })).toThrow(
+      /parallelResidual needs normPlacement "pre"/,
+    );
+    expect(() => resolveConfig({ ...tiny, parallelSharedNorm: true })).toThrow(/parallelSharedNorm needs parallelResidual/);
+    expect(() => resolveConfig({ ...tiny, normAffine: false, normGainPlusOne: true })).toThrow(/normGainPlusOne needs normAffine/);
+    expect(() => resolveConfig({ ...tiny, attnSoftcap: -1 })).toThrow(/attnSoftcap must be a positive number/);
+    expect(() => resolveConfig({ ...tiny, layerTypes: ['full', 'full'] })).toThrow(/layerTypes needs slidingWindow/);
+    expect(() => resolveConfig({ ...tiny, slidingWindow: 4, layerTypes: ['full'] })).toThrow(
+      /layerTypes must list "full" or "sliding" for each of the 2 layers/,
+    );
+    expect(() => resolveConfig({ ...tiny, ropeScaling: { type: 'linear', factor: 2 } })).toThrow(/ropeScaling needs position "rope"/);
+    expect(() => resolveConfig({ ...llama, ropeScaling: { type: 'ntk' } as never })).toThrow(
+      /ropeScaling.type must be one of linear, dynamic/,
+    );
+    expect(() =>
+      resolveConfig({
+        ...llama,
+        ropeScaling: { type: 'longrope', shortFactor: [1], longFactor: [1], attentionFactor: 1, originalContextLength: 8 },
+      }),
+    ).toThrow(/ropeScaling.shortFactor must hold 8 positive numbers, one per rotated pair/);
+  });
+
   it('counts the matmul parameters of the spec: block linears and the head, a tied embedding once', () => {
     const tied = getPreset('tiny');
     const blocks = 2 * (4 * 64 * 64 + 2 * 64 * 256);

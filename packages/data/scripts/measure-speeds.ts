@@ -1,9 +1,10 @@
 // Measures the numbers docs/data.md reports: BPE training time, single-thread encode speed of each
 // tokenizer, and prepare throughput. Not a test (no assertions); run it on a quiet machine:
 //   npx tsx --conditions=@hyperclone/source packages/data/scripts/measure-speeds.ts [CORPORA_DIR]
-// CORPORA_DIR defaults to ../shared/corpora beside the checkout.
+// CORPORA_DIR holds tinystories/ (train_*.txt, valid_*.txt) and wikitext2/ (*.txt): the repository's
+// excerpts (fixtures/corpora, the default) or the whole files their NOTICE.md files name.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEncoding } from 'js-tiktoken';
@@ -14,10 +15,20 @@ import { prepareDataset, type Tokenizer } from '../src/index.js';
 import { ByteTokenizer } from '../src/tokenizers/byte-tokenizer.js';
 import { Gpt2Tokenizer } from '../src/tokenizers/gpt2-tokenizer.js';
 
-const CORPORA = process.argv[2] ?? join(import.meta.dirname, '../../../../shared/corpora');
+const CORPORA = process.argv[2] ?? join(import.meta.dirname, '../../../fixtures/corpora');
 const STORIES = join(CORPORA, 'tinystories');
-const trainText = ['train_v1_head.txt', 'train_v2gpt4_head10k.txt'].map((f) => readFileSync(join(STORIES, f), 'utf8')).join('');
-const sample = readFileSync(join(CORPORA, 'wikitext2/test.txt'), 'utf8') + readFileSync(join(STORIES, 'valid_v1_head.txt'), 'utf8');
+/** The .txt files of a folder whose names start with `prefix`, in name order (not the notices). */
+const files = (dir: string, prefix = ''): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.txt'))
+    .sort()
+    .map((f) => join(dir, f));
+const texts = (dir: string, prefix = ''): string =>
+  files(dir, prefix)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('');
+const trainText = texts(STORIES, 'train_');
+const sample = texts(join(CORPORA, 'wikitext2')) + texts(STORIES, 'valid_');
 const mb = (chars: number): string => (chars / 2 ** 20).toFixed(2);
 const cpu = (): number => {
   const u = process.cpuUsage();
@@ -64,7 +75,12 @@ for (const [name, tok] of kinds) {
 }
 
 t = performance.now();
-const r = await prepareDataset({ inputs: [STORIES], tokenizer: 'bpe:4096', out: join(dir, 'ts4k') });
+const r = await prepareDataset({
+  inputs: files(STORIES, 'train_'),
+  valInputs: files(STORIES, 'valid_'),
+  tokenizer: 'bpe:4096',
+  out: join(dir, 'ts4k'),
+});
 console.log(
   `prepare ${STORIES} --tokenizer bpe:4096: ${(r.wallMs / 1000).toFixed(2)} s, ${Math.round(r.tokensPerSec)} tokens/s, ${mb(r.bytesPerSec)} MiB/s`,
 );

@@ -11,6 +11,7 @@ export { prepareDataset, type PrepareResult } from './prepare/prepare-dataset.js
 export type { PrepareOptions } from './prepare/prepare-options.js';
 export type { PrepareProgress, PreparePhase } from './prepare/progress.js';
 export type { DocSplit } from './corpus/text-documents.js';
+export { shakespearePath } from './corpus/shakespeare-corpus.js';
 
 // dataset/: the directory on disk and its splits
 export { openDataset, type OpenDatasetOptions, type TokenDataset, type DatasetKind } from './dataset/open-dataset.js';

@@ -29,7 +29,7 @@ async function docs(text: string, split: DocSplit, size = 1 << 16): Promise<{ do
 }
 
 describe('document splitting', () => {
-  const v2 = readFileSync(join(TINYSTORIES, 'train_v2gpt4_head10k.txt'), 'utf8');
+  const v2 = readFileSync(join(TINYSTORIES, 'train_v2gpt4_head.txt'), 'utf8');
 
   it('auto: cuts at lines holding only <|endoftext|> and keeps the text exact', async () => {
     const { docs: d } = await docs(v2, { kind: 'auto' });

@@ -39,7 +39,7 @@ describe('GPT-2 pre-tokenizer scanner', () => {
     return out;
   };
 
-  it('splits every shared corpus exactly like the regex (first 300 KB of each)', () => {
+  it('splits every real corpus exactly like the regex (first 300 KB of each)', () => {
     for (const [, full] of corpora) {
       const text = full.slice(0, 300_000);
       expect(scan(text)).toEqual(regex(text));
@@ -73,7 +73,7 @@ describe('gpt2 tokenizer', () => {
     expect(Array.from(tok.encode('<|endoftext|>'))).not.toContain(50256);
   });
 
-  it('encodes like js-tiktoken (first 200 KB of each corpus) and round-trips every shared corpus', () => {
+  it('encodes like js-tiktoken (first 200 KB of each corpus) and round-trips every real corpus', () => {
     const ref = getEncoding('gpt2');
     for (const [f, text] of corpora) {
       const sample = text.slice(0, 200_000);
@@ -110,7 +110,7 @@ describe('bpe:N training', () => {
     expect(bpe.encode(text).length).toBeLessThan(Buffer.byteLength(text) / 3);
   });
 
-  it('round-trips every shared corpus and arbitrary Unicode exactly', () => {
+  it('round-trips every real corpus and arbitrary Unicode exactly', () => {
     for (const [, text] of corpora) expect(bpe.decode(bpe.encode(text))).toBe(text);
     fc.assert(
       fc.property(fc.oneof(unicode, mixed), (s) => bpe.decode(bpe.encode(s)) === s),

@@ -16,7 +16,7 @@ import {
 import { FAMILIES, familyNamed } from './families.js';
 import type { Family, FamilyName } from './family.js';
 import { SINGLE_FILE } from './hf-weights.js';
-import { hfConfigJson } from './shared-fields.js';
+import { hfConfigJson } from './common-fields.js';
 import { toHf } from './tensor-binding.js';
 import { TOKENIZER_FILES } from './tokenizer-files.js';
 

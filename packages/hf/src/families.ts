@@ -4,12 +4,16 @@
 import type { Family, FamilyName } from './family.js';
 import { HfUnsupportedError, supportedLine } from './hf-fields.js';
 import { gptNeox } from './families/gpt-neox.js';
+import { gemma } from './families/gemma.js';
 import { gpt2 } from './families/gpt2.js';
 import { llama } from './families/llama.js';
+import { olmo } from './families/olmo.js';
 import { opt } from './families/opt.js';
+import { phi } from './families/phi.js';
+import { phi3 } from './families/phi3.js';
 
 /** In the order export tries them for a model that was not imported. */
-export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt];
+export const FAMILIES: readonly Family[] = [gpt2, llama, gptNeox, opt, gemma, olmo, phi, phi3];
 
 export function familyNamed(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
@@ -26,15 +30,9 @@ const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   deepseek_v2: 'a mixture of experts',
   deepseek_v3: 'a mixture of experts',
   qwen3: 'q/k norms (q_norm, k_norm)',
-  olmo2: 'q/k norms',
-  olmo: 'non-parametric LayerNorm',
-  gemma: 'scaled embeddings and (1 + w) RMSNorm',
-  gemma2: 'soft-capped logits and sliding windows',
   gemma3: 'sliding windows and q/k norms',
   gpt_neo: 'local (sliding-window) attention layers',
   gptj: 'interleaved rotary dimensions',
-  phi: 'a parallel block with partial rotary and a biased head',
-  phi3: 'fused projections with long-rope scaling',
   falcon: 'multi-query parallel blocks in its own layout',
   bloom: 'ALiBi positions',
   mpt: 'ALiBi positions',

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import type { HfFields } from './hf-fields.js';
 import type { TensorBinding } from './tensor-binding.js';
 
-export type FamilyName = 'gpt2' | 'llama' | 'gpt_neox' | 'opt';
+export type FamilyName = 'gpt2' | 'llama' | 'gpt_neox' | 'opt' | 'gemma' | 'olmo' | 'phi' | 'phi3';
 
 export interface ImportedConfig {
   config: ModelConfig;

@@ -9,6 +9,12 @@ export const SUPPORTED_ARCHITECTURES = [
   'Qwen2ForCausalLM',
   'GPTNeoXForCausalLM',
   'OPTForCausalLM',
+  'GemmaForCausalLM',
+  'Gemma2ForCausalLM',
+  'OlmoForCausalLM',
+  'Olmo2ForCausalLM',
+  'PhiForCausalLM',
+  'Phi3ForCausalLM',
 ] as const;
 
 /** A config or checkpoint this package will not turn into a model, said in one line. */

@@ -1,4 +1,4 @@
-// readHuggingFace: a Hugging Face model directory (config.json + safetensors) as our config and state dict.
+// readHuggingFace: a Hugging Face model directory (config.json + safetensors or pytorch_model.bin) as our config and state dict.
 // Not the checkpoint writer (core's saveCheckpoint) and not an initializer (init's fromHuggingFace wraps this).
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -74,7 +74,7 @@ export function readHfModelConfig(dir: string): ModelConfig {
 /** Reads `dir`'s config.json, picks the family, and reads every weight through its bindings. */
 export async function readHuggingFace(dir: string): Promise<HfModel> {
   const { config, notes, raw, family, architecture } = readFamilyConfig(dir);
-  const weights = openHfWeights(dir);
+  const weights = await openHfWeights(dir);
   try {
     const stateDict = readWeights(family, config, weights, dir, notes);
     const tokenIds = Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => k in raw).map((k) => [k, raw[k]]));

@@ -8,3 +8,5 @@ export * from './import-model.js';
 export * from './export-model.js';
 export { rotaryPct } from './families/gpt-neox.js';
 export { OPT_POSITION_OFFSET } from './families/opt.js';
+export { TorchCheckpoint, TorchCheckpointError, type TorchTensorInfo } from './torch-save/torch-checkpoint.js';
+export type { TorchDtype } from './torch-save/torch-pickle-rules.js';

@@ -1,5 +1,5 @@
 // Refusals: an unknown or unsupported architecture, a missing shard, a tensor whose shape disagrees with the
-// config, unsupported config fields, a truncated safetensors file, pickles, and tensors the model does not have.
+// config, unsupported config fields, a truncated safetensors file, other formats, and tensors the model does not have.
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,15 +40,32 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
       [
         'llama-gqa-sharded',
         (c) => (c['rope_scaling'] = { rope_type: 'llama3', factor: 32 }),
-        /field "rope_scaling" = \{"rope_type":"llama3","factor":32\} asks for "llama3" rope scaling/,
+        /field "rope_scaling" = \{"rope_type":"llama3","factor":32\} needs a number "low_freq_factor" for "llama3" rope scaling/,
       ],
-      ['mistral-mha', (c) => (c['sliding_window'] = 8), /field "sliding_window" = 8 is narrower than max_position_embeddings 32/],
-      ['qwen2-gqa-tied', (c) => Object.assign(c, { use_sliding_window: true, sliding_window: 4 }), /"sliding_window" = 4/],
-      ['opt-tied', (c) => (c['do_layer_norm_before'] = false), /"do_layer_norm_before" = false must be true: post-LN OPT \(OPT-350M\)/],
       [
-        'opt-tied',
-        (c) => (c['word_embed_proj_dim'] = 4),
-        /"word_embed_proj_dim" = 4 differs from hidden_size 8: OPT-350M's project_in\/project_out/,
+        'llama-gqa-sharded',
+        (c) => (c['rope_scaling'] = { rope_type: 'longrope', short_factor: [1], long_factor: [2] }),
+        /asks for "longrope" rope scaling; Llama \(LlamaForCausalLM\) supports default, linear, dynamic, llama3, yarn here \(transformers 4.49 switches to long_factor past original_max_position_embeddings only in Phi-3\)/,
+      ],
+      [
+        'qwen2-yarn',
+        (c) => ((c['rope_scaling'] as Record<string, unknown>)['original_max_position_embeddings'] = 8),
+        /gives yarn an original_max_position_embeddings apart from max_position_embeddings 32, which transformers versions read differently/,
+      ],
+      [
+        'qwen2-gqa-tied',
+        (c) => Object.assign(c, { use_sliding_window: true, sliding_window: 4 }),
+        /"sliding_window" = 4 with use_sliding_window is read differently by transformers versions/,
+      ],
+      [
+        'phi3-longrope-window',
+        (c) => (c['rope_scaling'] = { type: 'linear', factor: 2 }),
+        /Phi-3 \(Phi3ForCausalLM\) supports default, longrope here/,
+      ],
+      [
+        'phi-tied-dynamic',
+        (c) => (c['qk_layernorm'] = true),
+        /"qk_layernorm" = true must be false \(per-head LayerNorms on q and k are not supported\)/,
       ],
       ['gpt2-tied', (c) => (c['activation_function'] = 'quick_gelu'), /"activation_function" = "quick_gelu" is not an activation/],
       ['gpt2-tied', (c) => (c['scale_attn_by_inverse_layer_idx'] = true), /"scale_attn_by_inverse_layer_idx" = true must be false/],
@@ -65,7 +82,7 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
     const dir = copyOf('llama-gqa-sharded');
     unlinkSync(join(dir, 'model-00002-of-00002.safetensors'));
     await expect(readHuggingFace(dir)).rejects.toThrow(
-      /shard model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing \(it holds \d+ tensors, e.g. model\.layers\.1\./,
+      /shard model-00002-of-00002.safetensors listed in model.safetensors.index.json is missing \(it holds \d+ tensors, e\.g\. (lm_head\.weight|model\.layers\.1\.[\w.]+)\); download it again/,
     );
   });
 
@@ -87,12 +104,18 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
     await expect(readHuggingFace(header)).rejects.toThrow(/header claims \d+ bytes but the file has 92 after the length \(truncated\?\)/);
   });
 
-  it('pytorch_model.bin, with how to convert it, never unpickled', async () => {
-    const dir = copyOf('gpt2-tied');
-    unlinkSync(join(dir, 'model.safetensors'));
-    writeFileSync(join(dir, 'pytorch_model.bin'), 'not read');
-    await expect(readHuggingFace(dir)).rejects.toThrow(
-      /holds pytorch_model.bin \(a PyTorch pickle\), which hyperclone does not read \(it never unpickles files\); convert it to safetensors with python3 -c/,
+  it('TensorFlow weights, with how to convert them; a pytorch_model.bin that is no torch.save file', async () => {
+    const tf = copyOf('gpt2-tied');
+    unlinkSync(join(tf, 'model.safetensors'));
+    writeFileSync(join(tf, 'tf_model.h5'), 'not read');
+    await expect(readHuggingFace(tf)).rejects.toThrow(
+      /holds tf_model.h5 \(TensorFlow weights\), which hyperclone does not read; convert it to safetensors with python3 -c/,
+    );
+    const bin = copyOf('gpt2-tied');
+    unlinkSync(join(bin, 'model.safetensors'));
+    writeFileSync(join(bin, 'pytorch_model.bin'), 'not a pickle');
+    await expect(readHuggingFace(bin)).rejects.toThrow(
+      /pytorch_model.bin: refused: is neither a zip archive \(torch.save since PyTorch 1.6\) nor a legacy torch.save file$/,
     );
   });
 

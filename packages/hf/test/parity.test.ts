@@ -1,12 +1,13 @@
-// Import parity: each fixture read by readHuggingFace gives the transcription's logits within 1e-4 and its greedy
-// continuation token for token, on tfjs and (where the addon works) torch. Not export (round-trip, reference tests).
+// Import parity: each fixture (written by transformers' save_pretrained) read by readHuggingFace gives transformers'
+// logits within 1e-4, the same argmax at every position and its greedy continuation token for token, on tfjs and
+// (where the addon works) torch. Not export (round-trip, reference and transformers-check tests).
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { createTorchBackend } from '@hyperclone/backend-torch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
 import { readHuggingFace } from '../src/index.js';
-import { HF_FIXTURES, fixtureDir, greedyOf, logitsOf, maxAbsDiff, readReference } from './helpers/fixtures.js';
+import { HF_FIXTURES, argmaxDiffers, fixtureDir, greedyOf, logitsOf, maxAbsDiff, readReference } from './helpers/fixtures.js';
 
 const TOLERANCE = 1e-4;
 
@@ -17,16 +18,18 @@ function parity(label: string, make: () => Promise<Backend>): void {
     b = await make();
   });
   afterAll(() => {
-    console.log(`max |Δlogit| vs the transcription (${label}): ${worst.join(', ')}`);
+    console.log(`max |Δlogit| vs transformers (${label}): ${worst.join(', ')}`);
     b?.close();
   });
   for (const name of HF_FIXTURES) {
-    it(`${name}: logits within ${TOLERANCE} and the same greedy continuation`, async () => {
+    it(`${name}: logits within ${TOLERANCE}, the same argmax and the same greedy continuation`, async () => {
       const model = await readHuggingFace(fixtureDir(name));
       const ref = readReference(name);
-      const diff = maxAbsDiff(logitsOf(b, model.config, model.weights, ref.tokens), ref.logits);
+      const logits = logitsOf(b, model.config, model.weights, ref.tokens);
+      const diff = maxAbsDiff(logits, ref.logits);
       worst.push(`${name} ${diff.toExponential(1)}`);
       expect(diff).toBeLessThanOrEqual(TOLERANCE);
+      expect(argmaxDiffers(logits, ref.logits, model.config.vocabSize)).toEqual([]);
       expect(greedyOf(b, model.config, model.weights, ref.prompt, ref.greedy.length)).toEqual(ref.greedy);
     });
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig, StateDict } from '@hyperclone/core';
-import { SafetensorsFile, getPreset, resolveConfig } from '@hyperclone/core';
+import { SafetensorsFile, getPreset, narrowFloats, resolveConfig, widenHalves } from '@hyperclone/core';
 import { randomInit } from '@hyperclone/init';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseFamily, readHuggingFace, writeHuggingFace, type ExportDtype } from '../src/index.js';
@@ -33,6 +33,12 @@ const STORED: Record<string, ExportDtype> = {
   'gpt2-untied-fp16': 'float16',
   'opt-untied-fp16': 'float16',
   'llama-mqa-tied-bf16': 'bfloat16',
+  'opt-tied-bin-fp16': 'float16',
+  'llama-bin-sharded-bf16': 'bfloat16',
+  'opt-plain-ln-bf16': 'bfloat16',
+  'gemma-biased-untied-bf16': 'bfloat16',
+  'olmo-gqa-biased-bf16': 'bfloat16',
+  'phi4-mini-partial-bf16': 'bfloat16',
 };
 
 describe('export -> import', () => {
@@ -60,6 +66,37 @@ describe('export -> import', () => {
       }
     });
   }
+
+  it('every family writes float16 and bfloat16 and reads them back: each weight rounded to nearest even, once', async () => {
+    const one = [
+      'opt-350m-postln',
+      'gemma-gqa-tied',
+      'gemma2-mqa-tied',
+      'olmo-clip-tied',
+      'olmo2-gqa',
+      'phi2-gqa-untied',
+      'phi3-longrope-window',
+    ];
+    for (const name of one) {
+      const m = await readHuggingFace(fixtureDir(name));
+      for (const [dtype, code] of [
+        ['float16', 'F16'],
+        ['bfloat16', 'BF16'],
+      ] as const) {
+        const out = fresh();
+        await writeHuggingFace(out, m.config, m.weights, { dtype, origin: m.origin });
+        const back = await readHuggingFace(out);
+        expect(back.config, `${name} ${dtype}`).toEqual(m.config);
+        for (const [param, t] of m.weights) {
+          const halves = new Uint16Array(t.data.length);
+          narrowFloats(t.data as Float32Array, code, halves);
+          const rounded = new Float32Array(t.data.length);
+          widenHalves(halves, code, rounded);
+          expect(back.weights.get(param)!.data, `${name} ${dtype} ${param}`).toEqual(rounded);
+        }
+      }
+    }
+  });
 
   it('random-init models of our own presets export to the family that holds them and come back the same', async () => {
     const cases: [ModelConfig, string][] = [
@@ -101,5 +138,22 @@ describe('export -> import', () => {
     expect(() => chooseFamily(none, {})).toThrow(/no Hugging Face family can hold this model: GPT-2: .*Llama: Llama blocks are sequential/);
     const headBias = resolveConfig({ ...getPreset('tiny'), tieEmbeddings: false, headBias: true }); // a rotated GPT-style clone
     expect(() => chooseFamily(headBias, {})).toThrow(/GPT-2: GPT-2's LM head has no bias/);
+  });
+
+  it('names the piece a family cannot hold, and picks the family that can (a post-LN model with a projected embedding: OPT)', () => {
+    const postLn = resolveConfig({ ...getPreset('tiny'), normPlacement: 'post', finalNorm: false, embedDim: 32, positionOffset: 2 });
+    expect(() => chooseFamily(postLn, { family: 'gpt2' })).toThrow(/^cannot export as GPT-2: GPT-2 cannot hold post-norm blocks$/);
+    expect(chooseFamily(postLn, {}).name).toBe('opt');
+    const gemma2 = resolveConfig({ ...getPreset('tiny-llama'), normPlacement: 'sandwich', normGainPlusOne: true, scaleEmbedding: true });
+    expect(chooseFamily(gemma2, {}).name).toBe('gemma');
+    expect(() => chooseFamily({ ...gemma2, qkNorm: true }, { family: 'gemma' })).toThrow(
+      /^cannot export as Gemma: Gemma 2 cannot hold q\/k norms$/,
+    );
+    const deeper = { ...gemma2, activation: 'gelu-tanh' as const, slidingWindow: 4, layerTypes: ['sliding' as const, 'sliding' as const] };
+    expect(() => chooseFamily(deeper, { family: 'gemma' })).toThrow(/Gemma 2 slides its even layers only/);
+    expect(chooseFamily({ ...deeper, layerTypes: ['sliding', 'full'] }, {}).name).toBe('gemma');
+    expect(() => chooseFamily({ ...postLn, finalNorm: true }, { family: 'opt' })).toThrow(
+      /post-LN OPT \(do_layer_norm_before false\) has no final norm/,
+    );
   });
 });

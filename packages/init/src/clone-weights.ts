@@ -19,7 +19,7 @@ export interface CloneResult {
 
 /**
  * Expands `weights` (shaped by `config`) into a model `width` times wider (FFN `ffn` times) that
- * computes the same logits. Every rule is in ../shared/HYPERCLONING.md and docs/hypercloning.md;
+ * computes the same logits. Every rule is in docs/hypercloning.md ("The cloning rules");
  * each wide parameter follows its axes through clone-rules.ts.
  */
 export function cloneWeights(config: ModelConfig, weights: StateDict, options: CloneOptions): CloneResult {

@@ -3,7 +3,7 @@
 // (G_stack, Du et al. 2024). Not width growth (clone-weights.ts).
 
 import type { DepthGrowth, HostTensor, ModelConfig, StateDict } from '@hyperclone/core';
-import { Rng, checkWeights, hostTensor, numel, paramSpec, validateConfig } from '@hyperclone/core';
+import { Rng, checkWeights, hostTensor, normPlacementOf, numel, paramSpec, validateConfig } from '@hyperclone/core';
 import { fillNormal } from './random-init.js';
 
 export const PLACEMENTS = ['interleave', 'stack'] as const;
@@ -48,9 +48,8 @@ export function growDepth(
   o: DepthOptions,
 ): { config: ModelConfig; weights: StateDict; depth: DepthGrowth } {
   checkWeights(config, weights, 'the model to deepen');
-  const deep: ModelConfig = { ...config, nLayer: config.nLayer * o.multiplier };
-  validateConfig(deep);
   const plan = depthPlan(config.nLayer, o);
+  const deep = deepConfig(config, plan, o.newBlocks);
   const out: StateDict = new Map();
   for (const s of paramSpec(deep)) {
     if (s.block === null) {
@@ -67,6 +66,26 @@ export function growDepth(
     weights: out,
     depth: { multiplier: o.multiplier, placement: o.placement, newBlocks: o.newBlocks, sourceBlocks: plan },
   };
+}
+
+/**
+ * The deeper model's config: nLayer from the plan, and each block's attention (layerTypes) that of the block
+ * it holds, or for a new identity block that of the block before it (an identity adds nothing either way).
+ * A post-norm model cannot grow identity blocks: its norm acts on the stream itself, even after a zero branch.
+ */
+export function deepConfig(config: ModelConfig, plan: readonly (number | null)[], newBlocks: NewBlocks): ModelConfig {
+  if (newBlocks === 'identity' && normPlacementOf(config) === 'post')
+    throw new Error(
+      'cannot add identity blocks to a post-norm model: each block normalizes the stream, so a new one changes the function; ' +
+        'use new blocks "copy" or grow only the width',
+    );
+  const deep: ModelConfig = { ...config, nLayer: plan.length };
+  if (config.layerTypes) {
+    let last = 0;
+    deep.layerTypes = plan.map((source) => config.layerTypes![(last = source ?? last)]!);
+  }
+  validateConfig(deep);
+  return deep;
 }
 
 function identityParam(s: ReturnType<typeof paramSpec>[number], seed: number): HostTensor {

@@ -3,7 +3,7 @@
 // itself (rotate-weights.ts).
 
 import type { HostTensor, ModelConfig, ParamSpec, StateDict } from '@hyperclone/core';
-import { checkWeights, hasBias, hostTensor, numel, paramSpec, validateConfig } from '@hyperclone/core';
+import { checkWeights, hasBias, hasEmbedProjection, hostTensor, normPlacementOf, numel, paramSpec, validateConfig } from '@hyperclone/core';
 
 /** float64 working copies of a state dict, with shapes. */
 export type Weights64 = Map<string, { shape: number[]; data: Float64Array }>;
@@ -35,19 +35,44 @@ export function foldNorms64(config: ModelConfig, weights: StateDict): { config: 
     w.set(s.name, { shape: s.shape, data: new Float64Array(numel(s.shape)) }); // a bias a LayerNorm bias folds into
   }
   if (config.norm === 'layernorm') for (const s of specs) if (s.stream === 'writes') center(s, w.get(s.name)!.data);
+  const offset = config.normGainPlusOne ? 1 : 0; // Gemma's gain is 1 + weight
   for (const s of paramSpec(config).filter((p) => p.kind === 'norm' && p.name.endsWith('.weight'))) {
-    const prefix = s.name.slice(0, -'.weight'.length);
-    foldNorm(prefix, specs, w);
+    if (s.stream === 'normalizes') foldNorm(s.name.slice(0, -'.weight'.length), specs, w, offset);
+    else w.get(s.name)!.data.forEach((g, j, gain) => (gain[j] = g + offset)); // a q/k norm keeps its gain, now a plain one
   }
   return { config: folded, weights: new Map(specs.map((s) => [s.name, w.get(s.name)!])) };
 }
 
 /**
- * rmsnorm, untied; where LayerNorm biases go into the readers, every reader needs a bias: the q/k/v
- * and MLP groups get one (zeros where the source had none), and the head gets `headBias`.
+ * rmsnorm, untied, gains as they are (not 1 + weight); where LayerNorm biases go into the readers, every
+ * reader needs a bias: the q/k/v and MLP groups get one (zeros where the source had none), and the head
+ * gets `headBias`. Only pre-norm blocks fold: a norm on the stream itself (post) or on a branch's output
+ * (sandwich, after) keeps its gain after the readers, where no rotation passes it.
  */
 export function foldedConfig(config: ModelConfig): ModelConfig {
+  const placement = normPlacementOf(config);
+  if (placement !== 'pre')
+    throw new Error(
+      `cannot rotate a model with ${placement}-norm blocks: only a norm before each branch folds into the linears that read it; ` +
+        'grow it without rotate',
+    );
+  if (config.norm === 'layernorm' && config.qkNorm)
+    throw new Error(
+      'cannot rotate a LayerNorm model with q/k norms: folding turns every norm into RMSNorm, and q and k are not centered; ' +
+        'grow it without rotate',
+    );
+  if (config.norm === 'layernorm' && config.bias && hasEmbedProjection(config))
+    throw new Error(
+      "cannot rotate a LayerNorm model with biases whose embedding is projected: the final norm's bias has nowhere to go " +
+        '(proj_out has none); grow it without rotate',
+    );
+  if (config.norm === 'layernorm' && config.finalNorm === false)
+    throw new Error(
+      'cannot rotate a LayerNorm model without a final norm: folding centers the stream, and only a norm before the head ' +
+        'hides its mean from the logits; grow it without rotate',
+    );
   const folded: ModelConfig = { ...config, norm: 'rmsnorm', tieEmbeddings: false };
+  delete folded.normGainPlusOne;
   if (config.norm === 'layernorm' && config.bias) {
     folded.headBias = true;
     if (!hasBias(config, 'qkv')) folded.qkvBias = true;
@@ -57,9 +82,10 @@ export function foldedConfig(config: ModelConfig): ModelConfig {
   return folded;
 }
 
-/** Moves the gain (and bias) of the norm `prefix` into every linear that reads through it. */
-function foldNorm(prefix: string, specs: ParamSpec[], w: Weights64): void {
+/** Moves the gain (offset + weight) and bias of the norm `prefix` into every linear that reads through it. */
+function foldNorm(prefix: string, specs: ParamSpec[], w: Weights64, offset: number): void {
   const gain = w.get(`${prefix}.weight`)!.data;
+  if (offset !== 0) for (let j = 0; j < gain.length; j++) gain[j]! += offset;
   const beta = w.get(`${prefix}.bias`)?.data ?? null;
   for (const r of specs.filter((s) => s.readsThrough === prefix)) {
     const weight = w.get(r.name)!.data; // (out, C)

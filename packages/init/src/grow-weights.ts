@@ -6,7 +6,7 @@ import { validateConfig } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
 import { cloneWeights, widthCloneInfo, type CloneResult } from './clone-weights.js';
 import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
-import { depthPlan, growDepth } from './depth-growth.js';
+import { deepConfig, depthPlan, growDepth } from './depth-growth.js';
 import { foldedConfig } from './fold-norms.js';
 import { rotateWeights } from './rotate-weights.js';
 
@@ -43,7 +43,7 @@ export function growSteps(config: ModelConfig, options: CloneOptions): ModelConf
   const o = resolveCloneOptions(options);
   validateConfig(config);
   const steps = [cloneConfig(config, o.width, o.ffn, o.tie)];
-  if (o.depth > 1) steps.push({ ...steps.at(-1)!, nLayer: steps.at(-1)!.nLayer * o.depth });
+  if (o.depth > 1) steps.push(deepConfig(steps.at(-1)!, depthPlan(steps.at(-1)!.nLayer, { ...o, multiplier: o.depth }), o.newBlocks));
   if (o.rotate) steps.push(foldedConfig(steps.at(-1)!));
   return steps;
 }
@@ -60,7 +60,7 @@ export function growPlan(config: ModelConfig, options: CloneOptions): { config: 
   if (o.depth > 1) {
     const plan = { multiplier: o.depth, placement: o.placement, newBlocks: o.newBlocks };
     clone.depth = { ...plan, sourceBlocks: depthPlan(grown.nLayer, plan) };
-    grown = { ...grown, nLayer: grown.nLayer * o.depth };
+    grown = deepConfig(grown, clone.depth.sourceBlocks, o.newBlocks);
   }
   if (o.rotate) {
     grown = foldedConfig(grown);

@@ -48,6 +48,8 @@ describe('clone rules', () => {
       [gqa, 3, 2],
       [{ ...gqa, nKvHead: 1 }, 2, 4],
       [gpt, 4, 1],
+      [{ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false }, 2, 2],
+      [{ ...gqa, qkNorm: true, normPlacement: 'after', scaleEmbedding: true, normGainPlusOne: true }, 3, 1],
     ] as const) {
       const source = resolveConfig(partial);
       const before = axisSizes(source);
@@ -69,6 +71,26 @@ describe('clone rules', () => {
     expect(rule('blocks.0.norm2.weight')).toEqual({ copies: [2], scale: 1, variants: false });
     expect(rule('lm_head.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: false });
   });
+
+  it("keep OPT-350M's projected embedding as wide as it was: proj_in writes copies, proj_out reads them back", () => {
+    const source = resolveConfig({ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false });
+    const wide = new Map(paramSpec(cloneConfig(source, 2, 2, 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 2, ffn: 2 });
+    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 1], scale: 1, variants: false });
+    expect(rule('proj_in.weight')).toEqual({ copies: [2, 1], scale: 1, variants: true });
+    expect(rule('proj_out.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true });
+    expect(rule('pos_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
+  });
+
+  it("divide Gemma's scaled token embedding by sqrt(width), tile its (1 + w) gains and the q/k norms over the grown projections", () => {
+    const source = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true, normGainPlusOne: true, qkNorm: true });
+    const wide = new Map(paramSpec(cloneConfig(source, 4, 2, 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 4, ffn: 2 });
+    expect(rule('tok_emb.weight')).toEqual({ copies: [1, 4], scale: 0.5, variants: false });
+    expect(rule('blocks.0.norm1.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+    expect(rule('blocks.0.attn.k_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
+  });
 });
 
 describe('cloneConfig', () => {
@@ -83,6 +105,13 @@ describe('cloneConfig', () => {
     const tied = resolveConfig(gpt);
     expect(cloneConfig(tied, 4, 4, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.25 });
     expect(cloneConfig(tied, 4, 4, 'untie')).toMatchObject({ tieEmbeddings: false, logitScale: 1 });
+  });
+
+  it("scales a tied Gemma clone's logits by 1/sqrt(width) and leaves a tied head on OPT-350M's projected embedding alone", () => {
+    const gemma = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true });
+    expect(cloneConfig(gemma, 4, 4, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.5, scaleEmbedding: true });
+    const projected = resolveConfig({ ...gpt, embedDim: 6 });
+    expect(cloneConfig(projected, 2, 2, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 1, embedDim: 6, dModel: 24 });
   });
 });
 

@@ -165,6 +165,34 @@ describe('depth growth', () => {
   });
 });
 
+describe('growth the new model pieces cannot take, refused in one line', () => {
+  it('refuses to rotate norms that do not fold, and identity blocks in a post-norm model', () => {
+    const grow = (partial: Partial<ModelConfig>, options: Parameters<typeof growWeights>[2]) => {
+      const config = resolveConfig({ ...gpt, ...partial });
+      return () => growWeights(config, randomWeights(config, 1), options);
+    };
+    for (const normPlacement of ['post', 'sandwich', 'after'] as const)
+      expect(grow({ normPlacement }, { width: 2, rotate: true })).toThrow(
+        new RegExp(`^cannot rotate a model with ${normPlacement}-norm blocks: only a norm before each branch folds`),
+      );
+    expect(grow({ finalNorm: false }, { width: 2, rotate: true })).toThrow(/^cannot rotate a LayerNorm model without a final norm/);
+    expect(grow({ qkNorm: true }, { width: 2, rotate: true })).toThrow(/^cannot rotate a LayerNorm model with q\/k norms/);
+    expect(grow({ embedDim: 6 }, { width: 2, rotate: true })).toThrow(
+      /^cannot rotate a LayerNorm model with biases whose embedding is projected/,
+    );
+    expect(grow({ normPlacement: 'post' }, { width: 2, depth: 2 })).toThrow(/^cannot add identity blocks to a post-norm model/);
+    expect(grow({ normPlacement: 'post' }, { width: 1, depth: 2, newBlocks: 'copy' })).not.toThrow();
+  });
+
+  it("gives a deeper model's new identity blocks the attention of the block before them", () => {
+    const config = resolveConfig({ ...llama, nLayer: 2, slidingWindow: 3, layerTypes: ['sliding', 'full'] });
+    const deep = growWeights(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'interleave' });
+    expect(deep.config.layerTypes).toEqual(['sliding', 'sliding', 'full', 'full']);
+    const stacked = growWeights(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'stack', newBlocks: 'copy' });
+    expect(stacked.config.layerTypes).toEqual(['sliding', 'full', 'sliding', 'full']);
+  });
+});
+
 describe('the clone record', () => {
   it('round-trips depth and rotation through origin.clone and rejects a malformed one', () => {
     const src = model(gpt);

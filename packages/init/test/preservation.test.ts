@@ -1,6 +1,6 @@
 // HyperCloning preserves the function: a property test over random configs of the whole family, on the tfjs backend.
 // Not the presets on real checkpoints (clone-presets.test.ts) and not training after the clone.
-import type { Backend, ModelConfig } from '@hyperclone/core';
+import type { Backend, ModelConfig, RopeScaling } from '@hyperclone/core';
 import { resolveConfig } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import fc from 'fast-check';
@@ -49,7 +49,7 @@ const caseArb = fc.record({
   snrDb: fc.constantFrom(0, 10, 20),
   rotate: fc.boolean(),
   depth: fc.constantFrom(1, 1, 2, 3),
-  placement: fc.constantFrom('interleave', 'stack'),
+  depthPlacement: fc.constantFrom('interleave', 'stack'),
   seed: fc.integer({ min: 0, max: 10_000 }),
   // the Hugging Face families' extras
   activation: fc.constantFrom('default', 'gelu-exact', 'relu', 'silu', 'gelu-tanh'),
@@ -57,19 +57,90 @@ const caseArb = fc.record({
   partialRope: fc.boolean(),
   positionOffset: fc.constantFrom(0, 2),
   biasGroups: fc.constantFrom('same', 'qkv-only', 'no-o', 'no-mlp'),
+  // the block shapes and extras of OPT-350M, Gemma 1-2, OLMo 1-2, Phi and Phi-3
+  placement: fc.constantFrom('pre', 'pre', 'post', 'sandwich', 'after'),
+  finalNorm: fc.constantFrom(true, true, false),
+  normAffine: fc.constantFrom(true, true, false),
+  gainPlusOne: fc.boolean(),
+  sharedNorm: fc.boolean(),
+  embedDim: fc.constantFrom(0, 0, 6),
+  scaleEmbedding: fc.boolean(),
+  attnScale: fc.constantFrom(0, 0.3),
+  attnSoftcap: fc.constantFrom(0, 0, 1.5),
+  logitSoftcap: fc.constantFrom(0, 0, 5),
+  qkvClip: fc.constantFrom(0, 0, 0.5),
+  qkNorm: fc.boolean(),
+  window: fc.constantFrom(0, 0, 3, 5),
+  layerTypes: fc.constantFrom('all', 'alternate', 'last-full'),
+  ropeScaling: fc.constantFrom('none', 'none', 'linear', 'dynamic', 'llama3', 'yarn', 'longrope'),
 });
 type Case = typeof caseArb extends fc.Arbitrary<infer C> ? C : never;
 
-/** The HF families' optional fields a case turns on (GPT-NeoX, OPT, Qwen2-style biases). */
+/**
+ * Parallel blocks and rotation need norms before the branches, and a LayerNorm model's rotation a final norm, no q/k norms
+ * and, with biases, no embedding projection (foldedConfig);
+ * identity blocks cannot keep a post-norm model's function (deepConfig).
+ */
+const placementOf = (k: Case) => k.placement;
+const parallelOf = (k: Case) => k.parallel && k.placement === 'pre';
+const rotateOf = (k: Case) =>
+  k.rotate && k.placement === 'pre' && (k.norm === 'rmsnorm' || (k.finalNorm && !k.qkNorm && !(k.bias && k.embedDim > 0)));
+const depthOf = (k: Case) => (k.placement === 'post' ? 1 : k.depth);
+
+function ropeScalingOf(k: Case, ropeDims: number): RopeScaling | undefined {
+  const pairs = ropeDims / 2;
+  switch (k.ropeScaling) {
+    case 'none':
+      return undefined;
+    case 'linear':
+    case 'dynamic':
+      return { type: k.ropeScaling, factor: 4 };
+    case 'llama3':
+      return { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8 };
+    case 'yarn':
+      return { type: 'yarn', factor: 4, attentionFactor: 1.14, betaFast: 32, betaSlow: 1, originalContextLength: 8 };
+    case 'longrope': // the 12-token forward is longer than 8: the long factors
+      return {
+        type: 'longrope',
+        shortFactor: Array.from({ length: pairs }, (_, i) => 1 + i),
+        longFactor: Array.from({ length: pairs }, (_, i) => 2 + 3 * i),
+        attentionFactor: 1.2,
+        originalContextLength: 8,
+      };
+  }
+}
+
+/** The HF families' optional fields a case turns on (GPT-NeoX, OPT, Qwen2-style biases, and the block shapes above). */
 function extras(k: Case): Partial<ModelConfig> {
   const x: Partial<ModelConfig> = {};
   if (k.activation !== 'default') x.activation = k.activation;
-  if (k.parallel) x.parallelResidual = true;
+  if (parallelOf(k)) x.parallelResidual = true;
+  if (parallelOf(k) && k.sharedNorm) x.parallelSharedNorm = true;
+  if (placementOf(k) !== 'pre') x.normPlacement = placementOf(k);
+  if (!k.finalNorm) x.finalNorm = false;
+  if (!k.normAffine) x.normAffine = false;
+  else if (k.gainPlusOne) x.normGainPlusOne = true;
+  if (k.embedDim > 0) x.embedDim = k.embedDim;
+  if (k.scaleEmbedding) x.scaleEmbedding = true;
+  if (k.attnScale > 0) x.attnScale = k.attnScale;
+  if (k.attnSoftcap > 0) x.attnSoftcap = k.attnSoftcap;
+  if (k.logitSoftcap > 0) x.logitSoftcap = k.logitSoftcap;
+  if (k.qkvClip > 0) x.qkvClip = k.qkvClip;
+  if (k.qkNorm) x.qkNorm = true;
+  if (k.window > 0) {
+    x.slidingWindow = k.window;
+    if (k.layerTypes === 'alternate') x.layerTypes = Array.from({ length: k.nLayer }, (_, i) => (i % 2 === 0 ? 'sliding' : 'full'));
+    if (k.layerTypes === 'last-full') x.layerTypes = Array.from({ length: k.nLayer }, (_, i) => (i === k.nLayer - 1 ? 'full' : 'sliding'));
+  }
   if (k.position === 'rope' && k.partialRope && k.headDim === 4) x.ropeDims = 2;
   if (k.position === 'learned' && k.positionOffset > 0) x.positionOffset = k.positionOffset;
   if (k.biasGroups === 'qkv-only') Object.assign(x, { bias: false, qkvBias: true });
   if (k.biasGroups === 'no-o') x.oBias = false;
   if (k.biasGroups === 'no-mlp') x.mlpBias = false;
+  if (k.position === 'rope') {
+    const scaling = ropeScalingOf(k, x.ropeDims ?? k.headDim);
+    if (scaling) x.ropeScaling = scaling;
+  }
   return x;
 }
 
@@ -97,10 +168,10 @@ function sourceConfig(k: Case): ModelConfig {
 
 function cloneOptions(k: Case): CloneOptions {
   const o: CloneOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
-  if (!k.rotate) o.tie = k.tie; // a rotation unties a tied model
+  if (!rotateOf(k)) o.tie = k.tie; // a rotation unties a tied model
   if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
-  if (k.rotate) o.rotate = true;
-  if (k.depth > 1) Object.assign(o, { depth: k.depth, placement: k.placement });
+  if (rotateOf(k)) o.rotate = true;
+  if (depthOf(k) > 1) Object.assign(o, { depth: depthOf(k), placement: k.depthPlacement });
   return o;
 }
 
@@ -159,7 +230,7 @@ describe('function preservation (property test, tfjs fp32)', () => {
         expect(p.top1Mismatches, where).toBe(0);
         expect(p.lossDiff, where).toBeLessThanOrEqual(1e-5);
         expect(p.maxHidden, where).toBeLessThan(1e-5);
-        for (const key of [k.variant, ...(k.rotate ? ['rotated'] : []), ...(k.depth > 1 ? [`depth ${k.placement}`] : [])])
+        for (const key of [k.variant, ...(rotateOf(k) ? ['rotated'] : []), ...(depthOf(k) > 1 ? [`depth ${k.depthPlacement}`] : [])])
           worst.set(key, Math.max(worst.get(key) ?? 0, p.maxAbsLogit));
         for (const tag of [
           k.variant,
@@ -173,15 +244,20 @@ describe('function preservation (property test, tfjs fp32)', () => {
           k.ffn !== k.width ? 'ffn!=width' : 'ffn=width',
           ...Object.keys(extras(k)),
           ...(k.activation === 'default' ? [] : [k.activation]),
-          k.rotate ? `rotate-${k.norm}-${k.tied ? 'tied' : 'untied'}` : 'no-rotate',
+          rotateOf(k) ? `rotate-${k.norm}-${k.tied ? 'tied' : 'untied'}` : 'no-rotate',
           clone.config.headBias ? 'rotate-head-bias' : 'no-head-bias',
-          k.rotate && k.norm === 'layernorm' && k.bias && k.biasGroups === 'no-mlp' ? 'rotate-adds-mlp-bias' : 'other-biases',
-          k.depth > 1 ? `depth-${k.placement}` : 'depth1',
+          rotateOf(k) && k.norm === 'layernorm' && k.bias && k.biasGroups === 'no-mlp' ? 'rotate-adds-mlp-bias' : 'other-biases',
+          depthOf(k) > 1 ? `depth-${k.depthPlacement}` : 'depth1',
+          `placement-${k.placement}`,
+          ...(depthOf(k) > 1 ? [`depth-${k.placement}`] : []),
+          ...(rotateOf(k) ? Object.keys(extras(k)).map((key) => `rotate-${key}`) : []),
+          ...(k.ropeScaling !== 'none' && k.position === 'rope' ? [`rope-${k.ropeScaling}`] : []),
+          ...(k.layerTypes !== 'all' && k.window > 0 ? ['layerTypes'] : []),
         ]) {
           seen.add(tag);
         }
       }),
-      { numRuns: 300, seed: 20240917 },
+      { numRuns: 400, seed: 20240917 },
     );
     // the run must have covered the whole family, not only what it happened to draw
     for (const tag of [
@@ -224,6 +300,37 @@ describe('function preservation (property test, tfjs fp32)', () => {
       'depth-interleave',
       'depth-stack',
       'depth1',
+      'placement-pre',
+      'placement-post',
+      'placement-sandwich',
+      'placement-after',
+      'depth-sandwich',
+      'depth-after',
+      'normPlacement',
+      'finalNorm',
+      'normAffine',
+      'normGainPlusOne',
+      'parallelSharedNorm',
+      'embedDim',
+      'scaleEmbedding',
+      'attnScale',
+      'attnSoftcap',
+      'logitSoftcap',
+      'qkvClip',
+      'qkNorm',
+      'slidingWindow',
+      'layerTypes',
+      'rope-linear',
+      'rope-dynamic',
+      'rope-llama3',
+      'rope-yarn',
+      'rope-longrope',
+      'rotate-normGainPlusOne',
+      'rotate-normAffine',
+      'rotate-embedDim',
+      'rotate-scaleEmbedding',
+      'rotate-qkNorm',
+      'rotate-parallelSharedNorm',
     ]) {
       expect(seen, tag).toContain(tag);
     }

@@ -9,6 +9,7 @@ export * from './adamw.js';
 export * from './train-step.js';
 export * from './evaluate.js';
 export * from './tasks.js';
+export { BUILTIN_TASKS, builtinTaskFile, isBuiltinTask, type BuiltinTask } from './builtin-tasks.js';
 export * from './targets.js';
 export * from './peaks.js';
 export * from './accounting.js';

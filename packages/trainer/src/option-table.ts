@@ -5,6 +5,7 @@
 
 import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
 import { z } from 'zod';
+import { BUILTIN_TASKS } from './builtin-tasks.js';
 import type { CheckpointEvent, EvalEvent, StartEvent, StepEvent } from './events.js';
 import { growStageSchema, parseGrowStage, type GrowStage } from './grow-stages.js';
 import { choice, custom, int, num, option, parsed, path, paths, switchValue } from './option-kinds.js';
@@ -175,12 +176,12 @@ export const TRAIN_OPTIONS = {
     help: 'also evaluate the initial weights (step 0 in eval.jsonl); a target met at step 0 counts',
   }),
   tasks: option(paths(), {
-    flag: 'task FILE.jsonl',
+    flag: 'task NAME|FILE.jsonl',
     default: [] as string[],
     defaultText: 'none',
     resume: 'kept',
     recorded: 'derived',
-    help: 'multiple-choice tasks scored at every evaluation',
+    help: `multiple-choice tasks scored at every evaluation: a built-in one by name (${BUILTIN_TASKS.map((n) => `\`${n}\``).join(', ')}) or a JSONL file of \`{query, choices, gold}\` rows`,
   }),
   taskLimit: option(int(1), {
     flag: 'task-limit N',

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Backend, CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
+import { isBuiltinTask } from './builtin-tasks.js';
 import { planStages, type RunStage } from './grow-stages.js';
 import type { Recorded } from './option-kinds.js';
 import { TRAIN_OPTIONS } from './option-table.js';
@@ -103,7 +104,7 @@ export function resolveRunConfig({ options: o, backend, initKind, origin, clone,
     warmup: (cloned ? o.rewarmup : undefined) ?? o.warmup ?? Math.min(1000, Math.floor(o.steps / 20)),
     evalEvery: o.evalEvery ?? Math.max(1, Math.round(o.steps / 10)),
     evalBatchSize: o.evalBatchSize ?? o.batchSize,
-    tasks: o.tasks.map((t) => resolve(t)),
+    tasks: o.tasks.map((t) => (isBuiltinTask(t) ? t : resolve(t))),
     precision: o.precision ?? enginePrecision(backend.engine),
   };
   return {

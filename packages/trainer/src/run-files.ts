@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outputPathError, readJsonFile, readJsonl, writeFileAtomic } from '@hyperclone/core';
+import { isBuiltinTask } from './builtin-tasks.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { EvalEvent, StepEvent } from './events.js';
 import type { RunConfig } from './run-config.js';
@@ -45,7 +46,7 @@ export class RunFiles {
     return this.withPaths(config, (p) => readPath(this.runDir, p));
   }
 
-  /** config.json records data, out and tasks relative to the run directory (absolute in memory). */
+  /** config.json records data, out and task files relative to the run directory (absolute in memory); built-in tasks by name. */
   async writeConfig(config: RunConfig): Promise<void> {
     await mkdir(this.runDir, { recursive: true });
     const recorded = this.withPaths(config, (p) => recordPath(this.runDir, p));
@@ -53,7 +54,7 @@ export class RunFiles {
   }
 
   private withPaths(config: RunConfig, map: (path: string) => string): RunConfig {
-    return { ...config, data: map(config.data), out: map(config.out), tasks: config.tasks.map(map) };
+    return { ...config, data: map(config.data), out: map(config.out), tasks: config.tasks.map((t) => (isBuiltinTask(t) ? t : map(t))) };
   }
 
   async appendMetrics(row: StepEvent): Promise<void> {

@@ -1,4 +1,4 @@
-// summary.json: the run's outcome and cost with every DESIGN.md field present (null where it does
+// summary.json: the run's outcome and cost with every field docs/design.md lists present (null where it does
 // not apply), plus a few extras that say how the numbers were made. Not the per-step logs.
 
 import type { Accounting } from './accounting.js';
@@ -147,7 +147,7 @@ function stageSummaries(s: SummaryInputs): StageSummary[] {
   });
 }
 
-/** The DESIGN.md fields, in order: tests and readers check summary.json against this list. */
+/** The fields docs/design.md lists, in order: tests and readers check summary.json against this list. */
 export const SUMMARY_FIELDS = [
   'init',
   'backend',

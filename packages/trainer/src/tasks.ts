@@ -1,11 +1,12 @@
-// Downstream multiple-choice tasks from JSONL ({query, choices, gold} per line, the ../shared/evals
-// format), scored like lm-evaluation-harness: summed log-probability of each continuation (acc) and
+// Downstream multiple-choice tasks from JSONL ({query, choices, gold} per line: a file, or a built-in
+// task by name, builtin-tasks.ts), scored like lm-evaluation-harness: summed log-probability of each continuation (acc) and
 // that sum per character (accNorm). Not generation-based tasks and not few-shot prompting.
 
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Backend, ModelConfig, Params } from '@hyperclone/core';
+import { BUILTIN_TASKS, builtinTaskFile, isBuiltinTask, looksLikeTaskName } from './builtin-tasks.js';
 import { forward, fusedOps, hostTensor } from '@hyperclone/core';
 
 export interface TaskItem {
@@ -16,8 +17,9 @@ export interface TaskItem {
 }
 
 export interface Task {
-  /** The file's folder name for `<name>/docs.jsonl`, else the file name without `.jsonl`. */
+  /** A built-in task's name; for a file, its folder name for `<name>/docs.jsonl`, else the file name without `.jsonl`. */
   name: string;
+  /** The JSONL file read (a built-in task's file inside this package). */
   file: string;
   items: TaskItem[];
 }
@@ -46,7 +48,18 @@ export interface ScoreOptions {
   maxLogitsPerBatch?: number;
 }
 
-export async function loadTask(file: string): Promise<Task> {
+/** Loads a task: a built-in one by name (BUILTIN_TASKS), else a JSONL file. */
+export async function loadTask(spec: string): Promise<Task> {
+  if (isBuiltinTask(spec)) return { ...(await loadTaskFile(builtinTaskFile(spec))), name: spec };
+  if (!existsSync(spec) && looksLikeTaskName(spec)) {
+    throw new Error(
+      `unknown task "${spec}": the built-in tasks are ${BUILTIN_TASKS.join(', ')}; or give a JSONL file ({query, choices, gold} per line)`,
+    );
+  }
+  return loadTaskFile(spec);
+}
+
+async function loadTaskFile(file: string): Promise<Task> {
   if (existsSync(file) && statSync(file).isDirectory()) {
     const docs = join(file, 'docs.jsonl');
     throw new Error(
@@ -58,7 +71,8 @@ export async function loadTask(file: string): Promise<Task> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read task file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
+    const why = code === 'ENOENT' ? `no such file (built-in tasks: ${BUILTIN_TASKS.join(', ')})` : (code ?? (e as Error).message);
+    throw new Error(`cannot read task file ${file}: ${why}`);
   }
   const items = text
     .split('\n')

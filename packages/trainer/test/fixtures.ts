@@ -6,15 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDataset } from '@hyperclone/data';
 
-export const SHAKESPEARE = join(import.meta.dirname, '../../../../shared/corpora/tinyshakespeare/input.txt');
-
 export function tempDir(prefix = 'hc-trainer-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Tiny Shakespeare as a byte-level token dataset (1.0M train, 0.11M val tokens). */
+/** Tiny Shakespeare (`builtin:shakespeare`) as a byte-level token dataset (1.0M train, 0.11M val tokens). */
 export async function shakespeareDataset(): Promise<string> {
   const out = join(tempDir('hc-data-'), 'ts');
-  await prepareDataset({ inputs: [SHAKESPEARE], tokenizer: 'byte', out });
+  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out });
   return out;
 }

@@ -1,15 +1,15 @@
-// Multiple-choice tasks: scoring by summed and per-character log-probabilities, batching, and reading task files.
+// Multiple-choice tasks: scoring by summed and per-character log-probabilities, batching, reading task files and the built-in tasks.
 // Not validation loss (evaluate) nor the CLI eval command.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
 import { disposeParams, forward, getPreset, hostTensor, uploadParams } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomWeights } from '@hyperclone/init';
-import { choiceLogProbs, loadTask, scoreTask, type TaskItem, type TaskTokenizer } from '../src/index.js';
+import { BUILTIN_TASKS, builtinTaskFile, choiceLogProbs, loadTask, scoreTask, type TaskItem, type TaskTokenizer } from '../src/index.js';
 
 const bytes: TaskTokenizer = { encode: (s) => Array.from(new TextEncoder().encode(s)), eotId: 256 };
 const config: ModelConfig = { ...getPreset('tiny'), contextLength: 32 };
@@ -81,11 +81,36 @@ describe('scoreTask', () => {
 describe('loadTask', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hc-task-'));
 
-  it('names a docs.jsonl task after its folder and reads the shared ARC-Easy file', async () => {
-    const task = await loadTask(join(import.meta.dirname, '../../../../shared/evals/arc_easy/docs.jsonl'));
-    expect(task.name).toBe('arc_easy');
-    expect(task.items).toHaveLength(570);
-    expect(task.items[0]!.choices[task.items[0]!.gold]).toBe('cellular telephone');
+  it('loads the built-in tasks by name from the files the package ships, with their notices', async () => {
+    const arc = await loadTask('arc-easy');
+    expect(arc.name).toBe('arc-easy');
+    expect(arc.file).toBe(builtinTaskFile('arc-easy'));
+    expect(arc.items).toHaveLength(570);
+    expect(arc.items[0]!.choices[arc.items[0]!.gold]).toBe('cellular telephone');
+    const hellaswag = await loadTask('hellaswag');
+    expect(hellaswag.items).toHaveLength(1000);
+    expect(hellaswag.items.every((item) => item.choices.length === 4)).toBe(true);
+    expect(BUILTIN_TASKS).toEqual(['arc-easy', 'hellaswag']);
+    for (const name of BUILTIN_TASKS) {
+      expect(builtinTaskFile(name).startsWith(join(import.meta.dirname, '../tasks'))).toBe(true);
+      expect(readFileSync(join(dirname(builtinTaskFile(name)), 'NOTICE.md'), 'utf8')).toMatch(/allenai\/OLMo.*59a53e3/s);
+    }
+  });
+
+  it('names a docs.jsonl task after its folder, another file after itself', async () => {
+    const row = '{"query": "q", "choices": ["a", "b"], "gold": 1}\n';
+    mkdirSync(join(dir, 'my_task'));
+    writeFileSync(join(dir, 'my_task/docs.jsonl'), row);
+    writeFileSync(join(dir, 'other.jsonl'), row);
+    expect((await loadTask(join(dir, 'my_task/docs.jsonl'))).name).toBe('my_task');
+    expect((await loadTask(join(dir, 'other.jsonl'))).items).toEqual([{ query: 'q', choices: ['a', 'b'], gold: 1 }]);
+    expect((await loadTask(join(dir, 'other.jsonl'))).name).toBe('other');
+  });
+
+  it('lists the built-in tasks when a name is unknown', async () => {
+    await expect(loadTask('hellaswg')).rejects.toThrowError(
+      'unknown task "hellaswg": the built-in tasks are arc-easy, hellaswag; or give a JSONL file ({query, choices, gold} per line)',
+    );
   });
 
   it('says which line is wrong and why', async () => {
@@ -94,6 +119,8 @@ describe('loadTask', () => {
     await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:2: "gold" must be an index into choices \(0\.\.1\), got 2/);
     writeFileSync(file, 'not json\n');
     await expect(loadTask(file)).rejects.toThrowError(/bad\.jsonl:1 is not valid JSON/);
-    await expect(loadTask(join(dir, 'missing.jsonl'))).rejects.toThrowError(/cannot read task file .*missing\.jsonl: no such file/);
+    await expect(loadTask(join(dir, 'missing.jsonl'))).rejects.toThrowError(
+      /cannot read task file .*missing\.jsonl: no such file \(built-in tasks: arc-easy, hellaswag\)/,
+    );
   });
 });

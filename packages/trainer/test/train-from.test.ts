@@ -223,12 +223,13 @@ describe('trainFrom: run directory', () => {
   });
 
   it('scores downstream tasks at each evaluation and can aim at a task accuracy', async () => {
-    const arc = join(import.meta.dirname, '../../../../shared/evals/arc_easy/docs.jsonl');
+    const out = tempDir();
     const { summary } = await trainFrom(
       randomInit('tiny'),
-      options(tempDir(), { steps: 2, tasks: [arc], taskLimit: 4, target: { metric: 'arc_easy.accNorm', value: 0 } }),
+      options(out, { steps: 2, tasks: ['arc-easy'], taskLimit: 4, target: { metric: 'arc-easy.accNorm', value: 0 } }),
     );
-    expect(summary.tasks['arc_easy']!.count).toBe(4);
+    expect(summary.tasks['arc-easy']!.count).toBe(4);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tasks).toEqual(['arc-easy']); // by name, not a path
     expect(summary.reachedTarget).toBe(true);
     expect(summary.stepsToTarget).toBe(2);
   });

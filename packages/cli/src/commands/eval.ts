@@ -7,7 +7,7 @@ import { backendFromFlags } from '../backends.js';
 import { integerFlag, parseFlags, requireFlag, type Command } from '../command.js';
 
 const usage =
-  'hyperclone eval --checkpoint CKPT --data DIR [--task FILE.jsonl]... [--json] [--eval-windows N] [--seq-len T] [--batch-size B] ' +
+  'hyperclone eval --checkpoint CKPT --data DIR [--task NAME|FILE.jsonl]... [--json] [--eval-windows N] [--seq-len T] [--batch-size B] ' +
   '[--eval-seed S] [--task-limit N] [--backend auto|torch|tfjs] [--device cpu|cuda] [--threads N]';
 
 const flags = {

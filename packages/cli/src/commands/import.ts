@@ -12,7 +12,7 @@ const flags = { from: { type: 'string' }, out: { type: 'string' } } as const;
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'read a Hugging Face model directory (safetensors) into a hyperclone checkpoint',
+  summary: 'read a Hugging Face model directory (safetensors or pytorch_model.bin) into a hyperclone checkpoint',
   usage,
   async run(argv) {
     const { values: f } = parseFlags(argv, flags, usage);

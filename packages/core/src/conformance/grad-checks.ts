@@ -90,5 +90,11 @@ export function gradChecks(): ConformanceCheck[] {
       (rng) => [input('q', randn(rng, [2, 2, 4, 3])), input('k', randn(rng, [2, 2, 4, 3])), input('v', randn(rng, [2, 2, 4, 3]))],
       (b, [q, k, v]) => weightedSum(b, fusedOps(b).attention(q!, k!, v!, { scale: 1 / Math.sqrt(3), causal: true }), 5),
     ),
+    gradCheck(
+      'valueAndGrad matches finite differences: causal attention with a sliding window of 2 and a soft-cap of 1.5',
+      (rng) => [input('q', randn(rng, [1, 2, 5, 3], 1.5)), input('k', randn(rng, [1, 2, 5, 3], 1.5)), input('v', randn(rng, [1, 2, 5, 3]))],
+      (b, [q, k, v]) =>
+        weightedSum(b, fusedOps(b).attention(q!, k!, v!, { scale: 1 / Math.sqrt(3), causal: true, window: 2, softcap: 1.5 }), 6),
+    ),
   ];
 }

@@ -74,16 +74,28 @@ export function logSoftmaxHost(x: HostTensor): HostTensor {
   });
 }
 
-/** q [B, H, T, D], k and v [B, H, Tk, D]; causal: query t sees keys s <= t + Tk - T. */
-export function attentionHost(q: HostTensor, k: HostTensor, v: HostTensor, scale: number, causal: boolean): HostTensor {
+/**
+ * q [B, H, T, D], k and v [B, H, Tk, D]; causal: query t sees keys s <= t + Tk - T, and with a window only
+ * s > t + Tk - T - window; a softcap makes each scaled score softcap·tanh(score / softcap).
+ */
+export function attentionHost(
+  q: HostTensor,
+  k: HostTensor,
+  v: HostTensor,
+  scale: number,
+  causal: boolean,
+  extras: { window?: number; softcap?: number } = {},
+): HostTensor {
   const T = q.shape[2]!;
   const Tk = k.shape[2]!;
   const scores = matmulHost(q, k, false, true); // (B, H, T, Tk)
   const masked = new Float32Array(scores.data.length);
+  const cap = (x: number): number => (extras.softcap === undefined ? x : extras.softcap * Math.tanh(x / extras.softcap));
   for (let i = 0; i < masked.length; i++) {
     const t = Math.floor(i / Tk) % T;
     const s = i % Tk;
-    masked[i] = causal && s > t + Tk - T ? -Infinity : scores.data[i]! * scale;
+    const hidden = causal && (s > t + Tk - T || (extras.window !== undefined && s <= t + Tk - T - extras.window));
+    masked[i] = hidden ? -Infinity : cap(scores.data[i]! * scale);
   }
   return matmulHost(softmaxHost(hostTensor(scores.shape, masked)), v);
 }

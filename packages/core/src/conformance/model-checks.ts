@@ -71,6 +71,121 @@ export const TINY_OPT: ModelConfig = resolveConfig({
   mlpBias: false,
 });
 
+/** OPT-350M style: post-norm blocks, no final norm, a 6-wide embedding projected in and out, tied. */
+export const TINY_OPT_POST: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 16,
+  positionOffset: 2,
+  activation: 'silu',
+  normPlacement: 'post',
+  finalNorm: false,
+  embedDim: 6,
+});
+
+/**
+ * Gemma 2 style: (1 + w) RMSNorm in sandwich placement, embeddings times sqrt(dModel), 3 heads of 4 on 12 wide
+ * (head_dim apart from dModel / heads), GQA, gated tanh GELU, scores scaled by 1/sqrt(8) and soft-capped at 2,
+ * logits soft-capped at 3, a sliding window of 3 on the first layer only, YaRN rope scaling, tied.
+ */
+export const TINY_GEMMA2: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 12,
+  nHead: 4,
+  nKvHead: 2,
+  headDim: 4,
+  dFF: 16,
+  norm: 'rmsnorm',
+  position: 'rope',
+  mlp: 'swiglu',
+  activation: 'gelu-tanh',
+  bias: false,
+  tieEmbeddings: true,
+  normGainPlusOne: true,
+  normPlacement: 'sandwich',
+  scaleEmbedding: true,
+  attnScale: 1 / Math.sqrt(8),
+  attnSoftcap: 2,
+  logitSoftcap: 3,
+  slidingWindow: 3,
+  layerTypes: ['sliding', 'full'],
+  ropeScaling: { type: 'yarn', factor: 4, attentionFactor: 1.1386, betaFast: 32, betaSlow: 1, originalContextLength: 4 },
+});
+
+/** OLMo style: parameter-free LayerNorm, q/k/v clipped at 1.5 (some entries beyond it), SwiGLU, untied. */
+export const TINY_OLMO: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 16,
+  norm: 'layernorm',
+  normAffine: false,
+  position: 'rope',
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
+  qkvClip: 1.5,
+});
+
+/** OLMo 2 style: norms after each branch, RMSNorms over the whole q and k projections, GQA, llama3 rope scaling. */
+export const TINY_OLMO2: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 4,
+  nKvHead: 2,
+  dFF: 16,
+  norm: 'rmsnorm',
+  position: 'rope',
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
+  normPlacement: 'after',
+  qkNorm: true,
+  ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8 },
+});
+
+/** Phi style: a parallel block on one LayerNorm, rotary on half of each head, a biased head, untied. */
+export const TINY_PHI: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 16,
+  position: 'rope',
+  ropeDims: 2,
+  parallelResidual: true,
+  parallelSharedNorm: true,
+  headBias: true,
+  tieEmbeddings: false,
+});
+
+/** Phi-3 style: Llama's block, a sliding window of 3 on every layer, longrope scaling (6 tokens > 4: the long factors). */
+export const TINY_PHI3: ModelConfig = resolveConfig({
+  vocabSize: 11,
+  contextLength: 8,
+  nLayer: 2,
+  dModel: 8,
+  nHead: 2,
+  dFF: 12,
+  norm: 'rmsnorm',
+  position: 'rope',
+  mlp: 'swiglu',
+  bias: false,
+  tieEmbeddings: false,
+  slidingWindow: 3,
+  ropeScaling: { type: 'longrope', shortFactor: [1, 1.5], longFactor: [2, 3], attentionFactor: 1.2, originalContextLength: 4 },
+});
+
 /**
  * Weights larger than a real init (std 0.4, norms 1 ± 0.2), so every parameter moves the loss well
  * above float32 noise and finite differences can see it.
@@ -127,7 +242,7 @@ function modelLeakCheck(): ConformanceCheck {
   return {
     name: 'forward + backward of a tiny model inside tidy leaves liveTensors unchanged',
     run: (b) => {
-      for (const config of [TINY_GPT, TINY_LLAMA]) {
+      for (const config of [TINY_GPT, TINY_LLAMA, TINY_OLMO]) {
         const weights = conformanceWeights(config);
         const names = [...weights.keys()];
         const params = names.map((n) => b.keep(b.fromHost(weights.get(n)!)));
@@ -156,6 +271,12 @@ export function modelChecks(): ConformanceCheck[] {
     modelGradCheck('Llama (rmsnorm, rope, swiglu, GQA 4 heads on 2 kv heads, untied)', TINY_LLAMA),
     modelGradCheck('GPT-NeoX (parallel residual, partial rotary, exact gelu, no o bias)', TINY_NEOX),
     modelGradCheck('OPT-like (position offset 2, MQA, no mlp bias, silu)', TINY_OPT),
+    modelGradCheck('OPT-350M-like (post-norm, no final norm, embedding projected in and out)', TINY_OPT_POST),
+    modelGradCheck('Gemma-2-like ((1 + w) sandwich norms, scaled embedding, soft-caps, a sliding layer, yarn)', TINY_GEMMA2),
+    modelGradCheck('OLMo-like (parameter-free LayerNorm, q/k/v clipped)', TINY_OLMO),
+    modelGradCheck('OLMo-2-like (norms after the branches, q/k norms, llama3 rope scaling)', TINY_OLMO2),
+    modelGradCheck('Phi-like (parallel block on one norm, partial rotary, head bias)', TINY_PHI),
+    modelGradCheck('Phi-3-like (sliding window on every layer, longrope)', TINY_PHI3),
     modelLeakCheck(),
   ];
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { DataError } from './data-error.js';
 import { brownDocuments } from './brown-corpus.js';
 import { parseBuiltin } from './builtin-inputs.js';
+import { shakespeareFile } from './shakespeare-corpus.js';
 import { generateStories } from './story-corpus.js';
 import type { InputFile } from './input-files.js';
 import { jsonlDocuments } from './jsonl-documents.js';
@@ -21,18 +22,33 @@ export interface CorpusOptions {
   onSkip: (error: DataError) => void;
 }
 
-/** A built-in corpus: one story or Brown sample per document; the text is hashed like a file.
- * Progress counts story bytes, or the Brown samples' tagged bytes (what `InputFile.bytes` holds). */
-async function* builtinDocuments(file: InputFile, onBytes: (n: number) => void, stats: Partial<SourceStats>): AsyncGenerator<DocPiece> {
+/** A built-in corpus: Shakespeare is its .txt file; stories and Brown samples are one document each,
+ * their text hashed like a file's. Progress counts file or story bytes, or the Brown samples' tagged
+ * bytes (what `InputFile.bytes` holds). */
+function builtinDocuments(
+  file: InputFile,
+  split: DocSplit,
+  onBytes: (n: number) => void,
+  stats: Partial<SourceStats>,
+): AsyncGenerator<DocPiece> {
   const builtin = parseBuiltin(file.path)!;
+  if (builtin.name === 'shakespeare') return splitDocuments(sourceText(shakespeareFile(), onBytes, stats), split);
+  const texts = builtin.name === 'stories' ? generateStories({ bytes: builtin.bytes }) : brownDocuments(builtin.part, onBytes);
+  return hashedDocuments(texts, builtin.name === 'stories' ? onBytes : () => undefined, stats);
+}
+
+async function* hashedDocuments(
+  texts: Iterable<string>,
+  onBytes: (n: number) => void,
+  stats: Partial<SourceStats>,
+): AsyncGenerator<DocPiece> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const texts = builtin.name === 'stories' ? generateStories({ bytes: builtin.bytes }) : brownDocuments(builtin.part, onBytes);
   for (const text of texts) {
     const n = Buffer.byteLength(text);
     hash.update(text);
     bytes += n;
-    if (builtin.name === 'stories') onBytes(n);
+    onBytes(n);
     yield { text, end: true, line: 0 };
   }
   stats.bytes = bytes;
@@ -49,7 +65,7 @@ function piecesOf(
     if (!options.skipBad) throw e;
     options.onSkip(e);
   };
-  if (file.format === 'builtin') return builtinDocuments(file, onBytes, stats);
+  if (file.format === 'builtin') return builtinDocuments(file, options.split, onBytes, stats);
   if (file.format === 'parquet') return parquetDocuments(file.path, { textField: options.textField, onBad }, onBytes, stats);
   const text = sourceText(file, onBytes, stats);
   if (file.format === 'jsonl') return jsonlDocuments(text, file.path, { textField: options.textField, onBad });

@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { brownTaggedBytes } from './brown-corpus.js';
 import { parseBuiltin, type BuiltinInput } from './builtin-inputs.js';
+import { shakespeareFile } from './shakespeare-corpus.js';
 
 export type InputFormat = 'txt' | 'jsonl' | 'parquet' | 'builtin';
 
@@ -81,8 +82,9 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return (await walk(base)).filter((p) => re.test(relative(base, p).split(sep).join('/')));
 }
 
-/** Progress size of a built-in input: the story budget, or the Brown part's tagged bytes. */
+/** Progress size of a built-in input: the file's bytes, the story budget, or the Brown part's tagged bytes. */
 function builtinBytes(builtin: BuiltinInput): number {
+  if (builtin.name === 'shakespeare') return shakespeareFile().bytes;
   return builtin.name === 'stories' ? builtin.bytes : brownTaggedBytes(builtin.part);
 }
 

@@ -4,7 +4,8 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom } from '../shared-fields.js';
+import { missingPiece } from '../model-pieces.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 /** rotary_pct such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9). */
@@ -55,10 +56,13 @@ export const gptNeox: Family = {
     if (ropeDims !== D) config.ropeDims = ropeDims;
     if (f.bool('use_parallel_residual', true)) config.parallelResidual = true;
     if (!attentionBias) Object.assign(config, { qkvBias: false, oBias: false });
+    if (rope.scaling) config.ropeScaling = rope.scaling;
     return { config, notes: [] };
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'GPT-NeoX', ['rope-scaling']);
+    if (piece) return piece;
     if (c.headBias) return "GPT-NeoX's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm' || !c.bias) return 'GPT-NeoX normalizes with LayerNorm, bias included';
     if (c.position !== 'rope') return 'GPT-NeoX uses rotary positions';
@@ -82,8 +86,7 @@ export const gptNeox: Family = {
         hidden_act: ACTIVATION_NAMES[activationOf(c)],
         rotary_pct: float(pct),
         rotary_emb_base: float(c.ropeTheta),
-        rope_scaling: null,
-        rope_parameters: { rope_type: 'default', rope_theta: float(c.ropeTheta), partial_rotary_factor: float(pct) },
+        ...ropeScalingFields(c.ropeTheta, c.ropeScaling, { partial_rotary_factor: float(pct) }),
         max_position_embeddings: c.contextLength,
         layer_norm_eps: float(c.normEps),
         use_parallel_residual: c.parallelResidual === true,

@@ -4,7 +4,8 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../shared-fields.js';
+import { missingPiece } from '../model-pieces.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 export const gpt2: Family = {
@@ -46,6 +47,8 @@ export const gpt2: Family = {
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'GPT-2', []);
+    if (piece) return piece;
     if (c.headBias) return "GPT-2's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm') return 'GPT-2 normalizes with LayerNorm';
     if (c.position !== 'learned' || positionOffsetOf(c) !== 0) return 'GPT-2 has learned positions starting at row 0';

@@ -4,9 +4,10 @@
 import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
+import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom } from '../shared-fields.js';
-import type { TensorBinding } from '../tensor-binding.js';
+import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import { llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */
 const KINDS = {
@@ -24,16 +25,27 @@ function biasesOf(f: HfFields, kind: Kind): [boolean, boolean, boolean] {
   return [attention, attention, f.bool('mlp_bias', false)];
 }
 
-/** Sliding-window attention changes the function once sequences pass the window: refused while one binds. */
-function refuseSlidingWindow(f: HfFields, kind: Kind, maxPositions: number): void {
+/**
+ * Mistral's sliding window, on every layer, when it binds (narrower than the context); Llama has none. Qwen2's
+ * use_sliding_window is refused: transformers 4.49's eager attention masks every layer with sliding_window, later
+ * versions only the layers from max_window_layers on, so the same file means two models.
+ */
+function slidingWindowOf(f: HfFields, kind: Kind, maxPositions: number): number | null {
   const layerTypes = f.raw['layer_types'];
   if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention'))
-    f.refuse('layer_types', 'has sliding-window layers; only full attention is supported');
-  if (kind === 'Qwen2ForCausalLM' && !f.bool('use_sliding_window', false)) return;
-  if (kind === 'LlamaForCausalLM') return;
+    f.refuse(
+      'layer_types',
+      'has sliding-window layers; Llama, Mistral and Qwen2 are read with full attention or, Mistral, a window on every layer',
+    );
+  if (kind === 'LlamaForCausalLM' || (kind === 'Qwen2ForCausalLM' && !f.bool('use_sliding_window', false))) return null;
   const window = kind === 'MistralForCausalLM' && !('sliding_window' in f.raw) ? 4096 : f.intOrNull('sliding_window');
-  if (window !== null && window < maxPositions)
-    f.refuse('sliding_window', `is narrower than max_position_embeddings ${maxPositions}; sliding-window attention is not supported`);
+  if (window === null || window >= maxPositions) return null;
+  if (kind === 'Qwen2ForCausalLM')
+    f.refuse(
+      'sliding_window',
+      'with use_sliding_window is read differently by transformers versions (4.49 masks every layer, later ones the layers from max_window_layers on)',
+    );
+  return window;
 }
 
 export const llama: Family = {
@@ -50,7 +62,7 @@ export const llama: Family = {
     const contextLength = f.int('max_position_embeddings', KINDS[kind].maxPositions);
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor');
     if (rope.partial !== 1) f.refuse('partial_rotary_factor', 'must be 1 (Llama rotates every dimension of a head)');
-    refuseSlidingWindow(f, kind, contextLength);
+    const window = slidingWindowOf(f, kind, contextLength);
     const [qkvBias, oBias, mlpBias] = biasesOf(f, kind);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 32000),
@@ -76,10 +88,16 @@ export const llama: Family = {
     if (qkvBias) config.qkvBias = true;
     if (oBias) config.oBias = true;
     if (mlpBias) config.mlpBias = true;
+    if (rope.scaling) config.ropeScaling = rope.scaling;
+    if (window !== null) config.slidingWindow = window;
     return { config, notes: [] };
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'Llama', ['rope-scaling', 'sliding-window']);
+    if (piece) return piece;
+    if (c.slidingWindow !== undefined && (c.layerTypes?.some((t) => t !== 'sliding') || hasBias(c, 'qkv') || hasBias(c, 'mlp')))
+      return 'only Mistral (no biases) has a sliding window here, and on every layer';
     if (c.headBias) return "Llama's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'rmsnorm') return 'Llama normalizes with RMSNorm';
     if (c.position !== 'rope' || ropeDimsOf(c) !== c.headDim) return 'Llama rotates every dimension of every head (full rope)';
@@ -94,7 +112,8 @@ export const llama: Family = {
     const [q, o, m] = [hasBias(c, 'qkv'), hasBias(c, 'o'), hasBias(c, 'mlp')];
     const qwen = q && !o && !m;
     const wanted = context.architecture as Kind | null;
-    const architecture: Kind = qwen ? 'Qwen2ForCausalLM' : wanted === 'MistralForCausalLM' && !q && !m ? wanted : 'LlamaForCausalLM';
+    const mistral = c.slidingWindow !== undefined || (wanted === 'MistralForCausalLM' && !q && !m);
+    const architecture: Kind = qwen ? 'Qwen2ForCausalLM' : mistral ? 'MistralForCausalLM' : 'LlamaForCausalLM';
     const fields: Record<string, unknown> = {
       vocab_size: c.vocabSize,
       hidden_size: c.dModel,
@@ -106,46 +125,20 @@ export const llama: Family = {
       hidden_act: ACTIVATION_NAMES[activationOf(c)],
       max_position_embeddings: c.contextLength,
       rms_norm_eps: float(c.normEps),
-      rope_theta: float(c.ropeTheta),
-      rope_scaling: null,
-      rope_parameters: { rope_type: 'default', rope_theta: float(c.ropeTheta) },
+      ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_dropout: float(c.dropout),
       tie_word_embeddings: c.tieEmbeddings,
       use_cache: true,
       ...context.tokenIds,
     };
     if (architecture === 'LlamaForCausalLM') Object.assign(fields, { attention_bias: q, mlp_bias: m, pretraining_tp: 1 });
-    if (architecture === 'MistralForCausalLM') fields['sliding_window'] = null;
+    if (architecture === 'MistralForCausalLM') fields['sliding_window'] = c.slidingWindow ?? null;
     if (architecture === 'Qwen2ForCausalLM')
       Object.assign(fields, { use_sliding_window: false, sliding_window: null, max_window_layers: c.nLayer });
     return { architecture, fields };
   },
 
   bindings(c) {
-    const out: (TensorBinding & { base: boolean })[] = [];
-    const [C, Q, K] = [c.dModel, c.nHead * c.headDim, c.nKvHead * c.headDim];
-    const add = (hf: string, hfShape: number[], ours: string, base = true) => out.push({ hf, hfShape, ours: [ours], layout: 'same', base });
-    const linear = (hf: string, ours: string, rows: number, cols: number, bias: boolean) => {
-      add(`${hf}.weight`, [rows, cols], `${ours}.weight`);
-      if (bias) add(`${hf}.bias`, [rows], `${ours}.bias`);
-    };
-    add('embed_tokens.weight', [c.vocabSize, C], 'tok_emb.weight');
-    for (let i = 0; i < c.nLayer; i++) {
-      const [h, b] = [`layers.${i}.`, `blocks.${i}.`];
-      add(`${h}input_layernorm.weight`, [C], `${b}norm1.weight`);
-      const qkv = hasBias(c, 'qkv');
-      linear(`${h}self_attn.q_proj`, `${b}attn.q`, Q, C, qkv);
-      linear(`${h}self_attn.k_proj`, `${b}attn.k`, K, C, qkv);
-      linear(`${h}self_attn.v_proj`, `${b}attn.v`, K, C, qkv);
-      linear(`${h}self_attn.o_proj`, `${b}attn.o`, C, Q, hasBias(c, 'o'));
-      add(`${h}post_attention_layernorm.weight`, [C], `${b}norm2.weight`);
-      const mlp = hasBias(c, 'mlp');
-      linear(`${h}mlp.gate_proj`, `${b}mlp.gate`, c.dFF, C, mlp);
-      linear(`${h}mlp.up_proj`, `${b}mlp.up`, c.dFF, C, mlp);
-      linear(`${h}mlp.down_proj`, `${b}mlp.down`, C, c.dFF, mlp);
-    }
-    add('norm.weight', [C], 'norm_f.weight');
-    if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, C], 'lm_head.weight', false);
-    return out;
+    return llamaStyleBindings(c, { norm1: 'input_layernorm', norm2: 'post_attention_layernorm' });
   },
 };

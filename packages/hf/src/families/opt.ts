@@ -1,10 +1,11 @@
-// OPT (OPTForCausalLM): learned positions read from row 2, pre-LN blocks, ReLU, tied head.
-// Not OPT-350M's post-LN with project_in/project_out: refused by name. Defaults are OPTConfig's.
+// OPT (OPTForCausalLM): learned positions read from row 2, ReLU, tied head; pre-LN blocks (125M, 1.3B, ...) or
+// OPT-350M's post-LN blocks without a final norm and its 512-wide embedding projected in and out. Defaults are OPTConfig's.
 
 import type { ModelConfig } from '@hyperclone/core';
-import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
+import { activationOf, hasBias, normPlacementOf, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../shared-fields.js';
+import { missingPiece } from '../model-pieces.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
@@ -23,11 +24,10 @@ export const opt: Family = {
     const C = f.int('hidden_size', 768);
     const H = f.int('num_attention_heads', 12);
     if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
-    f.require('do_layer_norm_before', true, true, 'must be true: post-LN OPT (OPT-350M) is not supported');
-    if (f.int('word_embed_proj_dim', C) !== C)
-      f.refuse('word_embed_proj_dim', `differs from hidden_size ${C}: OPT-350M's project_in/project_out are not supported`);
-    f.require('layer_norm_elementwise_affine', true, true, 'must be true (norms with weights and biases)');
-    f.require('_remove_final_layer_norm', false, false, 'must be false (the final LayerNorm is kept)');
+    const preNorm = f.bool('do_layer_norm_before', true); // false: OPT-350M's post-LN blocks, and no final norm
+    const embedDim = f.int('word_embed_proj_dim', C); // != hidden_size: project_in and project_out
+    const affine = f.bool('layer_norm_elementwise_affine', true);
+    const finalNorm = preNorm && !f.bool('_remove_final_layer_norm', false);
     const enableBias = f.bool('enable_bias', true);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 50272),
@@ -52,10 +52,18 @@ export const opt: Family = {
     };
     if (config.activation === 'gelu-tanh') delete config.activation;
     if (!enableBias) Object.assign(config, { qkvBias: false, oBias: false, mlpBias: false });
+    if (!preNorm) config.normPlacement = 'post';
+    if (!finalNorm) config.finalNorm = false;
+    if (!affine) config.normAffine = false;
+    if (embedDim !== C) config.embedDim = embedDim;
     return { config, notes: [] };
   },
 
   cannotExpress(c) {
+    const piece = missingPiece(c, 'OPT', ['post-norm', 'no-final-norm', 'parameter-free-norm', 'embed-projection']);
+    if (piece) return piece;
+    if (normPlacementOf(c) === 'post' && c.finalNorm !== false) return 'post-LN OPT (do_layer_norm_before false) has no final norm';
+    if (c.embedDim === c.dModel) return 'OPT projects its embedding in and out only when word_embed_proj_dim differs from hidden_size';
     if (c.headBias) return "OPT's LM head has no bias (a rotated LayerNorm model has one: export before rotating)";
     if (c.norm !== 'layernorm' || !c.bias) return 'OPT normalizes with LayerNorm, bias included';
     if (c.normEps !== OPT_NORM_EPS) return `OPT's LayerNorm eps is fixed at ${OPT_NORM_EPS}`;
@@ -79,10 +87,10 @@ export const opt: Family = {
         ffn_dim: c.dFF,
         num_attention_heads: c.nHead,
         max_position_embeddings: c.contextLength,
-        word_embed_proj_dim: c.dModel,
-        do_layer_norm_before: true,
-        _remove_final_layer_norm: false,
-        layer_norm_elementwise_affine: true,
+        word_embed_proj_dim: c.embedDim ?? c.dModel,
+        do_layer_norm_before: normPlacementOf(c) === 'pre',
+        _remove_final_layer_norm: normPlacementOf(c) === 'pre' && c.finalNorm === false,
+        layer_norm_elementwise_affine: c.normAffine !== false,
         enable_bias: hasBias(c, 'qkv'),
         activation_function: ACTIVATION_NAMES[activationOf(c)],
         dropout: float(c.dropout),
@@ -105,10 +113,13 @@ export const opt: Family = {
       if (bias) add(`${hf}.bias`, [rows], `${ours}.bias`);
     };
     const norm = (hf: string, ours: string) => {
+      if (c.normAffine === false) return; // elementwise_affine false: no weight, no bias
       add(`${hf}.weight`, [C], `${ours}.weight`);
       add(`${hf}.bias`, [C], `${ours}.bias`);
     };
-    add('embed_tokens.weight', [c.vocabSize, C], 'tok_emb.weight');
+    const E = c.embedDim ?? C;
+    add('embed_tokens.weight', [c.vocabSize, E], 'tok_emb.weight');
+    if (c.embedDim !== undefined) add('project_in.weight', [C, E], 'proj_in.weight');
     add('embed_positions.weight', [c.contextLength + OPT_POSITION_OFFSET, C], 'pos_emb.weight');
     for (let i = 0; i < c.nLayer; i++) {
       const [h, b] = [`layers.${i}.`, `blocks.${i}.`];
@@ -119,8 +130,9 @@ export const opt: Family = {
       linear(`${h}fc1`, `${b}mlp.up`, c.dFF, C, hasBias(c, 'mlp'));
       linear(`${h}fc2`, `${b}mlp.down`, C, c.dFF, hasBias(c, 'mlp'));
     }
-    norm('final_layer_norm', 'norm_f');
-    if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, C], 'lm_head.weight', false);
+    if (c.finalNorm !== false) norm('final_layer_norm', 'norm_f');
+    if (c.embedDim !== undefined) add('project_out.weight', [E, C], 'proj_out.weight');
+    if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, E], 'lm_head.weight', false);
     return out;
   },
 };

@@ -1,10 +1,10 @@
 // Test helper: runs a model's forward on a backend and brings logits, hidden states and loss to the host.
 // Not a test itself, and not an evaluation loop (the trainer owns those).
 
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Backend, ModelConfig, StateDict } from '@hyperclone/core';
 import { crossEntropyLoss, disposeParams, forward, hostTensor, Rng, paramSpec, numel, uploadParams } from '@hyperclone/core';
+import { shakespearePath } from '@hyperclone/data';
 
 export interface ModelRun {
   /** (B, T, V) */
@@ -14,8 +14,8 @@ export interface ModelRun {
   loss: number;
 }
 
-/** ../shared beside the checkout (CI lays a copy there too). */
-export const SHAKESPEARE = join(import.meta.dirname, '../../../../../shared/corpora/tinyshakespeare/input.txt');
+/** Tiny Shakespeare as @hyperclone/data ships it (`builtin:shakespeare`). */
+export const SHAKESPEARE = shakespearePath();
 let corpus: Buffer | null = null;
 
 /** B rows of T+1 consecutive bytes of Tiny Shakespeare from a seeded offset: inputs and next-byte targets. */

@@ -1,0 +1,102 @@
+// Phi-1, Phi-1.5 and Phi-2 (PhiForCausalLM): attention and MLP in parallel on one LayerNorm, rotary on part of each head,
+// biases everywhere, the LM head's too. Not Phi-3 (families/phi3.ts); defaults are PhiConfig's.
+
+import type { ModelConfig } from '@hyperclone/core';
+import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
+import type { Family } from '../family.js';
+import { missingPiece } from '../model-pieces.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import { rotaryPct } from './gpt-neox.js';
+import { llamaStyleBindings } from './llama-names.js';
+
+export const phi: Family = {
+  name: 'phi',
+  label: 'Phi',
+  architectures: { PhiForCausalLM: 'phi' },
+  prefixes: ['model.', ''],
+  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+
+  toConfig(f) {
+    const C = f.int('hidden_size', 2048);
+    const H = f.int('num_attention_heads', 32);
+    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
+    f.require('qk_layernorm', false, false, 'must be false (per-head LayerNorms on q and k are not supported)');
+    const D = C / H;
+    const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 0.5);
+    const ropeDims = Math.floor(D * rope.partial); // transformers: int(head_dim * partial_rotary_factor)
+    if (ropeDims < 2 || ropeDims % 2 !== 0 || ropeDims > D)
+      f.refuse('partial_rotary_factor', `gives ${ropeDims} rotary dimensions of ${D}; they must be even and at least 2`);
+    const config: ModelConfig = {
+      vocabSize: f.int('vocab_size', 51200),
+      contextLength: f.int('max_position_embeddings', 2048),
+      nLayer: f.int('num_hidden_layers', 24),
+      dModel: C,
+      nHead: H,
+      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
+      headDim: D,
+      dFF: f.int('intermediate_size', 8192),
+      norm: 'layernorm',
+      normEps: f.num('layer_norm_eps', 1e-5),
+      position: 'rope',
+      ropeTheta: rope.theta,
+      mlp: 'gelu',
+      bias: true,
+      tieEmbeddings: f.bool('tie_word_embeddings', false),
+      logitScale: 1,
+      dropout: dropoutFrom(f, { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 }),
+      parallelResidual: true,
+      parallelSharedNorm: true,
+      headBias: true,
+    };
+    const activation = activationFrom(f, 'hidden_act', 'gelu_new');
+    if (activation !== 'gelu-tanh') config.activation = activation;
+    if (ropeDims !== D) config.ropeDims = ropeDims;
+    if (rope.scaling) config.ropeScaling = rope.scaling;
+    return { config, notes: [] };
+  },
+
+  cannotExpress(c) {
+    const piece = missingPiece(c, 'Phi', ['shared-parallel-norm', 'rope-scaling']);
+    if (piece) return piece;
+    if (!c.headBias) return "Phi's LM head has a bias";
+    if (c.norm !== 'layernorm' || !c.bias) return 'Phi normalizes with LayerNorm, bias included';
+    if (!c.parallelResidual || !c.parallelSharedNorm) return "Phi's block runs attention and the MLP in parallel on one LayerNorm";
+    if (c.position !== 'rope') return 'Phi uses rotary positions';
+    if (c.mlp !== 'gelu' || !hasBias(c, 'qkv') || !hasBias(c, 'o') || !hasBias(c, 'mlp'))
+      return "Phi's MLP is not gated, and every linear layer has a bias";
+    if (c.nHead * c.headDim !== c.dModel) return "Phi's heads split hidden_size (nHead·headDim must equal dModel)";
+    return null;
+  },
+
+  fromConfig(c, context) {
+    const pct = rotaryPct(ropeDimsOf(c), c.headDim);
+    return {
+      architecture: 'PhiForCausalLM',
+      fields: {
+        vocab_size: c.vocabSize,
+        hidden_size: c.dModel,
+        intermediate_size: c.dFF,
+        num_hidden_layers: c.nLayer,
+        num_attention_heads: c.nHead,
+        num_key_value_heads: c.nKvHead,
+        hidden_act: ACTIVATION_NAMES[activationOf(c)],
+        max_position_embeddings: c.contextLength,
+        layer_norm_eps: float(c.normEps),
+        partial_rotary_factor: float(pct),
+        ...ropeScalingFields(c.ropeTheta, c.ropeScaling, { partial_rotary_factor: float(pct) }),
+        qk_layernorm: false,
+        resid_pdrop: float(c.dropout),
+        embd_pdrop: float(c.dropout),
+        attention_dropout: float(c.dropout),
+        tie_word_embeddings: c.tieEmbeddings,
+        use_cache: true,
+        ...context.tokenIds,
+      },
+    };
+  },
+
+  bindings(c) {
+    const names = { norm1: 'input_layernorm', 'attn.o': 'self_attn.dense', 'mlp.up': 'mlp.fc1', 'mlp.down': 'mlp.fc2' };
+    return llamaStyleBindings(c, names, 'final_layernorm');
+  },
+};

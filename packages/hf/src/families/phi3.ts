@@ -1,0 +1,131 @@
+// Phi-3 and Phi-4-mini (Phi3ForCausalLM): Llama's block with q/k/v fused in qkv_proj and gate/up in gate_up_proj, partial
+// rotary, a sliding window on every layer, longrope scaling. Not Phi-1/2 (families/phi.ts); defaults are Phi3Config's.
+
+import type { ModelConfig } from '@hyperclone/core';
+import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
+import type { Family } from '../family.js';
+import { missingPiece } from '../model-pieces.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import type { TensorBinding } from '../tensor-binding.js';
+import { rotaryPct } from './gpt-neox.js';
+import { llamaStyleBindings } from './llama-names.js';
+
+/** Phi3Config's longrope attention factor: sqrt(1 + ln(s) / ln(original)) for s = max / original > 1, else 1. */
+function derivedAttentionFactor(contextLength: number, original: number): number {
+  const s = contextLength / original;
+  return s <= 1 ? 1 : Math.sqrt(1 + Math.log(s) / Math.log(original));
+}
+
+export const phi3: Family = {
+  name: 'phi3',
+  label: 'Phi-3',
+  architectures: { Phi3ForCausalLM: 'phi3' },
+  prefixes: ['model.', ''],
+  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+
+  toConfig(f) {
+    const C = f.int('hidden_size', 3072);
+    const H = f.int('num_attention_heads', 32);
+    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
+    const D = C / H;
+    // Phi3Config reads "su" and "yarn" as longrope, and takes no other scaling
+    const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 1, ['longrope'], { su: 'longrope', yarn: 'longrope' });
+    const ropeDims = Math.floor(D * rope.partial);
+    if (ropeDims < 2 || ropeDims % 2 !== 0 || ropeDims > D)
+      f.refuse('partial_rotary_factor', `gives ${ropeDims} rotary dimensions of ${D}; they must be even and at least 2`);
+    const config: ModelConfig = {
+      vocabSize: f.int('vocab_size', 32064),
+      contextLength: f.int('max_position_embeddings', 4096),
+      nLayer: f.int('num_hidden_layers', 32),
+      dModel: C,
+      nHead: H,
+      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
+      headDim: D,
+      dFF: f.int('intermediate_size', 8192),
+      norm: 'rmsnorm',
+      normEps: f.num('rms_norm_eps', 1e-5),
+      position: 'rope',
+      ropeTheta: rope.theta,
+      mlp: 'swiglu',
+      bias: false,
+      tieEmbeddings: f.bool('tie_word_embeddings', false),
+      logitScale: 1,
+      dropout: dropoutFrom(f, { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 }),
+    };
+    const activation = activationFrom(f, 'hidden_act', 'silu');
+    if (activation !== 'silu') config.activation = activation;
+    if (ropeDims !== D) config.ropeDims = ropeDims;
+    if (rope.scaling) config.ropeScaling = rope.scaling;
+    const window = f.intOrNull('sliding_window');
+    if (window !== null) config.slidingWindow = window;
+    return { config, notes: [] };
+  },
+
+  cannotExpress(c) {
+    const piece = missingPiece(c, 'Phi-3', ['sliding-window', 'longrope']);
+    if (piece) return piece;
+    if (c.headBias) return "Phi-3's LM head has no bias (a rotated model has one: export before rotating)";
+    if (c.norm !== 'rmsnorm') return 'Phi-3 normalizes with RMSNorm';
+    if (c.position !== 'rope') return 'Phi-3 uses rotary positions';
+    if (c.mlp !== 'swiglu') return "Phi-3's MLP is gated";
+    if (hasBias(c, 'qkv') || hasBias(c, 'o') || hasBias(c, 'mlp')) return 'Phi-3 has no biases';
+    if (c.parallelResidual) return 'Phi-3 blocks are sequential';
+    if (c.nHead * c.headDim !== c.dModel) return "Phi-3's heads split hidden_size (nHead·headDim must equal dModel)";
+    if (c.layerTypes?.some((t) => t !== 'sliding')) return 'Phi-3 slides every layer or none';
+    const s = c.ropeScaling;
+    if (s?.type === 'longrope') {
+      const derived = derivedAttentionFactor(c.contextLength, s.originalContextLength);
+      if (Math.abs(s.attentionFactor - derived) > 1e-12 * derived)
+        return `Phi-3's longrope attention factor follows max_position_embeddings / original_max_position_embeddings (${derived}, not ${s.attentionFactor})`;
+    }
+    return null;
+  },
+
+  fromConfig(c, context) {
+    const pct = rotaryPct(ropeDimsOf(c), c.headDim);
+    const s = c.ropeScaling;
+    const { rope_theta, rope_scaling } = ropeScalingFields(c.ropeTheta, s);
+    return {
+      architecture: 'Phi3ForCausalLM',
+      fields: {
+        vocab_size: c.vocabSize,
+        hidden_size: c.dModel,
+        intermediate_size: c.dFF,
+        num_hidden_layers: c.nLayer,
+        num_attention_heads: c.nHead,
+        num_key_value_heads: c.nKvHead,
+        hidden_act: ACTIVATION_NAMES[activationOf(c)],
+        max_position_embeddings: c.contextLength,
+        original_max_position_embeddings: s?.type === 'longrope' ? s.originalContextLength : c.contextLength,
+        rms_norm_eps: float(c.normEps),
+        rope_theta,
+        rope_scaling, // Phi3Config takes exactly type, short_factor and long_factor
+        partial_rotary_factor: float(pct),
+        sliding_window: c.slidingWindow ?? null,
+        resid_pdrop: float(c.dropout),
+        embd_pdrop: float(c.dropout),
+        attention_dropout: float(c.dropout),
+        tie_word_embeddings: c.tieEmbeddings,
+        use_cache: true,
+        ...context.tokenIds,
+      },
+    };
+  },
+
+  bindings(c) {
+    const [C, Q, K] = [c.dModel, c.nHead * c.headDim, c.nKvHead * c.headDim];
+    const out: (TensorBinding & { base: boolean })[] = [];
+    for (const b of llamaStyleBindings(c, { norm1: 'input_layernorm', norm2: 'post_attention_layernorm' })) {
+      const m = /^blocks\.(\d+)\.(attn\.[qkv]|mlp\.gate|mlp\.up)\.weight$/.exec(b.ours[0]!);
+      if (!m) out.push(b);
+      else if (m[2] === 'attn.q') {
+        const ours = ['q', 'k', 'v'].map((x) => `blocks.${m[1]}.attn.${x}.weight`);
+        out.push({ hf: `layers.${m[1]}.self_attn.qkv_proj.weight`, hfShape: [Q + 2 * K, C], ours, layout: 'stack', base: true });
+      } else if (m[2] === 'mlp.up') {
+        const ours = ['gate', 'up'].map((x) => `blocks.${m[1]}.mlp.${x}.weight`); // gate first: gate_up_proj's chunk(2)
+        out.push({ hf: `layers.${m[1]}.mlp.gate_up_proj.weight`, hfShape: [2 * c.dFF, C], ours, layout: 'stack', base: true });
+      }
+    }
+    return out;
+  },
+};
