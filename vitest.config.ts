@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@hyperclone/source'] },
   ssr: { resolve: { conditions: ['@hyperclone/source'], externalConditions: ['@hyperclone/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -7,7 +7,7 @@ import type { Initializer, ModelConfig } from '@hyperclone/core';
 import { resolveConfig, weightBytes, withVocab } from '@hyperclone/core';
 import { openDataset } from '@hyperclone/data';
 import { fromCheckpoint, growPlan, isModelDir, resolveCloneOptions } from '@hyperclone/init';
-import { checkTrainMemory, parseTrainOptions, type TrainOptions } from '@hyperclone/trainer';
+import { checkTrainMemory, loadTask, parseTrainOptions, type TrainOptions } from '@hyperclone/trainer';
 import type { CompareOptions } from './compare.js';
 
 export interface BenchInputs {
@@ -20,6 +20,7 @@ export interface BenchInputs {
 
 /** The arms themselves are checked by the caller (arms.ts's checkArms, and the staged arm's sizes). */
 export async function checkBenchInputs(o: CompareOptions, runOptions: (label: string) => TrainOptions): Promise<BenchInputs> {
+  await Promise.all((o.tasks ?? []).map((task) => loadTask(task))); // a built-in name or a readable JSONL file
   const vocabSize = await datasetVocab(o.data);
   const small = await smallConfig(o.small, vocabSize);
   if (small.vocabSize < vocabSize)

@@ -94,6 +94,28 @@ describe('hyperclone bench: bad input', () => {
 });
 
 describe('hyperclone bench: --out', () => {
+  it('an unknown task is refused in one line listing the built-in ones, before the data is read or --out made', async () => {
+    const out = join(root, 'never-unknown-task');
+    const r = await hyperclone([
+      'bench',
+      'clone-vs-random',
+      ...base(out),
+      '--small',
+      'tiny',
+      '--width',
+      '2',
+      '--task',
+      'arc-easy',
+      '--task',
+      'hellaswg',
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'hyperclone: error: unknown task "hellaswg": the built-in tasks are arc-easy, hellaswag; or give a JSONL file ({query, choices, gold} per line)',
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a finished training run as --out is refused in one line, its files untouched and no bench.log written', async () => {
     const data = join(root, 'bytes');
     const text = join(root, 'text.txt');

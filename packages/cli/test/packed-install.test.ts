@@ -1,11 +1,14 @@
 // The round trip a user makes: `npm pack` every package, install the tarballs into an empty project
-// (from the npm cache where it can), import the library there and run `npx hyperclone`. Needs the
-// build (npm run build). Not a test of the commands' behaviour (the other cli tests).
+// (from the npm cache where it can), import the library there, run the README's library example on the
+// built-in data and `npx hyperclone` with the built-in corpora and tasks. Needs the build (npm run
+// build). Not a test of the commands' behaviour (the other cli tests).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { codeToRun, docBlocks } from '../../../scripts/docs-check/doc-blocks.js';
 import { tempDir } from '../../data/test/helpers.js';
 import { REPO } from './run-cli.js';
 
@@ -61,7 +64,7 @@ beforeAll(() => {
 }, 600_000);
 
 describe('the packed packages in an empty project', () => {
-  it('packs all eight packages, none naming the development-only source condition', () => {
+  it(`packs all ${PACKAGES.length} packages with their built-in data, none naming the development-only source condition`, () => {
     expect(readdirSync(tarballs).sort()).toEqual([...PACKAGES].sort().map((p) => `hyperclone-${p}-0.1.0.tgz`));
     const installed = filesUnder(join(project, 'node_modules/@hyperclone'));
     expect(installed.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(50);
@@ -69,6 +72,16 @@ describe('the packed packages in an empty project', () => {
     const trainer = JSON.parse(readFileSync(join(project, 'node_modules/@hyperclone/trainer/package.json'), 'utf8'));
     expect(trainer.exports).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
     expect(trainer.scripts).toBeUndefined();
+    const shipped = (pkg: string, file: string): string => join(project, 'node_modules/@hyperclone', pkg, file);
+    for (const file of [
+      shipped('data', 'corpora/tinyshakespeare/input.txt'),
+      shipped('data', 'corpora/tinyshakespeare/NOTICE.md'),
+      ...['arc-easy', 'hellaswag'].flatMap((task) => [
+        shipped('trainer', `tasks/${task}/docs.jsonl`),
+        shipped('trainer', `tasks/${task}/NOTICE.md`),
+      ]),
+    ])
+      expect(existsSync(file), file).toBe(true);
   });
 
   it('installs without libtorch: the torch step says in one line how to get it', () => {
@@ -85,6 +98,30 @@ describe('the packed packages in an empty project', () => {
       "import { prepareDataset } from '@hyperclone/data';" +
       'console.log([trainFrom, hyperclone, randomInit, prepareDataset].map((f) => typeof f).join(" "));';
     expect(run(process.execPath, ['--input-type=module', '-e', script], project).trim()).toBe('function function function function');
+  });
+
+  it("runs the README's library example: built-in data, tfjs, a clone trained to a target, the summary's device-hours", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const example = docBlocks(readme, 'README.md').find((b) => b.language === 'ts' && b.code.includes('trainFrom(hyperclone('));
+    expect(example, "the README's library example (a ts block that calls trainFrom(hyperclone(...)))").toBeDefined();
+    const work = join(project, 'example');
+    writeFileSync(join(project, 'readme-example.ts'), codeToRun(example!, 'README.md').replaceAll('/tmp/', `${work}/`));
+    const tsx = createRequire(join(REPO, 'package.json')).resolve('tsx'); // the user runs TypeScript their way
+    const printed = run(process.execPath, ['--import', tsx, 'readme-example.ts'], project);
+    const wide = JSON.parse(readFileSync(join(work, 'hyperclone/wide/summary.json'), 'utf8'));
+    expect([wide.init, String(wide.backend).startsWith('tfjs'), wide.deviceHours > 0]).toEqual(['hyperclone', true, true]);
+    expect(printed).toContain(`device-hours ${wide.deviceHours}, to the target ${wide.deviceHoursToTarget}`);
+  });
+
+  it('runs npx hyperclone: eval --task hellaswag and arc-easy with no file given; an unknown task lists the built-in ones', () => {
+    const ckpt = join(project, 'example/hyperclone/wide/checkpoints/best');
+    const data = join(project, 'example/hyperclone/data');
+    const args = ['hyperclone', 'eval', '--checkpoint', ckpt, '--data', data, '--eval-windows', '4', '--task-limit', '8', '--json'];
+    const scores = JSON.parse(run('npx', [...args, '--task', 'hellaswag', '--task', 'arc-easy'], project));
+    expect([scores.hellaswag.count, scores['arc-easy'].count]).toEqual([8, 8]);
+    const unknown = spawnSync('npx', [...args, '--task', 'hellaswg'], { cwd: project, encoding: 'utf8' });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown task "hellaswg": the built-in tasks are arc-easy, hellaswag');
   });
 
   it('runs npx hyperclone: --help, then prepare builtin:brown and train on tfjs', () => {

@@ -63,8 +63,11 @@ describe('builtin:brown', () => {
     expect(parseBuiltin('builtin:brown')).toEqual({ name: 'brown', part: 'all' });
     expect(parseBuiltin('builtin:brown:val')).toEqual({ name: 'brown', part: 'val' });
     expect(parseBuiltin('builtin:stories:2')).toEqual({ name: 'stories', bytes: 2 * 2 ** 20 });
+    expect(parseBuiltin('builtin:shakespeare')).toEqual({ name: 'shakespeare' });
     expect(parseBuiltin('corpus.txt')).toBeNull();
-    expect(() => parseBuiltin('builtin:brwn')).toThrow(/unknown built-in corpus; use builtin:brown/);
+    expect(() => parseBuiltin('builtin:brwn')).toThrow(
+      /unknown built-in corpus; use builtin:shakespeare, builtin:brown, builtin:brown:train/,
+    );
   });
 
   it('prepares with the fixed division: 450 training and 50 validation documents, the same tokens every run', async () => {

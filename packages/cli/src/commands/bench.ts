@@ -85,6 +85,8 @@ const docs: FlagDoc[] = [
   { name: 'tie', arg: 'keep|untie', help: 'a tied small model: keep the clone tied, or give it its own head', defaultText: 'keep' },
   trainDoc('evalEvery'),
   trainDoc('evalWindows'),
+  trainDoc('tasks'),
+  trainDoc('taskLimit'),
   trainDoc('skipMemoryCheck'),
   ...TARGET_FLAGS,
   ...BACKEND_FLAGS,

@@ -82,3 +82,18 @@ export function readTrace(runDir: string): TraceStep[] {
 export function readRecord(): TraceRecord {
   return JSON.parse(readFileSync(TRACE_FILE, 'utf8')) as TraceRecord;
 }
+
+/** float32's unit in the last place at |x| (the spacing of float32 numbers there): 2^(floor(log2|x|) - 23). */
+export function ulp32(x: number): number {
+  return 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23);
+}
+
+/** How far a trace lies from the record, in float32 ulps of the recorded values: the largest over the steps. */
+export function ulpDistance(actual: readonly TraceStep[], expected: readonly TraceStep[]): { loss: number; gradNorm: number } {
+  if (actual.length !== expected.length || actual.some((s, i) => s.step !== expected[i]!.step)) {
+    throw new Error(`the trace has steps ${actual.map((s) => s.step).join(',')}, the record ${expected.map((s) => s.step).join(',')}`);
+  }
+  const worst = (key: 'loss' | 'gradNorm'): number =>
+    Math.max(...actual.map((s, i) => Math.abs(s[key] - expected[i]![key]) / ulp32(expected[i]![key])));
+  return { loss: worst('loss'), gradNorm: worst('gradNorm') };
+}
