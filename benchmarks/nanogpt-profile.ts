@@ -2,7 +2,7 @@
 // replayed natively and eager) under the addon's op profile, and the PyTorch reference in nanoGPT's loop under
 // PyTorch's profiler, both sorted into the same parts (nanogpt/profile-parts.ts). Not the race (nanogpt.ts).
 //
-//   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/nanogpt-profile.ts --corpus input.txt \
+//   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/nanogpt-profile.ts [--corpus builtin:shakespeare] \
 //     [--data DIR] [--steps 40] [--warmup 10] [--threads 2] [--python /usr/bin/python3] [--out benchmarks/results/nanogpt-profile-cpu.json]
 //
 // Both profilers time every op on the main thread (wall clock), which slows a step by a few percent; the
@@ -144,9 +144,7 @@ function profileReference(
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const corpus = flag(args, 'corpus');
-  const dataset = flag(args, 'data');
-  const data = await raceData({ ...(corpus ? { input: resolve(corpus) } : {}), ...(dataset ? { dataset: resolve(dataset) } : {}) });
+  const data = await raceData({ corpus: flag(args, 'corpus'), dataset: flag(args, 'data') });
   const steps = Number(flag(args, 'steps', '40'));
   const warmup = Number(flag(args, 'warmup', '10'));
   const threads = Number(flag(args, 'threads', '2'));

@@ -4,13 +4,14 @@
 // each round. Reports tokens/s per step (median step) and each run's loss on the full validation split.
 // Not a convergence study (one seed per run) and not the stripped step (throughput.ts).
 //
-//   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/nanogpt.ts --corpus input.txt \
+//   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/nanogpt.ts [--corpus builtin:shakespeare] \
 //     [--data DIR] [--iters 2000] [--rounds 3] [--threads 2] [--seed 1337] [--python /usr/bin/python3]
 //     [--out benchmarks/results/nanogpt-cpu.json] [-- extra hyperclone train flags]
 //
-// --corpus: the text (Tiny Shakespeare: nanoGPT's input.txt), prepared byte by byte here; --data: a prepared
-// byte-level dataset instead. Both sides run in this environment (its OPENBLAS_CORETYPE, if any, picks both
-// sides' GEMM kernels) with OMP_WAIT_POLICY=PASSIVE, the torch backend's setting for idle OpenMP threads.
+// --corpus: the text (default builtin:shakespeare, Tiny Shakespeare as nanoGPT's input.txt; or a file), prepared
+// byte by byte here; --data: a prepared byte-level dataset instead. Both sides run in this environment (its
+// OPENBLAS_CORETYPE, if any, picks both sides' GEMM kernels) with OMP_WAIT_POLICY=PASSIVE, the torch backend's
+// setting for idle OpenMP threads.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -44,9 +45,7 @@ async function main(): Promise<void> {
   const dash = process.argv.indexOf('--');
   const args = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash);
   const extra = dash < 0 ? [] : process.argv.slice(dash + 1);
-  const corpus = flag(args, 'corpus');
-  const dataset = flag(args, 'data');
-  const data = await raceData({ ...(corpus ? { input: resolve(corpus) } : {}), ...(dataset ? { dataset: resolve(dataset) } : {}) });
+  const data = await raceData({ corpus: flag(args, 'corpus'), dataset: flag(args, 'data') });
   const rounds = positive(args, 'rounds', 3);
   const threads = positive(args, 'threads', 2);
   const evalBackend = await createTorchBackend({ device: 'cpu', threads });

@@ -3,7 +3,7 @@
 
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openDataset, prepareDataset } from '@hyperclone/data';
 
 export interface RaceData {
@@ -19,15 +19,18 @@ export interface RaceData {
   source: string;
 }
 
-/** Prepares `input` (a text file or a builtin:… name) byte by byte into a temp folder, or opens `dataset`. */
-export async function raceData(o: { input?: string; dataset?: string }): Promise<RaceData> {
+/**
+ * Opens `dataset` (a prepared byte-level dataset), or prepares `corpus` (a text file or a builtin:… name;
+ * builtin:shakespeare when neither is given) byte by byte into a temp folder.
+ */
+export async function raceData(o: { corpus?: string | undefined; dataset?: string | undefined }): Promise<RaceData> {
+  if (o.corpus && o.dataset) throw new Error('give --corpus or --data, not both');
+  const input = o.dataset ? undefined : corpusPath(o.corpus ?? 'builtin:shakespeare');
   const work = mkdtempSync(join(tmpdir(), 'hc-nanogpt-'));
-  let dataset = o.dataset;
+  let dataset = o.dataset && resolve(o.dataset);
   if (!dataset) {
-    if (!o.input) throw new Error('give the corpus: --corpus FILE (e.g. Tiny Shakespeare) or --data DIR (a prepared byte dataset)');
-    if (!o.input.startsWith('builtin:') && !existsSync(o.input)) throw new Error(`--corpus ${o.input} does not exist`);
     dataset = join(work, 'data');
-    await prepareDataset({ inputs: [o.input], tokenizer: 'byte', out: dataset });
+    await prepareDataset({ inputs: [input!], tokenizer: 'byte', out: dataset });
   }
   const d = await openDataset(dataset);
   try {
@@ -44,9 +47,16 @@ export async function raceData(o: { input?: string; dataset?: string }): Promise
       valBin: bins[1]!.file,
       trainTokens: bins[0]!.tokens,
       valTokens: bins[1]!.tokens,
-      source: o.dataset ? `dataset ${o.dataset}` : o.input!,
+      source: o.dataset ? `dataset ${o.dataset}` : input!,
     };
   } finally {
     d.close();
   }
+}
+
+/** A builtin:… name as it is, a file as its absolute path (refused when missing). */
+function corpusPath(corpus: string): string {
+  if (corpus.startsWith('builtin:')) return corpus;
+  if (!existsSync(corpus)) throw new Error(`--corpus ${corpus} does not exist: give a text file or a builtin: name (builtin:shakespeare)`);
+  return resolve(corpus);
 }
