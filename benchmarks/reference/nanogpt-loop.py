@@ -10,7 +10,7 @@
 #     [--iters 2000] [--batch 12] [--seq 64] [--lr 1e-3] [--min-lr 1e-4] [--warmup 100] [--beta2 0.99] \
 #     [--threads 2] [--seed 1337] [--profile-steps 0] [--out result.json]
 #
-# The schedule is this project's (packages/trainer/src/schedule.ts: step s = 1..N, warmup lr·s/W, then cosine
+# The schedule is this project's (packages/trainer/src/schedule/schedule.ts: step s = 1..N, warmup lr·s/W, then cosine
 # from lr to min-lr over the remaining steps), so both sides train with the same rates; nanoGPT's own differs
 # only in an off-by-one at the warmup's start. Step time: from one step's start to the next's, the loss read
 # to the host every step (nanoGPT's log_interval 1 does the same). At the end the loss over every

@@ -1,5 +1,6 @@
-// Matmul for the wasm engine, whose BatchMatMul kernel is about 3x slower with transposeA/transposeB than
-// without: transposes are done explicitly, on whichever tensors are smallest. Not used on other engines.
+// Matmul for the wasm engine, whose BatchMatMul kernel is slower with transposeA/transposeB than without
+// (docs/backend-tfjs.md has the measurement): transposes are done explicitly, on whichever tensors are
+// smallest. Not used on other engines.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-op.js';

@@ -4,9 +4,9 @@
 // mask] v, with autograd's backward; cap is the identity or Gemma 2's softcap · tanh(s / softcap).
 //
 // libtorch 1.13's CPU bmm (no MKL) loops over the batch and hands each slice to BLAS, which splits a
-// 256 x 32 x 256 GEMM over the threads and spends most of it waiting: 2 threads ran it 1.3x faster
-// than 1. Here each thread takes whole slices and runs their GEMMs on one thread (OpenBLAS runs
-// single-threaded inside an OpenMP region), 1.8x faster on 2 cores. Each chunk is one call of the same
+// 256 x 32 x 256 GEMM over the threads and spends most of it waiting (docs/backend-torch.md has the
+// measurements). Here each thread takes whole slices and runs their GEMMs on one thread (OpenBLAS runs
+// single-threaded inside an OpenMP region). Each chunk is one call of the same
 // ATen op on a narrowed batch, so a slice's GEMMs do not depend on how the batch was split: the results
 // are the same bits on any thread count (test/attention-cpu.test.ts holds this). With one block of rows
 // (T <= 64) they are also manualAttention's bits; with more, the key-side gradients sum the blocks'

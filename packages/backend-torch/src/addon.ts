@@ -175,8 +175,9 @@ export function loadAddon(): NativeAddon {
 /** Loads the addon file at `path` (uncached). */
 export function loadAddonAt(path: string): NativeAddon {
   if (!existsSync(path)) throw new Error(`the libtorch addon is not built (no ${path}); ${BUILD_HINT}`);
-  // Idle OpenMP workers sleep instead of spinning: with spinning, 2 threads on a busy 2-core machine ran a
-  // tiny model's step 30x slower. Read by libgomp when libtorch loads; set OMP_WAIT_POLICY=ACTIVE to opt out.
+  // Idle OpenMP workers sleep instead of spinning: with spinning, 2 threads on a busy machine ran a tiny
+  // model's step far slower than 1 (docs/backend-torch.md). Read by libgomp when libtorch loads; set
+  // OMP_WAIT_POLICY=ACTIVE to opt out.
   process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
   // libtorch's glog chatter (c10d's socket warnings) repeats what our exceptions say; read when glog loads.
   // GLOG_minloglevel=0 shows it again.

@@ -20,7 +20,7 @@ export interface TorchBackendOptions {
   autocast?: 'bf16' | null;
   /**
    * Keep freed host memory for reuse instead of returning it to the OS after every step (glibc, process-wide;
-   * default true). CPU training steps run up to 1.7x faster; the price is that RSS stays at its peak.
+   * default true). CPU training steps run faster (docs/backend-torch.md); the price is that RSS stays at its peak.
    */
   retainHostMemory?: boolean;
 }

@@ -1,9 +1,13 @@
 // @hyperclone/bench: the clone-vs-random time-to-target benchmark (runs, analysis, report), the names
 // meant for users and the CLI. Not the training loop (@hyperclone/trainer).
 
-export { compareCloneVsRandom, DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './compare.js';
+// the pipeline: inputs -> arms -> runs -> analysis -> report, driven by compareCloneVsRandom
+export { compareCloneVsRandom } from './compare.js';
+export { DEFAULT_VARIANTS, SHARED_TRAIN_KEYS, type CompareOptions } from './bench-options.js';
+export { checkArms, readBenchInputs, type BenchInputs } from './bench-inputs.js';
+export { benchArms, type Arm } from './bench-arms.js';
+export { trainBenchRuns, type BenchRuns } from './bench-runs.js';
 export { reanalyzeBench } from './reanalyze.js';
-export { ARM_HELP, ARM_MODIFIERS, checkArms, cloneArmOptions, type ArmModifier } from './arms.js';
 export {
   analyze,
   COST_KEYS,

@@ -9,7 +9,8 @@ import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomInit } from '@hyperclone/init';
 import { trainFrom } from '@hyperclone/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCloneVsRandom, type CompareOptions } from '../src/compare.js';
+import { compareCloneVsRandom } from '../src/compare.js';
+import type { CompareOptions } from '../src/bench-options.js';
 import { shakespeareDataset, tempDir } from './fixtures.js';
 
 let b: Backend;

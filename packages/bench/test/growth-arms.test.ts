@@ -7,8 +7,8 @@ import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import type { EvalEvent, Summary } from '@hyperclone/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloneArmOptions } from '../src/arms.js';
-import { compareCloneVsRandom, type CompareOptions } from '../src/compare.js';
+import { compareCloneVsRandom } from '../src/compare.js';
+import type { CompareOptions } from '../src/bench-options.js';
 import type { BenchResult } from '../src/analyze.js';
 import { shakespeareDataset, tempDir } from './fixtures.js';
 
@@ -52,20 +52,6 @@ beforeAll(async () => {
 afterAll(async () => {
   b?.close();
   if (out) await rm(join(out, '..'), { recursive: true, force: true });
-});
-
-describe('clone arms', () => {
-  it('read a variant and its modifiers, and refuse what they cannot mean', () => {
-    expect(cloneArmOptions('noisy-symmetric+rotate+stack+copy', 2)).toEqual({
-      variant: 'noisy-symmetric',
-      rotate: true,
-      placement: 'stack',
-      newBlocks: 'copy',
-    });
-    expect(() => cloneArmOptions('wide', 1)).toThrow(/unknown variant "wide"/);
-    expect(() => cloneArmOptions('symmetric+spin', 1)).toThrow(/unknown modifier "spin"/);
-    expect(() => cloneArmOptions('symmetric+stack', 1)).toThrow(/needs a depth growth/);
-  });
 });
 
 describe('compareCloneVsRandom with growth arms (tfjs, tiny -> 2x wide, 2x deep, 2 seeds)', () => {

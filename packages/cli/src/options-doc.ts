@@ -7,7 +7,7 @@ import { INIT_FLAGS, OPTION_FLAGS } from './commands/train.js';
 import { rowDoc, type FlagDoc } from './option-flags.js';
 
 export const OPTIONS_BEGIN =
-  '<!-- options: generated from the option table (packages/trainer/src/option-table.ts); npm run docs:options -->';
+  '<!-- options: generated from the option table (packages/trainer/src/options/option-table.ts); npm run docs:options -->';
 export const OPTIONS_END = '<!-- options: end -->';
 
 const RESUME_WORDS = { fixed: 'must match', kept: 'kept', fresh: '—' } as const;

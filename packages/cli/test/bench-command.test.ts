@@ -85,7 +85,7 @@ describe('hyperclone bench: bad input', () => {
     ).rejects.toThrow(/--small-schedule must be cosine, wsd or constant \(got "step"\)/);
     await expect(
       benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '2', '--target-acc', '0.5', '--target-loss', '2']),
-    ).rejects.toThrow(/give --target-acc or --target-loss, not both/);
+    ).rejects.toThrow(/give --target-loss or --target-acc, not both/);
     await expect(benchCommand.run(['clone-vs-random', ...base(out), '--small', 'tiny', '--width', '0'])).rejects.toThrow(
       /--width must be an integer >= 1 \(got "0"\)/,
     );

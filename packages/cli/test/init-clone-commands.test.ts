@@ -113,6 +113,29 @@ describe('hyperclone init + clone', () => {
     expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(g)))).toBeGreaterThan(1e-4);
   });
 
+  it('grow --heads adds copied heads at the same width (head_dim kept), keeps the function and says what it grew', async () => {
+    const a = join(root, 'heads-src');
+    const g = join(root, 'heads');
+    await initCommand.run(['--model', 'tiny-llama', '--out', a, '--seed', '8']);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await growCommand.run(['--from', a, '--heads', '2', '--out', g])).toBe(0);
+    expect(String(stdout.mock.calls.at(-1)?.[0])).toMatch(
+      /^wrote .*heads: symmetric clone x1 of .*heads-src \(width=1,heads=2\), dModel (\d+) -> \1, heads (\d+) -> /,
+    );
+    stdout.mockRestore();
+    const src = getPreset('tiny-llama');
+    const grown = await loadCheckpoint(g);
+    expect(grown.config).toMatchObject({ dModel: src.dModel, nHead: 2 * src.nHead, nKvHead: 2 * src.nKvHead, headDim: src.headDim });
+    expect(grown.origin!['clone']).toMatchObject({ width: 1, heads: 2, kvHeads: null });
+    expect(Math.abs((await heldOutLoss(a)) - (await heldOutLoss(g)))).toBeLessThanOrEqual(1e-5);
+    await expect(growCommand.run(['--from', a, '--heads', '2', '--kv-heads', '1', '--out', join(root, 'never-kv')])).rejects.toThrow(
+      /kvHeads 1 must equal heads 2/,
+    );
+    await expect(growCommand.run(['--from', a, '--out', join(root, 'never-nothing')])).rejects.toThrow(
+      /grow needs at least one of --width/,
+    );
+  });
+
   it('takes a config.json for --model', async () => {
     const file = join(root, 'model.json');
     await writeFile(file, JSON.stringify({ dModel: 16, nHead: 2, nLayer: 1, mlp: 'swiglu' }));

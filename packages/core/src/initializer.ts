@@ -9,6 +9,10 @@ import type { TokenizerIdentity } from './tokenizer-identity.js';
 export interface CloneInfo {
   width: number;
   ffn: number;
+  /** Query-head multiplier, head_dim fixed (absent in older records: width). */
+  heads?: number;
+  /** Key/value-head multiplier; null or absent: as the query heads, a single (MQA) kv head staying single. */
+  kvHeads?: number | null;
   variant: 'symmetric' | 'noisy-symmetric' | 'diagonal' | 'noisy-diagonal';
   snrDb: number | null;
   tie: 'keep' | 'untie' | null;

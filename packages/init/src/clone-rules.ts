@@ -4,11 +4,15 @@
 import type { Axis, ModelConfig, ParamKind, ParamSpec } from '@hyperclone/core';
 import { paramSpec } from '@hyperclone/core';
 
-/** What an axis rule can depend on: the source config, n_e (width) and n_f (ffn). */
+/** What an axis rule can depend on: the source config, n_e (width), n_f (ffn) and the head multipliers. */
 export interface Growth {
   source: ModelConfig;
   width: number;
   ffn: number;
+  /** Query heads times this, head_dim fixed (a growth's spec: width unless it says otherwise). */
+  heads: number;
+  /** Key/value heads times this; null: as the query heads, except that a single (MQA) kv head stays single. */
+  kvHeads: number | null;
 }
 
 interface AxisRule {
@@ -23,8 +27,8 @@ export const AXIS_RULES: Readonly<Record<Axis, AxisRule>> = {
   vocab: { copies: () => 1, hidden: false }, // the vocabulary never changes
   positions: { copies: () => 1, hidden: false }, // nor the context length
   model: { copies: (g) => g.width, hidden: true }, // every hidden vector becomes n_e stacked copies
-  q: { copies: (g) => g.width, hidden: true }, // H·n_e heads, head_dim fixed: head r·H + h copies head h
-  kv: { copies: (g) => (g.source.nKvHead === 1 ? 1 : g.width), hidden: true }, // K·n_e; a single (MQA) kv head stays single
+  q: { copies: (g) => g.heads, hidden: true }, // H·n_h heads, head_dim fixed: head r·H + h copies head h
+  kv: { copies: (g) => g.kvHeads ?? (g.source.nKvHead === 1 ? 1 : g.heads), hidden: true }, // K·n_h; a single (MQA) kv head stays single
   ffn: { copies: (g) => g.ffn, hidden: true }, // F·n_f
   embed: { copies: () => 1, hidden: true }, // OPT-350M's projected embedding keeps its width: proj_in writes n_e copies, proj_out reads them back
 };

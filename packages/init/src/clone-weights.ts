@@ -5,8 +5,8 @@ import type { CloneInfo, HostTensor, ModelConfig, StateDict } from '@hyperclone/
 import { Rng, checkWeights, headWeightName, hostTensor, paramSpec, validateConfig } from '@hyperclone/core';
 import { cloneConfig } from './clone-config.js';
 import { addPairedNoise, meanSquare } from './clone-noise.js';
-import { type CloneOptions, type ResolvedCloneOptions, resolveCloneOptions } from './clone-options.js';
 import { type CloneRule, type Growth, cloneRule } from './clone-rules.js';
+import { type GrowthOptions, type GrowthSpec, resolveGrowth } from './growth/growth-spec.js';
 import { tileMatrix, tileVector } from './tile.js';
 
 export interface CloneResult {
@@ -18,16 +18,17 @@ export interface CloneResult {
 }
 
 /**
- * Expands `weights` (shaped by `config`) into a model `width` times wider (FFN `ffn` times) that
- * computes the same logits. Every rule is in docs/hypercloning.md ("The cloning rules");
- * each wide parameter follows its axes through clone-rules.ts.
+ * Expands `weights` (shaped by `config`) into a model `width` times wider (FFN `ffn` times, heads `heads`
+ * times) that computes the same logits: the width step of a growth, alone (the spec's depth and rotation
+ * are apply-growth.ts's). Every rule is in docs/hypercloning.md ("The cloning rules"); each wide parameter follows its axes
+ * through clone-rules.ts.
  */
-export function cloneWeights(config: ModelConfig, weights: StateDict, options: CloneOptions): CloneResult {
-  const o = resolveCloneOptions(options);
+export function cloneWeights(config: ModelConfig, weights: StateDict, options: GrowthOptions): CloneResult {
+  const o = resolveGrowth(options);
   validateConfig(config);
   checkWeights(config, weights, 'the hyperclone source');
-  const wideConfig = cloneConfig(config, o.width, o.ffn, o.tie);
-  const growth: Growth = { source: config, width: o.width, ffn: o.ffn };
+  const growth = widthGrowth(config, o);
+  const wideConfig = cloneConfig(growth, o.tie);
   const diagonal = o.variant === 'diagonal' || o.variant === 'noisy-diagonal';
   const fallbacks: string[] = [];
   const wide: StateDict = new Map();
@@ -50,11 +51,18 @@ export function cloneWeights(config: ModelConfig, weights: StateDict, options: C
   return { config: wideConfig, weights: wide, clone, fallbacks };
 }
 
-/** The record of a width clone of `config` (growPlan adds depth and rotation to it). */
-export function widthCloneInfo(config: ModelConfig, o: ResolvedCloneOptions): CloneInfo {
+/** The axis rules' view of a spec's width step from `source`. */
+export function widthGrowth(source: ModelConfig, o: GrowthSpec): Growth {
+  return { source, width: o.width, ffn: o.ffn, heads: o.heads, kvHeads: o.kvHeads };
+}
+
+/** The record of a width clone of `config` (the depth and rotation steps add theirs to it). */
+export function widthCloneInfo(config: ModelConfig, o: GrowthSpec): CloneInfo {
   return {
     width: o.width,
     ffn: o.ffn,
+    heads: o.heads,
+    kvHeads: o.kvHeads,
     variant: o.variant,
     snrDb: o.snrDb,
     tie: config.tieEmbeddings ? o.tie : null,
@@ -64,7 +72,7 @@ export function widthCloneInfo(config: ModelConfig, o: ResolvedCloneOptions): Cl
 }
 
 /** One parameter: tiled along its axes and scaled (or block-diagonal), then paired noise for the noisy variants. */
-function cloneParam(name: string, src: HostTensor, rule: CloneRule, diagonal: boolean, o: ResolvedCloneOptions): HostTensor {
+function cloneParam(name: string, src: HostTensor, rule: CloneRule, diagonal: boolean, o: GrowthSpec): HostTensor {
   if (src.dtype !== 'float32') throw new Error(`hyperclone source parameter "${name}" is ${src.dtype}; weights must be float32`);
   const w = src.data as Float32Array;
   const shape = src.shape.map((d, i) => d * rule.copies[i]!); // the source's shape times the copies of each axis

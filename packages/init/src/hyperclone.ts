@@ -1,11 +1,13 @@
-// hyperclone: an initializer whose weights are a function-preserving, wider copy of a source model.
-// Not the transform (clone-weights.ts); this resolves the source and records provenance.
+// hyperclone: an initializer whose weights are a source model grown by one GrowthSpec (wider, more heads,
+// deeper, rotated), computing the same function. Not the growth (growth/): this resolves the source and
+// records provenance.
 
 import type { Checkpoint, InitPlan, Initializer, InitializedModel, ModelConfig, StateDict, TokenizerIdentity } from '@hyperclone/core';
 import { loadBytes, weightBytes } from '@hyperclone/core';
 import { fromCheckpoint } from './from-checkpoint.js';
-import { growSteps, growWeights } from './grow-weights.js';
-import { type CloneOptions, resolveCloneOptions } from './clone-options.js';
+import { applyGrowth } from './growth/apply-growth.js';
+import { resolveGrowth, type GrowthOptions, type GrowthSpec } from './growth/growth-spec.js';
+import { planGrowth } from './growth/plan-growth.js';
 import { loadModelDir } from './model-dir.js';
 
 /** A checkpoint (or Hugging Face) directory, a loaded checkpoint, an initialized model, or any initializer (clones of clones). */
@@ -20,8 +22,8 @@ interface SourceModel {
   tokenizer?: TokenizerIdentity;
 }
 
-export function hyperclone(source: CloneSource, options: CloneOptions): Initializer {
-  resolveCloneOptions(options); // bad multipliers fail here, before anything loads
+export function hyperclone(source: CloneSource, options: GrowthOptions | GrowthSpec): Initializer {
+  resolveGrowth(options); // a bad growth fails here, before anything loads
   const kind = describeSource(source);
   const plannable = kind !== 'initializer' || typeof (source as Initializer).plan === 'function';
   return {
@@ -29,7 +31,7 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
     ...(plannable ? { plan: () => planClone(source, options) } : {}),
     load: async (): Promise<InitializedModel> => {
       const src = await loadSource(source);
-      const result = growWeights(src.config, src.weights, options);
+      const result = applyGrowth(src.config, src.weights, options);
       const origin: Record<string, unknown> = { kind: 'hyperclone', clone: result.clone, source: src.origin };
       if (src.checkpoint !== undefined) origin['sourceCheckpoint'] = src.checkpoint;
       if (result.fallbacks.length > 0) origin['fallbacks'] = result.fallbacks;
@@ -42,7 +44,7 @@ export function hyperclone(source: CloneSource, options: CloneOptions): Initiali
 }
 
 /** The source's plan, then every growth step's config: the clone holds the source and each step's output. */
-async function planClone(source: CloneSource, options: CloneOptions): Promise<InitPlan> {
+async function planClone(source: CloneSource, options: GrowthOptions | GrowthSpec): Promise<InitPlan> {
   const kind = describeSource(source);
   let src: InitPlan;
   if (kind === 'dir') {
@@ -56,8 +58,8 @@ async function planClone(source: CloneSource, options: CloneOptions): Promise<In
     const config = (source as Checkpoint | InitializedModel).config;
     src = { config, load: { weights: weightBytes(config) } };
   }
-  const steps = growSteps(src.config, options);
-  return { config: steps.at(-1)!, load: { source: loadBytes(src), output: steps.reduce((n, c) => n + weightBytes(c), 0) } };
+  const plan = planGrowth(src.config, options);
+  return { config: plan.config, load: { source: loadBytes(src), output: plan.steps.reduce((n, s) => n + weightBytes(s.config), 0) } };
 }
 
 function describeSource(source: CloneSource): 'dir' | 'initializer' | 'model' {

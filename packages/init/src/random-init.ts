@@ -55,7 +55,7 @@ export function randomWeights(config: ModelConfig, seed: number): StateDict {
 
 /**
  * Marsaglia's polar method over the Rng's uniform stream: two normals per accepted pair, no
- * trigonometry (gpt2-124m's 124M normals take ~2 s on one core, Box-Muller ~3 s).
+ * trigonometry (it beat Box-Muller here; docs/hypercloning.md gives gpt2-124m's time).
  */
 export function fillNormal(rng: Rng, out: Float32Array, std: number): Float32Array {
   const n = out.length;

@@ -34,7 +34,14 @@ export interface SymmetryReport {
  * and the new identity blocks of a depth growth, which are not clones of anything, are left out.
  */
 export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInfo: CloneInfo): SymmetryReport {
-  const expected = cloneConfig(cloneInfo.sourceConfig, cloneInfo.width, cloneInfo.ffn, cloneInfo.tie ?? 'keep');
+  const growth: Growth = {
+    source: cloneInfo.sourceConfig,
+    width: cloneInfo.width,
+    ffn: cloneInfo.ffn,
+    heads: cloneInfo.heads ?? cloneInfo.width,
+    kvHeads: cloneInfo.kvHeads ?? null,
+  };
+  const expected = cloneConfig(growth, cloneInfo.tie ?? 'keep');
   const sourceBlocks = cloneInfo.depth?.sourceBlocks ?? null;
   if (
     expected.dModel !== config.dModel ||
@@ -49,7 +56,6 @@ export function symmetryReport(weights: StateDict, config: ModelConfig, cloneInf
   }
   checkWeights(config, weights, 'symmetryReport weights');
   const specs = new Map(paramSpec(config).map((s) => [s.name, s]));
-  const growth: Growth = { source: cloneInfo.sourceConfig, width: cloneInfo.width, ffn: cloneInfo.ffn };
   const matrices: MatrixSymmetry[] = [];
   const q = cloneInfo.rotate ? randomOrthogonal(config.dModel, cloneInfo.seed) : null;
   for (const [name, t] of weights) {

@@ -7,7 +7,7 @@ import type { Backend } from '@hyperclone/core';
 import { saveCheckpoint } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromCheckpoint, hyperclone, randomInit, symmetryReport, type CloneOptions } from '../src/index.js';
+import { fromCheckpoint, hyperclone, randomInit, symmetryReport, type GrowthOptions } from '../src/index.js';
 import { comparePreservation } from './helpers/compare.js';
 import { realTokens, runModel, type ModelRun } from './helpers/run-model.js';
 
@@ -37,7 +37,7 @@ function expectPreserved(src: ModelRun, wide: ModelRun, C: number, width: number
 describe.each(['tiny', 'tiny-llama'])('cloning the %s preset', (preset) => {
   it('keeps the function through a checkpoint round trip (width 3, ffn 2, noisy-symmetric)', async () => {
     const small = await randomInit(preset, { seed: 11 }).load();
-    const options: CloneOptions = { width: 3, ffn: 2, variant: 'noisy-symmetric', seed: 1 };
+    const options: GrowthOptions = { width: 3, ffn: 2, variant: 'noisy-symmetric', seed: 1 };
     const clone = await hyperclone(small, options).load();
     const dir = join(root, `${preset}-w3`);
     await saveCheckpoint(dir, { config: clone.config, weights: clone.weights, origin: clone.origin });
@@ -82,7 +82,7 @@ describe.each(['tiny', 'tiny-llama'])('cloning the %s preset', (preset) => {
 
   it('cloned twice by 2 computes what one 4x clone computes', async () => {
     const small = randomInit(preset, { seed: 12 });
-    const options: CloneOptions = { width: 2, variant: 'noisy-symmetric', snrDb: 5, seed: 2 };
+    const options: GrowthOptions = { width: 2, variant: 'noisy-symmetric', snrDb: 5, seed: 2 };
     const twice = await hyperclone(hyperclone(small, options), { ...options, seed: 3 }).load();
     const once = await hyperclone(small, { width: 4, variant: 'noisy-diagonal', seed: 4 }).load();
     expect(twice.config).toEqual(once.config);

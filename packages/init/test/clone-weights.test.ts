@@ -2,7 +2,17 @@
 // Not function preservation through a forward pass (preservation.test.ts and clone-presets.test.ts run that).
 import { axisSizes, paramSpec, resolveConfig, type ModelConfig, type StateDict } from '@hyperclone/core';
 import { describe, expect, it } from 'vitest';
-import { AXIS_RULES, cloneConfig, cloneRule, cloneWeights, randomWeights, symmetryReport, tileMatrix, tileVector } from '../src/index.js';
+import {
+  AXIS_RULES,
+  type Growth,
+  cloneConfig,
+  cloneRule,
+  cloneWeights,
+  randomWeights,
+  symmetryReport,
+  tileMatrix,
+  tileVector,
+} from '../src/index.js';
 
 const f32 = (t: { data: Float32Array | Int32Array }): Float32Array => t.data as Float32Array;
 
@@ -42,28 +52,41 @@ describe('tiling', () => {
   });
 });
 
+/** The axis rules' growth: heads as the width and kv heads by the default rule unless given. */
+const growth = (source: ModelConfig, width: number, ffn: number, heads = width, kvHeads: number | null = null): Growth => ({
+  source,
+  width,
+  ffn,
+  heads,
+  kvHeads,
+});
+
 describe('clone rules', () => {
   it('grow every axis of the spec as cloneConfig grows the model', () => {
-    for (const [partial, width, ffn] of [
-      [gqa, 3, 2],
-      [{ ...gqa, nKvHead: 1 }, 2, 4],
-      [gpt, 4, 1],
-      [{ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false }, 2, 2],
-      [{ ...gqa, qkNorm: true, normPlacement: 'after', scaleEmbedding: true, normGainPlusOne: true }, 3, 1],
+    for (const [partial, width, ffn, heads, kvHeads] of [
+      [gqa, 3, 2, 3, null],
+      [{ ...gqa, nKvHead: 1 }, 2, 4, 2, null],
+      [gpt, 4, 1, 4, null],
+      [gqa, 1, 1, 2, null],
+      [gqa, 2, 2, 3, 3],
+      [{ ...gqa, nKvHead: 1 }, 2, 2, 2, 4],
+      [{ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false }, 2, 2, 2, null],
+      [{ ...gqa, qkNorm: true, normPlacement: 'after', scaleEmbedding: true, normGainPlusOne: true }, 3, 1, 3, null],
     ] as const) {
       const source = resolveConfig(partial);
+      const g = growth(source, width, ffn, heads, kvHeads);
       const before = axisSizes(source);
-      const after = axisSizes(cloneConfig(source, width, ffn, 'keep'));
+      const after = axisSizes(cloneConfig(g, 'keep'));
       for (const axis of Object.keys(AXIS_RULES) as (keyof typeof AXIS_RULES)[]) {
-        expect(after[axis], axis).toBe(before[axis] * AXIS_RULES[axis].copies({ source, width, ffn }));
+        expect(after[axis], axis).toBe(before[axis] * AXIS_RULES[axis].copies(g));
       }
     }
   });
 
   it('divide a linear layer by the copies of its input axis, never an embedding, and keep the variants off the head', () => {
     const source = resolveConfig({ ...gqa, nKvHead: 1 });
-    const wide = new Map(paramSpec(cloneConfig(source, 2, 3, 'keep')).map((s) => [s.name, s]));
-    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 2, ffn: 3 });
+    const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 3), 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 3));
     expect(rule('tok_emb.weight')).toEqual({ copies: [1, 2], scale: 1, variants: false });
     expect(rule('blocks.0.attn.q.weight')).toEqual({ copies: [2, 2], scale: 0.5, variants: true });
     expect(rule('blocks.0.attn.k.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true }); // MQA: one kv head
@@ -72,10 +95,21 @@ describe('clone rules', () => {
     expect(rule('lm_head.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: false });
   });
 
+  it('grow the heads apart from the width: q and kv by the heads, o reads them back', () => {
+    const source = resolveConfig(gqa);
+    const g = growth(source, 1, 1, 3);
+    const wide = new Map(paramSpec(cloneConfig(g, 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, g);
+    expect(rule('blocks.0.attn.q.weight')).toEqual({ copies: [3, 1], scale: 1, variants: true });
+    expect(rule('blocks.0.attn.v.weight')).toEqual({ copies: [3, 1], scale: 1, variants: true });
+    expect(rule('blocks.0.attn.o.weight')).toEqual({ copies: [1, 3], scale: 1 / 3, variants: true });
+    expect(rule('blocks.0.mlp.up.weight')).toEqual({ copies: [1, 1], scale: 1, variants: true });
+  });
+
   it("keep OPT-350M's projected embedding as wide as it was: proj_in writes copies, proj_out reads them back", () => {
     const source = resolveConfig({ ...gpt, embedDim: 6, normPlacement: 'post', finalNorm: false });
-    const wide = new Map(paramSpec(cloneConfig(source, 2, 2, 'keep')).map((s) => [s.name, s]));
-    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 2, ffn: 2 });
+    const wide = new Map(paramSpec(cloneConfig(growth(source, 2, 2), 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 2, 2));
     expect(rule('tok_emb.weight')).toEqual({ copies: [1, 1], scale: 1, variants: false });
     expect(rule('proj_in.weight')).toEqual({ copies: [2, 1], scale: 1, variants: true });
     expect(rule('proj_out.weight')).toEqual({ copies: [1, 2], scale: 0.5, variants: true });
@@ -84,8 +118,8 @@ describe('clone rules', () => {
 
   it("divide Gemma's scaled token embedding by sqrt(width), tile its (1 + w) gains and the q/k norms over the grown projections", () => {
     const source = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true, normGainPlusOne: true, qkNorm: true });
-    const wide = new Map(paramSpec(cloneConfig(source, 4, 2, 'keep')).map((s) => [s.name, s]));
-    const rule = (name: string) => cloneRule(wide.get(name)!, { source, width: 4, ffn: 2 });
+    const wide = new Map(paramSpec(cloneConfig(growth(source, 4, 2), 'keep')).map((s) => [s.name, s]));
+    const rule = (name: string) => cloneRule(wide.get(name)!, growth(source, 4, 2));
     expect(rule('tok_emb.weight')).toEqual({ copies: [1, 4], scale: 0.5, variants: false });
     expect(rule('blocks.0.norm1.weight')).toEqual({ copies: [4], scale: 1, variants: false });
     expect(rule('blocks.0.attn.q_norm.weight')).toEqual({ copies: [4], scale: 1, variants: false });
@@ -95,23 +129,33 @@ describe('clone rules', () => {
 
 describe('cloneConfig', () => {
   it('multiplies width and heads, keeps head_dim and depth, keeps a single MQA kv head', () => {
-    const c = cloneConfig(resolveConfig(gqa), 3, 2, 'keep');
+    const c = cloneConfig(growth(resolveConfig(gqa), 3, 2), 'keep');
     expect([c.dModel, c.nHead, c.nKvHead, c.headDim, c.dFF, c.nLayer]).toEqual([48, 12, 6, 4, 48, 2]);
-    const mqa = cloneConfig(resolveConfig({ ...gqa, nKvHead: 1 }), 4, 4, 'keep');
+    const mqa = cloneConfig(growth(resolveConfig({ ...gqa, nKvHead: 1 }), 4, 4), 'keep');
     expect([mqa.nHead, mqa.nKvHead]).toEqual([16, 1]);
+  });
+
+  it('multiplies the heads alone (head_dim kept, so H·D exceeds dModel), and kv heads only as the query heads unless there is one', () => {
+    const c = cloneConfig(growth(resolveConfig(gqa), 1, 1, 2), 'keep');
+    expect([c.dModel, c.nHead, c.nKvHead, c.headDim, c.dFF]).toEqual([16, 8, 4, 4, 24]);
+    const mqa = cloneConfig(growth(resolveConfig({ ...gqa, nKvHead: 1 }), 1, 1, 2, 4), 'keep');
+    expect([mqa.nHead, mqa.nKvHead]).toEqual([8, 4]);
+    expect(() => cloneConfig(growth(resolveConfig(gqa), 1, 1, 2, 1), 'keep')).toThrow(
+      /kvHeads 1 must equal heads 2 .*unless the source has a single \(MQA\) kv head \(it has 2\)/,
+    );
   });
 
   it('scales logits by 1/width for a tied clone, or unties it', () => {
     const tied = resolveConfig(gpt);
-    expect(cloneConfig(tied, 4, 4, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.25 });
-    expect(cloneConfig(tied, 4, 4, 'untie')).toMatchObject({ tieEmbeddings: false, logitScale: 1 });
+    expect(cloneConfig(growth(tied, 4, 4), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.25 });
+    expect(cloneConfig(growth(tied, 4, 4), 'untie')).toMatchObject({ tieEmbeddings: false, logitScale: 1 });
   });
 
   it("scales a tied Gemma clone's logits by 1/sqrt(width) and leaves a tied head on OPT-350M's projected embedding alone", () => {
     const gemma = resolveConfig({ ...gqa, tieEmbeddings: true, scaleEmbedding: true });
-    expect(cloneConfig(gemma, 4, 4, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.5, scaleEmbedding: true });
+    expect(cloneConfig(growth(gemma, 4, 4), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 0.5, scaleEmbedding: true });
     const projected = resolveConfig({ ...gpt, embedDim: 6 });
-    expect(cloneConfig(projected, 2, 2, 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 1, embedDim: 6, dModel: 24 });
+    expect(cloneConfig(growth(projected, 2, 2), 'keep')).toMatchObject({ tieEmbeddings: true, logitScale: 1, embedDim: 6, dModel: 24 });
   });
 });
 

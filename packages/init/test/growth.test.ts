@@ -8,7 +8,8 @@ import {
   depthPlan,
   foldNorms,
   growDepth,
-  growWeights,
+  applyGrowth,
+  planGrowth,
   randomOrthogonal,
   randomWeights,
   symmetryReport,
@@ -100,7 +101,7 @@ describe('rotation of a clone', () => {
   it('hides the copies from the raw weights, and symmetryReport finds them by undoing it', () => {
     const src = model(gpt);
     const plain = cloneWeights(src.config, src.weights, { width: 2 });
-    const rotated = growWeights(src.config, src.weights, { width: 2, rotate: true, seed: 7 });
+    const rotated = applyGrowth(src.config, src.weights, { width: 2, rotate: true, seed: 7 });
     expect(rotated.clone).toMatchObject({ rotate: true, tie: 'untie', seed: 7 });
     expect(rotated.config).toMatchObject({ norm: 'rmsnorm', tieEmbeddings: false, headBias: true, dModel: 24 });
     const emb = f32(rotated.weights, 'tok_emb.weight'); // (20, 24): the halves of a row are no copies
@@ -113,9 +114,9 @@ describe('rotation of a clone', () => {
 
   it('refuses to keep a tied model tied, and draws another rotation for another seed', () => {
     const src = model({ ...gpt, tieEmbeddings: true });
-    expect(() => growWeights(src.config, src.weights, { width: 2, rotate: true, tie: 'keep' })).toThrow(/rotate unties a tied model/);
-    const a = growWeights(src.config, src.weights, { width: 2, rotate: true, seed: 1 });
-    const b = growWeights(src.config, src.weights, { width: 2, rotate: true, seed: 2 });
+    expect(() => applyGrowth(src.config, src.weights, { width: 2, rotate: true, tie: 'keep' })).toThrow(/rotate unties a tied model/);
+    const a = applyGrowth(src.config, src.weights, { width: 2, rotate: true, seed: 1 });
+    const b = applyGrowth(src.config, src.weights, { width: 2, rotate: true, seed: 2 });
     expect(f32(a.weights, 'tok_emb.weight')[0]).not.toBe(f32(b.weights, 'tok_emb.weight')[0]);
   });
 });
@@ -147,7 +148,7 @@ describe('depth growth', () => {
 
   it('grows width and depth in one step; symmetry leaves the new identity blocks out', () => {
     const src = { config: resolveConfig(gpt), weights: randomWeights(resolveConfig(gpt), 2) };
-    const grown = growWeights(src.config, src.weights, { width: 2, depth: 2, placement: 'stack' });
+    const grown = applyGrowth(src.config, src.weights, { width: 2, depth: 2, placement: 'stack' });
     expect(grown.config).toMatchObject({ dModel: 24, nLayer: 4 });
     expect(grown.clone.depth).toEqual({ multiplier: 2, placement: 'stack', newBlocks: 'identity', sourceBlocks: [0, 1, null, null] });
     const r = symmetryReport(grown.weights, grown.config, grown.clone);
@@ -157,9 +158,9 @@ describe('depth growth', () => {
 
   it('rejects a fractional depth, and placement or newBlocks without a depth', () => {
     const src = model(gpt);
-    expect(() => growWeights(src.config, src.weights, { width: 1, depth: 1.5 })).toThrow(/depth must be an integer >= 1/);
-    expect(() => growWeights(src.config, src.weights, { width: 2, placement: 'stack' })).toThrow(/only apply when depth > 1/);
-    expect(() => growWeights(src.config, src.weights, { width: 2, depth: 2, newBlocks: 'zero' as 'copy' })).toThrow(
+    expect(() => applyGrowth(src.config, src.weights, { width: 1, depth: 1.5 })).toThrow(/depth must be an integer >= 1/);
+    expect(() => applyGrowth(src.config, src.weights, { width: 2, placement: 'stack' })).toThrow(/only apply when depth > 1/);
+    expect(() => applyGrowth(src.config, src.weights, { width: 2, depth: 2, newBlocks: 'zero' as 'copy' })).toThrow(
       /newBlocks must be identity or copy/,
     );
   });
@@ -167,9 +168,9 @@ describe('depth growth', () => {
 
 describe('growth the new model pieces cannot take, refused in one line', () => {
   it('refuses to rotate norms that do not fold, and identity blocks in a post-norm model', () => {
-    const grow = (partial: Partial<ModelConfig>, options: Parameters<typeof growWeights>[2]) => {
+    const grow = (partial: Partial<ModelConfig>, options: Parameters<typeof applyGrowth>[2]) => {
       const config = resolveConfig({ ...gpt, ...partial });
-      return () => growWeights(config, randomWeights(config, 1), options);
+      return () => applyGrowth(config, randomWeights(config, 1), options);
     };
     for (const normPlacement of ['post', 'sandwich', 'after'] as const)
       expect(grow({ normPlacement }, { width: 2, rotate: true })).toThrow(
@@ -181,22 +182,26 @@ describe('growth the new model pieces cannot take, refused in one line', () => {
       /^cannot rotate a LayerNorm model with biases whose embedding is projected/,
     );
     expect(grow({ normPlacement: 'post' }, { width: 2, depth: 2 })).toThrow(/^cannot add identity blocks to a post-norm model/);
+    expect(() => planGrowth(resolveConfig({ ...gpt, normPlacement: 'post' }), { width: 2, depth: 2 })).toThrow(
+      /^cannot add identity blocks to a post-norm model/,
+    );
     expect(grow({ normPlacement: 'post' }, { width: 1, depth: 2, newBlocks: 'copy' })).not.toThrow();
   });
 
   it("gives a deeper model's new identity blocks the attention of the block before them", () => {
     const config = resolveConfig({ ...llama, nLayer: 2, slidingWindow: 3, layerTypes: ['sliding', 'full'] });
-    const deep = growWeights(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'interleave' });
+    const deep = applyGrowth(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'interleave' });
     expect(deep.config.layerTypes).toEqual(['sliding', 'sliding', 'full', 'full']);
-    const stacked = growWeights(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'stack', newBlocks: 'copy' });
+    const stacked = applyGrowth(config, randomWeights(config, 1), { width: 1, depth: 2, placement: 'stack', newBlocks: 'copy' });
     expect(stacked.config.layerTypes).toEqual(['sliding', 'full', 'sliding', 'full']);
+    expect(planGrowth(config, { width: 1, depth: 2, placement: 'interleave' }).config).toEqual(deep.config);
   });
 });
 
 describe('the clone record', () => {
   it('round-trips depth and rotation through origin.clone and rejects a malformed one', () => {
     const src = model(gpt);
-    const grown = growWeights(src.config, src.weights, { width: 2, depth: 2, rotate: true });
+    const grown = applyGrowth(src.config, src.weights, { width: 2, depth: 2, rotate: true });
     expect(cloneInfoFromOrigin({ clone: JSON.parse(JSON.stringify(grown.clone)) })).toEqual(grown.clone);
     expect(() => cloneInfoFromOrigin({ clone: { ...grown.clone, depth: { ...grown.clone.depth, placement: 'up' } } })).toThrow(
       /depth.placement is not "interleave" or "stack"/,

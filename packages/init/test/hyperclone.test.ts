@@ -25,6 +25,8 @@ describe('hyperclone initializer', () => {
     expect(m.clone).toEqual({
       width: 2,
       ffn: 3,
+      heads: 2,
+      kvHeads: null,
       variant: 'noisy-symmetric',
       snrDb: 10,
       tie: 'keep',

@@ -7,12 +7,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLONE_VARIANTS,
-  growPlan,
-  growWeights,
+  planGrowth,
+  applyGrowth,
   mulRightTransposed,
   randomOrthogonal,
-  type CloneOptions,
-  type CloneResult,
+  type GrowthOptions,
+  type GrowthResult,
 } from '../src/index.js';
 import { comparePreservation } from './helpers/compare.js';
 import { realTokens, roughWeights, runModel, type ModelRun } from './helpers/run-model.js';
@@ -166,8 +166,8 @@ function sourceConfig(k: Case): ModelConfig {
   });
 }
 
-function cloneOptions(k: Case): CloneOptions {
-  const o: CloneOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
+function cloneOptions(k: Case): GrowthOptions {
+  const o: GrowthOptions = { width: k.width, ffn: k.ffn, variant: k.variant, seed: k.seed };
   if (!rotateOf(k)) o.tie = k.tie; // a rotation unties a tied model
   if (k.variant.startsWith('noisy')) o.snrDb = k.snrDb;
   if (rotateOf(k)) o.rotate = true;
@@ -181,7 +181,7 @@ function cloneOptions(k: Case): CloneOptions {
  * stream as it was, so the state after it must equal that one too). Rotating a LayerNorm model
  * centers its stream first, so the source's states are compared centered then.
  */
-function aligned(src: ModelRun, wide: ModelRun, clone: CloneResult): { src: ModelRun; wide: ModelRun } {
+function aligned(src: ModelRun, wide: ModelRun, clone: GrowthResult): { src: ModelRun; wide: ModelRun } {
   const C = clone.config.dModel;
   const q = clone.clone.rotate ? randomOrthogonal(C, clone.clone.seed) : null;
   const centered = q !== null && clone.clone.sourceConfig.norm === 'layernorm';
@@ -215,8 +215,9 @@ describe('function preservation (property test, tfjs fp32)', () => {
       fc.property(caseArb, (k) => {
         const config = sourceConfig(k);
         const weights = roughWeights(config, k.seed);
-        const clone = growWeights(config, weights, cloneOptions(k));
-        expect(growPlan(config, cloneOptions(k)), 'growPlan agrees').toEqual({ config: clone.config, clone: clone.clone });
+        const clone = applyGrowth(config, weights, cloneOptions(k));
+        const plan = planGrowth(config, cloneOptions(k));
+        expect({ config: plan.config, clone: plan.clone }, 'planGrowth agrees').toEqual({ config: clone.config, clone: clone.clone });
         const { inputs, targets } = realTokens(B, T, k.seed);
         const runs = aligned(
           runModel(b, config, weights, inputs, targets, B),
@@ -334,5 +335,46 @@ describe('function preservation (property test, tfjs fp32)', () => {
     ]) {
       expect(seen, tag).toContain(tag);
     }
+  });
+
+  it('holds when the heads grow apart from the width (head_dim kept), with the kv heads as the query heads or, for MQA, any', () => {
+    const headsArb = fc.record({ k: caseArb, heads: fc.constantFrom(1, 2, 3), kv: fc.constantFrom('default', 'heads', 'other') });
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(headsArb, ({ k, heads, kv }) => {
+        const config = sourceConfig(k);
+        const kvHeads = kv === 'heads' ? heads : kv === 'other' && k.attention === 'mqa' ? 2 : undefined;
+        const options: GrowthOptions = { ...cloneOptions(k), heads, ...(kvHeads !== undefined ? { kvHeads } : {}) };
+        const weights = roughWeights(config, k.seed);
+        const grown = applyGrowth(config, weights, options);
+        expect(grown.config.nHead).toBe(config.nHead * heads);
+        expect(grown.config.headDim).toBe(config.headDim);
+        const { inputs, targets } = realTokens(2, 12, k.seed);
+        const runs = aligned(
+          runModel(b, config, weights, inputs, targets, 2),
+          runModel(b, grown.config, grown.weights, inputs, targets, 2),
+          grown,
+        );
+        const p = comparePreservation(runs.src, runs.wide, 257, config.dModel, k.width);
+        const where = JSON.stringify({ ...k, heads, kvHeads });
+        expect(p.maxAbsLogit, where).toBeLessThanOrEqual(1e-4);
+        expect(p.top1Mismatches, where).toBe(0);
+        expect(p.lossDiff, where).toBeLessThanOrEqual(1e-5);
+        expect(p.maxHidden, where).toBeLessThan(1e-5);
+        worst.set('heads != width', Math.max(worst.get('heads != width') ?? 0, heads === k.width ? 0 : p.maxAbsLogit));
+        seen.add(
+          `${k.attention}-heads${heads === k.width ? '=' : '!='}width${kvHeads === undefined ? '' : `-kv${kvHeads === heads ? '=heads' : '!=heads'}`}`,
+        );
+      }),
+      { numRuns: 80, seed: 20250101 },
+    );
+    for (const tag of [
+      'mha-heads!=width',
+      'gqa-heads!=width',
+      'mqa-heads!=width',
+      'gqa-heads!=width-kv=heads',
+      'mqa-heads!=width-kv!=heads',
+    ])
+      expect(seen, tag).toContain(tag);
   });
 });

@@ -1,14 +1,14 @@
-// trainFrom: the pre-training loop. Each step trains, logs, evaluates when due, checkpoints when
-// due, and stops at the end, at a target, after --stop-after steps, or on an abort signal (always
-// leaving a checkpoint). Not the pieces themselves (training-run.ts) or opening a run (open-run.ts).
+// trainFrom: the library's entry to training. Validates the options, holds the run directory's lock (rank 0),
+// opens the run (open-run.ts), runs its loop (training-run.ts), and ends every invocation with a checkpoint
+// and a summary. Not the parts of a run nor the loop itself (run/).
 
 import type { DirLock, Initializer, Logger } from '@hyperclone/core';
 import { lockDir, silentLogger } from '@hyperclone/core';
-import { openRun } from './open-run.js';
-import type { ParsedTrainOptions, TrainOptions } from './options.js';
-import { parseTrainOptions } from './options.js';
-import type { StopReason, Summary } from './summary.js';
-import type { TrainingRun } from './training-run.js';
+import type { Summary } from './metrics/summary.js';
+import type { ParsedTrainOptions, TrainOptions } from './options/options.js';
+import { parseTrainOptions } from './options/options.js';
+import { ranksOf } from './distributed/ranks.js';
+import { openRun } from './run/open-run.js';
 
 export interface TrainResult {
   summary: Summary;
@@ -19,11 +19,19 @@ export interface TrainResult {
 
 export async function trainFrom(init: Initializer, options: TrainOptions): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const main = (o.distributed?.rank ?? 0) === 0; // rank 0 alone logs and reports
-  const log = main ? (o.logger ?? silentLogger) : silentLogger;
-  const lock = main ? lockRun(o, log) : null; // the other ranks never write the run directory
+  const ranks = ranksOf(o.distributed, o.backend);
+  const log = ranks.main ? (o.logger ?? silentLogger) : silentLogger; // rank 0 alone logs, writes and reports
+  const lock = ranks.main ? lockRun(o, log) : null; // the other ranks never write the run directory
   try {
-    return await trainLocked(init, o, log);
+    const { run, resumedFrom } = await openRun(init, o, log, ranks);
+    try {
+      const stopReason = await run.run(resumedFrom === null, o.signal);
+      const { summary, checkpoint } = await run.finish(stopReason);
+      return { summary, checkpoint, runDir: run.p.config.out };
+    } finally {
+      run.dispose();
+      await ranks.onMain(() => run.p.sinks.close());
+    }
   } finally {
     lock?.release();
   }
@@ -35,70 +43,4 @@ export async function trainFrom(init: Initializer, options: TrainOptions): Promi
  */
 function lockRun(o: ParsedTrainOptions, log: Logger): DirLock {
   return lockDir(o.out, { command: 'train', onTakeover: (message) => log.warn({ event: 'lock' }, message) });
-}
-
-async function trainLocked(init: Initializer, o: ParsedTrainOptions, log: Logger): Promise<TrainResult> {
-  const { run, resumedFrom } = await openRun(init, o);
-  try {
-    const c = run.p.config;
-    log.info(
-      {
-        event: 'start',
-        runDir: c.out,
-        resumedFromStep: resumedFrom,
-        steps: c.steps,
-        params: c.params,
-        tokensPerStep: c.tokensPerStep,
-        backend: c.backend,
-      },
-      resumedFrom === null ? 'training' : `resuming at step ${resumedFrom}`,
-    );
-    if (run.main)
-      o.onStart?.({ runDir: c.out, totalSteps: c.steps, resumedFromStep: resumedFrom, config: c as unknown as Record<string, unknown> });
-    const stopReason = resumedFrom === null && c.evalAtStart && (await evaluateAtStart(run)) ? 'target' : await loop(run, o.signal);
-    const checkpoint = await run.checkpoint(stopReason === 'completed' ? 'final' : 'stop');
-    const summary = run.summary(stopReason);
-    if (run.main) await run.writeSummary(summary);
-    run.p.dist?.finish(); // every rank is done with the group before any leaves
-    log.info(
-      { event: 'end', stopReason, step: summary.steps, checkpoint, deviceHours: summary.deviceHours, finalValLoss: summary.finalValLoss },
-      `stopped: ${stopReason}`,
-    );
-    return { summary, checkpoint, runDir: c.out };
-  } finally {
-    run.dispose();
-  }
-}
-
-async function loop(run: TrainingRun, signal: AbortSignal | undefined): Promise<StopReason> {
-  const c = run.p.config;
-  let ran = 0;
-  while (run.step < c.steps) {
-    if (run.stopsBeforeNextStep(signal?.aborted === true)) return 'interrupted';
-    run.growIfDue(); // a growth stage (growAt) starts after its step, before the next one
-    // Steps that are neither logged, evaluated nor saved read nothing back from the device.
-    const step = run.trainStep();
-    ran++;
-    const last = step === c.steps;
-    const evalRow = step % c.evalEvery === 0 || last ? await run.evaluate() : null;
-    const symmetry = evalRow?.symmetry?.mean ?? undefined;
-    if (step % c.logEvery === 0 || last || evalRow) await run.logStep(symmetry);
-    if (evalRow && run.takeBest() && c.keepBest) await run.saveBest();
-    if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await run.checkpoint('periodic');
-    if (evalRow?.reachedTarget && c.stopAtTarget) return 'target';
-    if (c.stopAfter !== null && ran >= c.stopAfter && !last) return 'stop-after';
-    await yieldToEvents(); // lets a SIGINT handler run between steps
-  }
-  return 'completed';
-}
-
-/** Step 0: the initial weights' evaluation; true when it already meets a target the run stops at. */
-async function evaluateAtStart(run: TrainingRun): Promise<boolean> {
-  const row = await run.evaluate();
-  if (run.takeBest() && run.p.config.keepBest) await run.saveBest();
-  return row.reachedTarget && run.p.config.stopAtTarget;
-}
-
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -222,16 +222,38 @@ describe('trainFrom: run directory', () => {
     expect(evals.filter((e) => e.reachedTarget)).toHaveLength(1);
   });
 
-  it('scores downstream tasks at each evaluation and can aim at a task accuracy', async () => {
-    const out = tempDir();
-    const { summary } = await trainFrom(
+  it('scores downstream tasks at each evaluation, and stops at the first that reaches a task accuracy', async () => {
+    const task = join(tempDir(), 'pick.jsonl');
+    const items = ['First Citizen', 'ROMEO', 'JULIET', 'KING', 'Before we proceed', 'My lord'].map((query, i) => ({
+      query,
+      choices: ['and', 'the', 'of'],
+      gold: i % 3,
+    }));
+    writeFileSync(task, items.map((i) => JSON.stringify(i)).join('\n') + '\n');
+    const o = { steps: 4, evalEvery: 1, tasks: [task] };
+    const plain = await trainFrom(randomInit('tiny'), options(tempDir(), o));
+    expect(plain.summary.tasks['pick']!.count).toBe(6);
+    const scores = readJsonl<{ step: number; tasks: Record<string, { acc: number; accNorm: number }> }>(join(plain.runDir, 'eval.jsonl'));
+    const accNorms = scores.map((e) => e.tasks['pick']!.accNorm);
+    expect(accNorms).toHaveLength(4);
+    for (const a of accNorms) expect(a * 6).toBeCloseTo(Math.round(a * 6), 9); // k of the 6 items
+    const best = Math.max(...accNorms);
+    const first = scores.find((e) => e.tasks['pick']!.accNorm >= best)!.step;
+    // the same seed evaluates the same: aimed at the best score, the run stops at its first evaluation
+    const aimed = await trainFrom(
       randomInit('tiny'),
-      options(out, { steps: 2, tasks: ['arc-easy'], taskLimit: 4, target: { metric: 'arc-easy.accNorm', value: 0 } }),
+      options(tempDir(), { ...o, target: { metric: 'pick.accNorm', value: best }, stopAtTarget: true }),
     );
+    expect(aimed.summary).toMatchObject({ reachedTarget: true, stepsToTarget: first, steps: first, stopReason: 'target' });
+    const above = await trainFrom(randomInit('tiny'), options(tempDir(), { ...o, target: { metric: 'pick.accNorm', value: best + 0.01 } }));
+    expect(above.summary).toMatchObject({ reachedTarget: false, stepsToTarget: null, steps: 4 });
+  });
+
+  it('records a built-in task by name, not a path', async () => {
+    const out = tempDir();
+    const { summary } = await trainFrom(randomInit('tiny'), options(out, { steps: 2, tasks: ['arc-easy'], taskLimit: 4 }));
     expect(summary.tasks['arc-easy']!.count).toBe(4);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tasks).toEqual(['arc-easy']); // by name, not a path
-    expect(summary.reachedTarget).toBe(true);
-    expect(summary.stepsToTarget).toBe(2);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tasks).toEqual(['arc-easy']);
   });
 
   it('a target that is not reached is reported as such', async () => {

@@ -2,9 +2,8 @@
 // command line, with progress and a printed speedup table. Not the benchmark (@hyperclone/bench).
 
 import { join } from 'node:path';
-import { DEFAULT_SNR_DB } from '@hyperclone/init';
+import { DEFAULT_SNR_DB, GROWTH_ARM_HELP, GROWTH_FIELDS, growthFromFlags, type GrowthOptions } from '@hyperclone/init';
 import {
-  ARM_HELP,
   budgetTableRows,
   checkArms,
   compareCloneVsRandom,
@@ -16,31 +15,25 @@ import {
   type CompareOptions,
 } from '@hyperclone/bench';
 import { parseGrowStage, TRAIN_OPTIONS, type GrowStage } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
-import type { ProcessGroup } from '@hyperclone/core';
-import { choiceFlag, CliError, integerFlag, numberFlag, parseFlags, requireFlag, type Command } from '../command.js';
-import {
-  groupTimeoutMs,
-  joinGroup,
-  LAUNCH_FLAGS,
-  launchRanks,
-  takeLaunchFlags,
-  watchLauncher,
-  workerBackendFlags,
-} from '../distributed.js';
+import { BACKEND_FLAGS, backendFlagValues, backendRequest } from '../backends.js';
+import { CliError, integerFlag, parseFlags, requireFlag, type Command } from '../command.js';
+import { LAUNCH_FLAGS, launchRanks, takeLaunchFlags } from '../distributed.js';
 import { rankEnv } from '../torchrun-env.js';
-import { createRunLogger } from '../logger.js';
 import { flagRows, helpOf, parseConfig, rowDoc, rowValue, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
-import { formatDuration, ProgressDisplay } from '../progress.js';
+import { formatDuration } from '../progress.js';
+import { flagText, targetFlagDocs, targetFromFlags, withHarness } from '../run-harness.js';
+
+/** The growth fields the benchmark takes as flags of its own (every wide arm shares them). */
+const BENCH_GROWTH_KEYS = ['width', 'ffn', 'depth', 'snr-db', 'tie'];
 
 /** The training options every run gets, flags and all, from the trainer's option table. */
 const trainRows = flagRows(TRAIN_OPTIONS, [...SHARED_TRAIN_KEYS, 'warmup', 'rewarmup']);
 const trainDoc = (key: string): FlagDoc => rowDoc(trainRows.find(([k]) => k === key)![1]);
 
-const TARGET_FLAGS: FlagDoc[] = [
-  { name: 'target-acc', arg: 'Y', help: "target validation accuracy Y for every seed (default: each seed's random arm's final accuracy)" },
-  { name: 'target-loss', arg: 'X', help: 'target validation loss X for every seed' },
-];
+const TARGET_FLAGS: FlagDoc[] = targetFlagDocs({
+  loss: 'target validation loss X for every seed',
+  acc: "target validation accuracy Y for every seed (default: each seed's random arm's final accuracy)",
+});
 const docs: FlagDoc[] = [
   { ...rowDoc(TRAIN_OPTIONS.data), required: true },
   {
@@ -60,7 +53,7 @@ const docs: FlagDoc[] = [
   {
     name: 'variants',
     arg: 'ARM,ARM...',
-    help: `clone arms raced against random init, each ${ARM_HELP}`,
+    help: `clone arms raced against random init, each ${GROWTH_ARM_HELP}`,
     defaultText: DEFAULT_VARIANTS.join(','),
   },
   {
@@ -111,8 +104,7 @@ export const benchCommand: Command = {
   help: `clone-vs-random flags:\n${helpOf(docs)}\n\n${reportUsage}: the numbers and report of a finished benchmark again (its folder may have moved)`,
   async run(argvWithLaunch) {
     const launch = takeLaunchFlags(argvWithLaunch);
-    const env = rankEnv();
-    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('bench', launch, env !== null);
+    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('bench', launch, rankEnv() !== null);
     const [kind, ...rest] = launch.rest;
     if (kind === 'report') return report(rest);
     if (kind !== 'clone-vs-random')
@@ -121,64 +113,35 @@ export const benchCommand: Command = {
         2,
       );
     const { values } = parseFlags(rest, flags, usage);
-    const options = benchOptions(values as FlagValues);
-    const budget = options.steps;
     const f = values as FlagValues;
+    const options = benchOptions(f);
     const backendFlags = backendFlagValues(f);
     backendRequest(backendFlags); // a bad value is a usage error before anything is read
-    if (env) {
-      process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
-      watchLauncher();
-    }
-    const backend = await backendFromFlags(env ? workerBackendFlags(backendFlags, env) : backendFlags);
-    let group: ProcessGroup | null = null;
-    try {
-      group = env ? await joinGroup(backend, env, groupTimeoutMs()) : null;
-    } catch (e) {
-      backend.close();
-      throw e;
-    }
-    const quiet = (group?.rank ?? 0) > 0; // in a group, rank 0 alone speaks and writes
-    const tty = process.env['HYPERCLONE_TTY'] ? process.env['HYPERCLONE_TTY'] === '1' : process.stderr.isTTY === true;
-    const progress = new ProgressDisplay(quiet ? { write: () => true } : process.stderr, { tty, plainEverySec: 30 });
-    const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
-    const controller = new AbortController();
-    const onSignal = (): void => {
-      if (controller.signal.aborted) process.exit(130);
-      progress.note('interrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    const runStartsMs: number[] = [];
-    try {
+    return withHarness({ backendFlags, plainEverySec: 30 }, async (h) => {
+      const runStartsMs: number[] = [];
       const result = await compareCloneVsRandom({
         ...options,
-        backend,
-        ...(group ? { distributed: group } : {}),
-        logger: runLog.logger,
+        backend: h.backend,
+        ...(h.group ? { distributed: h.group } : {}),
+        logger: h.log.logger,
         onStart: () => {
-          if (!quiet) runLog.attach(join(options.out, 'bench.log')); // once every input is checked
-          progress.note(
-            `bench: ${backend.engine} on ${backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${budget} steps per wide arm`,
+          if (!h.quiet) h.log.attach(join(options.out, 'bench.log')); // once every input is checked
+          h.progress.note(
+            `bench: ${h.backend.engine} on ${h.backend.device.name}; small ${options.small} -> width ${options.width}, ${options.seeds} seeds, ${options.steps} steps per wide arm`,
           );
         },
         onRun: (label, index, total) => {
           runStartsMs.push(performance.now());
-          progress.note(`[${index + 1}/${total}] training ${label}${benchEta(runStartsMs, total)}`);
+          h.progress.note(`[${index + 1}/${total}] training ${label}${benchEta(runStartsMs, total)}`);
         },
-        onReport: () => progress.note('writing the report (plots and tables)'),
-        trainHooks: { onStep: (e) => progress.step(e), signal: controller.signal },
+        onReport: () => h.progress.note('writing the report (plots and tables)'),
+        trainHooks: { onStep: (e) => h.progress.step(e), signal: h.signal },
       });
-      if (controller.signal.aborted) return 130;
-      if (!quiet) printResult(result, options.out);
+      if (h.signal.aborted) return 130;
+      h.progress.end();
+      if (!h.quiet) printResult(result, options.out);
       return 0;
-    } finally {
-      progress.end();
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      runLog.close();
-      group?.close();
-      backend.close();
-    }
+    });
   },
 };
 
@@ -186,7 +149,7 @@ export const benchCommand: Command = {
 async function report(argv: string[]): Promise<number> {
   const { values: f } = parseFlags(argv, reportFlags, reportUsage);
   const out = requireFlag(f.out, 'out', reportUsage);
-  const result = await reanalyzeBench(out, parseTarget(f));
+  const result = await reanalyzeBench(out, targetFromFlags(f as FlagValues) as CompareOptions['target']);
   printResult(result, out);
   return 0;
 }
@@ -202,32 +165,40 @@ function printResult(result: BenchResult, out: string): void {
   process.stdout.write(`\nreport: ${join(out, 'report.html')}\nsummary: ${join(out, 'summary.json')}\n`);
 }
 
-function text(f: FlagValues, name: string): string | undefined {
-  const v = f[name];
-  return typeof v === 'string' ? v : undefined;
+/** The growth every wide arm shares (--width, --ffn, --depth, --snr-db, --tie), read by init's growth parser. */
+function sharedGrowth(f: FlagValues): GrowthOptions {
+  try {
+    return growthFromFlags(
+      f,
+      GROWTH_FIELDS.filter((g) => BENCH_GROWTH_KEYS.includes(g.key)),
+    );
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
 }
 
 function benchOptions(f: FlagValues): Omit<CompareOptions, 'backend'> {
-  const int = (name: string): number | undefined => integerFlag(text(f, name), name);
+  const int = (name: string): number | undefined => integerFlag(flagText(f, name), name);
+  const growth = sharedGrowth(f);
   return {
-    data: requireFlag(text(f, 'data'), 'data', usage),
-    out: requireFlag(text(f, 'out'), 'out', usage),
-    small: requireFlag(text(f, 'small'), 'small', usage),
-    width: requireFlag(int('width'), 'width', usage),
+    data: requireFlag(flagText(f, 'data'), 'data', usage),
+    out: requireFlag(flagText(f, 'out'), 'out', usage),
+    small: requireFlag(flagText(f, 'small'), 'small', usage),
+    width: requireFlag(growth.width, 'width', usage),
     steps: int('budget') ?? int('steps') ?? 500,
     seeds: int('seeds') ?? 3,
     ...defined({
-      variants: parseVariants(text(f, 'variants'), int('depth') ?? 1),
-      depth: int('depth'),
-      stages: parseStages(text(f, 'stages')),
-      reference: text(f, 'versus'),
-      ffn: int('ffn'),
+      variants: parseVariants(flagText(f, 'variants'), growth.depth ?? 1),
+      depth: growth.depth,
+      stages: parseStages(flagText(f, 'stages')),
+      reference: flagText(f, 'versus'),
+      ffn: growth.ffn,
       smallSteps: int('small-steps'),
       smallLr: rowValue(TRAIN_OPTIONS.lr, f['small-lr'], 'small-lr') as number | undefined,
-      snrDb: numberFlag(text(f, 'snr-db'), 'snr-db'),
-      tie: choiceFlag(text(f, 'tie'), 'tie', ['keep', 'untie'] as const),
+      snrDb: growth.snrDb ?? undefined,
+      tie: growth.tie,
       smallSchedule: rowValue(TRAIN_OPTIONS.schedule, f['small-schedule'], 'small-schedule') as CompareOptions['smallSchedule'],
-      target: parseTarget({ 'target-acc': text(f, 'target-acc'), 'target-loss': text(f, 'target-loss') }),
+      target: targetFromFlags(f) as CompareOptions['target'],
     }),
     ...(rowValues(trainRows, f) as Partial<CompareOptions>),
   };
@@ -251,7 +222,7 @@ function parseVariants(value: string | undefined, depth: number): string[] | und
     .filter(Boolean);
   if (variants.length === 0) throw new CliError('--variants needs at least one arm', 2);
   try {
-    checkArms(variants, depth);
+    checkArms(variants, { depth });
   } catch (e) {
     throw new CliError(`--variants: ${(e as Error).message}`, 2);
   }
@@ -269,15 +240,6 @@ function parseStages(value: string | undefined): GrowStage[] | undefined {
   } catch (e) {
     throw new CliError(`--stages: ${(e as Error).message.replace(/--grow-at /, '')}`, 2);
   }
-}
-
-function parseTarget(f: { 'target-acc'?: string | undefined; 'target-loss'?: string | undefined }): CompareOptions['target'] {
-  const acc = numberFlag(f['target-acc'], 'target-acc');
-  const loss = numberFlag(f['target-loss'], 'target-loss');
-  if (acc !== undefined && loss !== undefined) throw new CliError('give --target-acc or --target-loss, not both', 2);
-  if (acc !== undefined) return { metric: 'valAcc', value: acc };
-  if (loss !== undefined) return { metric: 'valLoss', value: loss };
-  return undefined;
 }
 
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

@@ -3,26 +3,17 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Initializer, ProcessGroup } from '@hyperclone/core';
+import type { Initializer } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
 import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
-import { CliError, integerFlag, numberFlag, parseFlags, type Command } from '../command.js';
-import {
-  groupTimeoutMs,
-  joinGroup,
-  LAUNCH_FLAGS,
-  launchRanks,
-  takeLaunchFlags,
-  watchLauncher,
-  workerBackendFlags,
-} from '../distributed.js';
+import { BACKEND_FLAGS, backendFlagValues, backendRequest } from '../backends.js';
+import { CliError, integerFlag, parseFlags, type Command } from '../command.js';
+import { LAUNCH_FLAGS, launchRanks, takeLaunchFlags } from '../distributed.js';
 import { rankEnv } from '../torchrun-env.js';
-import { createRunLogger } from '../logger.js';
 import { readModelFlag, datasetVocab } from '../model-flag.js';
 import { flagRows, helpOf, parseConfig, rowDoc, rowValues, usageOf, type FlagDoc, type FlagValues } from '../option-flags.js';
-import { ProgressDisplay } from '../progress.js';
+import { flagText, targetFlagDocs, targetFromFlags, withHarness, type Harness } from '../run-harness.js';
 
 /** --model and --init: the initializer, which is trainFrom's first argument rather than an option. */
 export const INIT_FLAGS: FlagDoc[] = [
@@ -34,11 +25,11 @@ export const INIT_FLAGS: FlagDoc[] = [
 export const OPTION_FLAGS: Partial<Record<TrainOptionKey, FlagDoc[]>> = {
   backend: BACKEND_FLAGS,
   distributed: LAUNCH_FLAGS,
-  target: [
-    { name: 'target-loss', arg: 'X', help: 'target `valLoss` X (reached at or below)' },
-    { name: 'target-acc', arg: 'Y', help: 'target accuracy Y (reached at or above): `valAcc`, or the task named by --target-task' },
-    { name: 'target-task', arg: 'NAME', help: "with --target-acc: the target is that task's accuracy (`NAME.acc`)" },
-  ],
+  target: targetFlagDocs({
+    loss: 'target `valLoss` X (reached at or below)',
+    acc: 'target accuracy Y (reached at or above): `valAcc`, or the task named by --target-task',
+    task: "with --target-acc: the target is that task's accuracy (`NAME.acc`)",
+  }),
 };
 
 const rows = flagRows(TRAIN_OPTIONS);
@@ -66,115 +57,66 @@ export const trainCommand: Command = {
     `trajectory and must match the saved run (so must the model): ${fixedFlags.join(', ')}.`,
   async run(argvWithLaunch) {
     const launch = takeLaunchFlags(argvWithLaunch);
-    const env = rankEnv();
-    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
+    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, rankEnv() !== null);
     const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
     const backendFlags = backendFlagValues(f);
     backendRequest(backendFlags); // a bad value is a usage error before anything is read
-    const out = text(f, 'out');
+    const out = flagText(f, 'out');
     if (out === undefined) throw new CliError(`missing required flag --out\nusage: ${usage}`, 2);
+    // config.json, read once: the saved settings, the initializer and the comparison trainFrom makes
     const saved = f['resume'] && existsSync(join(out, 'config.json')) ? await readRunConfig(out) : null;
     if (f['resume'] && !saved) throw new CliError(`cannot resume: ${out} holds no run (no config.json); start it without --resume`);
     const settings = { ...(saved ? resumeSettings(saved) : {}), ...flagSettings(f) } as Settings;
     const data = settings.data;
     if (data === undefined) throw new CliError(`missing required flag --data\nusage: ${usage}`, 2);
-    const init = await chooseInit(f, data, out, saved);
+    const init = await chooseInit(f, data, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
-    if (env) {
-      process.env['GLOG_minloglevel'] ??= '3'; // c10d's own log lines repeat the one-line error we print
-      watchLauncher();
-    }
-    const backend = await backendFromFlags(
-      env ? workerBackendFlags(backendFlags, env) : backendFlags,
-      saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined,
+    const savedBackend = saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined;
+    return withHarness({ backendFlags, ...(savedBackend ? { savedBackend } : {}) }, (h) =>
+      runTraining(init, { ...settings, data, out, backend: h.backend, ...(h.group ? { distributed: h.group } : {}) }, h),
     );
-    let group: ProcessGroup | null = null;
-    try {
-      group = env ? await joinGroup(backend, env, groupTimeoutMs()) : null;
-      return await runTraining(init, { ...settings, data, out, backend, ...(group ? { distributed: group } : {}) });
-    } finally {
-      group?.close();
-      backend.close();
-    }
   },
 };
 
-function text(f: FlagValues, name: string): string | undefined {
-  const v = f[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-async function chooseInit(f: FlagValues, data: string, out: string, saved: RunConfig | null): Promise<Initializer> {
-  const [model, from] = [text(f, 'model'), text(f, 'init')];
+async function chooseInit(f: FlagValues, data: string, saved: RunConfig | null): Promise<Initializer> {
+  const [model, from] = [flagText(f, 'model'), flagText(f, 'init')];
   if (model !== undefined && from !== undefined) throw new CliError('give either --model or --init, not both', 2);
   if (model !== undefined) {
-    const seed = integerFlag(text(f, 'seed'), 'seed', 0) ?? 0;
+    const seed = integerFlag(flagText(f, 'seed'), 'seed', 0) ?? 0;
     return randomInit(await readModelFlag(model), { seed, vocabSize: await datasetVocab(data) });
   }
   if (from !== undefined) return fromCheckpoint(from);
-  if (saved) return resumeInitializer(out);
+  if (saved) return resumeInitializer(saved);
   throw new CliError(`give --model <preset|config.json> for a new model or --init CKPT to start from a checkpoint\nusage: ${usage}`, 2);
 }
 
 /** The options the flags give: one per table row with a flag, and the target from its three flags. */
 function flagSettings(f: FlagValues): Partial<TrainOptions> {
   const settings = rowValues(rows, f) as Partial<TrainOptions>;
-  const target = targetFlag(f);
+  const target = targetFromFlags(f);
   if (target) settings.target = target;
   return settings;
 }
 
-function targetFlag(f: FlagValues): { metric: string; value: number } | undefined {
-  const loss = numberFlag(text(f, 'target-loss'), 'target-loss');
-  const acc = numberFlag(text(f, 'target-acc'), 'target-acc');
-  const task = text(f, 'target-task');
-  if (loss !== undefined && acc !== undefined) throw new CliError('give --target-loss or --target-acc, not both', 2);
-  if (task !== undefined && acc === undefined) throw new CliError('--target-task goes with --target-acc (a task accuracy target)', 2);
-  if (loss !== undefined) return { metric: 'valLoss', value: loss };
-  if (acc !== undefined) return { metric: task ? `${task}.acc` : 'valAcc', value: acc };
-  return undefined;
-}
-
-async function runTraining(init: Initializer, options: TrainOptions): Promise<number> {
-  // in a group, rank 0 alone speaks; its terminal may be the launcher's (HYPERCLONE_TTY)
-  const quiet = (options.distributed?.rank ?? 0) > 0;
-  const tty = process.env['HYPERCLONE_TTY'] ? process.env['HYPERCLONE_TTY'] === '1' : process.stderr.isTTY === true;
-  const progress = new ProgressDisplay(quiet ? { write: () => true } : process.stderr, { tty });
-  const runLog = createRunLogger((level, msg) => progress.note(`${level === 'warn' ? 'warning' : 'error'}: ${msg}`));
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    progress.note(`${signal}: finishing this step and saving a checkpoint (press Ctrl-C again to quit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let result: TrainResult;
-  try {
-    result = await trainFrom(init, {
-      ...options,
-      logger: runLog.logger,
-      signal: controller.signal,
-      onStart: (e) => {
-        runLog.attach(join(e.runDir, 'train.log'));
-        progress.note(
-          e.resumedFromStep === null
-            ? `training ${e.totalSteps} steps into ${e.runDir}`
-            : `resuming ${e.runDir} at step ${e.resumedFromStep}`,
-        );
-      },
-      onStep: (e) => progress.step(e),
-      onEval: (e) => progress.eval(e),
-    });
-  } catch (e) {
-    runLog.fileOnly.error({ event: 'error', err: (e as Error).message }, (e as Error).message);
-    throw e;
-  } finally {
-    progress.end();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    runLog.close();
-  }
-  if (quiet) return result.summary.stopReason === 'interrupted' ? 130 : 0;
+async function runTraining(init: Initializer, options: TrainOptions, h: Harness): Promise<number> {
+  const result = await trainFrom(init, {
+    ...options,
+    logger: h.log.logger,
+    signal: h.signal,
+    onStart: (e) => {
+      h.log.attach(join(e.runDir, 'train.log'));
+      h.progress.note(
+        e.resumedFromStep === null
+          ? `training ${e.totalSteps} steps into ${e.runDir}`
+          : `resuming ${e.runDir} at step ${e.resumedFromStep}`,
+      );
+    },
+    onStep: (e) => h.progress.step(e),
+    onEval: (e) => h.progress.eval(e),
+  });
+  h.progress.end();
+  if (h.quiet) return result.summary.stopReason === 'interrupted' ? 130 : 0;
   return report(result);
 }
 

@@ -13,7 +13,7 @@ export interface SourceStats {
 }
 
 /** Small reads keep every string in V8's young generation: strings over ~64K characters are large
- * objects whose allocation (page faults) made splitting 5x slower in our measurements. */
+ * objects, and their allocation (page faults) slowed the splitting down. */
 const CHUNK_BYTES = 1 << 15;
 
 /** Yields decoded text; fills `stats` when the file has been read to the end. */

@@ -1,0 +1,180 @@
+// The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
+// moments, the training step over them (gradients, the readback of loss and norm, the update; replayed
+// natively as one recorded program where the engine records steps, step-replay.ts), a growth
+// to the next stage (init's applyGrowth, fresh moments), and the clone symmetry of the weights now. Its
+// state is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of
+// events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+
+import type { Backend, CloneInfo, Logger, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
+import { disposeParams, downloadParams, paramSpec, uploadParams } from '@hyperclone/core';
+import { applyGrowth, symmetryReport } from '@hyperclone/init';
+import type { SymmetryScore } from '../metrics/events.js';
+import { AdamW, type AdamWOptions } from './adamw.js';
+import type { RunStage } from './grow-stages.js';
+import { DivergenceError, StepReadback } from './step-readback.js';
+import { StepReplay, type StepReplayMode } from './step-replay.js';
+import { computeGradients, type MicroBatch, type StepShape, type StepValues } from './train-step.js';
+
+/** What a checkpoint keeps of the part. Loading a state without weights keeps the ones the part was made with. */
+export interface ModelState {
+  weights?: StateDict;
+  optimizer: StateDict;
+}
+
+export interface ModelPartOptions {
+  stages: readonly RunStage[];
+  /** The stage whose model `weights` are (a resumed run: its checkpoint's). */
+  stage: number;
+  weights: StateDict;
+  adamw: AdamWOptions;
+  shape: StepShape;
+  /** The initial model's clone record (the first stage's symmetry), or null. */
+  initClone: CloneInfo | null;
+  /** --step-replay, and where its debug lines go (the step of a data-parallel rank always runs eagerly). */
+  stepReplay: StepReplayMode;
+  log: Logger;
+}
+
+export class ModelPart implements Stateful<ModelState> {
+  /** The growth stage whose model is training now (index into the stages). */
+  stage: number;
+  private specs: ParamSpec[];
+  private names: string[];
+  private params: Record<string, Tensor>;
+  private optimizer: AdamW;
+  private readonly readback: StepReadback;
+  /** The step as one recorded program, replayed natively (engines that record steps), else null: eager. */
+  private readonly replay: StepReplay | null;
+
+  constructor(
+    private readonly b: Backend,
+    private readonly o: ModelPartOptions,
+  ) {
+    this.stage = o.stage;
+    this.specs = paramSpec(this.model);
+    this.names = this.specs.map((s) => s.name);
+    this.params = uploadParams(b, this.model, o.weights);
+    this.optimizer = new AdamW(b, this.specs, o.adamw);
+    this.readback = new StepReadback(b);
+    this.replay = StepReplay.for(b, o.stepReplay, Boolean(o.shape.reduceGradients), o.log);
+  }
+
+  /** The current stage's model config. */
+  get model(): ModelConfig {
+    return this.o.stages[this.stage]!.model;
+  }
+
+  /**
+   * One optimizer step over `batches` at rate `lr`. Nothing is read back to the host on engines with core's
+   * MultiTensorOps (a non-finite step's update, and every later one, is skipped on the device and found by
+   * settle); elsewhere the step is checked at once. Throws DivergenceError with weights and moments untouched
+   * since the last finite step.
+   */
+  trainStep(step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
+    const { b } = this;
+    if (this.replay) {
+      this.replayedStep(this.replay, step, batches, seeds, lr);
+      return;
+    }
+    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.o.shape);
+    const divergence = this.readback.record(step, stats);
+    if (divergence) {
+      b.dispose(grads);
+      throw new DivergenceError(divergence);
+    }
+    this.optimizer.step(this.params, grads, lr, this.readback.skipIf);
+    b.dispose(grads);
+  }
+
+  /**
+   * The step's device work as one program (step-replay.ts): gradients, clip, the guard and AdamW, recorded at
+   * the first step of a shape and replayed after it; AdamW's step count and the readback's bookkeeping stay here.
+   */
+  private replayedStep(replay: StepReplay, step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
+    const { b, optimizer } = this;
+    const hyper = { lr, step: optimizer.stepCount + 1 };
+    const outputs = replay.run(batches, this.o.shape.batchSize, this.o.shape.seqLen, hyper, (inputs) => {
+      const onDevice = batches.map((_, i) => ({ inputs: inputs[2 * i]!, targets: inputs[2 * i + 1]! }));
+      const { grads, stats } = computeGradients(b, this.model, this.params, this.names, onDevice, seeds, this.o.shape);
+      this.readback.flag(stats);
+      optimizer.update(this.params, grads, hyper, this.readback.skipIf);
+      b.dispose(grads);
+      return [...stats.losses, stats.sumSq];
+    });
+    optimizer.stepCount = hyper.step;
+    this.readback.track(step, { losses: outputs.slice(0, -1), sumSq: outputs.at(-1)!, micro: batches.length });
+  }
+
+  /** Reads back the steps not yet looked at (waiting for the device); the latest step's values. Throws DivergenceError. */
+  settle(): StepValues | null {
+    const settled = this.readback.settle();
+    if (!settled.ok) throw new DivergenceError(settled.divergence);
+    return settled.values;
+  }
+
+  /**
+   * Grows the model to stage `next` (init's applyGrowth, checked against the planned config) with fresh AdamW
+   * moments (the optimizer's step count, and so its bias correction, restart too). Deterministic, so a resumed
+   * run grows identically. Settle first: the weights must be those of finite steps.
+   */
+  growTo(next: number, afterStep: number): void {
+    const { b } = this;
+    const stage = this.o.stages[next]!;
+    const grown = applyGrowth(this.model, this.weights(), stage.growth!);
+    if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
+      throw new Error(`growth after step ${afterStep} made a model other than the planned one (a trainer bug: please report it)`);
+    this.replay?.dispose(); // its program reads the parameters and moments about to be replaced
+    disposeParams(b, this.params);
+    this.optimizer.dispose();
+    this.stage = next;
+    this.specs = paramSpec(stage.model);
+    this.names = this.specs.map((s) => s.name);
+    this.params = uploadParams(b, stage.model, grown.weights);
+    this.optimizer = new AdamW(b, this.specs, this.o.adamw);
+  }
+
+  /** The paper's symmetry of the current weights against the stage's clone record; null when the stage is no clone. */
+  symmetry(): SymmetryScore | null {
+    const st = this.o.stages[this.stage]!;
+    const clone = st.fromStep === 0 ? this.o.initClone : st.clone;
+    if (!clone) return null;
+    const report = symmetryReport(this.weights(), st.model, clone);
+    return { mean: report.overall, layers: report.layers };
+  }
+
+  /** The weights on the host (spec order). */
+  weights(): StateDict {
+    return downloadParams(this.b, this.model, this.params);
+  }
+
+  /** The parameters on the backend, by name (what evaluation reads). */
+  get live(): Record<string, Tensor> {
+    return this.params;
+  }
+
+  /** Parameters (spec order), then the moments: what rank 0 broadcasts at the start. */
+  tensors(): Tensor[] {
+    return [...this.names.map((n) => this.params[n]!), ...this.optimizer.moments()];
+  }
+
+  stateDict(): Required<ModelState> {
+    return { weights: this.weights(), optimizer: this.optimizer.stateDict() };
+  }
+
+  loadStateDict(state: ModelState, source = 'the saved state'): void {
+    this.replay?.dispose(); // a recorded program would read the weights and moments being replaced
+    if (state.weights) {
+      const next = uploadParams(this.b, this.model, state.weights);
+      disposeParams(this.b, this.params);
+      this.params = next;
+    }
+    this.optimizer.loadStateDict(state.optimizer, source);
+  }
+
+  dispose(): void {
+    this.replay?.dispose();
+    this.readback.dispose();
+    disposeParams(this.b, this.params);
+    this.optimizer.dispose();
+  }
+}
