@@ -6,7 +6,7 @@
 // events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
 
 import type { Backend, CloneInfo, Logger, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
-import { disposeParams, downloadParams, paramSpec, uploadParams } from '@hyperclone/core';
+import { disposeParams, downloadParams, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { applyGrowth, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
@@ -30,9 +30,10 @@ export interface ModelPartOptions {
   shape: StepShape;
   /** The initial model's clone record (the first stage's symmetry), or null. */
   initClone: CloneInfo | null;
-  /** --step-replay, and where its debug lines go (the step of a data-parallel rank always runs eagerly). */
-  stepReplay: StepReplayMode;
-  log: Logger;
+  /** --step-replay (default 'on', the option's default; a data-parallel rank's step always runs eagerly). */
+  stepReplay?: StepReplayMode;
+  /** Where the replay's debug lines go (default: nowhere). */
+  log?: Logger;
 }
 
 export class ModelPart implements Stateful<ModelState> {
@@ -56,7 +57,7 @@ export class ModelPart implements Stateful<ModelState> {
     this.params = uploadParams(b, this.model, o.weights);
     this.optimizer = new AdamW(b, this.specs, o.adamw);
     this.readback = new StepReadback(b);
-    this.replay = StepReplay.for(b, o.stepReplay, Boolean(o.shape.reduceGradients), o.log);
+    this.replay = StepReplay.for(b, o.stepReplay ?? 'on', Boolean(o.shape.reduceGradients), o.log ?? silentLogger);
   }
 
   /** The current stage's model config. */
