@@ -3,7 +3,8 @@
 # against the wheel's libtorch, run the conformance suite on cuda (with the step replayed and captured as a CUDA
 # graph against the eager step), then time gpt2-124m training in bf16 at each batch in $BATCHES x 1024:
 # `hyperclone train` eager, with the step replayed and as a CUDA graph, against the plain PyTorch reference
-# eager and under torch.compile (tokens/s, MFU). Every step is logged; JSON lands in $OUT.
+# eager and under torch.compile (tokens/s, MFU), then ZeRO on NCCL (zero.sh) and, with CLONE_VS_RANDOM=1,
+# clone-vs-random. Every step is logged; JSON lands in $OUT.
 # Not the packing (pack.sh runs first, on the CPU machine) and not a test gate: later steps run even if one fails.
 #
 #   bash scripts/gpu/run.sh                       # carry .device-carry; results in $OUT (default tmp/gpu-out)
@@ -87,6 +88,10 @@ for BATCH in $BATCHES; do
     --out "$OUT/throughput-$DEVICE-b$BATCH.json" \
     || fail "the throughput benchmark failed at batch $BATCH"
 done
+
+step "ZeRO on one GPU: NCCL's process group of size 1, stages 0, 1 and 2, and the memory plan (bundled CLI)"
+NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" ZERO_WORK="$WORK" bash scripts/gpu/zero.sh \
+  || fail "ZeRO on $DEVICE failed"
 
 if [ "${CLONE_VS_RANDOM:-0}" = 1 ]; then
   step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"

@@ -58,6 +58,10 @@ static Napi::Value RetainHostMemory(const Napi::CallbackInfo& info) {
 // op-profiler.cpp
 Napi::Value OpProfileStart(const Napi::CallbackInfo& info);
 Napi::Value OpProfileStop(const Napi::CallbackInfo& info);
+// memory-stats.cpp
+Napi::Value TrackMemory(const Napi::CallbackInfo& info);
+Napi::Value MemoryStats(const Napi::CallbackInfo& info);
+Napi::Value ResetPeakMemory(const Napi::CallbackInfo& info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
@@ -67,6 +71,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("retainHostMemory", Napi::Function::New(env, RetainHostMemory));
   exports.Set("opProfileStart", Napi::Function::New(env, OpProfileStart));
   exports.Set("opProfileStop", Napi::Function::New(env, OpProfileStop));
+  exports.Set("trackMemory", Napi::Function::New(env, TrackMemory));
+  exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
+  exports.Set("resetPeakMemory", Napi::Function::New(env, ResetPeakMemory));
   exports.Set("Engine", Engine::Define(env));
   exports.Set("distributedSupport", Napi::Function::New(env, DistributedSupport));
   exports.Set("Store", Store::Define(env));

@@ -63,6 +63,8 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
  private:
   Napi::Value AllReduce(const Napi::CallbackInfo& info);
   Napi::Value Broadcast(const Napi::CallbackInfo& info);
+  Napi::Value ReduceScatter(const Napi::CallbackInfo& info);
+  Napi::Value AllGather(const Napi::CallbackInfo& info);
   Napi::Value Barrier(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 

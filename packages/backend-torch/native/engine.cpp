@@ -180,6 +180,10 @@ Napi::Value Engine::Live(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(table_.size()));
 }
 
+Napi::Value Engine::LiveBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(table_.storageBytes()));
+}
+
 Napi::Value Engine::Sync(const Napi::CallbackInfo& info) {
   return run(info, "sync", [&]() -> Napi::Value {
     if (device_.is_cuda()) torch::cuda::synchronize(device_.has_index() ? device_.index() : -1);
@@ -314,6 +318,7 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("keep", &Engine::Keep),
                          InstanceMethod("dispose", &Engine::Dispose),
                          InstanceMethod("live", &Engine::Live),
+                         InstanceMethod("liveBytes", &Engine::LiveBytes),
                          InstanceMethod("sync", &Engine::Sync),
                          InstanceMethod("close", &Engine::Close),
                          InstanceMethod("unary", &Engine::Unary),
@@ -341,6 +346,7 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("adamw", &Engine::AdamW),
                          InstanceMethod("adamwMany", &Engine::AdamWMany),
                          InstanceMethod("clipGradNorm", &Engine::ClipGradNorm),
+                         InstanceMethod("sumOfSquares", &Engine::SumOfSquares),
                          InstanceMethod("flagNonFinite", &Engine::FlagNonFinite),
                          InstanceMethod("beginRecord", &Engine::BeginRecord),
                          InstanceMethod("endRecord", &Engine::EndRecord),

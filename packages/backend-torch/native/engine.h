@@ -87,6 +87,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Keep(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Live(const Napi::CallbackInfo& info);
+  Napi::Value LiveBytes(const Napi::CallbackInfo& info);
   Napi::Value Sync(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   // ops-required.cpp
@@ -119,6 +120,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value AdamWMany(const Napi::CallbackInfo& info);
   // grad-clip.cpp
   Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
+  Napi::Value SumOfSquares(const Napi::CallbackInfo& info);
   Napi::Value FlagNonFinite(const Napi::CallbackInfo& info);
   // step programs (engine.cpp)
   Napi::Value BeginRecord(const Napi::CallbackInfo& info);

@@ -22,22 +22,36 @@ static at::Tensor sumOfSquares(const std::vector<at::Tensor>& gs) {
   return total;
 }
 
+// sumOfSquares(grads) -> id of Σ g² (0-dim float32), the same reductions clipGradNorm makes.
+Napi::Value Engine::SumOfSquares(const Napi::CallbackInfo& info) {
+  return run(info, "sumOfSquares", [&]() -> Napi::Value {
+    c10::NoGradGuard noGrad;
+    const std::vector<at::Tensor> gs = getList(info, 0);
+    if (gs.empty()) throw std::runtime_error("sumOfSquares needs at least one tensor");
+    return put(info.Env(), sumOfSquares(gs));
+  });
+}
+
 /**
- * clipGradNorm(grads, maxNorm, divisor) -> Σ g² (the gradients as given, before any scaling).
+ * clipGradNorm(grads, maxNorm, divisor, sumSqId) -> id of Σ g² (the gradients as given, before any scaling).
+ * With sumSqId >= 0 that tensor is the Σ g² the clip uses (e.g. summed over the ranks that each hold a shard
+ * of the gradient), and it is returned instead.
  * In place: g <- g · c / divisor with c = clamp(maxNorm / (‖g‖/divisor + 1e-6), max=1), PyTorch's
  * clip_grad_norm_ coefficient (c = 1 when maxNorm is 0). The coefficient is computed in float64 on the
  * device, then rounded once to float32: the same arithmetic the host did when it read the norm first.
  */
-Tensors Engine::clipGradNorm(const Tensors& gs, const OpCall& c) {
+Tensors Engine::clipGradNorm(const Tensors& in, const OpCall& c) {
   c10::NoGradGuard noGrad;
   const double maxNorm = c.numbers[0];
   const double divisor = c.numbers[1];
+  const bool given = c.numbers[2] != 0;  // the last input is the Σ g² to clip by
+  const Tensors gs(in.begin(), given && !in.empty() ? in.end() - 1 : in.end());
   if (gs.empty()) throw std::runtime_error("clipGradNorm needs at least one gradient");
   if (!(divisor > 0)) throw std::runtime_error("clipGradNorm: divisor must be positive (got " + std::to_string(divisor) + ")");
   for (const at::Tensor& g : gs) {
     if (g.scalar_type() != at::kFloat) throw std::runtime_error("clipGradNorm takes float32 gradients (got " + std::string(c10::toString(g.scalar_type())) + ")");
   }
-  at::Tensor sumSq = sumOfSquares(gs);                            // () float32
+  at::Tensor sumSq = given ? in.back().reshape({}) : sumOfSquares(gs);  // () float32
   at::Tensor norm = sumSq.to(at::kDouble).sqrt_().div_(divisor);  // () float64: the averaged gradient's norm
   at::Tensor coef = maxNorm > 0 ? at::full_like(norm, maxNorm).div_(norm.add(1e-6)).clamp_max_(1.0) : at::ones_like(norm);
   const at::Tensor scale = coef.div_(divisor).to(at::kFloat);  // () float32
@@ -46,7 +60,10 @@ Tensors Engine::clipGradNorm(const Tensors& gs, const OpCall& c) {
 }
 
 Napi::Value Engine::ClipGradNorm(const Napi::CallbackInfo& info) {
-  return call(info, OpCall{Op::ClipGradNorm, intListArg(info, 0), {numberArg(info, 1), numberArg(info, 2)}, {}});
+  const int64_t given = info.Length() > 3 ? intArg(info, 3) : -1;  // a Σ g² to clip by, else -1
+  std::vector<int64_t> ids = intListArg(info, 0);
+  if (given >= 0) ids.push_back(given);
+  return call(info, OpCall{Op::ClipGradNorm, ids, {numberArg(info, 1), numberArg(info, 2), given >= 0 ? 1.0 : 0.0}, {}});
 }
 
 /** flagNonFinite(guard, xs): guard (float32, one element) becomes 1 when any x holds a NaN or an infinity. */

@@ -1,5 +1,5 @@
-// The process group as a JS class: c10d's ProcessGroupGloo (CPU) or ProcessGroupNCCL (CUDA, where
-// built), with all-reduce and broadcast over flat buckets of an Engine's tensors, barrier and a timeout.
+// The process group as a JS class: c10d's ProcessGroupGloo (CPU) or ProcessGroupNCCL (CUDA, where built),
+// with all-reduce, broadcast, reduce-scatter and all-gather over flat buckets of an Engine's tensors, barrier, a timeout.
 // Not the rendezvous (store.cpp) and not the averaging policy of training (the trainer decides).
 #include "distributed.h"
 
@@ -99,6 +99,11 @@ void ProcessGroup::release() {
 #endif
 }
 
+/** A call's arguments do not fit (checked before any byte moves): the group stays usable. */
+struct BadCall : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 template <typename F>
 Napi::Value ProcessGroup::collective(const Napi::CallbackInfo& info, const char* op, F&& fn) {
   const std::string prefix = "c10d " + engine_ + " " + op + " failed on " + who_;
@@ -108,6 +113,8 @@ Napi::Value ProcessGroup::collective(const Napi::CallbackInfo& info, const char*
     return fn();
   } catch (const Napi::Error&) {
     throw;
+  } catch (const BadCall& e) {
+    throw Napi::Error::New(info.Env(), prefix + ": " + e.what());
   } catch (const std::exception& e) {
     broken_ = dynamic_cast<const c10::Error*>(&e) ? static_cast<const c10::Error&>(e).what_without_backtrace() : e.what();
     const auto seconds = std::to_string(timeout_.count() / 1000.0);
@@ -216,6 +223,136 @@ Napi::Value ProcessGroup::Broadcast(const Napi::CallbackInfo& info) {
   });
 }
 
+#if HC_HAS_C10D
+/** Consecutive buckets of ts with the given tensor counts (the caller's shard layout); checks they cover ts. */
+static std::vector<std::vector<size_t>> bucketsFromCounts(const std::vector<at::Tensor>& ts, const std::vector<int64_t>& counts) {
+  std::vector<std::vector<size_t>> out;
+  size_t next = 0;
+  for (int64_t n : counts) {
+    if (n < 1) throw BadCall("every bucket needs at least one tensor");
+    out.emplace_back();
+    for (int64_t k = 0; k < n; k++) {
+      if (next >= ts.size()) throw BadCall("the buckets name more tensors than were given");
+      const at::Tensor& first = ts[out.back().empty() ? next : out.back()[0]];
+      if (ts[next].scalar_type() != first.scalar_type() || ts[next].device() != first.device())
+        throw BadCall("the tensors of one bucket must share a dtype and a device");
+      out.back().push_back(next++);
+    }
+  }
+  if (next != ts.size()) throw BadCall("the buckets leave tensors out");
+  return out;
+}
+
+static int64_t numelOf(const std::vector<at::Tensor>& ts, const std::vector<size_t>& bucket) {
+  int64_t n = 0;
+  for (size_t i : bucket) n += ts[i].numel();
+  return n;
+}
+
+/** A bucket's elements per rank: ceil(numel / size); the last rank's piece is padded with zeros. */
+static int64_t pieceOf(int64_t numel, int size) { return (numel + size - 1) / size; }
+#endif
+
+// reduceScatter(engine, ids, op 'sum'|'avg', bucketCounts) -> id of this rank's shard: a flat tensor holding, for
+// each bucket in turn, elements [rank·S, (rank+1)·S) of the bucket's concatenation (zero-padded to size·S) summed
+// over the ranks. NCCL: _reduce_scatter_base. Gloo (no reduce_scatter in libtorch 1.13): alltoall_base sends
+// piece r of every rank's bucket to rank r, which sums the pieces in rank order.
+Napi::Value ProcessGroup::ReduceScatter(const Napi::CallbackInfo& info) {
+  return collective(info, "reduceScatter", [&]() -> Napi::Value {
+#if HC_HAS_C10D
+    Engine* engine = Engine::Unwrap(info[0].As<Napi::Object>());
+    const std::vector<at::Tensor> ts = tensorsOf(engine, info, 1);
+    const std::string op = info[2].As<Napi::String>().Utf8Value();
+    if (op != "sum" && op != "avg") throw BadCall("reduceScatter's op must be sum or avg (got " + op + ")");
+    const auto buckets = bucketsFromCounts(ts, intListArg(info, 3));
+    const int size = impl_->size;
+    int64_t shardNumel = 0;
+    for (const auto& bucket : buckets) shardNumel += pieceOf(numelOf(ts, bucket), size);
+    at::Tensor shard = at::empty({shardNumel}, ts.empty() ? at::TensorOptions().dtype(at::kFloat) : ts[0].options());
+    int64_t offset = 0;
+    for (const auto& bucket : buckets) {
+      const int64_t numel = numelOf(ts, bucket);
+      const int64_t piece = pieceOf(numel, size);
+      at::Tensor flat = flatten(ts, bucket);
+      if (piece * size > numel) flat = at::cat({flat, at::zeros({piece * size - numel}, flat.options())});
+      at::Tensor mine = shard.narrow(0, offset, piece);
+      if (size == 1 && engine_ != "nccl") {  // NCCL runs its collective even alone (one GPU), so that path is exercised
+        mine.copy_(flat);
+      } else if (engine_ == "nccl") {
+        c10d::ReduceScatterOptions opts;
+        opts.reduceOp = c10d::ReduceOp::SUM;
+        opts.timeout = timeout_;
+        impl_->pg->_reduce_scatter_base(mine, flat, opts)->wait(timeout_);
+      } else {
+        at::Tensor received = at::empty_like(flat);
+        std::vector<int64_t> equalSplits;  // empty: size equal pieces each way
+        c10d::AllToAllOptions opts;
+        opts.timeout = timeout_;
+        impl_->pg->alltoall_base(received, flat, equalSplits, equalSplits, opts)->wait(timeout_);
+        mine.copy_(received.narrow(0, 0, piece));
+        for (int r = 1; r < size; r++) mine.add_(received.narrow(0, r * piece, piece));
+      }
+      offset += piece;
+    }
+    if (op == "avg") shard.div_(size);
+    return Napi::Number::New(info.Env(), static_cast<double>(engine->adopt(shard)));
+#else
+    return info.Env().Undefined();
+#endif
+  });
+}
+
+// allGather(engine, shardId, ids, bucketCounts): the inverse layout of reduceScatter. Every rank's shard is
+// gathered and each bucket's concatenation (padding dropped) is copied into the tensors, in place.
+// NCCL: _allgather_base; Gloo: allgather into views of one flat buffer per bucket.
+Napi::Value ProcessGroup::AllGather(const Napi::CallbackInfo& info) {
+  return collective(info, "allGather", [&]() -> Napi::Value {
+#if HC_HAS_C10D
+    Engine* engine = Engine::Unwrap(info[0].As<Napi::Object>());
+    if (engine->closed()) throw std::runtime_error("its backend is closed");
+    const at::Tensor shard = engine->tensorAt(intArg(info, 1)).reshape({-1});
+    std::vector<at::Tensor> ts = tensorsOf(engine, info, 2);
+    const auto buckets = bucketsFromCounts(ts, intListArg(info, 3));
+    const int size = impl_->size;
+    int64_t expected = 0;
+    for (const auto& bucket : buckets) expected += pieceOf(numelOf(ts, bucket), size);
+    if (shard.numel() != expected)
+      throw BadCall("the shard holds " + std::to_string(shard.numel()) + " elements but this layout gives each rank " +
+                               std::to_string(expected));
+    int64_t offset = 0;
+    for (const auto& bucket : buckets) {
+      const int64_t numel = numelOf(ts, bucket);
+      const int64_t piece = pieceOf(numel, size);
+      at::Tensor mine = shard.narrow(0, offset, piece).contiguous();
+      at::Tensor flat;
+      if (size == 1 && engine_ != "nccl") {
+        flat = mine;
+      } else if (engine_ == "nccl") {
+        flat = at::empty({piece * size}, mine.options());
+        c10d::AllgatherOptions opts;
+        opts.timeout = timeout_;
+        impl_->pg->_allgather_base(flat, mine, opts)->wait(timeout_);
+      } else {
+        flat = at::empty({piece * size}, mine.options());
+        std::vector<std::vector<at::Tensor>> outputs(1);
+        for (int r = 0; r < size; r++) outputs[0].push_back(flat.narrow(0, r * piece, piece));
+        std::vector<at::Tensor> inputs{mine};
+        c10d::AllgatherOptions opts;
+        opts.timeout = timeout_;
+        impl_->pg->allgather(outputs, inputs, opts)->wait(timeout_);
+      }
+      int64_t at = 0;
+      for (size_t i : bucket) {
+        ts[i].copy_(flat.narrow(0, at, ts[i].numel()).view(ts[i].sizes()));
+        at += ts[i].numel();
+      }
+      offset += piece;
+    }
+#endif
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value ProcessGroup::Barrier(const Napi::CallbackInfo& info) {
   return collective(info, "barrier", [&]() -> Napi::Value {
 #if HC_HAS_C10D
@@ -235,6 +372,8 @@ Napi::Value ProcessGroup::Close(const Napi::CallbackInfo& info) {
 Napi::Function ProcessGroup::Define(Napi::Env env) {
   return DefineClass(env, "ProcessGroup",
                      {InstanceMethod("allReduce", &ProcessGroup::AllReduce), InstanceMethod("broadcast", &ProcessGroup::Broadcast),
+                      InstanceMethod("reduceScatter", &ProcessGroup::ReduceScatter),
+                      InstanceMethod("allGather", &ProcessGroup::AllGather),
                       InstanceMethod("barrier", &ProcessGroup::Barrier), InstanceMethod("close", &ProcessGroup::Close)});
 }
 

@@ -62,6 +62,17 @@ class TensorTable {
   int64_t nextId() const { return next_; }
 
   size_t size() const { return tensors_.size(); }
+
+  /** Bytes of the distinct storages behind the table's tensors (views of one storage count once). */
+  int64_t storageBytes() const {
+    std::unordered_set<const void*> seen;
+    int64_t bytes = 0;
+    for (const auto& [id, t] : tensors_) {
+      if (!t.defined() || !t.has_storage()) continue;
+      if (seen.insert(t.storage().unsafeGetStorageImpl()).second) bytes += static_cast<int64_t>(t.storage().nbytes());
+    }
+    return bytes;
+  }
   size_t depth() const { return scopes_.size(); }
 
   void clear() {

@@ -17,6 +17,8 @@ export interface NativeEngine {
   keep(id: number): void;
   dispose(ids: number[]): void;
   live(): number;
+  /** Bytes of the distinct storages behind the table's tensors. */
+  liveBytes(): number;
   sync(): void;
   close(): void;
   unary(code: number, x: number): number;
@@ -85,7 +87,9 @@ export interface NativeEngine {
     step: number,
     skipIf: number,
   ): void;
-  clipGradNorm(gs: number[], maxNorm: number, divisor: number): number;
+  /** sumSq: the id of a Σg² to clip by instead of the gradients' own, or -1. */
+  clipGradNorm(gs: number[], maxNorm: number, divisor: number, sumSq: number): number;
+  sumOfSquares(xs: number[]): number;
   flagNonFinite(guard: number, xs: number[]): void;
   /** Records every op from here on; the inputs become the program's fixed batch buffers. */
   beginRecord(inputIds: number[]): void;
@@ -124,6 +128,8 @@ export interface NativeStore {
 export interface NativeProcessGroup {
   allReduce(engine: NativeEngine, ids: number[], op: string, bucketBytes: number): number[];
   broadcast(engine: NativeEngine, ids: number[], root: number, bucketBytes: number): void;
+  reduceScatter(engine: NativeEngine, ids: number[], op: string, bucketCounts: number[]): number;
+  allGather(engine: NativeEngine, shard: number, ids: number[], bucketCounts: number[]): void;
   barrier(): void;
   close(): void;
 }
@@ -137,6 +143,14 @@ export interface NativeAddon {
   retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   opProfileStart(): void;
   opProfileStop(): { wallUs: number; insideUs: number; ops: NativeOpStats[] };
+  /** native/memory-stats.cpp: count the allocators' allocations on this thread from now on (idempotent). */
+  trackMemory(): void;
+  memoryStats(): {
+    tracking: boolean;
+    cpu: { allocatedBytes: number; peakBytes: number };
+    accelerator: { allocatedBytes: number; peakBytes: number };
+  };
+  resetPeakMemory(): void;
   Engine: new (device: string, autocast: boolean) => NativeEngine;
   /** Decided at build time by the c10d probes (CMakeLists.txt, scripts/build-native.mjs). */
   distributedSupport(): { c10d: boolean; gloo: boolean; nccl: boolean };

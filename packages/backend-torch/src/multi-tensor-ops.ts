@@ -21,7 +21,8 @@ export function multiTensorOps(e: NativeEngine): MultiTensorOps {
         hp.step,
         skipIf ? id(skipIf) : -1,
       ),
-    clipGradNorm: (grads, maxNorm, divisor) => wrap(e.clipGradNorm(grads.map(id), maxNorm, divisor), []),
+    clipGradNorm: (grads, maxNorm, divisor, sumSq) => wrap(e.clipGradNorm(grads.map(id), maxNorm, divisor, sumSq ? id(sumSq) : -1), []),
+    sumOfSquares: (xs) => wrap(e.sumOfSquares(xs.map(id)), []),
     flagNonFinite: (guard, xs) => e.flagNonFinite(id(guard), xs.map(id)),
   };
 }

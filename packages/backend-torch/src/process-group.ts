@@ -1,8 +1,8 @@
-// core's ProcessGroup over c10d: a TCPStore that rank 0 serves (or torchrun's agent store), and
-// ProcessGroupGloo on CPU or ProcessGroupNCCL on CUDA. Not a collective of our own, and not when
-// training calls it (the trainer decides that).
+// core's ProcessGroup over c10d: a TCPStore that rank 0 serves (or torchrun's agent store), and ProcessGroupGloo
+// on CPU or ProcessGroupNCCL on CUDA. Not a collective of our own (Gloo's missing reduce-scatter is composed in
+// native/process-group.cpp from c10d's all-to-all), and not when training calls it (the trainer decides that).
 
-import type { Backend, GroupStore, ProcessGroup, ReduceOp, Tensor } from '@hyperclone/core';
+import type { Backend, GroupStore, ProcessGroup, ReduceOp, ShardLayout, Tensor } from '@hyperclone/core';
 import { loadAddon, type NativeProcessGroup, type NativeStore } from './addon.js';
 import { engineOf } from './torch-backend.js';
 import { idOf, wrap } from './torch-tensor.js';
@@ -107,6 +107,12 @@ function wrapGroup(backend: Backend, native: NativeProcessGroup, store: NativeSt
       if (!Number.isInteger(root) || root < 0 || root >= o.worldSize)
         throw new Error(`broadcast root must be a rank in [0, ${o.worldSize - 1}]`);
       native.broadcast(e, tensors.map(idOf), root, DEFAULT_BUCKET_BYTES);
+    },
+    reduceScatter(tensors: readonly Tensor[], op: 'sum' | 'avg', layout: Pick<ShardLayout, 'bucketCounts'>): Tensor {
+      return wrap(native.reduceScatter(e, tensors.map(idOf), op, [...layout.bucketCounts]));
+    },
+    allGather(shard: Tensor, into: readonly Tensor[], layout: Pick<ShardLayout, 'bucketCounts'>): void {
+      native.allGather(e, idOf(shard), into.map(idOf), [...layout.bucketCounts]);
     },
     barrier: () => native.barrier(),
     store: groupStore(store),

@@ -2,7 +2,7 @@
 // Not the ops themselves (required-ops.ts, fused-ops.ts, multi-tensor-ops.ts, memory.ts) nor the native code.
 
 import { availableParallelism } from 'node:os';
-import type { Backend, MultiTensorOps, StepRecording } from '@hyperclone/core';
+import type { Backend, MemoryProbe, MultiTensorOps, StepRecording } from '@hyperclone/core';
 import { loadAddon, type NativeAddon, type NativeEngine } from './addon.js';
 import { deviceInfo } from './device-info.js';
 import { fusedOps } from './fused-ops.js';
@@ -32,9 +32,11 @@ const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 /**
  * The torch Backend plus core's optional MultiTensorOps: AdamW (one multi-tensor kernel on CUDA with
  * libtorch >= 2.0), the global-norm gradient clip and the non-finite guard, each over every parameter at once;
- * and core's StepRecording: a training step's ops recorded once and replayed natively with one call.
+ * core's StepRecording: a training step's ops recorded once and replayed natively with one call; and core's
+ * MemoryProbe: the table's live bytes and the allocator's bytes and peak (the device's allocator: host memory
+ * on CPU), counted from trackMemory() on.
  */
-export interface TorchBackend extends Backend, MultiTensorOps, StepRecording {
+export interface TorchBackend extends Backend, MultiTensorOps, StepRecording, MemoryProbe {
   /** libtorch's version, e.g. '1.13.0'. */
   readonly torchVersion: string;
   readonly threads: number;
@@ -82,6 +84,13 @@ function makeBackend(addon: NativeAddon, e: NativeEngine, device: string, thread
     threads,
     ...multiTensorOps(e),
     ...stepRecording(e),
+    liveBytes: () => e.liveBytes(),
+    trackMemory: () => addon.trackMemory(),
+    allocatorStats: () => {
+      const stats = addon.memoryStats();
+      return device.startsWith('cuda') ? stats.accelerator : stats.cpu;
+    },
+    resetPeakMemory: () => addon.resetPeakMemory(),
     sync: () => e.sync(),
     close: () => e.close(),
   };

@@ -1,7 +1,7 @@
 // Test helper: one rank of a real c10d process group, run as its own OS process by process-group.test.ts;
 // it runs one scenario (SCENARIO) and prints a JSON line of results. Not a test itself.
 
-import { hostTensor } from '@hyperclone/core';
+import { hostTensor, shardLayout } from '@hyperclone/core';
 import { createProcessGroup, createTorchBackend } from '../src/index.js';
 
 const rank = Number(process.env.RANK);
@@ -60,6 +60,45 @@ if (scenario === 'collectives') {
     counter: group.store.add('counter', 0),
     added,
     hasMissing: group.store.check(['never-set']),
+  });
+  group.barrier();
+  group.close();
+} else if (scenario === 'sharded') {
+  // rank r holds (r + 1) * v, v = [1 + 10k, 2 + 10k, ...] for tensor k: sums and means are exact in float32.
+  // Buckets of at most 11 elements: [t0, t1], [t2], [t3] (11, 1 and 16 elements): pieces of 6, 1 and 8 per rank,
+  // the last rank's padded with zeros.
+  const shapes = [[2, 3], [5], [1], [4, 4]];
+  const numels = shapes.map((s) => s.reduce((a, d) => a * d, 1));
+  const xs = shapes.map((shape, k) =>
+    b.fromHost(
+      hostTensor(
+        shape,
+        Float32Array.from({ length: numels[k]! }, (_, i) => (rank + 1) * (i + 1 + 10 * k)),
+      ),
+    ),
+  );
+  const layout = shardLayout(numels, worldSize, rank, 11);
+  const before = xs.map(host);
+  const sum = group.reduceScatter(xs, 'sum', layout);
+  const avg = group.reduceScatter(xs, 'avg', layout);
+  // gather the averaged shards into zeroed tensors of the same shapes
+  const into = shapes.map((shape, k) => b.fromHost(hostTensor(shape, new Float32Array(numels[k]!))));
+  group.allGather(avg, into, layout);
+  let refused = '';
+  try {
+    group.allGather(b.fromHost(hostTensor([3], new Float32Array(3))), into, layout);
+  } catch (e) {
+    refused = (e as Error).message;
+  }
+  report({
+    rank,
+    layout,
+    inputsUnchanged: xs.every((x, i) => JSON.stringify(host(x)) === JSON.stringify(before[i])),
+    sum: host(sum),
+    avg: host(avg),
+    gathered: into.map(host),
+    gatheredShapes: into.map((t) => b.shape(t)),
+    refused,
   });
   group.barrier();
   group.close();

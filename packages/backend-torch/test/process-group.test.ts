@@ -1,9 +1,10 @@
-// c10d through the addon: two real OS processes form a Gloo group and check all-reduce, broadcast,
-// barrier and the store exactly, a timeout, and a peer killed with SIGKILL. Not training (the trainer's tests).
+// c10d through the addon: two real OS processes form a Gloo group and check all-reduce, broadcast, reduce-scatter,
+// all-gather, barrier and the store exactly, a timeout, and a peer killed with SIGKILL. Not training (the trainer's tests).
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { shardLayout } from '@hyperclone/core';
 import { expect, it } from 'vitest';
 import { createProcessGroup, createTorchBackend, distributedSupport } from '../src/index.js';
 import { describeTorch } from './torch-ready.js';
@@ -77,6 +78,32 @@ describeTorch('c10d process group (Gloo, 2 processes)', () => {
     }
   });
 
+  it("reduce-scatters (sum, avg) into each rank's shard of the layout and all-gathers the shards back, exactly", async () => {
+    const ranks = await runRanks('sharded');
+    for (const r of ranks) expect(r.code, r.stderr).toBe(0);
+    const v = [6, 5, 1, 16].map((n, k) => Array.from({ length: n }, (_, i) => i + 1 + 10 * k));
+    // buckets [t0, t1], [t2], [t3] (11, 1 and 16 elements): pieces of 6, 1 and 8 per rank
+    const buckets = [[...v[0]!, ...v[1]!], v[2]!, v[3]!];
+    const shardOf = (rank: number, scale: number) =>
+      buckets.flatMap((flat) => {
+        const piece = Math.ceil(flat.length / 2);
+        const mine = flat.slice(rank * piece, (rank + 1) * piece).map((x) => scale * x);
+        return [...mine, ...Array<number>(piece - mine.length).fill(0)]; // the last rank's piece is padded
+      });
+    ranks.forEach((r, rank) => {
+      const got = r.result!;
+      expect(got['inputsUnchanged']).toBe(true);
+      expect((got['layout'] as { bucketCounts: number[] }).bucketCounts).toEqual([2, 1, 1]);
+      expect(got['sum']).toEqual(shardOf(rank, 3));
+      expect(got['avg']).toEqual(shardOf(rank, 1.5));
+      expect(got['gathered']).toEqual(v.map((xs) => xs.map((x) => 1.5 * x)));
+      expect(got['gatheredShapes']).toEqual([[2, 3], [5], [1], [4, 4]]);
+      expect(got['refused']).toMatch(
+        /^c10d gloo allGather failed on rank \d of 2: the shard holds 3 elements but this layout gives each rank 15$/,
+      );
+    });
+  });
+
   it('a collective that a peer never joins times out with an error naming the rank', async () => {
     const [zero, one] = await runRanks('silent-peer', { TIMEOUT_MS: '2000' });
     expect(one!.code, one!.stderr).toBe(0);
@@ -125,6 +152,12 @@ describeTorch('c10d process group (Gloo, 2 processes)', () => {
     const x = b.fromHost({ dtype: 'float32', shape: [3], data: Float32Array.of(1, 2, 3) });
     const [y] = group.allReduce([x], 'avg');
     expect(Array.from(b.toHost(y!).data)).toEqual([1, 2, 3]);
+    const layout = shardLayout([3], 1, 0);
+    const shard = group.reduceScatter([x], 'avg', layout);
+    expect(Array.from(b.toHost(shard).data)).toEqual([1, 2, 3]);
+    const into = b.fromHost({ dtype: 'float32', shape: [3], data: new Float32Array(3) });
+    group.allGather(shard, [into], layout);
+    expect(Array.from(b.toHost(into).data)).toEqual([1, 2, 3]);
     expect(group.port).toBeGreaterThan(0);
     group.barrier();
     group.close();

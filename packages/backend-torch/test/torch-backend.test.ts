@@ -57,6 +57,30 @@ describeTorch('torch backend specifics', () => {
     });
   });
 
+  it('measures memory: the table counts views of one storage once; the allocator its bytes in use and their peak', () => {
+    const MB4 = 1 << 20; // float32 elements in 4 MiB
+    const before = b.liveBytes();
+    const x = b.fromHost(float32([MB4], new Float32Array(MB4)));
+    const view = b.reshape(x, [1024, 1024]); // the same storage
+    expect(b.liveBytes() - before).toBe(4 * MB4);
+    b.trackMemory();
+    b.trackMemory(); // idempotent
+    b.resetPeakMemory();
+    const start = b.allocatorStats();
+    const y = b.add(x, x); // 4 MiB more
+    const during = b.allocatorStats();
+    expect(during.allocatedBytes - start.allocatedBytes).toBeGreaterThanOrEqual(4 * MB4);
+    expect(during.allocatedBytes - start.allocatedBytes).toBeLessThan(4 * MB4 + 4096);
+    b.dispose([y]);
+    const after = b.allocatorStats();
+    expect(after.allocatedBytes).toBe(start.allocatedBytes); // freed
+    expect(after.peakBytes - start.allocatedBytes).toBeGreaterThanOrEqual(4 * MB4); // the peak remembers
+    b.resetPeakMemory();
+    expect(b.allocatorStats().peakBytes).toBe(after.allocatedBytes);
+    b.dispose([x, view]);
+    expect(b.liveBytes()).toBe(before);
+  });
+
   it('a disposed tensor fails loudly, and a failed op leaks nothing', () => {
     const before = b.liveTensors();
     const x = b.fromHost(float32([2], [1, 2]));

@@ -41,12 +41,12 @@ describe('the memory check refuses what cannot fit, before allocating', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('train --batch-size 100000 (activations of 500 GiB)', async () => {
+  it('train --batch-size 100000 (activations of 280 GiB)', async () => {
     const out = join(root, 'big-batch');
     const r = await hyperclone(['train', '--data', data, '--model', 'tiny', '--batch-size', '100000', '--steps', '2', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(REFUSAL);
-    expect(r.stderr).toMatch(/train \(batch 100000 x 128 tokens\) would need about 5\d\d\.\d GiB .*\(activations 5\d\d\.\d/);
+    expect(r.stderr).toMatch(/train \(batch 100000 x 128 tokens\) would need about 2\d\d\.\d GiB .*\(activations 2\d\d\.\d/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -118,28 +118,28 @@ describeTorch('the estimate against measured peaks (libtorch CPU)', () => {
   const estimate = (c: typeof tiny, rows: number, seqLen: number): number =>
     trainMemory(c, { rows, seqLen, loadBytes: weightBytes(c), device: 'cpu' }).bytes;
 
-  // The estimate is the engine-agnostic upper one (scores and probabilities over the full T x T); libtorch's CPU
-  // attention node keeps only the visible blocks' probabilities, so the measured growth sits below it
-  // (0.66-0.75x). An overestimate only refuses earlier: the bound that matters is the upper one.
-  it('the activations grow with the batch as estimated (at most 1.5x above it, at most 2x below; measured 0.66-0.75x), the total within 0.9-1.6x of the peak', async () => {
+  // RSS grows by more than the allocator hands out (glibc's heap keeps freed blocks, fragments): the activations'
+  // RSS growth sits 1.30x above the formula, while libtorch's allocator itself peaks at 0.98x of it
+  // (benchmarks/activation-checkpointing.ts, tiny at batch 32 x 128).
+  it('the activations grow with the batch as estimated (measured RSS growth at most 1.5x above it, at most 2x below; 1.30x), the total within 0.9-1.6x of the peak', async () => {
     const small = await trainPeakBytes('tiny-b4', ['--model', 'tiny', '--batch-size', '4', '--seq-len', '128']);
     const large = await trainPeakBytes('tiny-b64', ['--model', 'tiny', '--batch-size', '64', '--seq-len', '128']);
     const estimated = activationBytes(tiny, 64, 128) - activationBytes(tiny, 4, 128);
     const measured = large - small;
     expect(measured / estimated).toBeGreaterThan(1 / 2);
     expect(measured / estimated).toBeLessThan(1.5);
-    expect(estimate(tiny, 64, 128) / large).toBeGreaterThan(0.9); // measured 1.22 (peak 723 MB)
+    expect(estimate(tiny, 64, 128) / large).toBeGreaterThan(0.9); // measured 1.18 (peak 622 MB)
     expect(estimate(tiny, 64, 128) / large).toBeLessThan(1.6);
   });
 
-  it('the weights, gradients, AdamW moments and checkpoint copies grow with the model as estimated (within 1.5x; measured 1.07x), the total within 0.9-1.6x', async () => {
+  it('the weights, gradients, AdamW moments and checkpoint copies grow with the model as estimated (within 1.5x; measured 0.95x), the total within 0.9-1.6x', async () => {
     const small = await trainPeakBytes('tiny-b1', ['--model', 'tiny', '--batch-size', '1', '--seq-len', '32']);
     const large = await trainPeakBytes('cpu512-b1', ['--model', 'cpu-512', '--batch-size', '1', '--seq-len', '32']);
     const estimated = estimate(cpu512, 1, 32) - estimate(tiny, 1, 32);
     const measured = large - small;
     expect(measured / estimated).toBeGreaterThan(1 / 1.5);
     expect(measured / estimated).toBeLessThan(1.5);
-    expect(estimate(cpu512, 1, 32) / large).toBeGreaterThan(0.9); // measured 1.07 (peak 838 MB)
+    expect(estimate(cpu512, 1, 32) / large).toBeGreaterThan(0.9); // measured 1.23 (peak 732 MB)
     expect(estimate(cpu512, 1, 32) / large).toBeLessThan(1.6);
   });
 });

@@ -74,6 +74,11 @@ describe('hyperclone train: flag values', () => {
     [['--peak-tflops', '-3'], /^--peak-tflops must be a number > 0 \(got "-3"\)/],
     [['--eval-windows', ''], /^--eval-windows must be an integer >= 1 \(got ""\)/],
     [['--autocast', 'fp16'], /^--autocast must be none or bf16 \(got "fp16"\)/],
+    [
+      ['--activation-checkpointing', 'every-0'],
+      /^--activation-checkpointing must be none, blocks or every-N \(N a positive integer\) \(got "every-0"\)$/,
+    ],
+    [['--activation-checkpointing', 'layers'], /^--activation-checkpointing must be none, blocks or every-N/],
     [['--autocast', 'bf16'], /^--autocast bf16 needs the torch backend on a GPU \(--device cuda\); on the CPU every op runs in float32$/],
     [['--autocast', 'bf16', '--device', 'cuda', '--backend', 'tfjs'], /^--autocast bf16 needs the torch backend on a GPU/],
   ];

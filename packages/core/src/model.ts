@@ -20,7 +20,7 @@ export type Params = Readonly<Record<string, Tensor>>;
 export interface ForwardOptions {
   /** Training mode: dropout is on when config.dropout > 0. */
   train?: boolean;
-  /** Seed for this forward's dropout masks (each dropout site derives its own, see dropoutSeeds). */
+  /** Seed for this forward's dropout masks (each dropout site derives its own from its place, see DROPOUT_SITE_STRIDE). */
   dropoutSeed?: number;
   /** Also return the residual stream after each block (for clone checks). */
   collectHidden?: boolean;
@@ -55,6 +55,12 @@ export function languageModelLoss(
   ignoreIndex = IGNORE_INDEX,
 ): Tensor {
   const { m, features } = trunk(b, c, p, tokens, options);
+  return classifierLoss(m, features, targets, ignoreIndex); // ()
+}
+
+/** The head and the mean cross-entropy of its features (B, T, E) as one fused classifier (a soft-capped head unfused). */
+function classifierLoss(m: ForwardContext, features: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+  const { b, c } = m;
   if (c.logitSoftcap !== undefined) return crossEntropyLoss(b, head(m, features), targets, ignoreIndex); // the soft-cap is not fused
   const flat = b.reshape(features, [-1, b.shape(features).at(-1)!]); // (B·T, E)
   const bias = m.maybe('lm_head.bias'); // (V) or none
@@ -84,6 +90,42 @@ function trunk(
   return { m, features: headInput(m, x), hidden }; // features (B, T, E)
 }
 
+/**
+ * The same forward in three pieces that can run apart, each on its own parameters (activation checkpointing
+ * runs them inside separate gradient calls): the embedding, blocks [from, to), and the head. Chained, they
+ * compute exactly what `forward` does, dropout masks included (every site's seed depends on its place only).
+ */
+export interface ForwardPieces {
+  /** tokens (B, T) int32 -> the residual stream (B, T, C). */
+  embed(p: Params, tokens: Tensor): Tensor;
+  /** The residual stream entering block `from` -> the one leaving block `to - 1` (B, T, C). */
+  blocks(p: Params, x: Tensor, from: number, to: number): Tensor;
+  /** The residual stream after the last block -> logits (B, T, V). */
+  head(p: Params, x: Tensor): Tensor;
+  /** The residual stream after the last block and int32 targets (B, T) -> the mean loss through the fused classifier (). */
+  loss(p: Params, x: Tensor, targets: Tensor, ignoreIndex?: number): Tensor;
+}
+
+export function forwardPieces(b: Backend, c: ModelConfig, B: number, T: number, options: ForwardOptions = {}): ForwardPieces {
+  if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
+  return {
+    embed: (p, tokens) => embed(forwardContext(b, c, p, B, T, options), tokens),
+    blocks(p, x, from, to) {
+      const m = forwardContext(b, c, p, B, T, options);
+      for (let i = from; i < to; i++) x = block(m, x, i); // (B, T, C)
+      return x;
+    },
+    head(p, x) {
+      const m = forwardContext(b, c, p, B, T, options);
+      return head(m, headInput(m, x)); // (B, T, V)
+    },
+    loss(p, x, targets, ignoreIndex = IGNORE_INDEX) {
+      const m = forwardContext(b, c, p, B, T, options);
+      return classifierLoss(m, headInput(m, x), targets, ignoreIndex); // ()
+    },
+  };
+}
+
 /** What every piece of one forward reads: the backend, the config, the parameters, and this forward's dropout. */
 interface ForwardContext {
   b: Backend;
@@ -94,7 +136,8 @@ interface ForwardContext {
   param(name: string): Tensor;
   maybe(name: string): Tensor | null;
   dropoutRate: number;
-  nextDropoutSeed: () => number;
+  /** The seed of dropout site `site` of this forward (see dropoutSeed). */
+  dropoutSeed: (site: number) => number;
   rope: RopeTables | null;
   /** A constant gain of ones [n], for parameter-free norms. */
   ones(n: number): Tensor;
@@ -115,7 +158,7 @@ function forwardContext(b: Backend, c: ModelConfig, p: Params, B: number, T: num
     param,
     maybe: (name) => p[name] ?? null,
     dropoutRate: options.train ? c.dropout : 0,
-    nextDropoutSeed: dropoutSeeds(options.dropoutSeed ?? 0),
+    dropoutSeed: (site) => (options.dropoutSeed ?? 0) * DROPOUT_SITE_STRIDE + site,
     rope: c.position === 'rope' ? ropeTables(b, c, T) : null,
     ones: constantOnes(b),
   };
@@ -130,17 +173,17 @@ function constantOnes(b: Backend): (n: number) => Tensor {
 }
 
 /**
- * Seeds for one forward's dropout sites, in the order the forward reaches them: site s of the
- * forward seeded S gets S·1009 + s. 1009 is a prime above the number of sites of any model here
- * (1 + 3·nLayer), so no two (forward, site) pairs share a seed while nLayer < 336.
+ * Dropout sites in the order a forward reaches them: the embedding's is site 0, block i's are 1 + 3·i + k
+ * (k = 0 attention probabilities, 1 attention output, 2 MLP output). Site s of the forward seeded S gets
+ * S·1009 + s. 1009 is a prime above the number of sites of any model here (1 + 3·nLayer), so no two
+ * (forward, site) pairs share a seed while nLayer < 336.
  */
-function dropoutSeeds(forwardSeed: number): () => number {
-  let site = 0;
-  return () => forwardSeed * 1009 + site++;
-}
+const DROPOUT_SITE_STRIDE = 1009;
+const EMBED_SITE = 0;
+const blockSite = (block: number, k: 0 | 1 | 2): number => 1 + 3 * block + k;
 
-function dropout(m: ForwardContext, x: Tensor): Tensor {
-  return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.nextDropoutSeed()) : x; // same shape as x
+function dropout(m: ForwardContext, x: Tensor, site: number): Tensor {
+  return m.dropoutRate > 0 ? m.b.dropout(x, m.dropoutRate, m.dropoutSeed(site)) : x; // same shape as x
 }
 
 /** The token embedding (times sqrt(C) for Gemma, projected in for OPT-350M), plus learned positions. */
@@ -159,7 +202,7 @@ function embed(m: ForwardContext, tokens: Tensor): Tensor {
     ); // (T)
     x = b.add(x, b.gather(m.param('pos_emb.weight'), positions)); // (B, T, C) + (T, C)
   }
-  return dropout(m, x); // (B, T, C)
+  return dropout(m, x, EMBED_SITE); // (B, T, C)
 }
 
 /**
@@ -170,7 +213,7 @@ function block(m: ForwardContext, x: Tensor, layer: number): Tensor {
   const { b } = m;
   const prefix = `blocks.${layer}`;
   const attn = (h: Tensor): Tensor => attention(m, h, `${prefix}.attn`, layer); // (B, T, C)
-  const ffn = (h: Tensor): Tensor => mlp(m, h, `${prefix}.mlp`); // (B, T, C)
+  const ffn = (h: Tensor): Tensor => mlp(m, h, `${prefix}.mlp`, layer); // (B, T, C)
   if (m.c.parallelResidual) {
     const h1 = norm(m, x, `${prefix}.norm1`); // (B, T, C)
     const h2 = m.c.parallelSharedNorm ? h1 : norm(m, x, `${prefix}.norm2`); // (B, T, C)
@@ -219,12 +262,12 @@ function attention(m: ForwardContext, x: Tensor, prefix: string, layer: number):
     scale: attnScaleOf(c),
     causal: true,
     dropout: m.dropoutRate,
-    dropoutSeed: m.nextDropoutSeed(),
+    dropoutSeed: m.dropoutSeed(blockSite(layer, 0)),
     ...(window !== null && window < T ? { window } : {}), // a window as wide as the sequence hides nothing
     ...(c.attnSoftcap !== undefined ? { softcap: c.attnSoftcap } : {}),
   }); // (B, H, T, D)
   const merged = b.reshape(b.transpose(y, [0, 2, 1, 3]), [B, T, c.nHead * c.headDim]); // (B, T, H·D)
-  return dropout(m, project(m, merged, `${prefix}.o`)); // (B, T, C)
+  return dropout(m, project(m, merged, `${prefix}.o`), blockSite(layer, 1)); // (B, T, C)
 }
 
 /** x clamped to [-qkvClip, qkvClip] as x - relu(x - clip) + relu(-x - clip): exact inside, the bound outside (same shape). */
@@ -236,12 +279,12 @@ function clip(m: ForwardContext, x: Tensor): Tensor {
   return b.add(b.sub(x, b.relu(b.sub(x, bound))), b.relu(b.sub(b.neg(x), bound)));
 }
 
-function mlp(m: ForwardContext, x: Tensor, prefix: string): Tensor {
+function mlp(m: ForwardContext, x: Tensor, prefix: string, layer: number): Tensor {
   const hidden =
     m.c.mlp === 'swiglu'
       ? m.b.mul(activation(m, project(m, x, `${prefix}.gate`)), project(m, x, `${prefix}.up`)) // (B, T, F)
       : activation(m, project(m, x, `${prefix}.up`)); // (B, T, F)
-  return dropout(m, project(m, hidden, `${prefix}.down`)); // (B, T, C)
+  return dropout(m, project(m, hidden, `${prefix}.down`), blockSite(layer, 2)); // (B, T, C)
 }
 
 /** The config's elementwise activation (same shape as x). */

@@ -2,6 +2,7 @@
 // tensors, and the rendezvous store's key-value. Not an implementation (backend-torch binds c10d).
 
 import type { Tensor } from './backend.js';
+import type { ShardLayout } from './shard-layout.js';
 
 /** How allReduce combines the ranks' values ('avg' is the sum divided by the world size). */
 export type ReduceOp = 'sum' | 'avg' | 'max' | 'min';
@@ -35,6 +36,17 @@ export interface ProcessGroup {
    * PyTorch DDP's bucket_cap_mb).
    */
   allReduce(tensors: readonly Tensor[], op: ReduceOp, options?: { bucketBytes?: number }): Tensor[];
+  /**
+   * This rank's shard of the tensors summed (or averaged) over the ranks: a new flat tensor of
+   * `layout.shardNumel` elements in core's shard layout (shard-layout.ts; `layout.bucketCounts` must cover
+   * the tensors). The inputs stay as they were. ZeRO-2's gradient reduction.
+   */
+  reduceScatter(tensors: readonly Tensor[], op: 'sum' | 'avg', layout: Pick<ShardLayout, 'bucketCounts'>): Tensor;
+  /**
+   * The inverse: every rank's shard (flat, `shardNumel` elements, in the same layout) gathered and written
+   * into the tensors in place, padding dropped. ZeRO's parameter gather after the sharded update.
+   */
+  allGather(shard: Tensor, into: readonly Tensor[], layout: Pick<ShardLayout, 'bucketCounts'>): void;
   /** Overwrites every rank's tensors with rank root's values, in place (plain contiguous tensors only). */
   broadcast(tensors: readonly Tensor[], root: number): void;
   /** Returns once every rank has reached it. */

@@ -17,10 +17,12 @@ export * from './run/run-config.js';
 export * from './run/resume-init.js';
 export * from './run/recorded-path.js';
 export * from './run/memory-check.js';
+export * from './run/train-plan.js';
 
 // model/: the model and optimizer part, the step, growth stages
 export * from './model/model-part.js';
 export * from './model/adamw.js';
+export * from './model/sharded-adamw.js';
 export * from './model/train-step.js';
 export * from './model/step-readback.js';
 export * from './model/grow-stages.js';

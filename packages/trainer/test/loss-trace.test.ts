@@ -1,7 +1,9 @@
-// The fixed-seed loss trace against its record (loss-trace/loss-trace.json), on each backend, straight
-// and resumed: tfjs exactly, torch within a bound in float32 ulps (below). Not a convergence test.
+// The fixed-seed loss trace against its record (loss-trace/loss-trace.json), on each backend, straight, resumed
+// and with activation checkpointing: tfjs exactly, torch within a bound in float32 ulps (below). Not a convergence test.
 
 import './loss-trace/pin-kernels.js'; // first: before anything loads libtorch
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
@@ -68,6 +70,19 @@ function traceSuite(makeBackend: () => Promise<Backend>): void {
       expectOnRecord(b, await runTraceCase(c, data, tempDir(), b), expected);
     });
   }
+
+  // activation checkpointing recomputes the same numbers: the same bits as the run without it, on the record
+  it.each([
+    ['tiny', 'blocks'],
+    ['tiny-llama', 'every-2'],
+  ] as const)('%s with --activation-checkpointing %s: the same trace as none, bit for bit, on the record', async (name, mode) => {
+    const c = TRACE_CASES.find((t) => t.name === name)!;
+    const out = tempDir();
+    const checkpointed = await runTraceCase(c, data, out, b, { activationCheckpointing: mode });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).activationCheckpointing).toBe(mode); // it took effect
+    expect(checkpointed).toEqual(await runTraceCase(c, data, tempDir(), b));
+    expectOnRecord(b, checkpointed, recorded(b, c.name));
+  });
 
   it('tiny: stopped after 10 steps and resumed, the trace is still on the record', async () => {
     const c = TRACE_CASES[0]!;

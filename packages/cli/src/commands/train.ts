@@ -6,8 +6,20 @@ import { join } from 'node:path';
 import type { Initializer } from '@hyperclone/core';
 import { fromCheckpoint, randomInit } from '@hyperclone/init';
 import type { RunConfig, TrainOptionKey, TrainOptions, TrainResult } from '@hyperclone/trainer';
-import { readRunConfig, resumeInitializer, resumeSettings, trainFrom, TRAIN_OPTIONS } from '@hyperclone/trainer';
-import { BACKEND_FLAGS, backendFlagValues, backendRequest } from '../backends.js';
+import {
+  formatPlan,
+  parseTrainOptions,
+  planInputs,
+  planRefusal,
+  readRunConfig,
+  resumeInitializer,
+  resumeSettings,
+  trainFrom,
+  trainPlan,
+  TRAIN_OPTIONS,
+} from '@hyperclone/trainer';
+import { GIB } from '@hyperclone/core';
+import { BACKEND_FLAGS, backendFlagValues, backendFromFlags, backendRequest } from '../backends.js';
 import { CliError, integerFlag, parseFlags, type Command } from '../command.js';
 import { LAUNCH_FLAGS, launchRanks, takeLaunchFlags } from '../distributed.js';
 import { rankEnv } from '../torchrun-env.js';
@@ -57,7 +69,9 @@ export const trainCommand: Command = {
     `trajectory and must match the saved run (so must the model): ${fixedFlags.join(', ')}.`,
   async run(argvWithLaunch) {
     const launch = takeLaunchFlags(argvWithLaunch);
-    if (launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, rankEnv() !== null);
+    const env = rankEnv();
+    const dryRun = launch.rest.includes('--dry-run'); // plans for the ranks it would start, and starts none
+    if (!dryRun && launch.nproc !== null && launch.nproc > 1) return launchRanks('train', launch, env !== null);
     const { values } = parseFlags(launch.rest, flags, usage);
     const f = values as FlagValues;
     const backendFlags = backendFlagValues(f);
@@ -73,11 +87,39 @@ export const trainCommand: Command = {
     const init = await chooseInit(f, data, saved);
     // a resumed run stays on its backend unless told otherwise (another engine changes the loss trace)
     const savedBackend = saved?.backend.name === 'torch' || saved?.backend.name === 'tfjs' ? saved.backend.name : undefined;
+    if (dryRun) {
+      if (env && env.rank > 0) return 0; // rank 0 alone prints the plan
+      const ranks = { world: launch.nproc ?? env?.worldSize ?? 1, local: launch.nproc ?? env?.localWorldSize ?? 1 };
+      const backend = await backendFromFlags(backendFlags, savedBackend);
+      try {
+        return await printPlan(init, { ...settings, data, out, backend }, ranks);
+      } finally {
+        backend.close();
+      }
+    }
     return withHarness({ backendFlags, ...(savedBackend ? { savedBackend } : {}) }, (h) =>
       runTraining(init, { ...settings, data, out, backend: h.backend, ...(h.group ? { distributed: h.group } : {}) }, h),
     );
   },
 };
+
+/** `--dry-run`: the memory plan on stdout; exit 1 with one line naming what would fit when it does not. */
+async function printPlan(init: Initializer, options: TrainOptions, ranks: { world: number; local: number }): Promise<number> {
+  let o;
+  try {
+    o = parseTrainOptions(options);
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+  const device = o.deviceMemory !== undefined ? { bytes: o.deviceMemory, text: `--device-memory ${o.deviceMemory / GIB}` } : undefined;
+  const inputs = await planInputs(init, o, ranks.world, device, ranks.local);
+  if (!inputs) throw new CliError('train --dry-run: this initializer cannot be planned before it loads (it has no config to read)');
+  const plan = trainPlan(inputs);
+  process.stdout.write(formatPlan(plan));
+  const refusal = planRefusal(plan);
+  if (refusal) throw new CliError(refusal);
+  return 0;
+}
 
 async function chooseInit(f: FlagValues, data: string, saved: RunConfig | null): Promise<Initializer> {
   const [model, from] = [flagText(f, 'model'), flagText(f, 'init')];

@@ -5,16 +5,18 @@
 
 import type { Checkpoint } from '@hyperclone/core';
 import { tokenizerOf } from '../data/data-source.js';
+import type { ModelPart } from '../model/model-part.js';
 import type { RunParts } from '../run/run-parts.js';
 import { trainerState } from './trainer-state.js';
 
-export function runCheckpoint(p: RunParts): Checkpoint {
+/** `gathered`: the model part's state when every rank gathered it (ZeRO); else rank 0 reads it here. */
+export function runCheckpoint(p: RunParts, gathered: ReturnType<ModelPart['stateDict']> | null = null): Checkpoint {
   const { config: c, model, checkpointer } = p;
   const stage = c.stages[model.stage]!;
   const origin = stage.clone
     ? { kind: 'hyperclone', clone: stage.clone, source: c.init.origin, grownAfterStep: stage.fromStep }
     : c.init.origin;
-  const { weights, optimizer } = model.stateDict();
+  const { weights, optimizer } = gathered ?? model.stateDict();
   const data = { dir: checkpointer.store.recordPath(c.data), tokenizer: c.dataset.tokenizer };
   return {
     config: model.model,

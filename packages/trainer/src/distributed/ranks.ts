@@ -1,12 +1,13 @@
 // Who decides and who follows when a run is several processes: rank 0 decides (it scores the tasks, writes
 // the run directory, logs and reports) and the others take its word; every rank agrees to start and on the
-// step to stop at; rank 0's weights and moments are broadcast; gradients are averaged and counts summed.
+// step to stop at; rank 0's weights and moments are broadcast; gradients are averaged (or, for ZeRO-2,
+// reduce-scattered to shards) and counts summed.
 // One process is the same interface with nothing to agree on, so the loop never asks which it is.
 // Not the collectives themselves (core's ProcessGroup, bound by backend-torch).
 
-import type { Backend, ProcessGroup, Tensor } from '@hyperclone/core';
-import { hostTensor } from '@hyperclone/core';
-import type { ReduceGradients } from '../model/train-step.js';
+import type { Backend, ProcessGroup, ShardLayout, Tensor } from '@hyperclone/core';
+import { hostTensor, multiTensorOps } from '@hyperclone/core';
+import type { ReduceGradients, ReduceMicroBatch } from '../model/train-step.js';
 import { StopAgreement } from './stop-agreement.js';
 
 export interface Ranks {
@@ -33,6 +34,18 @@ export interface Ranks {
   share<T>(items: readonly T[]): T[];
   /** The seam between backward and clipping (train-step.ts): null in one process. */
   readonly reduceGradients: ReduceGradients | null;
+  /** The process group ZeRO's sharded optimizer gathers over (null in one process). */
+  readonly group: ProcessGroup | null;
+  /**
+   * ZeRO-2's seam instead of reduceGradients: the gradient stays this rank's shard; the micro-batch losses are
+   * averaged over the ranks and the whole gradient's Σg² is the sum of the shards' (null in one process).
+   */
+  readonly reduceShardedGradients: ReduceGradients | null;
+  /**
+   * ZeRO-2, after each micro-batch's backward: this rank's shard of the gradients averaged over the ranks
+   * (reduce-scatter in the optimizer's shard layout), so that only shards are summed and kept (null in one process).
+   */
+  reduceScatterMicroBatch(layout: () => Pick<ShardLayout, 'bucketCounts'>): ReduceMicroBatch | null;
   /** The end of a run: no rank leaves while another still needs the group. */
   finish(): void;
 }
@@ -52,6 +65,9 @@ export const ONE_PROCESS: Ranks = {
   sum: (values) => [...values],
   share: (items) => [...items],
   reduceGradients: null,
+  group: null,
+  reduceShardedGradients: null,
+  reduceScatterMicroBatch: () => null,
   finish: () => undefined,
 };
 
@@ -70,7 +86,7 @@ class GroupRanks implements Ranks {
   private readonly prefix: string;
 
   constructor(
-    private readonly group: ProcessGroup,
+    readonly group: ProcessGroup,
     private readonly b: Backend,
   ) {
     const run = runsOf.get(group) ?? 0;
@@ -167,6 +183,25 @@ class GroupRanks implements Ranks {
     b.dispose(all);
     return { grads: reduced.slice(0, n), losses: reduced.slice(n) };
   };
+
+  readonly reduceShardedGradients: ReduceGradients = (b, local) => {
+    const ops = multiTensorOps(b);
+    if (!ops) throw new Error(`ZeRO-2 needs an engine with multi-tensor ops; ${b.engine} has none`);
+    const losses = this.group.allReduce(local.losses, 'avg');
+    b.dispose(local.losses);
+    const mine = ops.sumOfSquares(local.grads);
+    const [sumSq] = this.group.allReduce([mine], 'sum');
+    b.dispose(mine);
+    return { grads: local.grads, losses, sumSq: sumSq! };
+  };
+
+  reduceScatterMicroBatch(layout: () => Pick<ShardLayout, 'bucketCounts'>): ReduceMicroBatch {
+    return (b, grads) => {
+      const shard = this.group.reduceScatter(grads, 'avg', layout());
+      b.dispose(grads);
+      return [shard];
+    };
+  }
 
   finish(): void {
     this.group.barrier();

@@ -12,7 +12,20 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
-export class AdamW implements Stateful<StateDict> {
+/** What a run's optimizer offers the step and the checkpoints (AdamW, ShardedAdamW). */
+export interface Optimizer extends Stateful<StateDict> {
+  /** Updates taken so far. */
+  stepCount: number;
+  /** True when stateDict is a collective: every rank of the group calls it (it gathers the shards). */
+  readonly sharded: boolean;
+  step(params: Record<string, Tensor>, grads: readonly Tensor[], lr: number, skipIf?: Tensor | null): void;
+  /** The moment tensors every rank takes from rank 0 at the start (none when each rank holds its own shard). */
+  moments(): Tensor[];
+  dispose(): void;
+}
+
+export class AdamW implements Optimizer {
+  readonly sharded = false;
   private m = new Map<string, Tensor>();
   private v = new Map<string, Tensor>();
   /** Updates taken so far (bias correction uses step + 1 for the next one). */

@@ -1,6 +1,7 @@
 // The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
-// moments, the training step over them (gradients, the readback of loss and norm, the update; replayed
-// natively as one recorded program where the engine records steps, step-replay.ts), a growth
+// moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback of
+// loss and norm, the update; replayed natively as one recorded program where the engine records steps,
+// step-replay.ts), a growth
 // to the next stage (init's applyGrowth, fresh moments), and the clone symmetry of the weights now. Its
 // state is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of
 // events (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
@@ -9,7 +10,9 @@ import type { Backend, CloneInfo, Logger, ModelConfig, ParamSpec, StateDict, Sta
 import { disposeParams, downloadParams, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { applyGrowth, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
-import { AdamW, type AdamWOptions } from './adamw.js';
+import { ONE_PROCESS, type Ranks } from '../distributed/ranks.js';
+import { AdamW, type AdamWOptions, type Optimizer } from './adamw.js';
+import { ShardedAdamW } from './sharded-adamw.js';
 import type { RunStage } from './grow-stages.js';
 import { DivergenceError, StepReadback } from './step-readback.js';
 import { StepReplay, type StepReplayMode } from './step-replay.js';
@@ -22,6 +25,10 @@ export interface ModelState {
 }
 
 export interface ModelPartOptions {
+  /** ZeRO over the group of `ranks` (default 0: AdamW whole on every rank; in one process 0 in effect). */
+  zeroStage?: 0 | 1 | 2;
+  /** The ranks ZeRO shards over (default: one process); the shape's reduceGradients is the data-parallel seam. */
+  ranks?: Ranks;
   stages: readonly RunStage[];
   /** The stage whose model `weights` are (a resumed run: its checkpoint's). */
   stage: number;
@@ -42,10 +49,11 @@ export class ModelPart implements Stateful<ModelState> {
   private specs: ParamSpec[];
   private names: string[];
   private params: Record<string, Tensor>;
-  private optimizer: AdamW;
+  private optimizer: Optimizer;
   private readonly readback: StepReadback;
   /** The step as one recorded program, replayed natively (engines that record steps), else null: eager. */
   private readonly replay: StepReplay | null;
+  private readonly shape: StepShape;
 
   constructor(
     private readonly b: Backend,
@@ -55,9 +63,26 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(this.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, this.model, o.weights);
-    this.optimizer = new AdamW(b, this.specs, o.adamw);
+    this.optimizer = this.newOptimizer();
     this.readback = new StepReadback(b);
-    this.replay = StepReplay.for(b, o.stepReplay ?? 'on', Boolean(o.shape.reduceGradients), o.log ?? silentLogger);
+    // ZeRO-2 reduce-scatters each micro-batch's gradients in the layout of the optimizer in use (a growth makes a new one)
+    const ranks = o.ranks ?? ONE_PROCESS;
+    const scatter = o.zeroStage === 2 ? ranks.reduceScatterMicroBatch(() => (this.optimizer as ShardedAdamW).layout) : null;
+    this.shape =
+      scatter && ranks.reduceShardedGradients
+        ? { ...o.shape, reduceGradients: ranks.reduceShardedGradients, reduceMicroBatch: scatter }
+        : o.shape;
+    // one process's step on an engine that records steps (a rank's collectives cannot be recorded)
+    this.replay = StepReplay.for(b, o.stepReplay ?? 'on', Boolean(this.shape.reduceGradients), o.log ?? silentLogger);
+  }
+
+  /** AdamW, or under ZeRO in a group the moments of this rank's shard only. */
+  private newOptimizer(): Optimizer {
+    const group = this.o.ranks?.group ?? null;
+    const stage = this.o.zeroStage ?? 0;
+    return stage > 0 && group
+      ? new ShardedAdamW(this.b, this.specs, this.o.adamw, group, stage as 1 | 2)
+      : new AdamW(this.b, this.specs, this.o.adamw);
   }
 
   /** The current stage's model config. */
@@ -77,7 +102,7 @@ export class ModelPart implements Stateful<ModelState> {
       this.replayedStep(this.replay, step, batches, seeds, lr);
       return;
     }
-    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.o.shape);
+    const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.shape);
     const divergence = this.readback.record(step, stats);
     if (divergence) {
       b.dispose(grads);
@@ -93,10 +118,12 @@ export class ModelPart implements Stateful<ModelState> {
    */
   private replayedStep(replay: StepReplay, step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
     const { b, optimizer } = this;
+    if (!(optimizer instanceof AdamW))
+      throw new Error('a replayed step needs the whole AdamW (a ZeRO shard steps eagerly): a trainer bug, please report it');
     const hyper = { lr, step: optimizer.stepCount + 1 };
-    const outputs = replay.run(batches, this.o.shape.batchSize, this.o.shape.seqLen, hyper, (inputs) => {
+    const outputs = replay.run(batches, this.shape.batchSize, this.shape.seqLen, hyper, (inputs) => {
       const onDevice = batches.map((_, i) => ({ inputs: inputs[2 * i]!, targets: inputs[2 * i + 1]! }));
-      const { grads, stats } = computeGradients(b, this.model, this.params, this.names, onDevice, seeds, this.o.shape);
+      const { grads, stats } = computeGradients(b, this.model, this.params, this.names, onDevice, seeds, this.shape);
       this.readback.flag(stats);
       optimizer.update(this.params, grads, hyper, this.readback.skipIf);
       b.dispose(grads);
@@ -131,7 +158,7 @@ export class ModelPart implements Stateful<ModelState> {
     this.specs = paramSpec(stage.model);
     this.names = this.specs.map((s) => s.name);
     this.params = uploadParams(b, stage.model, grown.weights);
-    this.optimizer = new AdamW(b, this.specs, this.o.adamw);
+    this.optimizer = this.newOptimizer();
   }
 
   /** The paper's symmetry of the current weights against the stage's clone record; null when the stage is no clone. */
@@ -158,8 +185,17 @@ export class ModelPart implements Stateful<ModelState> {
     return [...this.names.map((n) => this.params[n]!), ...this.optimizer.moments()];
   }
 
+  /** On rank 0 alone when nothing is sharded; under ZeRO every rank calls it (see gatheredState). */
   stateDict(): Required<ModelState> {
     return { weights: this.weights(), optimizer: this.optimizer.stateDict() };
+  }
+
+  /**
+   * Under ZeRO the state is a collective: every rank gathers the moments' shards, so every rank calls this before
+   * a checkpoint and rank 0 writes what it returns. Null when the optimizer is whole (rank 0 reads it alone).
+   */
+  gatheredState(): Required<ModelState> | null {
+    return this.optimizer.sharded ? this.stateDict() : null;
   }
 
   loadStateDict(state: ModelState, source = 'the saved state'): void {

@@ -5,7 +5,7 @@
 // until readStepValues. Not the update (adamw.ts) and not where batches come from (the loop passes them in).
 
 import type { Backend, ModelConfig, Tensor } from '@hyperclone/core';
-import { hashString, hostTensor, languageModelLoss, multiTensorOps } from '@hyperclone/core';
+import { hashString, hostTensor, lossAndGradients, multiTensorOps } from '@hyperclone/core';
 
 export interface MicroBatch {
   /** (B·T) row-major token ids */
@@ -28,15 +28,31 @@ export interface LocalGradients {
   losses: Tensor[];
 }
 
+/** What the seam hands the clip: the gradients this process applies, and their Σg² when they are a shard. */
+export interface ReducedGradients extends LocalGradients {
+  /**
+   * Σg² of the whole gradient (0-dim, on the device) when `grads` is only this rank's shard of it (ZeRO-2: summed
+   * over the ranks); absent: the clip computes it from `grads`. The seam owns it until the clip takes it.
+   */
+  sumSq?: Tensor;
+}
+
 /**
  * The seam between backward and clipping, where a data-parallel all-reduce goes. It receives this
  * process's LocalGradients and returns the ones every process should clip and apply: the same number of
- * tensors, shapes and order, with gradients still summed over micro-batches (an all-reduce that averages
- * over processes keeps that), since the step divides them by the micro-batch count afterwards. It may
+ * tensors, shapes and order (or, after reduceMicroBatch made shards, this rank's shard and the whole
+ * gradient's Σg²), with gradients still summed over micro-batches (an all-reduce that averages over
+ * processes keeps that), since the step divides them by the micro-batch count afterwards. It may
  * reduce in place and return the same handles; any handle it replaces, it disposes. One process: the
  * identity (singleProcess).
  */
-export type ReduceGradients = (b: Backend, local: LocalGradients) => LocalGradients;
+export type ReduceGradients = (b: Backend, local: LocalGradients) => ReducedGradients;
+
+/**
+ * Applied to each micro-batch's gradients as backward returns them, before they are summed (ZeRO-2: the
+ * reduce-scatter to this rank's shard, so that only shards are summed and kept). It disposes what it replaces.
+ */
+export type ReduceMicroBatch = (b: Backend, grads: Tensor[]) => Tensor[];
 
 const singleProcess: ReduceGradients = (_b, local) => local;
 
@@ -69,8 +85,12 @@ export interface StepShape {
   seqLen: number;
   /** 0 disables clipping. */
   gradClip: number;
+  /** Activation checkpointing: blocks recomputed together in backward (core's checkpointEvery); 0 or absent: none. */
+  checkpointEvery?: number;
   /** Default: singleProcess. */
   reduceGradients?: ReduceGradients;
+  /** Default: none (the micro-batches' gradients are summed as they are). */
+  reduceMicroBatch?: ReduceMicroBatch;
 }
 
 /** Dropout seed of one micro-batch: a pure function of (seed, step, micro), so resume repeats it. */
@@ -101,22 +121,23 @@ function backward(
   names: readonly string[],
   batches: readonly (MicroBatch | DeviceBatch)[],
   seeds: readonly number[],
-  { batchSize: B, seqLen: T }: StepShape,
+  { batchSize: B, seqLen: T, checkpointEvery = 0, reduceMicroBatch }: StepShape,
 ): LocalGradients {
   let sum: Tensor[] | null = null;
   const losses: Tensor[] = [];
-  const leaves = names.map((n) => params[n]!);
   batches.forEach((batch, micro) => {
     const previous: Tensor[] | null = sum;
     const result = b.tidy(() => {
       const onDevice = !(batch.inputs instanceof Int32Array);
       const inputs = onDevice ? (batch.inputs as Tensor) : b.fromHost(hostTensor([B, T], batch.inputs as Int32Array)); // (B, T)
       const targets = onDevice ? (batch.targets as Tensor) : b.fromHost(hostTensor([B, T], batch.targets as Int32Array)); // (B, T)
-      const { value, grads } = b.valueAndGrad((xs) => {
-        const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        return languageModelLoss(b, config, p, inputs, targets, { train: true, dropoutSeed: seeds[micro]! }); // ()
-      }, leaves);
-      return { value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
+      const own = lossAndGradients(b, config, params, names, inputs, targets, {
+        train: true,
+        dropoutSeed: seeds[micro]!,
+        every: checkpointEvery,
+      });
+      const grads = reduceMicroBatch ? reduceMicroBatch(b, own.grads) : own.grads;
+      return { value: own.value, grads: previous ? grads.map((g, i) => b.add(previous[i]!, g)) : grads };
     });
     if (previous) b.dispose(previous);
     losses.push(result.value);
@@ -126,12 +147,14 @@ function backward(
 }
 
 /** Averages the sums and clips them under the global norm: one device call where the engine has it. */
-function clipGradients(b: Backend, local: LocalGradients, micro: number, gradClip: number): StepGradients {
+function clipGradients(b: Backend, local: ReducedGradients, micro: number, gradClip: number): StepGradients {
   const ops = multiTensorOps(b);
   if (ops) {
-    const sumSq = ops.clipGradNorm(local.grads, gradClip, micro); // in place; (), never read here
+    const sumSq = ops.clipGradNorm(local.grads, gradClip, micro, local.sumSq); // in place; (), never read here
+    if (local.sumSq) b.dispose(local.sumSq); // the clip handed it back as sumSq
     return { grads: local.grads, stats: { losses: local.losses, sumSq, micro } };
   }
+  if (local.sumSq) throw new Error(`sharded gradients need an engine with multi-tensor ops; ${b.engine} has none`);
   return composedClip(b, local, micro, gradClip);
 }
 

@@ -3,7 +3,8 @@
 // option list in docs/training.md are all derived from this table. Not validation across options
 // (options.ts) and not the defaults that depend on the model or the data (run-config.ts).
 
-import type { Backend, Logger, ProcessGroup } from '@hyperclone/core';
+import type { ActivationCheckpointing, Backend, Logger, ProcessGroup } from '@hyperclone/core';
+import { ACTIVATION_CHECKPOINTING_FORMS, checkpointEvery, GIB } from '@hyperclone/core';
 import { z } from 'zod';
 import { BUILTIN_TASKS } from '../evaluation/builtin-tasks.js';
 import type { DataSource } from '../data/data-source.js';
@@ -25,6 +26,31 @@ const targetSchema = z.object({
   value: z.number(),
 });
 export type Target = z.infer<typeof targetSchema>;
+
+const activationCheckpointingSchema = z.custom<ActivationCheckpointing>(
+  (v) => {
+    try {
+      checkpointEvery(v as string);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: `must be ${ACTIVATION_CHECKPOINTING_FORMS}` },
+);
+const parseActivationCheckpointing = (text: string): ActivationCheckpointing => {
+  try {
+    checkpointEvery(text);
+  } catch {
+    throw new Error(`--activation-checkpointing must be ${ACTIVATION_CHECKPOINTING_FORMS} (got "${text}")`);
+  }
+  return text as ActivationCheckpointing;
+};
+
+const parseZeroStage = (text: string): 0 | 1 | 2 => {
+  if (text !== '0' && text !== '1' && text !== '2') throw new Error(`--zero-stage must be 0, 1 or 2 (got "${text}")`);
+  return Number(text) as 0 | 1 | 2;
+};
 
 export const TRAIN_OPTIONS = {
   data: option(path(), {
@@ -153,6 +179,18 @@ export const TRAIN_OPTIONS = {
     saved: (c) => c.model.dropout,
     help: "overrides the model's dropout for this run (recorded in config.json's model)",
   }),
+  zeroStage: option(parsed(z.union([z.literal(0), z.literal(1), z.literal(2)]), parseZeroStage), {
+    flag: 'zero-stage 0|1|2',
+    default: 0 as 0 | 1 | 2,
+    resume: 'kept',
+    help: "ZeRO over the data-parallel ranks (torch): 0 every rank holds AdamW's moments; 1 each rank keeps and updates only its shard of them, then the ranks all-gather the parameters; 2 also reduce-scatters the gradients, keeping only its shard of their sums. A checkpoint stays one logical checkpoint, loadable by any number of ranks (docs/distributed.md)",
+  }),
+  activationCheckpointing: option(parsed(activationCheckpointingSchema, parseActivationCheckpointing), {
+    flag: 'activation-checkpointing MODE',
+    default: 'none' as ActivationCheckpointing,
+    resume: 'kept',
+    help: "recompute the blocks' forward during backward instead of keeping their activations: `none`, `blocks` (keep each block's input, recompute one block at a time) or `every-N` (N blocks at a time); the same losses and gradients bit for bit, for about one more forward pass of compute (docs/distributed.md)",
+  }),
   seed: option(int(0), {
     flag: 'seed S',
     default: 0,
@@ -242,6 +280,21 @@ export const TRAIN_OPTIONS = {
     resume: 'fresh',
     recorded: 'none',
     help: 'continue the run in `out` from its newest checkpoint',
+  }),
+  dryRun: option(switchValue(), {
+    flag: 'dry-run',
+    default: false,
+    resume: 'fresh',
+    recorded: 'none',
+    help: "print the memory plan (one rank's weights, gradients, AdamW moments and activations; the widest clone of the model that fits with each ZeRO stage, checkpointing and autocast) and exit without training or writing anything; exit 1 when it does not fit (docs/distributed.md)",
+  }),
+  deviceMemory: option(num({ above: 0 }), {
+    flag: 'device-memory GIB',
+    scale: GIB,
+    defaultText: "CPU: the host's available memory over the local ranks",
+    resume: 'fresh',
+    recorded: 'none',
+    help: "the memory of one rank's device (the flag in GiB) that `--dry-run` holds its plan against",
   }),
   skipMemoryCheck: option(switchValue(), {
     flag: 'skip-memory-check',

@@ -15,7 +15,11 @@ export const trainOptionsSchema = z
   .object(shape)
   .strict()
   .refine((o) => !o.stopAtTarget || o.target !== undefined, { message: 'stopAtTarget needs a target', path: ['stopAtTarget'] })
-  .refine((o) => o.minLr === undefined || o.minLr <= o.lr, { message: 'minLr must not exceed lr', path: ['minLr'] });
+  .refine((o) => o.minLr === undefined || o.minLr <= o.lr, { message: 'minLr must not exceed lr', path: ['minLr'] })
+  .refine((o) => o.zeroStage === 0 || o.backend.name === 'torch', {
+    message: "ZeRO needs the torch backend (c10d's collectives); tfjs trains in one process: use zeroStage 0",
+    path: ['zeroStage'],
+  });
 
 /** What a caller passes: every option but data, out and backend has a default. */
 export type TrainOptions = z.input<typeof trainOptionsSchema>;

@@ -125,10 +125,10 @@ function borrowed(s: DataSource): DataSource {
 /** What every rank of a group must agree on: the fields that steer the loop, and where it resumes. */
 function startFingerprint(c: RunConfig, resumed: Resumed | null): Record<string, unknown> {
   const { model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler } = c;
-  const { evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize } = c;
+  const { evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize, zeroStage } = c;
   return {
     ...{ model, dataset, steps, batchSize, seqLen, gradAccum, lr, minLr, warmup, schedule, seed, sampler },
-    ...{ evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize },
+    ...{ evalEvery, evalWindows, evalSeed, evalAtStart, stopAfter, target, stopAtTarget, worldSize, zeroStage },
     resumedFromStep: resumed?.state.step ?? null,
   };
 }

@@ -4,6 +4,7 @@
 // events (training-run.ts) and not the resume that hands them their saved states (open-run.ts).
 
 import type { Logger, StateDict } from '@hyperclone/core';
+import { checkpointEvery } from '@hyperclone/core';
 import { Accounting } from '../accounting/accounting.js';
 import { resolvePeak, type PeakFlops } from '../accounting/peaks.js';
 import { RunAccounting } from '../accounting/run-accounting.js';
@@ -69,6 +70,8 @@ export async function makeParts(o: ParsedTrainOptions, config: RunConfig, i: Par
   const tokenizer = i.tasks.length > 0 ? await data.tokenizer() : null;
   const { batchSize, seqLen, gradClip } = config;
   const model = new ModelPart(b, {
+    zeroStage: config.zeroStage,
+    ranks,
     stages: config.stages,
     stage: i.stage,
     weights: i.weights,
@@ -78,6 +81,7 @@ export async function makeParts(o: ParsedTrainOptions, config: RunConfig, i: Par
       batchSize: batchSize / ranks.worldSize,
       seqLen,
       gradClip,
+      checkpointEvery: checkpointEvery(config.activationCheckpointing),
       ...(ranks.reduceGradients ? { reduceGradients: ranks.reduceGradients } : {}),
     },
     initClone: config.init.clone,

@@ -150,7 +150,9 @@ export class TrainingRun {
   private async checkpoint(reason: CheckpointEvent['reason']): Promise<string> {
     this.settle(); // never save the weights of an unchecked step
     const step = this.p.accounting.step;
-    const { path, saved } = await this.p.checkpointer.save(step, () => runCheckpoint(this.p));
+    // under ZeRO every rank gathers the moments (unless this step's checkpoint exists: the same on every rank)
+    const gathered = this.p.checkpointer.lastSaved?.step === step ? null : this.p.model.gatheredState();
+    const { path, saved } = await this.p.checkpointer.save(step, () => runCheckpoint(this.p, gathered));
     if (saved) await this.emit({ kind: 'checkpoint', step, dir: path, reason });
     return path;
   }
@@ -158,7 +160,8 @@ export class TrainingRun {
   private async saveBest(): Promise<void> {
     this.settle();
     const step = this.p.accounting.step;
-    const path = await this.p.checkpointer.saveBest(step, () => runCheckpoint(this.p));
+    const gathered = this.p.model.gatheredState(); // every rank, under ZeRO
+    const path = await this.p.checkpointer.saveBest(step, () => runCheckpoint(this.p, gathered));
     if (path !== null) await this.emit({ kind: 'checkpoint', step, dir: path, reason: 'best' });
   }
 
