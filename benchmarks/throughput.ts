@@ -4,14 +4,17 @@
 //
 //   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/throughput.ts \
 //     [--presets cpu-128,cpu-256] [--batch 8] [--seq 256] [--steps 10] [--warmup 2] [--rounds 3]
-//     [--threads N] [--impls torch,train,tfjs,pytorch] [--tfjs-steps 3] [--grad-clip 1] [--data DIR] [--cli MAIN.js]
+//     [--threads N] [--impls torch,train,train-eager,train-graph,tfjs,pytorch,pytorch-compile] [--tfjs-steps 3]
+//     [--grad-clip 1] [--data DIR] [--cli MAIN.js]
 //     [--device cpu|cuda] [--autocast bf16|none] [--python /usr/bin/python3] [--peak-tflops X] [--out FILE.json]
 //
 // torch (the stripped step) = core forward + crossEntropyLoss under valueAndGrad + the global-norm clip +
 // fused AdamW (decay on 2-D weights), on one fixed random batch. train = `hyperclone train` on a prepared
 // dataset (--data, default: byte-level Tiny Shakespeare prepared here), every step logged, timed by the wall
-// clock between metrics.jsonl rows after the warmup steps. pytorch = the reference (benchmarks/reference/gpt.py,
-// train_steps) with clip_grad_norm_ and torch.optim.AdamW like the trainer. Every impl but tfjs runs once per
+// clock between metrics.jsonl rows after the warmup steps (train: the step replayed natively, the default;
+// train-eager: --step-replay off; train-graph: --step-replay graph, a CUDA graph on cuda). pytorch = the reference
+// (benchmarks/reference/gpt.py, train_steps) with clip_grad_norm_ and torch.optim.AdamW like the trainer;
+// pytorch-compile the same under torch.compile (PyTorch 2.x). Every impl but tfjs runs once per
 // round, in --impls order rotated by one each round, for --rounds rounds, and the median is reported, so all
 // see the same load.
 
@@ -23,12 +26,13 @@ import { openDataset } from '@hyperclone/data';
 import { randomWeights } from '@hyperclone/init';
 import { createTorchBackend, type TorchBackend } from '@hyperclone/backend-torch';
 import { runPytorchReference } from './throughput/pytorch-reference.js';
-import { formatPresetReport, median, pairedRatios, type ImplResult, type PresetReport } from './throughput/report.js';
+import { formatPresetReport, median, pairedRatios, type Impl, type ImplResult, type PresetReport } from './throughput/report.js';
 import { prepareByteShakespeare, timeCliTrain } from './throughput/cli-train.js';
 import { timeTrainingSteps } from './throughput/train-loop.js';
 
-type Impl = 'torch' | 'train' | 'tfjs' | 'pytorch';
-const IMPLS: readonly Impl[] = ['torch', 'train', 'tfjs', 'pytorch'];
+const IMPLS: readonly Impl[] = ['torch', 'train', 'train-eager', 'train-graph', 'tfjs', 'pytorch', 'pytorch-compile'];
+/** The --step-replay each `hyperclone train` impl runs with. */
+const STEP_REPLAY: Partial<Record<Impl, string>> = { train: 'on', 'train-eager': 'off', 'train-graph': 'graph' };
 
 interface Options {
   presets: string[];
@@ -130,19 +134,20 @@ function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResul
   const { config, weights, seq } = r;
   const timedSteps = impl === 'tfjs' ? o.tfjsSteps : r.steps;
   const started = Date.now();
-  if (impl === 'train') {
+  const replay = STEP_REPLAY[impl];
+  if (replay) {
     const t = timeCliTrain({
       ...r,
       batch: o.batch,
       warmup: o.warmup,
       threads: o.threads,
       device: o.device,
-      extra: cliExtra(o),
+      extra: [...cliExtra(o), '--step-replay', replay],
       ...(o.cli ? { cli: o.cli } : {}),
     });
     return {
       impl,
-      engine: `hyperclone train (torch, ${o.device === 'cuda' ? `cuda${o.autocast ? ', bf16 autocast' : ''}` : `cpu, ${o.threads} threads`})`,
+      engine: `hyperclone train (torch, ${o.device === 'cuda' ? `cuda${o.autocast ? ', bf16 autocast' : ''}` : `cpu, ${o.threads} threads`}, step replay ${replay})`,
       tokensPerSec: t.tokensPerSec,
       stepMs: t.stepMs,
       finalLoss: t.finalLoss,
@@ -151,7 +156,7 @@ function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResul
       trainerTokensPerSec: t.trainerTokensPerSec,
     };
   }
-  if (impl === 'pytorch') {
+  if (impl === 'pytorch' || impl === 'pytorch-compile') {
     const ref = runPytorchReference({
       python: o.python,
       config,
@@ -163,11 +168,12 @@ function runOnce(impl: Impl, b: Backend | null, r: Round, o: Options): ImplResul
       device: o.device,
       dtype: o.autocast ? 'bfloat16' : 'float32',
       gradClip: o.gradClip,
+      compile: impl === 'pytorch-compile',
       ...(o.referenceDir ? { referenceDir: o.referenceDir } : {}),
     });
     return {
       impl,
-      engine: `PyTorch ${ref.torch} (${ref.device}, ${ref.dtype})`,
+      engine: `PyTorch ${ref.torch} (${ref.device}, ${ref.dtype}${impl === 'pytorch-compile' ? ', torch.compile' : ''})`,
       tokensPerSec: ref.tokensPerSec,
       stepMs: ref.stepMs,
       finalLoss: ref.finalLoss,
@@ -204,7 +210,7 @@ function cliExtra(o: Options): string[] {
  * impl trains that vocabulary, so all of them run the same model (gpt2-124m on a 4,096-token dataset: 4,096 rows).
  */
 async function trainedVocabulary(config: ModelConfig, data: string, o: Options): Promise<ModelConfig> {
-  if (!o.impls.includes('train')) return config;
+  if (!o.impls.some((impl) => STEP_REPLAY[impl])) return config;
   const dataset = await openDataset(data);
   const vocabSize = dataset.meta.vocabSize;
   dataset.close();
@@ -226,13 +232,22 @@ async function benchPreset(
   const seq = Math.min(o.seq ?? config.contextLength, config.contextLength);
   const steps = o.steps[Math.min(o.presets.indexOf(preset), o.steps.length - 1)]!;
   const round0: Round = { preset, config, weights: randomWeights(config, 0), seq, steps, data };
-  const runs: Record<Impl, ImplResult[]> = { torch: [], train: [], tfjs: [], pytorch: [] };
+  const runs = Object.fromEntries(IMPLS.map((impl) => [impl, [] as ImplResult[]])) as Record<Impl, ImplResult[]>;
+  const failures: Partial<Record<Impl, string>> = {};
   for (let round = 1; round <= o.rounds; round++) {
     // each round starts one impl later, so none always runs first (or right after a heavier one)
     const order = o.impls.map((_, i) => o.impls[(i + round - 1) % o.impls.length]!);
     for (const impl of order) {
       if (impl === 'tfjs' && round > 1) continue; // tfjs is slow: one round
-      const r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, round0, o);
+      if (failures[impl]) continue; // it failed once: the others go on
+      let r: ImplResult;
+      try {
+        r = runOnce(impl, impl === 'torch' ? torch : impl === 'tfjs' ? tfjs : null, round0, o);
+      } catch (e) {
+        failures[impl] = (e as Error).message;
+        console.log(`  ${preset} round ${round} ${impl} FAILED (left out from here on): ${(e as Error).message}`);
+        continue;
+      }
       console.log(
         `  ${preset} round ${round} ${impl}: ${r.tokensPerSec.toFixed(0)} tokens/s (${r.stepMs.toFixed(1)} ms/step, loss ${r.finalLoss.toFixed(3)})`,
       );
@@ -240,8 +255,8 @@ async function benchPreset(
     }
   }
   const flopsPerToken = trainFlopsPerToken(config, seq);
-  const results = o.impls.map((impl) => median(runs[impl]));
-  return { preset, config, batch: o.batch, seq, flopsPerToken, results, rounds: runs };
+  const results = o.impls.filter((impl) => runs[impl].length > 0).map((impl) => median(runs[impl]));
+  return { preset, config, batch: o.batch, seq, flopsPerToken, results, rounds: runs, failures };
 }
 
 async function main(): Promise<void> {
@@ -256,7 +271,7 @@ async function main(): Promise<void> {
     `throughput on ${deviceName}, ${o.threads} threads; batch ${o.batch}, steps ${o.steps.join(',')} (+${o.warmup} warmup), rounds ${o.rounds}`,
   );
   const reports: PresetReport[] = [];
-  const data = o.data ?? (o.impls.includes('train') ? await prepareByteShakespeare() : '');
+  const data = o.data ?? (o.impls.some((impl) => STEP_REPLAY[impl]) ? await prepareByteShakespeare() : '');
   try {
     for (const preset of o.presets) {
       const report = await benchPreset(preset, torch, tfjs, data, o);
@@ -289,6 +304,9 @@ function paired(r: PresetReport): Record<string, { perRound: number[]; median: n
     ['torch', 'pytorch', 'torchOverPytorch'],
     ['train', 'pytorch', 'trainOverPytorch'],
     ['train', 'torch', 'trainOverTorch'],
+    ['train', 'train-eager', 'replayOverEager'],
+    ['train-graph', 'pytorch', 'graphOverPytorch'],
+    ['train-graph', 'pytorch-compile', 'graphOverCompiled'],
   ] as const) {
     const perRound = pairedRatios(r, a, b);
     if (perRound.length === 0) continue;
@@ -304,6 +322,9 @@ function ratios(r: PresetReport): Record<string, number> {
   if (by['torch'] && by['pytorch']) out['torchOverPytorch'] = by['torch'] / by['pytorch'];
   if (by['train'] && by['pytorch']) out['trainOverPytorch'] = by['train'] / by['pytorch'];
   if (by['train'] && by['torch']) out['trainOverTorch'] = by['train'] / by['torch'];
+  if (by['train'] && by['train-eager']) out['replayOverEager'] = by['train'] / by['train-eager'];
+  if (by['train-graph'] && by['pytorch']) out['graphOverPytorch'] = by['train-graph'] / by['pytorch'];
+  if (by['train-graph'] && by['pytorch-compile']) out['graphOverCompiled'] = by['train-graph'] / by['pytorch-compile'];
   if (by['torch'] && by['tfjs']) out['torchOverTfjs'] = by['torch'] / by['tfjs'];
   if (by['tfjs'] && by['pytorch']) out['tfjsOverPytorch'] = by['tfjs'] / by['pytorch'];
   return out;

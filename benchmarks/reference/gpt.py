@@ -276,12 +276,14 @@ def _sync(device: torch.device) -> None:
 
 
 def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, device: str = "cpu",
-                dtype: str = "float32", warmup_steps: int = 2, seed: int = 0, grad_clip: float = 0.0) -> dict:
+                dtype: str = "float32", warmup_steps: int = 2, seed: int = 0, grad_clip: float = 0.0,
+                compile: bool = False) -> dict:
     """Times `steps` AdamW steps on random tokens (after `warmup_steps` untimed ones); prints and returns JSON.
 
     dtype 'float32' / 'float64' trains in that precision; 'bfloat16' / 'float16' runs the forward under
     autocast with float32 master weights (the usual mixed-precision recipe). grad_clip > 0 clips the
     global gradient norm with clip_grad_norm_ between backward and the update, as the trainer does.
+    compile runs the model through torch.compile (PyTorch 2.x; its compilation happens in the warmup steps).
     """
     c = config if isinstance(config, ModelConfig) else ModelConfig.from_json(config)
     dev = torch.device(device)
@@ -294,12 +296,17 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
     init_weights(model)
     model.train()
     optimizer = make_optimizer(model, lr)
+    compiled = model
+    if compile:
+        if not hasattr(torch, "compile"):
+            raise ValueError(f"torch.compile needs PyTorch 2.x (this is {torch.__version__})")
+        compiled = torch.compile(model)
     tokens = torch.randint(0, c.vocabSize, (batch, seq + 1), device=dev)
     inputs, targets = tokens[:, :-1], tokens[:, 1:]  # (B, T) each
 
     def step() -> torch.Tensor:
         with torch.autocast(dev.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            _, loss = model(inputs, targets)
+            _, loss = compiled(inputs, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip > 0:
@@ -316,6 +323,7 @@ def train_steps(config, batch: int, seq: int, steps: int, lr: float = 3e-4, devi
     _sync(dev)
     result = _report(model, dev, dtype, batch, seq, steps, time.perf_counter() - start, loss.item())
     result["gradClip"] = grad_clip
+    result["compiled"] = compile
     print(json.dumps(result))
     return result
 
@@ -349,10 +357,12 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64", "bfloat16", "float16"])
     parser.add_argument("--grad-clip", type=float, default=0.0, help="clip_grad_norm_ max norm (0: off)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2.x)")
     args = parser.parse_args()
     with open(args.config, encoding="utf-8") as f:
         config = ModelConfig.from_json(json.load(f))
-    train_steps(config, args.batch, args.seq, args.steps, args.lr, args.device, args.dtype, grad_clip=args.grad_clip)
+    train_steps(config, args.batch, args.seq, args.steps, args.lr, args.device, args.dtype, grad_clip=args.grad_clip,
+                compile=args.compile)
 
 
 if __name__ == "__main__":

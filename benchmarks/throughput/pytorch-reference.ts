@@ -33,6 +33,8 @@ export interface ReferenceOptions {
   dtype: 'float32' | 'bfloat16';
   /** clip_grad_norm_ max norm between backward and the update (0: none). */
   gradClip: number;
+  /** torch.compile the model (PyTorch 2.x). */
+  compile?: boolean;
   /** Where gpt.py lives (default: benchmarks/reference next to this file's folder). */
   referenceDir?: string;
 }
@@ -43,7 +45,7 @@ args = json.loads(sys.argv[1])
 sys.path.insert(0, args["dir"])
 import gpt
 torch.set_num_threads(args["threads"])
-gpt.train_steps(args["config"], args["batch"], args["seq"], args["steps"], device=args["device"], dtype=args["dtype"], warmup_steps=args["warmup"], grad_clip=args["gradClip"])
+gpt.train_steps(args["config"], args["batch"], args["seq"], args["steps"], device=args["device"], dtype=args["dtype"], warmup_steps=args["warmup"], grad_clip=args["gradClip"], compile=args["compile"])
 `;
 
 export function runPytorchReference(o: ReferenceOptions): ReferenceResult {
@@ -59,6 +61,7 @@ export function runPytorchReference(o: ReferenceOptions): ReferenceResult {
     device: o.device,
     dtype: o.dtype,
     gradClip: o.gradClip,
+    compile: o.compile ?? false,
   };
   const run = spawnSync(o.python, ['-c', PROGRAM, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (run.error)

@@ -3,8 +3,14 @@
 
 import type { ModelConfig } from '@hyperclone/core';
 
+/**
+ * torch: the stripped step; train: `hyperclone train` (step replay on), train-eager (--step-replay off),
+ * train-graph (--step-replay graph: a CUDA graph on cuda); pytorch: the reference, pytorch-compile: under torch.compile.
+ */
+export type Impl = 'torch' | 'train' | 'train-eager' | 'train-graph' | 'tfjs' | 'pytorch' | 'pytorch-compile';
+
 export interface ImplResult {
-  impl: 'torch' | 'train' | 'tfjs' | 'pytorch';
+  impl: Impl;
   engine: string;
   tokensPerSec: number;
   stepMs: number;
@@ -21,9 +27,11 @@ export interface PresetReport {
   batch: number;
   seq: number;
   flopsPerToken: number;
-  /** The median round of each implementation, in --impls order. */
+  /** The median round of each implementation that ran, in --impls order. */
   results: ImplResult[];
   rounds: Record<string, ImplResult[]>;
+  /** Implementations that failed (and were left out after), with the error. */
+  failures?: Partial<Record<Impl, string>>;
 }
 
 /** The round with the median tokens/s (the lower middle for an even count). */
@@ -61,10 +69,14 @@ export function formatPresetReport(r: PresetReport, peakTflops: number | null): 
     ratio('torch', 'pytorch'),
     ratio('train', 'pytorch'),
     ratio('train', 'torch'),
+    ratio('train', 'train-eager'),
+    ratio('train-graph', 'pytorch'),
+    ratio('train-graph', 'pytorch-compile'),
     ratio('torch', 'tfjs'),
     ratio('tfjs', 'pytorch'),
   ];
   const shown = ratios.filter((x) => x !== null);
+  for (const [impl, error] of Object.entries(r.failures ?? {})) lines.push(`  ${impl} FAILED: ${error.split('\n').slice(-3).join(' | ')}`);
   if (shown.length > 0) lines.push(`  ratios of medians: ${shown.join(', ')}`);
   for (const [a, b] of PAIRS) {
     const paired = pairedRatios(r, a, b);
@@ -82,10 +94,13 @@ export function formatPresetReport(r: PresetReport, peakTflops: number | null): 
   return lines.join('\n');
 }
 
-const PAIRS: readonly [ImplResult['impl'], ImplResult['impl']][] = [
+const PAIRS: readonly [Impl, Impl][] = [
   ['torch', 'pytorch'],
   ['train', 'pytorch'],
   ['train', 'torch'],
+  ['train', 'train-eager'],
+  ['train-graph', 'pytorch'],
+  ['train-graph', 'pytorch-compile'],
 ];
 
 /** a/b within each round (the two ran back to back under the same load). */

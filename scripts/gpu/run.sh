@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # On a CUDA machine with PyTorch 2.x but no Node.js and no network: unpack the carried node, build the addon
-# against the wheel's libtorch, run the conformance suite on cuda, then time gpt2-124m training in bf16 for
-# hyperclone's stripped step, `hyperclone train` and the plain PyTorch reference (tokens/s, MFU), then ZeRO on NCCL (zero.sh)
-# and clone-vs-random. Every step is logged; JSON lands in $OUT.
+# against the wheel's libtorch, run the conformance suite on cuda (with the step replayed and captured as a CUDA
+# graph against the eager step), then time gpt2-124m training in bf16 at each batch in $BATCHES x 1024:
+# `hyperclone train` eager, with the step replayed and as a CUDA graph, against the plain PyTorch reference
+# eager and under torch.compile (tokens/s, MFU), then ZeRO on NCCL (zero.sh) and, with CLONE_VS_RANDOM=1,
+# clone-vs-random. Every step is logged; JSON lands in $OUT.
 # Not the packing (pack.sh runs first, on the CPU machine) and not a test gate: later steps run even if one fails.
 #
 #   bash scripts/gpu/run.sh                       # carry .device-carry; results in $OUT (default tmp/gpu-out)
-#   DEVICE=cpu PRESET=tiny BATCH=4 SEQ=64 PYTHON=/usr/bin/python3 bash scripts/gpu/run.sh   # rehearsal on a CPU box
+#   DEVICE=cpu PRESET=tiny BATCHES=4 SEQ=64 IMPLS=train-eager,train,pytorch PYTHON=/usr/bin/python3 bash scripts/gpu/run.sh   # rehearsal on a CPU box
+#   CLONE_VS_RANDOM=1 bash scripts/gpu/run.sh     # also the clone-vs-random benchmark afterwards
+#   BATCHES=32 SKIP_CONFORMANCE=1 bash scripts/gpu/run.sh   # a second command for the next batch size
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -14,10 +18,10 @@ CARRY=${CARRY:-$ROOT/.device-carry}
 OUT=${OUT:-$ROOT/tmp/gpu-out}
 DEVICE=${DEVICE:-cuda}
 PRESET=${PRESET:-gpt2-124m}
-BATCH=${BATCH:-16}
+BATCHES=${BATCHES:-${BATCH:-16 32}}
 SEQ=${SEQ:-1024}
 STEPS=${STEPS:-10}
-WARMUP=${WARMUP:-3}
+WARMUP=${WARMUP:-6}  # train-graph: recorded at step 1, 3 uncaptured replays, captured at step 5
 ROUNDS=${ROUNDS:-2}
 PYTHON=${PYTHON:-python3}
 WORK=${WORK:-$ROOT/tmp/gpu-work}
@@ -27,7 +31,10 @@ step() { echo; echo "=== [$(date +%T) +${SECONDS}s] $*"; }
 STATUS=0
 fail() { echo "!!! $*"; STATUS=1; }
 
-step "host: $(uname -srm), $(nproc) cores; device $DEVICE; preset $PRESET batch $BATCH seq $SEQ steps $STEPS"
+IMPLS=${IMPLS:-train-eager,train,train-graph,pytorch,pytorch-compile}
+[ "$DEVICE" = cuda ] || IMPLS=${IMPLS//,train-graph/}
+
+step "host: $(uname -srm), $(nproc) cores; device $DEVICE; preset $PRESET batches $BATCHES seq $SEQ steps $STEPS; impls $IMPLS"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 ls -la "$CARRY" || { echo "no $CARRY: run scripts/gpu/pack.sh and carry .device-carry"; exit 2; }
 
@@ -62,28 +69,35 @@ step "build the addon (g++ directly; cmake as a fallback)"
 export NODE_API_INC="$CARRY/include/node-api" NODE_ADDON_API_DIR="$CARRY/include/node-addon-api"
 export HYPERCLONE_TORCH_ADDON="$ROOT/packages/backend-torch/build/Release/hyperclone_torch.node"
 BUILD="packages/backend-torch/scripts/build-native.mjs"
-timeout 420 "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
-  || { command -v cmake >/dev/null && timeout 420 "$NODE" "$BUILD" --mode cmake --jobs "$(nproc)"; } \
+timeout "${BUILD_SECONDS:-420}" "$NODE" "$BUILD" --mode direct --jobs "$(nproc)" \
+  || { command -v cmake >/dev/null && timeout "${BUILD_SECONDS:-420}" "$NODE" "$BUILD" --mode cmake --jobs "$(nproc)"; } \
   || { echo "the addon did not build; see the compiler output above"; exit 3; }
 
-step "conformance on $DEVICE"
-timeout "${CONFORMANCE_SECONDS:-240}" "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
-  || fail "conformance reported failures (see above and $OUT/conformance-$DEVICE.json)"
+if [ "${SKIP_CONFORMANCE:-0}" != 1 ]; then
+  step "conformance on $DEVICE (and the step replayed, and as a CUDA graph, against the eager step)"
+  timeout "${CONFORMANCE_SECONDS:-240}" "$NODE" "$CARRY/js/conformance.mjs" --device "$DEVICE" --out "$OUT/conformance-$DEVICE.json" \
+    || fail "conformance reported failures (see above and $OUT/conformance-$DEVICE.json)"
+fi
 
-step "throughput: $PRESET, batch $BATCH x $SEQ: the stripped step, hyperclone train (the bundled CLI on TinyStories) and the PyTorch reference"
 AUTOCAST=none; [ "$DEVICE" = cuda ] && AUTOCAST=bf16
-timeout "${THROUGHPUT_SECONDS:-300}" "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
-  --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls torch,train,pytorch \
-  --data "$CARRY/data/ts4k" --cli "$CARRY/js/hyperclone.mjs" --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" --out "$OUT/throughput-$DEVICE.json" \
-  || fail "the throughput benchmark failed"
+for BATCH in $BATCHES; do
+  step "throughput: $PRESET, batch $BATCH x $SEQ: hyperclone train eager / replayed / CUDA graph against PyTorch eager and torch.compile"
+  timeout "${THROUGHPUT_SECONDS:-420}" "$NODE" "$CARRY/js/throughput.mjs" --device "$DEVICE" --autocast "$AUTOCAST" --presets "$PRESET" \
+    --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --warmup "$WARMUP" --rounds "$ROUNDS" --impls "$IMPLS" \
+    --data "$CARRY/data/ts4k" --cli "$CARRY/js/hyperclone.mjs" --python "$PYTHON" --reference-dir "$ROOT/benchmarks/reference" \
+    --out "$OUT/throughput-$DEVICE-b$BATCH.json" \
+    || fail "the throughput benchmark failed at batch $BATCH"
+done
 
 step "ZeRO on one GPU: NCCL's process group of size 1, stages 0, 1 and 2, and the memory plan (bundled CLI)"
 NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" ZERO_WORK="$WORK" bash scripts/gpu/zero.sh \
   || fail "ZeRO on $DEVICE failed"
 
-step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"
-NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" BENCH_WORK="$WORK" bash scripts/gpu/clone-vs-random.sh \
-  || fail "the clone-vs-random benchmark did not finish"
+if [ "${CLONE_VS_RANDOM:-0}" = 1 ]; then
+  step "clone vs random on TinyStories (bundled CLI, torch on $DEVICE)"
+  NODE="$NODE" CARRY="$CARRY" OUT="$OUT" DEVICE="$DEVICE" BENCH_WORK="$WORK" bash scripts/gpu/clone-vs-random.sh \
+    || fail "the clone-vs-random benchmark did not finish"
+fi
 
 step "done (status $STATUS); results in $OUT:"
 ls -la "$OUT"

@@ -1,4 +1,4 @@
-// The addon's entry point: module-level functions (version, CUDA, threads), the Engine class and c10d's.
+// The addon's entry point: module-level functions (version, CUDA, threads, the op profile), the Engine class and c10d's.
 // Not per-backend state: each Engine (engine.h) holds its own device and tensor table.
 #include <napi.h>
 
@@ -55,6 +55,9 @@ static Napi::Value RetainHostMemory(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// op-profiler.cpp
+Napi::Value OpProfileStart(const Napi::CallbackInfo& info);
+Napi::Value OpProfileStop(const Napi::CallbackInfo& info);
 // memory-stats.cpp
 Napi::Value TrackMemory(const Napi::CallbackInfo& info);
 Napi::Value MemoryStats(const Napi::CallbackInfo& info);
@@ -66,6 +69,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("retainHostMemory", Napi::Function::New(env, RetainHostMemory));
+  exports.Set("opProfileStart", Napi::Function::New(env, OpProfileStart));
+  exports.Set("opProfileStop", Napi::Function::New(env, OpProfileStop));
   exports.Set("trackMemory", Napi::Function::New(env, TrackMemory));
   exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
   exports.Set("resetPeakMemory", Napi::Function::New(env, ResetPeakMemory));

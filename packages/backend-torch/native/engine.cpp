@@ -1,11 +1,16 @@
-// Engine construction, host I/O (one copy each way), tidy scopes and disposal.
-// Not the ops: see ops-required.cpp and ops-fused.cpp.
+// Engine construction, host I/O (one copy each way), tidy scopes and disposal, the one path every op
+// call takes (call), and the entries that record, replay and capture step programs.
+// Not the ops: see ops-required.cpp and ops-fused.cpp; not the programs themselves (step-program.cpp).
 #include "engine.h"
 
 #include <ATen/autocast_mode.h>
+#include <ATen/record_function.h>
 #include <torch/cuda.h>
 
+#include <cstring>
+
 #include "compat.h"
+#include "cuda-graph.h"
 
 namespace hc {
 
@@ -84,9 +89,35 @@ Napi::Value Engine::FromHost(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value Engine::call(const Napi::CallbackInfo& info, OpCall c) {
+  const OpDef& def = opDef(c.op);
+  return run(info, def.name, [&]() -> Napi::Value {
+    RECORD_USER_SCOPE(def.name);
+    Tensors in;
+    in.reserve(c.ids.size());
+    for (int64_t id : c.ids) in.push_back(id >= 0 ? table_.get(id) : at::Tensor());
+    Tensors out = (this->*def.fn)(in, c);
+    std::vector<int64_t> ids;
+    ids.reserve(out.size());
+    for (at::Tensor& t : out) ids.push_back(table_.add(std::move(t)));
+    if (recorder_) {
+      const char* why = def.unrecordable ? def.unrecordable(c) : nullptr;
+      if (why) recorder_->refuse(why);
+      else recorder_->record(c, in, ids);
+    }
+    switch (def.result) {
+      case OpResult::One: return Napi::Number::New(info.Env(), static_cast<double>(ids.at(0)));
+      case OpResult::List: return toJsArray(info.Env(), ids);
+      case OpResult::None: break;
+    }
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value Engine::ToHost(const Napi::CallbackInfo& info) {
   return run(info, "toHost", [&]() -> Napi::Value {
     const at::Tensor& t = get(info, 0);
+    if (recorder_) recorder_->refuse("the step read a value back to the host");
     const size_t n = static_cast<size_t>(t.numel());
     const bool isInt = !t.is_floating_point();
     Napi::TypedArray out;
@@ -160,7 +191,113 @@ Napi::Value Engine::Sync(const Napi::CallbackInfo& info) {
   });
 }
 
+/** beginRecord(inputIds): from here on every op is recorded; the inputs become the program's batch buffers. */
+Napi::Value Engine::BeginRecord(const Napi::CallbackInfo& info) {
+  return run(info, "recordStep", [&]() -> Napi::Value {
+    if (recorder_) throw std::runtime_error("a step is already being recorded");
+    const std::vector<int64_t> ids = intListArg(info, 0);
+    Tensors inputs;
+    for (int64_t id : ids) inputs.push_back(table_.get(id));
+    recorder_ = std::make_unique<StepRecorder>(ids, inputs, table_.nextId());
+    return info.Env().Undefined();
+  });
+}
+
+/** endRecord(outputIds) -> a program id, or the reason (a string) the step could not be recorded. */
+Napi::Value Engine::EndRecord(const Napi::CallbackInfo& info) {
+  return run(info, "recordStep", [&]() -> Napi::Value {
+    if (!recorder_) throw std::runtime_error("no step is being recorded");
+    std::unique_ptr<StepRecorder> recorder = std::move(recorder_);
+    if (!recorder->refusal().empty()) return Napi::String::New(info.Env(), recorder->refusal());
+    const int64_t id = nextProgram_++;
+    programs_[id] = recorder->finish(intListArg(info, 0), table_);
+    return Napi::Number::New(info.Env(), static_cast<double>(id));
+  });
+}
+
+Napi::Value Engine::AbortRecord(const Napi::CallbackInfo& info) {
+  recorder_.reset();
+  return info.Env().Undefined();
+}
+
+static StepProgram& programAt(std::unordered_map<int64_t, std::unique_ptr<StepProgram>>& programs, int64_t id) {
+  auto it = programs.find(id);
+  if (it == programs.end()) throw std::runtime_error("step program #" + std::to_string(id) + " was disposed");
+  return *it->second;
+}
+
+/** Copies one batch array into a program's fixed input buffer (on CUDA: one host-to-device copy). */
+static void fillInput(const at::Tensor& buffer, Napi::TypedArray array) {
+  const bool isInt = array.TypedArrayType() == napi_int32_array;
+  if (!isInt && array.TypedArrayType() != napi_float32_array) throw std::runtime_error("replay inputs must be Int32Array or Float32Array");
+  if (static_cast<int64_t>(array.ElementLength()) != buffer.numel() || (isInt != (buffer.scalar_type() == at::kInt))) {
+    throw std::runtime_error("replay input of " + std::to_string(array.ElementLength()) + (isInt ? " int32" : " float32") +
+                             " values does not fit the recorded buffer " + c10::str(buffer.sizes()) + " " +
+                             std::string(c10::toString(buffer.scalar_type())));
+  }
+  auto* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  if (buffer.is_cpu()) {
+    std::memcpy(buffer.data_ptr(), data, static_cast<size_t>(buffer.nbytes()));
+  } else {
+    buffer.copy_(at::from_blob(data, buffer.sizes(), buffer.options().device(at::kCPU)), /*non_blocking=*/false);
+  }
+}
+
+/**
+ * replay(program, inputs, lr, step) -> output ids, or null when a tensor the program reads from before its
+ * recording is gone (the parameters were replaced): record the step again.
+ */
+Napi::Value Engine::Replay(const Napi::CallbackInfo& info) {
+  return run(info, "replayStep", [&]() -> Napi::Value {
+    RECORD_USER_SCOPE("replayStep");
+    if (recorder_) throw std::runtime_error("cannot replay a step while one is being recorded");
+    StepProgram& program = programAt(programs_, intArg(info, 0));
+    if (program.staleId(table_) >= 0) return info.Env().Null();
+    Napi::Array arrays = info[1].As<Napi::Array>();
+    if (arrays.Length() != program.inputs().size()) {
+      throw std::runtime_error("replay takes " + std::to_string(program.inputs().size()) + " input arrays, got " +
+                               std::to_string(arrays.Length()));
+    }
+    for (uint32_t k = 0; k < arrays.Length(); k++) fillInput(program.inputs()[k], arrays.Get(k).As<Napi::TypedArray>());
+    const Tensors out = program.run(*this, StepHyper{numberArg(info, 2), numberArg(info, 3)});
+    std::vector<int64_t> ids;
+    for (const at::Tensor& t : out) ids.push_back(table_.add(t));
+    return toJsArray(info.Env(), ids);
+  });
+}
+
+/** captureGraph(program, lr, step, warmups) -> true, or the reason (a string) it stays an uncaptured replay. */
+Napi::Value Engine::CaptureGraph(const Napi::CallbackInfo& info) {
+  return run(info, "captureGraph", [&]() -> Napi::Value {
+    StepProgram& program = programAt(programs_, intArg(info, 0));
+    std::string why;
+    program.graph = CudaGraphRunner::capture(*this, program, StepHyper{numberArg(info, 1), numberArg(info, 2)},
+                                             static_cast<int>(intArg(info, 3)), &why);
+    if (!program.graph) return Napi::String::New(info.Env(), why);
+    return Napi::Boolean::New(info.Env(), true);
+  });
+}
+
+/** programState(program) -> {instructions, inputs, graph}: graph is "none", "captured", warming up, or why a capture failed. */
+Napi::Value Engine::ProgramState(const Napi::CallbackInfo& info) {
+  return run(info, "programState", [&]() -> Napi::Value {
+    StepProgram& program = programAt(programs_, intArg(info, 0));
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("instructions", Napi::Number::New(info.Env(), static_cast<double>(program.size())));
+    out.Set("inputs", Napi::Number::New(info.Env(), static_cast<double>(program.inputs().size())));
+    out.Set("graph", Napi::String::New(info.Env(), program.graph ? program.graph->state() : "none"));
+    return out;
+  });
+}
+
+Napi::Value Engine::DisposeProgram(const Napi::CallbackInfo& info) {
+  programs_.erase(intArg(info, 0));
+  return info.Env().Undefined();
+}
+
 Napi::Value Engine::Close(const Napi::CallbackInfo& info) {
+  recorder_.reset();
+  programs_.clear();
   table_.clear();
   causalMasks_.clear();
   causalBiases_.clear();
@@ -197,11 +334,13 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("gather", &Engine::Gather),
                          InstanceMethod("oneHot", &Engine::OneHot),
                          InstanceMethod("matmul", &Engine::Matmul),
+                         InstanceMethod("linear", &Engine::Linear),
                          InstanceMethod("dropout", &Engine::Dropout),
                          InstanceMethod("layerNorm", &Engine::LayerNorm),
                          InstanceMethod("rmsNorm", &Engine::RmsNorm),
                          InstanceMethod("attention", &Engine::Attention),
                          InstanceMethod("crossEntropy", &Engine::CrossEntropy),
+                         InstanceMethod("linearCrossEntropy", &Engine::LinearCrossEntropy),
                          InstanceMethod("gradLeaves", &Engine::GradLeaves),
                          InstanceMethod("gradients", &Engine::Gradients),
                          InstanceMethod("adamw", &Engine::AdamW),
@@ -209,6 +348,13 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod("clipGradNorm", &Engine::ClipGradNorm),
                          InstanceMethod("sumOfSquares", &Engine::SumOfSquares),
                          InstanceMethod("flagNonFinite", &Engine::FlagNonFinite),
+                         InstanceMethod("beginRecord", &Engine::BeginRecord),
+                         InstanceMethod("endRecord", &Engine::EndRecord),
+                         InstanceMethod("abortRecord", &Engine::AbortRecord),
+                         InstanceMethod("replay", &Engine::Replay),
+                         InstanceMethod("captureGraph", &Engine::CaptureGraph),
+                         InstanceMethod("programState", &Engine::ProgramState),
+                         InstanceMethod("disposeProgram", &Engine::DisposeProgram),
                      });
 }
 

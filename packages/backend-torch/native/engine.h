@@ -1,5 +1,7 @@
-// Engine: one backend instance as a JS class (a device, an autocast setting and its own tensor table).
-// Not the op math: that lives in ops-required.cpp, ops-fused.cpp, autograd.cpp, optimizer.cpp and grad-clip.cpp.
+// Engine: one backend instance as a JS class (a device, an autocast setting, its own tensor table and its
+// recorded step programs). Every op entry parses its arguments into an OpCall and runs it through call(),
+// which also records it while a step is being recorded. Not the op math: that lives in ops-required.cpp,
+// ops-fused.cpp, linear-cross-entropy.cpp, autograd.cpp, optimizer.cpp and grad-clip.cpp.
 #pragma once
 
 #include <napi.h>
@@ -7,10 +9,14 @@
 #include <ATen/ATen.h>
 
 #include <map>
+#include <memory>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "boundary.h"
+#include "op-call.h"
+#include "step-program.h"
 #include "tensor-table.h"
 
 namespace hc {
@@ -33,9 +39,41 @@ class Engine : public Napi::ObjectWrap<Engine> {
 
   // For the addon's other classes (process-group.cpp): a tensor by id, and an id for a new tensor.
   const at::Tensor& tensorAt(int64_t id) { return table_.get(id); }
-  int64_t adopt(at::Tensor t) { return table_.add(std::move(t)); }
+  int64_t adopt(at::Tensor t) {
+    if (recorder_) recorder_->refuse("a collective (process group) ran inside the step");
+    return table_.add(std::move(t));
+  }
   bool closed() const { return closed_; }
   const c10::Device& device() const { return device_; }
+  bool autocast() const { return autocast_; }
+
+  // The op math, one method per op (OpDef::fn): the resolved inputs and the call's numbers and lists.
+  Tensors unary(const Tensors& in, const OpCall& c);
+  Tensors binary(const Tensors& in, const OpCall& c);
+  Tensors cast(const Tensors& in, const OpCall& c);
+  Tensors sum(const Tensors& in, const OpCall& c);
+  Tensors max(const Tensors& in, const OpCall& c);
+  Tensors argmax(const Tensors& in, const OpCall& c);
+  Tensors reshape(const Tensors& in, const OpCall& c);
+  Tensors transpose(const Tensors& in, const OpCall& c);
+  Tensors slice(const Tensors& in, const OpCall& c);
+  Tensors concat(const Tensors& in, const OpCall& c);
+  Tensors gather(const Tensors& in, const OpCall& c);
+  Tensors oneHot(const Tensors& in, const OpCall& c);
+  Tensors matmul(const Tensors& in, const OpCall& c);
+  Tensors linear(const Tensors& in, const OpCall& c);
+  Tensors dropout(const Tensors& in, const OpCall& c);
+  Tensors layerNorm(const Tensors& in, const OpCall& c);
+  Tensors rmsNorm(const Tensors& in, const OpCall& c);
+  Tensors attention(const Tensors& in, const OpCall& c);
+  Tensors crossEntropy(const Tensors& in, const OpCall& c);
+  Tensors linearCrossEntropy(const Tensors& in, const OpCall& c);
+  Tensors gradLeaves(const Tensors& in, const OpCall& c);
+  Tensors gradients(const Tensors& in, const OpCall& c);
+  Tensors adamw(const Tensors& in, const OpCall& c);
+  Tensors adamwMany(const Tensors& in, const OpCall& c);
+  Tensors clipGradNorm(const Tensors& in, const OpCall& c);
+  Tensors flagNonFinite(const Tensors& in, const OpCall& c);
 
  private:
   // engine.cpp: host I/O, memory
@@ -66,12 +104,14 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Gather(const Napi::CallbackInfo& info);
   Napi::Value OneHot(const Napi::CallbackInfo& info);
   Napi::Value Matmul(const Napi::CallbackInfo& info);
+  Napi::Value Linear(const Napi::CallbackInfo& info);
   Napi::Value Dropout(const Napi::CallbackInfo& info);
   // ops-fused.cpp
   Napi::Value LayerNorm(const Napi::CallbackInfo& info);
   Napi::Value RmsNorm(const Napi::CallbackInfo& info);
   Napi::Value Attention(const Napi::CallbackInfo& info);
   Napi::Value CrossEntropy(const Napi::CallbackInfo& info);
+  Napi::Value LinearCrossEntropy(const Napi::CallbackInfo& info);
   // autograd.cpp
   Napi::Value GradLeaves(const Napi::CallbackInfo& info);
   Napi::Value Gradients(const Napi::CallbackInfo& info);
@@ -82,14 +122,25 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value ClipGradNorm(const Napi::CallbackInfo& info);
   Napi::Value SumOfSquares(const Napi::CallbackInfo& info);
   Napi::Value FlagNonFinite(const Napi::CallbackInfo& info);
+  // step programs (engine.cpp)
+  Napi::Value BeginRecord(const Napi::CallbackInfo& info);
+  Napi::Value EndRecord(const Napi::CallbackInfo& info);
+  Napi::Value AbortRecord(const Napi::CallbackInfo& info);
+  Napi::Value Replay(const Napi::CallbackInfo& info);
+  Napi::Value CaptureGraph(const Napi::CallbackInfo& info);
+  Napi::Value ProgramState(const Napi::CallbackInfo& info);
+  Napi::Value DisposeProgram(const Napi::CallbackInfo& info);
 
-  /** Runs one op under this engine's autocast setting and the exception guard. */
+  /** Runs one entry under this engine's autocast setting and the exception guard. */
   template <typename F>
   Napi::Value run(const Napi::CallbackInfo& info, const char* op, F&& fn) {
     if (closed_) throw Napi::Error::New(info.Env(), std::string("torch ") + op + ": this backend is closed; make a new one with createTorchBackend()");
     AutocastGuard autocast(autocast_);
     return guarded(info, op, std::forward<F>(fn));
   }
+
+  /** Runs an op: resolves its ids, calls its math, records it while a step is recording, returns its ids. */
+  Napi::Value call(const Napi::CallbackInfo& info, OpCall c);
 
   Napi::Value put(Napi::Env env, at::Tensor t) { return Napi::Number::New(env, static_cast<double>(table_.add(std::move(t)))); }
   const at::Tensor& get(const Napi::CallbackInfo& info, size_t i) { return table_.get(intArg(info, i)); }
@@ -105,6 +156,10 @@ class Engine : public Napi::ObjectWrap<Engine> {
                              double dropout, uint64_t seed, int64_t window, double softcap);
 
   TensorTable table_;
+  /** The step being recorded (between beginRecord and endRecord), else null. */
+  std::unique_ptr<StepRecorder> recorder_;
+  std::unordered_map<int64_t, std::unique_ptr<StepProgram>> programs_;
+  int64_t nextProgram_ = 1;
   c10::Device device_;
   bool autocast_ = false;
   bool fusedAdamwFailed_ = false;
@@ -112,6 +167,17 @@ class Engine : public Napi::ObjectWrap<Engine> {
   std::map<std::tuple<int64_t, int64_t, int64_t>, at::Tensor> causalMasks_;   // (T, Tk, window)
   std::map<std::tuple<int64_t, int64_t, int64_t>, at::Tensor> causalBiases_;  // (T, Tk, window)
 };
+
+/**
+ * Under autocast a linear layer's bf16 matmul output meets its fp32 bias; nn.Linear adds the bias inside the
+ * bf16 addmm, so the 1-D fp32 operand joins in bf16 too (residual adds keep fp32 promotion).
+ */
+inline void biasJoinsReducedPrecision(at::Tensor& a, at::Tensor& b) {
+  auto reduced = [](const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 && t.dim() >= 2; };
+  auto fp32Bias = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.dim() == 1; };
+  if (reduced(a) && fp32Bias(b)) b = b.to(at::kBFloat16);
+  else if (reduced(b) && fp32Bias(a)) a = a.to(at::kBFloat16);
+}
 
 /** Floating results stay as they are (float32, or bf16 under autocast); integers become int32, bools float32. */
 inline at::Tensor normalized(at::Tensor t) {

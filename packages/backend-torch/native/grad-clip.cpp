@@ -40,39 +40,49 @@ Napi::Value Engine::SumOfSquares(const Napi::CallbackInfo& info) {
  * clip_grad_norm_ coefficient (c = 1 when maxNorm is 0). The coefficient is computed in float64 on the
  * device, then rounded once to float32: the same arithmetic the host did when it read the norm first.
  */
+Tensors Engine::clipGradNorm(const Tensors& in, const OpCall& c) {
+  c10::NoGradGuard noGrad;
+  const double maxNorm = c.numbers[0];
+  const double divisor = c.numbers[1];
+  const bool given = c.numbers[2] != 0;  // the last input is the Σ g² to clip by
+  const Tensors gs(in.begin(), given && !in.empty() ? in.end() - 1 : in.end());
+  if (gs.empty()) throw std::runtime_error("clipGradNorm needs at least one gradient");
+  if (!(divisor > 0)) throw std::runtime_error("clipGradNorm: divisor must be positive (got " + std::to_string(divisor) + ")");
+  for (const at::Tensor& g : gs) {
+    if (g.scalar_type() != at::kFloat) throw std::runtime_error("clipGradNorm takes float32 gradients (got " + std::string(c10::toString(g.scalar_type())) + ")");
+  }
+  at::Tensor sumSq = given ? in.back().reshape({}) : sumOfSquares(gs);  // () float32
+  at::Tensor norm = sumSq.to(at::kDouble).sqrt_().div_(divisor);  // () float64: the averaged gradient's norm
+  at::Tensor coef = maxNorm > 0 ? at::full_like(norm, maxNorm).div_(norm.add(1e-6)).clamp_max_(1.0) : at::ones_like(norm);
+  const at::Tensor scale = coef.div_(divisor).to(at::kFloat);  // () float32
+  for (const at::Tensor& g : gs) g.mul_(scale);
+  return {sumSq};
+}
+
 Napi::Value Engine::ClipGradNorm(const Napi::CallbackInfo& info) {
-  return run(info, "clipGradNorm", [&]() -> Napi::Value {
-    c10::NoGradGuard noGrad;
-    const std::vector<at::Tensor> gs = getList(info, 0);
-    const double maxNorm = numberArg(info, 1);
-    const double divisor = numberArg(info, 2);
-    if (gs.empty()) throw std::runtime_error("clipGradNorm needs at least one gradient");
-    if (!(divisor > 0)) throw std::runtime_error("clipGradNorm: divisor must be positive (got " + std::to_string(divisor) + ")");
-    for (const at::Tensor& g : gs) {
-      if (g.scalar_type() != at::kFloat) throw std::runtime_error("clipGradNorm takes float32 gradients (got " + std::string(c10::toString(g.scalar_type())) + ")");
-    }
-    const int64_t given = info.Length() > 3 ? intArg(info, 3) : -1;
-    at::Tensor sumSq = given >= 0 ? get(info, 3).reshape({}) : sumOfSquares(gs);  // () float32
-    at::Tensor norm = sumSq.to(at::kDouble).sqrt_().div_(divisor);  // () float64: the averaged gradient's norm
-    at::Tensor coef = maxNorm > 0 ? at::full_like(norm, maxNorm).div_(norm.add(1e-6)).clamp_max_(1.0) : at::ones_like(norm);
-    const at::Tensor scale = coef.div_(divisor).to(at::kFloat);  // () float32
-    for (const at::Tensor& g : gs) g.mul_(scale);
-    return put(info.Env(), sumSq);
-  });
+  const int64_t given = info.Length() > 3 ? intArg(info, 3) : -1;  // a Σ g² to clip by, else -1
+  std::vector<int64_t> ids = intListArg(info, 0);
+  if (given >= 0) ids.push_back(given);
+  return call(info, OpCall{Op::ClipGradNorm, ids, {numberArg(info, 1), numberArg(info, 2), given >= 0 ? 1.0 : 0.0}, {}});
 }
 
 /** flagNonFinite(guard, xs): guard (float32, one element) becomes 1 when any x holds a NaN or an infinity. */
+Tensors Engine::flagNonFinite(const Tensors& in, const OpCall& c) {
+  c10::NoGradGuard noGrad;
+  const at::Tensor& guard = in[0];
+  if (guard.scalar_type() != at::kFloat || guard.numel() != 1) throw std::runtime_error("flagNonFinite: the guard must be one float32 value");
+  for (size_t i = 1; i < in.size(); i++) {
+    const at::Tensor& x = in[i];
+    if (!x.is_floating_point()) continue;
+    guard.masked_fill_(at::isfinite(x).all().logical_not().reshape(guard.sizes()), 1.0);
+  }
+  return {};
+}
+
 Napi::Value Engine::FlagNonFinite(const Napi::CallbackInfo& info) {
-  return run(info, "flagNonFinite", [&]() -> Napi::Value {
-    c10::NoGradGuard noGrad;
-    const at::Tensor& guard = get(info, 0);
-    if (guard.scalar_type() != at::kFloat || guard.numel() != 1) throw std::runtime_error("flagNonFinite: the guard must be one float32 value");
-    for (const at::Tensor& x : getList(info, 1)) {
-      if (!x.is_floating_point()) continue;
-      guard.masked_fill_(at::isfinite(x).all().logical_not().reshape(guard.sizes()), 1.0);
-    }
-    return info.Env().Undefined();
-  });
+  std::vector<int64_t> ids{intArg(info, 0)};
+  for (int64_t id : intListArg(info, 1)) ids.push_back(id);
+  return call(info, OpCall{Op::FlagNonFinite, ids, {}, {}});
 }
 
 }  // namespace hc

@@ -1,5 +1,7 @@
-// The optional fused ops on libtorch kernels: layer/RMS norm, attention (SDPA on 2.x), cross-entropy.
-// Not GELU/SiLU/softmax (unary codes in ops-required.cpp) and not AdamW (optimizer.cpp).
+// The optional fused ops on libtorch kernels: layer/RMS norm, attention (SDPA on 2.x), cross-entropy; each an
+// entry that parses its arguments into an OpCall and the math that runs it (eager or replayed).
+// Not GELU/SiLU/softmax (unary codes in ops-required.cpp), not AdamW (optimizer.cpp) and not the fused
+// classifier (linear-cross-entropy.cpp).
 #include <cmath>
 #include <limits>
 
@@ -8,21 +10,25 @@
 
 namespace hc {
 
+Tensors Engine::layerNorm(const Tensors& in, const OpCall& c) {
+  const at::Tensor& x = in[0];
+  Optional<at::Tensor> bias;
+  if (in[2].defined()) bias = in[2];
+  return {at::layer_norm(x, {x.size(-1)}, in[1], bias, c.numbers[0])};
+}
+
 Napi::Value Engine::LayerNorm(const Napi::CallbackInfo& info) {
-  return run(info, "layerNorm", [&]() -> Napi::Value {
-    const at::Tensor& x = get(info, 0);
-    Optional<at::Tensor> bias;
-    if (intArg(info, 2) >= 0) bias = get(info, 2);
-    return put(info.Env(), at::layer_norm(x, {x.size(-1)}, get(info, 1), bias, numberArg(info, 3)));
-  });
+  return call(info, OpCall{Op::LayerNorm, {intArg(info, 0), intArg(info, 1), intArg(info, 2)}, {numberArg(info, 3)}, {}});
+}
+
+Tensors Engine::rmsNorm(const Tensors& in, const OpCall& c) {
+  const at::Tensor& x = in[0];
+  at::Tensor inverseRms = at::rsqrt(x.square().mean(-1, true) + c.numbers[0]);  // (..., 1)
+  return {x * inverseRms * in[1]};
 }
 
 Napi::Value Engine::RmsNorm(const Napi::CallbackInfo& info) {
-  return run(info, "rmsNorm", [&]() -> Napi::Value {
-    const at::Tensor& x = get(info, 0);
-    at::Tensor inverseRms = at::rsqrt(x.square().mean(-1, true) + numberArg(info, 2));  // (..., 1)
-    return put(info.Env(), x * inverseRms * get(info, 1));
-  });
+  return call(info, OpCall{Op::RmsNorm, {intArg(info, 0), intArg(info, 1)}, {numberArg(info, 2)}, {}});
 }
 
 const at::Tensor& Engine::causalMask(int64_t T, int64_t Tk, int64_t window) {
@@ -79,43 +85,51 @@ at::Tensor Engine::manualAttention(const at::Tensor& q, const at::Tensor& k, con
   return at::bmm(probs, v3).view(shape);  // (B, H, T, Dv)
 }
 
-Napi::Value Engine::Attention(const Napi::CallbackInfo& info) {
-  return run(info, "attention", [&]() -> Napi::Value {
-    const at::Tensor& q = get(info, 0);  // (B, H, T, D)
-    const at::Tensor& k = get(info, 1);  // (B, H, Tk, D)
-    const at::Tensor& v = get(info, 2);  // (B, H, Tk, D)
-    const double scale = numberArg(info, 3);
-    const bool causal = boolArg(info, 4);
-    const double dropout = numberArg(info, 5);
-    const uint64_t seed = static_cast<uint64_t>(std::llround(std::fabs(numberArg(info, 6))));
-    const int64_t window = causal ? static_cast<int64_t>(numberArg(info, 7)) : 0;  // 0: no sliding window
-    const double softcap = numberArg(info, 8);                                     // 0: no soft-cap
+Tensors Engine::attention(const Tensors& in, const OpCall& c) {
+  const at::Tensor& q = in[0];  // (B, H, T, D)
+  const at::Tensor& k = in[1];  // (B, H, Tk, D)
+  const at::Tensor& v = in[2];  // (B, H, Tk, D)
+  const double scale = c.numbers[0];
+  const bool causal = c.numbers[1] != 0;
+  const double dropout = c.numbers[2];
+  const uint64_t seed = static_cast<uint64_t>(std::llround(std::fabs(c.numbers[3])));
+  const int64_t window = causal ? static_cast<int64_t>(c.numbers[4]) : 0;  // 0: no sliding window
+  const double softcap = c.numbers[5];                                      // 0: no soft-cap
 #if HC_HAS_SDPA
-    // SDPA's own dropout ignores our seed, so seeded dropout takes the manual path; so do windows and soft-caps.
-    if (dropout == 0 && window == 0 && softcap == 0) {
-      const int64_t T = q.size(-2), Tk = k.size(-2);
-      Optional<at::Tensor> mask;
-      const bool topLeftCausal = causal && T == Tk;
-      if (causal && T != Tk) mask = causalMask(T, Tk).logical_not();  // SDPA's bool mask: true = may attend
+  // SDPA's own dropout ignores our seed, so seeded dropout takes the manual path; so do windows and soft-caps.
+  if (dropout == 0 && window == 0 && softcap == 0) {
+    const int64_t T = q.size(-2), Tk = k.size(-2);
+    Optional<at::Tensor> mask;
+    const bool topLeftCausal = causal && T == Tk;
+    if (causal && T != Tk) mask = causalMask(T, Tk).logical_not();  // SDPA's bool mask: true = may attend
 #if HC_SDPA_HAS_SCALE
-      return put(info.Env(), at::scaled_dot_product_attention(q, k, v, mask, 0.0, topLeftCausal, scale));
+    return {at::scaled_dot_product_attention(q, k, v, mask, 0.0, topLeftCausal, scale)};
 #else
-      const double defaultScale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-      const at::Tensor qs = scale == defaultScale ? q : q * (scale / defaultScale);
-      return put(info.Env(), at::scaled_dot_product_attention(qs, k, v, mask, 0.0, topLeftCausal));
+    const double defaultScale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    const at::Tensor qs = scale == defaultScale ? q : q * (scale / defaultScale);
+    return {at::scaled_dot_product_attention(qs, k, v, mask, 0.0, topLeftCausal)};
 #endif
-    }
+  }
 #endif
-    return put(info.Env(), manualAttention(q, k, v, scale, causal, dropout, seed, window, softcap));
-  });
+  return {manualAttention(q, k, v, scale, causal, dropout, seed, window, softcap)};
+}
+
+Napi::Value Engine::Attention(const Napi::CallbackInfo& info) {
+  return call(info, OpCall{Op::Attention,
+                           {intArg(info, 0), intArg(info, 1), intArg(info, 2)},
+                           {numberArg(info, 3), boolArg(info, 4) ? 1.0 : 0.0, numberArg(info, 5), numberArg(info, 6),
+                            numberArg(info, 7), numberArg(info, 8)},
+                           {}});
+}
+
+Tensors Engine::crossEntropy(const Tensors& in, const OpCall& c) {
+  const at::Tensor& logits = in[0];                // (N, V)
+  const at::Tensor targets = in[1].to(at::kLong);  // (N)
+  return {at::cross_entropy_loss(logits, targets, {}, at::Reduction::Mean, static_cast<int64_t>(c.numbers[0]))};
 }
 
 Napi::Value Engine::CrossEntropy(const Napi::CallbackInfo& info) {
-  return run(info, "crossEntropy", [&]() -> Napi::Value {
-    const at::Tensor& logits = get(info, 0);                // (N, V)
-    const at::Tensor targets = get(info, 1).to(at::kLong);  // (N)
-    return put(info.Env(), at::cross_entropy_loss(logits, targets, {}, at::Reduction::Mean, intArg(info, 2)));
-  });
+  return call(info, OpCall{Op::CrossEntropy, {intArg(info, 0), intArg(info, 1)}, {numberArg(info, 2)}, {}});
 }
 
 }  // namespace hc

@@ -1,4 +1,5 @@
-// The Backend interface's required ops on libtorch: elementwise, reductions, layout, indexing, matmul, dropout.
+// The Backend interface's required ops on libtorch: elementwise, reductions, layout, indexing, matmul, dropout;
+// each an entry that parses its arguments into an OpCall and the math that runs it (eager or replayed).
 // Not the fused ops (ops-fused.cpp); codes for unary/binary must match src/op-codes.ts.
 #include <cmath>
 
@@ -39,111 +40,124 @@ static at::Tensor binaryOp(int64_t code, const at::Tensor& a, const at::Tensor& 
   }
 }
 
+Tensors Engine::unary(const Tensors& in, const OpCall& c) { return {unaryOp(static_cast<int64_t>(c.numbers[0]), in[0])}; }
+
 Napi::Value Engine::Unary(const Napi::CallbackInfo& info) {
-  return run(info, "unary op", [&]() -> Napi::Value { return put(info.Env(), unaryOp(intArg(info, 0), get(info, 1))); });
+  return call(info, OpCall{Op::Unary, {intArg(info, 1)}, {numberArg(info, 0)}, {}});
 }
 
-/**
- * Under autocast a linear layer's bf16 matmul output meets its fp32 bias here; nn.Linear adds the bias
- * inside the bf16 addmm, so the 1-D fp32 operand joins in bf16 too (residual adds keep fp32 promotion).
- */
-static void biasJoinsReducedPrecision(at::Tensor& a, at::Tensor& b) {
-  auto reduced = [](const at::Tensor& t) { return t.scalar_type() == at::kBFloat16 && t.dim() >= 2; };
-  auto fp32Bias = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.dim() == 1; };
-  if (reduced(a) && fp32Bias(b)) b = b.to(at::kBFloat16);
-  else if (reduced(b) && fp32Bias(a)) a = a.to(at::kBFloat16);
+Tensors Engine::binary(const Tensors& in, const OpCall& c) {
+  const int64_t code = static_cast<int64_t>(c.numbers[0]);
+  at::Tensor a = in[0], b = in[1];
+  if (autocast_ && code == kAdd) biasJoinsReducedPrecision(a, b);
+  return {normalized(binaryOp(code, a, b))};
 }
 
 Napi::Value Engine::Binary(const Napi::CallbackInfo& info) {
-  return run(info, "binary op", [&]() -> Napi::Value {
-    const int64_t code = intArg(info, 0);
-    at::Tensor a = get(info, 1), b = get(info, 2);
-    if (autocast_ && code == kAdd) biasJoinsReducedPrecision(a, b);
-    return put(info.Env(), normalized(binaryOp(code, a, b)));
-  });
+  return call(info, OpCall{Op::Binary, {intArg(info, 1), intArg(info, 2)}, {numberArg(info, 0)}, {}});
+}
+
+Tensors Engine::cast(const Tensors& in, const OpCall& c) {
+  // float -> int32 truncates toward zero (as tfjs does).
+  return {in[0].to(c.numbers[0] == 0 ? at::kFloat : at::kInt)};
 }
 
 Napi::Value Engine::Cast(const Napi::CallbackInfo& info) {
-  return run(info, "cast", [&]() -> Napi::Value {
-    const at::Tensor& x = get(info, 0);
-    // float -> int32 truncates toward zero (as tfjs does).
-    return put(info.Env(), x.to(intArg(info, 1) == 0 ? at::kFloat : at::kInt));
-  });
+  return call(info, OpCall{Op::Cast, {intArg(info, 0)}, {numberArg(info, 1)}, {}});
+}
+
+Tensors Engine::sum(const Tensors& in, const OpCall& c) {
+  const std::vector<int64_t>& axes = c.lists[0];
+  if (axes.empty()) return {in[0].clone()};  // libtorch would sum over every axis
+  return {normalized(at::sum(in[0], axes, c.numbers[0] != 0))};
 }
 
 Napi::Value Engine::Sum(const Napi::CallbackInfo& info) {
-  return run(info, "sum", [&]() -> Napi::Value {
-    const at::Tensor& x = get(info, 0);
-    const std::vector<int64_t> axes = intListArg(info, 1);
-    if (axes.empty()) return put(info.Env(), x.clone());  // libtorch would sum over every axis
-    return put(info.Env(), normalized(at::sum(x, axes, boolArg(info, 2))));
-  });
+  return call(info, OpCall{Op::Sum, {intArg(info, 0)}, {boolArg(info, 2) ? 1.0 : 0.0}, {intListArg(info, 1)}});
+}
+
+Tensors Engine::max(const Tensors& in, const OpCall& c) {
+  // amax: the gradient is shared among tied maxima, like tfjs's max.
+  return {at::amax(in[0], {static_cast<int64_t>(c.numbers[0])}, c.numbers[1] != 0)};
 }
 
 Napi::Value Engine::Max(const Napi::CallbackInfo& info) {
-  // amax: the gradient is shared among tied maxima, like tfjs's max.
-  return run(info, "max", [&]() -> Napi::Value {
-    return put(info.Env(), at::amax(get(info, 0), {intArg(info, 1)}, boolArg(info, 2)));
-  });
+  return call(info, OpCall{Op::Max, {intArg(info, 0)}, {numberArg(info, 1), boolArg(info, 2) ? 1.0 : 0.0}, {}});
+}
+
+Tensors Engine::argmax(const Tensors& in, const OpCall& c) {
+  return {at::argmax(in[0], static_cast<int64_t>(c.numbers[0]), false).to(at::kInt)};
 }
 
 Napi::Value Engine::Argmax(const Napi::CallbackInfo& info) {
-  return run(info, "argmax", [&]() -> Napi::Value {
-    return put(info.Env(), at::argmax(get(info, 0), intArg(info, 1), false).to(at::kInt));
-  });
+  return call(info, OpCall{Op::Argmax, {intArg(info, 0)}, {numberArg(info, 1)}, {}});
 }
+
+Tensors Engine::reshape(const Tensors& in, const OpCall& c) { return {at::reshape(in[0], c.lists[0])}; }
 
 Napi::Value Engine::Reshape(const Napi::CallbackInfo& info) {
-  return run(info, "reshape", [&]() -> Napi::Value { return put(info.Env(), at::reshape(get(info, 0), intListArg(info, 1))); });
+  return call(info, OpCall{Op::Reshape, {intArg(info, 0)}, {}, {intListArg(info, 1)}});
 }
 
+Tensors Engine::transpose(const Tensors& in, const OpCall& c) { return {in[0].permute(c.lists[0])}; }
+
 Napi::Value Engine::Transpose(const Napi::CallbackInfo& info) {
-  return run(info, "transpose", [&]() -> Napi::Value { return put(info.Env(), get(info, 0).permute(intListArg(info, 1))); });
+  return call(info, OpCall{Op::Transpose, {intArg(info, 0)}, {}, {intListArg(info, 1)}});
+}
+
+Tensors Engine::slice(const Tensors& in, const OpCall& c) {
+  at::Tensor x = in[0];
+  const std::vector<int64_t>& begin = c.lists[0];
+  const std::vector<int64_t>& size = c.lists[1];
+  if (begin.size() > static_cast<size_t>(x.dim()) || size.size() != begin.size()) {
+    throw std::runtime_error("slice needs begin and size of equal length, at most the rank");
+  }
+  for (size_t d = 0; d < begin.size(); d++) {
+    const int64_t length = size[d] < 0 ? x.size(d) - begin[d] : size[d];  // -1: to the end
+    x = x.narrow(static_cast<int64_t>(d), begin[d], length);
+  }
+  return {x};
 }
 
 Napi::Value Engine::Slice(const Napi::CallbackInfo& info) {
-  return run(info, "slice", [&]() -> Napi::Value {
-    at::Tensor x = get(info, 0);
-    const std::vector<int64_t> begin = intListArg(info, 1);
-    const std::vector<int64_t> size = intListArg(info, 2);
-    if (begin.size() > static_cast<size_t>(x.dim()) || size.size() != begin.size()) {
-      throw std::runtime_error("slice needs begin and size of equal length, at most the rank");
-    }
-    for (size_t d = 0; d < begin.size(); d++) {
-      const int64_t length = size[d] < 0 ? x.size(d) - begin[d] : size[d];  // -1: to the end
-      x = x.narrow(static_cast<int64_t>(d), begin[d], length);
-    }
-    return put(info.Env(), x);
-  });
+  return call(info, OpCall{Op::Slice, {intArg(info, 0)}, {}, {intListArg(info, 1), intListArg(info, 2)}});
 }
 
+Tensors Engine::concat(const Tensors& in, const OpCall& c) { return {at::cat(in, static_cast<int64_t>(c.numbers[0]))}; }
+
 Napi::Value Engine::Concat(const Napi::CallbackInfo& info) {
-  return run(info, "concat", [&]() -> Napi::Value { return put(info.Env(), at::cat(getList(info, 0), intArg(info, 1))); });
+  return call(info, OpCall{Op::Concat, intListArg(info, 0), {numberArg(info, 1)}, {}});
+}
+
+Tensors Engine::gather(const Tensors& in, const OpCall& c) {
+  // embedding: rows of table [N, C] at indices S -> [...S, C], with a dense scatter-add backward.
+  return {at::embedding(in[0], in[1].to(at::kLong))};
 }
 
 Napi::Value Engine::Gather(const Napi::CallbackInfo& info) {
-  // embedding: rows of table [N, C] at indices S -> [...S, C], with a dense scatter-add backward.
-  return run(info, "gather", [&]() -> Napi::Value {
-    return put(info.Env(), at::embedding(get(info, 0), get(info, 1).to(at::kLong)));
-  });
+  return call(info, OpCall{Op::Gather, {intArg(info, 0), intArg(info, 1)}, {}, {}});
+}
+
+Tensors Engine::oneHot(const Tensors& in, const OpCall& c) {
+  const at::Tensor indices = in[0].to(at::kLong);
+  const at::Tensor classes = at::arange(static_cast<int64_t>(c.numbers[0]), indices.options());  // (depth)
+  return {at::eq(indices.unsqueeze(-1), classes).to(at::kFloat)};  // out of range: all zeros
 }
 
 Napi::Value Engine::OneHot(const Napi::CallbackInfo& info) {
-  return run(info, "oneHot", [&]() -> Napi::Value {
-    const at::Tensor indices = get(info, 0).to(at::kLong);
-    const at::Tensor classes = at::arange(intArg(info, 1), indices.options());  // (depth)
-    return put(info.Env(), at::eq(indices.unsqueeze(-1), classes).to(at::kFloat));  // out of range: all zeros
-  });
+  return call(info, OpCall{Op::OneHot, {intArg(info, 0)}, {numberArg(info, 1)}, {}});
+}
+
+Tensors Engine::matmul(const Tensors& in, const OpCall& c) {
+  at::Tensor a = in[0];
+  at::Tensor b = in[1];
+  if (c.numbers[0] != 0) a = a.transpose(-2, -1);  // views: BLAS reads them transposed, no copy
+  if (c.numbers[1] != 0) b = b.transpose(-2, -1);
+  return {at::matmul(a, b)};
 }
 
 Napi::Value Engine::Matmul(const Napi::CallbackInfo& info) {
-  return run(info, "matmul", [&]() -> Napi::Value {
-    at::Tensor a = get(info, 0);
-    at::Tensor b = get(info, 1);
-    if (boolArg(info, 2)) a = a.transpose(-2, -1);  // views: BLAS reads them transposed, no copy
-    if (boolArg(info, 3)) b = b.transpose(-2, -1);
-    return put(info.Env(), at::matmul(a, b));
-  });
+  return call(info, OpCall{Op::Matmul, {intArg(info, 0), intArg(info, 1)}, {boolArg(info, 2) ? 1.0 : 0.0, boolArg(info, 3) ? 1.0 : 0.0}, {}});
 }
 
 at::Tensor Engine::dropoutMask(const at::Tensor& like, double rate, uint64_t seed) {
@@ -160,15 +174,17 @@ at::Tensor Engine::dropoutMask(const at::Tensor& like, double rate, uint64_t see
   return mask.div_(keep);  // inverted dropout: kept values scaled by 1/keep
 }
 
+Tensors Engine::dropout(const Tensors& in, const OpCall& c) {
+  const at::Tensor& x = in[0];
+  const double rate = c.numbers[0];
+  if (!(rate >= 0 && rate < 1)) throw std::runtime_error("dropout rate must be in [0, 1) (got " + std::to_string(rate) + ")");
+  if (rate == 0) return {x};
+  const uint64_t seed = static_cast<uint64_t>(std::llround(std::fabs(c.numbers[1])));
+  return {x * dropoutMask(x, rate, seed)};
+}
+
 Napi::Value Engine::Dropout(const Napi::CallbackInfo& info) {
-  return run(info, "dropout", [&]() -> Napi::Value {
-    const at::Tensor& x = get(info, 0);
-    const double rate = numberArg(info, 1);
-    if (!(rate >= 0 && rate < 1)) throw std::runtime_error("dropout rate must be in [0, 1) (got " + std::to_string(rate) + ")");
-    if (rate == 0) return put(info.Env(), x);
-    const uint64_t seed = static_cast<uint64_t>(std::llround(std::fabs(numberArg(info, 2))));
-    return put(info.Env(), x * dropoutMask(x, rate, seed));
-  });
+  return call(info, OpCall{Op::Dropout, {intArg(info, 0)}, {numberArg(info, 1), numberArg(info, 2)}, {}});
 }
 
 }  // namespace hc

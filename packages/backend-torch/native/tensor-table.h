@@ -57,6 +57,10 @@ class TensorTable {
     }
   }
 
+  bool has(int64_t id) const { return tensors_.count(id) > 0; }
+  /** The id the next tensor gets (ids only grow, so every id below it was made before). */
+  int64_t nextId() const { return next_; }
+
   size_t size() const { return tensors_.size(); }
 
   /** Bytes of the distinct storages behind the table's tensors (views of one storage count once). */

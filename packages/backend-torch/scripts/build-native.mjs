@@ -143,7 +143,7 @@ function buildWithCmake(torch, jobs) {
 }
 
 /** Sources that use ATen's inline OpenMP parallel_for (CMakeLists.txt sets the same flag on them). */
-const OPENMP_SOURCES = ['attention-cpu.cpp'];
+const OPENMP_SOURCES = ['attention-cpu.cpp', 'cpu-gemms.cpp'];
 
 /** g++ alone, for machines without cmake (e.g. a GPU box with only a PyTorch wheel). */
 async function buildDirect(torch, jobs) {
@@ -197,8 +197,8 @@ async function buildDirect(torch, jobs) {
   const defines = c10dDefines((name, extra) =>
     probeLinks(cxx, [...flags(std), ...extra], join(packageDir, 'native/probes', name), linkFlags, objDir),
   );
-  // every source sees the same c10d switches (they change class layouts), so the first is compiled again when any is on
-  const queue = defines.length > 0 ? [...sources] : sources.slice(1);
+  // every source sees the same switches (they change class layouts), so the first is compiled again with them
+  const queue = [...sources];
   const compileRest = async () => {
     for (let src = queue.shift(); src; src = queue.shift()) await compile(src, std, defines);
   };
@@ -214,8 +214,9 @@ async function buildDirect(torch, jobs) {
 }
 
 /**
- * The c10d switches, as CMakeLists.txt decides them: HC_HAS_C10D where TCPStore and ProcessGroupGloo
- * compile and link, HC_HAS_NCCL where ProcessGroupNCCL does too (nccl.h from NCCL_INCLUDE_DIR or a wheel).
+ * The probed switches, as CMakeLists.txt decides them: HC_HAS_C10D where TCPStore and ProcessGroupGloo
+ * compile and link, HC_HAS_NCCL where ProcessGroupNCCL does too (nccl.h from NCCL_INCLUDE_DIR or a wheel),
+ * HC_HAS_CUDA_GRAPH where CUDA graphs and a fused AdamW with a tensor learning rate do.
  */
 function c10dDefines(probe) {
   const c10d = probe('c10d.cpp', ['-DUSE_C10D_GLOO']);
@@ -224,15 +225,27 @@ function c10dDefines(probe) {
     process.env.LIBTORCH && join(resolve(process.env.LIBTORCH), '../nvidia/nccl/include'),
   ].find((d) => d && existsSync(join(d, 'nccl.h')));
   const cudaIncludes = [process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'include'), '/usr/local/cuda/include']
-    .concat(process.env.LIBTORCH ? [join(resolve(process.env.LIBTORCH), '../nvidia/cuda_runtime/include')] : [])
+    .concat(process.env.LIBTORCH ? wheelCudaIncludes(join(resolve(process.env.LIBTORCH), '../nvidia')) : [])
     .filter((d) => d && existsSync(d));
   const ncclFlags = ['-DUSE_C10D_NCCL', ...[ncclInclude, ...cudaIncludes].filter(Boolean).map((d) => `-isystem${d}`)];
   const nccl = c10d && probe('nccl.cpp', ncclFlags);
-  log(`c10d probes: gloo ${c10d ? 1 : 0}, nccl ${nccl ? 1 : 0}`);
-  const defines = [`-DHC_HAS_C10D=${c10d ? 1 : 0}`, `-DHC_HAS_NCCL=${nccl ? 1 : 0}`];
+  // CUDA graphs of step programs (native/cuda-graph.cpp): CUDAGraph and the fused AdamW with a tensor rate
+  const cudaFlags = cudaIncludes.map((d) => `-isystem${d}`);
+  const graph = probe('cuda-graph.cpp', cudaFlags);
+  log(`probes: c10d gloo ${c10d ? 1 : 0}, nccl ${nccl ? 1 : 0}, cuda graphs ${graph ? 1 : 0}`);
+  const defines = [`-DHC_HAS_C10D=${c10d ? 1 : 0}`, `-DHC_HAS_NCCL=${nccl ? 1 : 0}`, `-DHC_HAS_CUDA_GRAPH=${graph ? 1 : 0}`];
   if (c10d) defines.push('-DUSE_C10D_GLOO');
   if (nccl) defines.push(...ncclFlags);
+  if (graph && !nccl) defines.push(...cudaFlags);
   return defines;
+}
+
+/** A PyTorch wheel's CUDA headers: nvidia/cuda_runtime/include (CUDA 12 wheels) or any nvidia/<pkg>/include holding cuda_runtime_api.h (cu13). */
+function wheelCudaIncludes(nvidia) {
+  if (!existsSync(nvidia)) return [];
+  return readdirSync(nvidia)
+    .map((d) => join(nvidia, d, 'include'))
+    .filter((d) => existsSync(join(d, 'cuda_runtime_api.h')));
 }
 
 /** True when a probe source compiles and links into an executable (its output is kept in a .log beside it). */

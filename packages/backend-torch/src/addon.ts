@@ -34,6 +34,7 @@ export interface NativeEngine {
   gather(table: number, indices: number): number;
   oneHot(indices: number, depth: number): number;
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
+  linear(x: number, weight: number, bias: number): number;
   dropout(x: number, rate: number, seed: number): number;
   layerNorm(x: number, weight: number, bias: number, eps: number): number;
   rmsNorm(x: number, weight: number, eps: number): number;
@@ -50,6 +51,15 @@ export interface NativeEngine {
     softcap: number,
   ): number;
   crossEntropy(logits: number, targets: number, ignoreIndex: number): number;
+  linearCrossEntropy(
+    x: number,
+    weight: number,
+    bias: number,
+    targets: number,
+    ignoreIndex: number,
+    scale: number,
+    chunkRows: number,
+  ): number;
   gradLeaves(xs: number[]): number[];
   gradients(value: number, leaves: number[]): number[];
   adamw(
@@ -81,6 +91,27 @@ export interface NativeEngine {
   clipGradNorm(gs: number[], maxNorm: number, divisor: number, sumSq: number): number;
   sumOfSquares(xs: number[]): number;
   flagNonFinite(guard: number, xs: number[]): void;
+  /** Records every op from here on; the inputs become the program's fixed batch buffers. */
+  beginRecord(inputIds: number[]): void;
+  /** The program's id, or why the step could not be recorded. */
+  endRecord(outputIds: number[]): number | string;
+  abortRecord(): void;
+  /** Output ids, or null when a tensor the program reads from before its recording was disposed. */
+  replay(program: number, data: (Int32Array | Float32Array)[], lr: number, step: number): number[] | null;
+  /** true, or why the program will not be captured as a CUDA graph. */
+  captureGraph(program: number, lr: number, step: number, warmups: number): true | string;
+  programState(program: number): { instructions: number; inputs: number; graph: string };
+  disposeProgram(program: number): void;
+}
+
+/** One op's profile line (native/op-profiler.cpp): wall-clock microseconds on the profiled thread. */
+export interface NativeOpStats {
+  /** The outermost event it ran under: the op JavaScript called, or a replayed program's instruction. */
+  entry: string;
+  name: string;
+  calls: number;
+  totalUs: number;
+  selfUs: number;
 }
 
 /** c10d's store (native/store.cpp): TCPStore, optionally under a key prefix. Values are strings. */
@@ -110,6 +141,8 @@ export interface NativeAddon {
   getNumThreads(): number;
   /** glibc mallopt: serve allocations below mmapThresholdBytes from the heap; keep up to trimThresholdBytes free. */
   retainHostMemory(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
+  opProfileStart(): void;
+  opProfileStop(): { wallUs: number; insideUs: number; ops: NativeOpStats[] };
   /** native/memory-stats.cpp: count the allocators' allocations on this thread from now on (idempotent). */
   trackMemory(): void;
   memoryStats(): {

@@ -13,3 +13,4 @@ export {
   type ProcessGroupOptions,
   type TorchProcessGroup,
 } from './process-group.js';
+export { startOpProfile, stopOpProfile, type OpProfile, type OpStats } from './op-profile.js';

@@ -2,13 +2,14 @@
 // Not the ops themselves (required-ops.ts, fused-ops.ts, multi-tensor-ops.ts, memory.ts) nor the native code.
 
 import { availableParallelism } from 'node:os';
-import type { Backend, MemoryProbe, MultiTensorOps } from '@hyperclone/core';
+import type { Backend, MemoryProbe, MultiTensorOps, StepRecording } from '@hyperclone/core';
 import { loadAddon, type NativeAddon, type NativeEngine } from './addon.js';
 import { deviceInfo } from './device-info.js';
 import { fusedOps } from './fused-ops.js';
 import { memoryOps } from './memory.js';
 import { multiTensorOps } from './multi-tensor-ops.js';
 import { requiredOps } from './required-ops.js';
+import { stepRecording } from './step-programs.js';
 
 export interface TorchBackendOptions {
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
@@ -31,10 +32,11 @@ const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 /**
  * The torch Backend plus core's optional MultiTensorOps: AdamW (one multi-tensor kernel on CUDA with
  * libtorch >= 2.0), the global-norm gradient clip and the non-finite guard, each over every parameter at once;
- * and core's MemoryProbe: the table's live bytes and the allocator's bytes and peak (the device's allocator:
- * host memory on CPU), counted from trackMemory() on.
+ * core's StepRecording: a training step's ops recorded once and replayed natively with one call; and core's
+ * MemoryProbe: the table's live bytes and the allocator's bytes and peak (the device's allocator: host memory
+ * on CPU), counted from trackMemory() on.
  */
-export interface TorchBackend extends Backend, MultiTensorOps, MemoryProbe {
+export interface TorchBackend extends Backend, MultiTensorOps, StepRecording, MemoryProbe {
   /** libtorch's version, e.g. '1.13.0'. */
   readonly torchVersion: string;
   readonly threads: number;
@@ -81,6 +83,7 @@ function makeBackend(addon: NativeAddon, e: NativeEngine, device: string, thread
     torchVersion: addon.version(),
     threads,
     ...multiTensorOps(e),
+    ...stepRecording(e),
     liveBytes: () => e.liveBytes(),
     trackMemory: () => addon.trackMemory(),
     allocatorStats: () => {

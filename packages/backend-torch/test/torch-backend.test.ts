@@ -31,6 +31,8 @@ describeTorch('torch backend specifics', () => {
       'gelu',
       'geluExact',
       'layerNorm',
+      'linear',
+      'linearCrossEntropy',
       'logSoftmax',
       'rmsNorm',
       'silu',

@@ -4,8 +4,7 @@
 
 import type { Backend, Tensor } from './backend.js';
 import type { ModelConfig } from './config.js';
-import { crossEntropyLoss } from './loss.js';
-import { forward, forwardPieces, type Params } from './model.js';
+import { forwardPieces, languageModelLoss, type Params } from './model.js';
 import { headWeightName, paramSpec } from './param-spec.js';
 
 /** 'none', 'blocks' (every block's input kept: recompute one block at a time) or 'every-N' (N blocks at a time). */
@@ -37,7 +36,7 @@ export interface LossAndGradients {
 }
 
 /**
- * Mean cross-entropy of the model on (tokens, targets), both (B, T), and its gradients. With `every` = N > 0
+ * Mean cross-entropy of the model on (tokens, targets), both (B, T), and its gradients (languageModelLoss: the head and the loss as one fused classifier). With `every` = N > 0
  * the same numbers come from less memory: the forward runs without a tape, keeping the stream entering blocks
  * 0, N, 2N, ... and the head; then the head's gradient call gives the loss and the stream's gradient dy, and
  * each segment, last first, is recomputed inside a gradient call of sum(segment(x)·dy), whose gradient with
@@ -59,8 +58,7 @@ export function lossAndGradients(
     return b.valueAndGrad(
       (xs) => {
         const p = Object.fromEntries(names.map((n, i) => [n, xs[i]!]));
-        const { logits } = forward(b, c, p, tokens, forwardOptions); // (B, T, V)
-        return crossEntropyLoss(b, logits, targets);
+        return languageModelLoss(b, c, p, tokens, targets, forwardOptions); // () through the fused classifier
       },
       names.map((n) => params[n]!),
     );
@@ -94,10 +92,7 @@ export function lossAndGradients(
     ); // ()
 
   // the head: the loss, and the gradient of the stream leaving the last block
-  const head = b.valueAndGrad(
-    ([x, ...xs]) => crossEntropyLoss(b, pieces.head(bind(groups.head, xs), x!), targets),
-    [inputs.at(-1)!, ...leaves(groups.head)],
-  );
+  const head = b.valueAndGrad(([x, ...xs]) => pieces.loss(bind(groups.head, xs), x!, targets), [inputs.at(-1)!, ...leaves(groups.head)]);
   let dy = head.grads[0]!; // (B, T, C)
   take(groups.head, head.grads.slice(1));
   b.dispose(inputs.pop()!);

@@ -90,6 +90,15 @@ export interface AttentionOptions {
   dropoutSeed?: number;
 }
 
+export interface ClassifierOptions {
+  /** Targets equal to this are skipped (the loss is the mean over the rest). */
+  ignoreIndex: number;
+  /** Multiplies the logits (the model config's logitScale). */
+  logitScale: number;
+  /** Rows per chunk (tests and benchmarks); absent: the engine's choice. */
+  chunkRows?: number;
+}
+
 export interface AdamWHyper {
   lr: number;
   beta1: number;
@@ -105,6 +114,8 @@ export interface AdamWHyper {
  * the conformance suite checks a backend's fused version against it.
  */
 export interface FusedOps {
+  /** A linear layer over the last axis: x (..., in) · weightᵀ (out, in) [+ bias (out)] -> (..., out). */
+  linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
   /** Normalizes the last axis; bias may be null. */
   layerNorm(x: Tensor, weight: Tensor, bias: Tensor | null, eps: number): Tensor;
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor;
@@ -120,6 +131,11 @@ export interface FusedOps {
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor;
   /** Mean cross-entropy of logits [N, V] against int32 targets [N], skipping targets equal to ignoreIndex. */
   crossEntropy(logits: Tensor, targets: Tensor, ignoreIndex: number): Tensor;
+  /**
+   * The LM head and the loss in one: crossEntropy((x [N, C] · weightᵀ [+ bias]) · logitScale, targets [N]), weight
+   * [V, C]. A fused engine computes it over chunks of rows so the [N, V] logits never exist at once.
+   */
+  linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | null, targets: Tensor, options: ClassifierOptions): Tensor;
   /**
    * One AdamW step (decoupled decay) for one parameter. Returns the new [param, m, v]; a backend
    * may update in place and return the same handles, so callers dispose old handles only when

@@ -7,6 +7,13 @@ import { hostTensor } from './host-tensor.js';
 
 export function referenceFused(b: Backend): FusedOps {
   const ops: FusedOps = {
+    linear(x, weight, bias) {
+      const shape = b.shape(x);
+      let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), weight, false, true); // (N, out)
+      if (bias) y = b.add(y, bias); // (N, out)
+      return b.reshape(y, [...shape.slice(0, -1), b.shape(weight)[0]!]); // (..., out)
+    },
+
     layerNorm(x, weight, bias, eps) {
       const n = b.shape(x).at(-1)!;
       const mean = b.div(b.sum(x, -1, true), b.scalar(n));
@@ -61,6 +68,14 @@ export function referenceFused(b: Backend): FusedOps {
       const picked = b.sum(b.mul(logProbs, b.oneHot(targets, vocab)), -1); // (N), 0 where ignored
       const count = b.sum(valid, 0);
       return b.div(b.neg(b.sum(b.mul(picked, valid), 0)), count);
+    },
+
+    linearCrossEntropy(x, weight, bias, targets, o) {
+      // the model's head (linear, then the logit scale) and the engine's own crossEntropy, whole
+      let logits = b.matmul(x, weight, false, true); // (N, V)
+      if (bias) logits = b.add(logits, bias); // (N, V)
+      if (o.logitScale !== 1) logits = b.mul(logits, b.scalar(o.logitScale)); // (N, V)
+      return fusedOps(b).crossEntropy(logits, targets, o.ignoreIndex);
     },
 
     adamw(param, grad, m, v, hp) {

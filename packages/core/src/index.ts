@@ -6,6 +6,7 @@ export * from './flops.js';
 export * from './backend.js';
 export * from './fused-reference.js';
 export * from './multi-tensor-ops.js';
+export * from './step-recording.js';
 export * from './memory-probe.js';
 export * from './shard-layout.js';
 export * from './model.js';

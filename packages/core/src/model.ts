@@ -1,5 +1,6 @@
-// The GPT forward pass for the whole family, written once on the Backend ops, top to bottom.
-// Not training (the trainer owns optimizer and loop) and not weights (initializers make those).
+// The GPT forward pass for the whole family, written once on the Backend ops, top to bottom, and the
+// training loss through the fused classifier (the head and cross-entropy in one op, so the logits need
+// never exist whole). Not training (the trainer owns optimizer and loop) and not weights (initializers make those).
 //
 // Dimension letters: B batch, T time, C dModel, H query heads, K kv heads, D headDim, F dFF, V vocab,
 // E the token embedding's width (C unless the model projects it in and out).
@@ -9,6 +10,7 @@ import type { ModelConfig } from './config.js';
 import { activationOf, attnScaleOf, hasEmbedProjection, normPlacementOf, positionOffsetOf, ropeDimsOf, slidingWindowOf } from './config.js';
 import { fusedOps } from './fused-reference.js';
 import { hostTensor } from './host-tensor.js';
+import { crossEntropyLoss, IGNORE_INDEX } from './loss.js';
 import { headWeightName } from './param-spec.js';
 import { ropeFrequencies } from './rope-scaling.js';
 
@@ -33,6 +35,49 @@ export interface ForwardResult {
 
 /** Token embedding (+ learned positions), nLayer blocks, final norm, LM head. */
 export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, options: ForwardOptions = {}): ForwardResult {
+  const { m, features, hidden } = trunk(b, c, p, tokens, options);
+  return { logits: head(m, features), hidden }; // logits (B, T, V)
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of tokens (B, T) against int32 targets (B, T), skipping targets equal
+ * to ignoreIndex: the trunk, then the head and the loss as one fused classifier (a soft-capped head, Gemma 2's:
+ * the logits, then crossEntropyLoss). Equal to crossEntropyLoss(forward(...).logits, targets); an engine that
+ * fuses it never holds the (B, T, V) logits.
+ */
+export function languageModelLoss(
+  b: Backend,
+  c: ModelConfig,
+  p: Params,
+  tokens: Tensor,
+  targets: Tensor,
+  options: ForwardOptions = {},
+  ignoreIndex = IGNORE_INDEX,
+): Tensor {
+  const { m, features } = trunk(b, c, p, tokens, options);
+  return classifierLoss(m, features, targets, ignoreIndex); // ()
+}
+
+/** The head and the mean cross-entropy of its features (B, T, E) as one fused classifier (a soft-capped head unfused). */
+function classifierLoss(m: ForwardContext, features: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+  const { b, c } = m;
+  if (c.logitSoftcap !== undefined) return crossEntropyLoss(b, head(m, features), targets, ignoreIndex); // the soft-cap is not fused
+  const flat = b.reshape(features, [-1, b.shape(features).at(-1)!]); // (B·T, E)
+  const bias = m.maybe('lm_head.bias'); // (V) or none
+  return m.f.linearCrossEntropy(flat, m.param(headWeightName(c)), bias, b.reshape(targets, [-1]), {
+    ignoreIndex,
+    logitScale: c.logitScale,
+  }); // ()
+}
+
+/** Embedding, the blocks, the final norm (and proj_out): the features the head reads (B, T, E). */
+function trunk(
+  b: Backend,
+  c: ModelConfig,
+  p: Params,
+  tokens: Tensor,
+  options: ForwardOptions,
+): { m: ForwardContext; features: Tensor; hidden: Tensor[] } {
   const [B, T] = b.shape(tokens) as [number, number];
   if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${c.contextLength}`);
   const m = forwardContext(b, c, p, B, T, options);
@@ -42,7 +87,7 @@ export function forward(b: Backend, c: ModelConfig, p: Params, tokens: Tensor, o
     x = block(m, x, i); // (B, T, C)
     if (options.collectHidden) hidden.push(x);
   }
-  return { logits: head(m, x), hidden }; // logits (B, T, V)
+  return { m, features: headInput(m, x), hidden }; // features (B, T, E)
 }
 
 /**
@@ -57,6 +102,8 @@ export interface ForwardPieces {
   blocks(p: Params, x: Tensor, from: number, to: number): Tensor;
   /** The residual stream after the last block -> logits (B, T, V). */
   head(p: Params, x: Tensor): Tensor;
+  /** The residual stream after the last block and int32 targets (B, T) -> the mean loss through the fused classifier (). */
+  loss(p: Params, x: Tensor, targets: Tensor, ignoreIndex?: number): Tensor;
 }
 
 export function forwardPieces(b: Backend, c: ModelConfig, B: number, T: number, options: ForwardOptions = {}): ForwardPieces {
@@ -68,7 +115,14 @@ export function forwardPieces(b: Backend, c: ModelConfig, B: number, T: number, 
       for (let i = from; i < to; i++) x = block(m, x, i); // (B, T, C)
       return x;
     },
-    head: (p, x) => head(forwardContext(b, c, p, B, T, options), x),
+    head(p, x) {
+      const m = forwardContext(b, c, p, B, T, options);
+      return head(m, headInput(m, x)); // (B, T, V)
+    },
+    loss(p, x, targets, ignoreIndex = IGNORE_INDEX) {
+      const m = forwardContext(b, c, p, B, T, options);
+      return classifierLoss(m, headInput(m, x), targets, ignoreIndex); // ()
+    },
   };
 }
 
@@ -248,15 +302,21 @@ function activation(m: ForwardContext, x: Tensor): Tensor {
 }
 
 /**
- * Final norm (unless the model has none), proj_out back to the embedding's width (OPT-350M), then the
- * logits through the same linear as every projection (tied: the token embedding is the weight), the
- * logit scale and Gemma 2's soft-cap.
+ * Final norm (unless the model has none), then proj_out back to the embedding's width (OPT-350M): what the
+ * head reads (B, T, E).
  */
-function head(m: ForwardContext, x: Tensor): Tensor {
+function headInput(m: ForwardContext, x: Tensor): Tensor {
+  const h = m.c.finalNorm === false ? x : norm(m, x, 'norm_f'); // (B, T, C)
+  return hasEmbedProjection(m.c) ? project(m, h, 'proj_out') : h; // (B, T, E)
+}
+
+/**
+ * The logits of the head's input through the same linear as every projection (tied: the token embedding is
+ * the weight), the logit scale and Gemma 2's soft-cap.
+ */
+function head(m: ForwardContext, features: Tensor): Tensor {
   const { b, c } = m;
-  let h = c.finalNorm === false ? x : norm(m, x, 'norm_f'); // (B, T, C)
-  if (hasEmbedProjection(c)) h = project(m, h, 'proj_out'); // (B, T, E)
-  let logits = linear(b, h, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
+  let logits = m.f.linear(features, m.param(headWeightName(c)), m.maybe('lm_head.bias')); // (B, T, V)
   if (c.logitScale !== 1) logits = b.mul(logits, b.scalar(c.logitScale)); // (B, T, V)
   return c.logitSoftcap === undefined ? logits : softcap(b, logits, c.logitSoftcap); // (B, T, V)
 }
@@ -266,17 +326,9 @@ function softcap(b: Backend, x: Tensor, cap: number): Tensor {
   return b.mul(b.tanh(b.div(x, b.scalar(cap))), b.scalar(cap));
 }
 
-/** The linear layer named `prefix` (its weight, and its bias when the model has one). */
+/** The linear layer named `prefix`: y = x·Wᵀ (+ bias when the model has one) over the last axis. */
 function project(m: ForwardContext, x: Tensor, prefix: string): Tensor {
-  return linear(m.b, x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
-}
-
-/** y = x·Wᵀ + bias over the last axis: x (..., in), w (out, in), bias (out) -> (..., out). */
-function linear(b: Backend, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const shape = b.shape(x);
-  let y = b.matmul(b.reshape(x, [-1, shape.at(-1)!]), w, false, true); // (N, out)
-  if (bias) y = b.add(y, bias); // (N, out)
-  return b.reshape(y, [...shape.slice(0, -1), b.shape(w)[0]!]); // (..., out)
+  return m.f.linear(x, m.param(`${prefix}.weight`), m.maybe(`${prefix}.bias`)); // (..., out)
 }
 
 /** The config's norm over the last axis: gain (1 + weight for Gemma; ones when parameter-free) and LayerNorm's bias. */

@@ -3,10 +3,10 @@
 
 import type { AttentionOptions, Backend, FusedOps, Tensor } from '../backend.js';
 import { fusedOps, referenceFused } from '../fused-reference.js';
-import { int32, type HostTensor } from '../host-tensor.js';
+import { hostTensor, int32, type HostTensor } from '../host-tensor.js';
 import { Rng } from '../rng.js';
 import { assertClose, type ConformanceCheck, type Tolerance } from './assert.js';
-import { mapHost, randn, uniform } from './host-ops.js';
+import { binaryHost, mapHost, matmulHost, randn, uniform } from './host-ops.js';
 import {
   adamwHost,
   attentionHost,
@@ -243,6 +243,38 @@ const cases: FusedCase[] = [
     host: ([logits, targets]) => [crossEntropyHost(logits!, targets!, 0)],
   },
   {
+    op: 'linear',
+    detail: 'x (2, 5, 6) -> 4 features with a bias',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [2, 5, 6]), randn(r, [4, 6]), randn(r, [4], 0.5)],
+    call: (ops, [x, w, bias]) => [ops.linear(x!, w!, bias!)],
+    host: ([x, w, bias]) => [linearHost(x!, w!, bias!)],
+  },
+  {
+    op: 'linear',
+    detail: '37 rows (not a multiple of the threads) -> 9 features, no bias',
+    gradInputs: [0, 1],
+    inputs: (r) => [randn(r, [37, 8]), randn(r, [9, 8])],
+    call: (ops, [x, w]) => [ops.linear(x!, w!, null)],
+    host: ([x, w]) => [linearHost(x!, w!, null)],
+  },
+  {
+    op: 'linearCrossEntropy',
+    detail: 'head with a bias and a logit scale, ignoreIndex -1 skipped, one chunk',
+    gradInputs: [0, 1, 2],
+    inputs: (r) => [randn(r, [7, 5]), randn(r, [11, 5]), randn(r, [11], 0.5), int32([7], [3, -1, 10, 0, -1, 5, 5])],
+    call: (ops, [x, w, bias, targets]) => [ops.linearCrossEntropy(x!, w!, bias!, targets!, { ignoreIndex: -1, logitScale: 0.5 })],
+    host: ([x, w, bias, targets]) => [crossEntropyHost(headLogitsHost(x!, w!, bias!, 0.5), targets!, -1)],
+  },
+  {
+    op: 'linearCrossEntropy',
+    detail: 'no bias, rows in chunks of 3 (the last one partial)',
+    gradInputs: [0, 1],
+    inputs: (r) => [randn(r, [8, 6]), randn(r, [13, 6]), int32([8], [12, 0, 3, 3, -1, 7, 1, 9])],
+    call: (ops, [x, w, targets]) => [ops.linearCrossEntropy(x!, w!, null, targets!, { ignoreIndex: -1, logitScale: 1, chunkRows: 3 })],
+    host: ([x, w, targets]) => [crossEntropyHost(headLogitsHost(x!, w!, null, 1), targets!, -1)],
+  },
+  {
     op: 'adamw',
     detail: 'step 3 with weight decay',
     gradInputs: [],
@@ -253,6 +285,21 @@ const cases: FusedCase[] = [
 ];
 
 const ADAMW = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+
+/** x (..., in) · wᵀ (+ bias) on the host, over the last axis. */
+function linearHost(x: HostTensor, w: HostTensor, bias: HostTensor | null): HostTensor {
+  const inner = x.shape.at(-1)!;
+  const flat = matmulHost(hostTensor([x.data.length / inner, inner], x.data), w, false, true); // (N, out)
+  const y = bias ? binaryHost(flat, bias, (a, c) => a + c) : flat;
+  return hostTensor([...x.shape.slice(0, -1), w.shape[0]!], y.data);
+}
+
+/** (x · wᵀ + bias) · scale on the host: the logits the fused classifier never holds whole. */
+function headLogitsHost(x: HostTensor, w: HostTensor, bias: HostTensor | null, scale: number): HostTensor {
+  const linear = matmulHost(x, w, false, true); // (N, V)
+  const biased = bias ? binaryHost(linear, bias, (a, c) => a + c) : linear;
+  return mapHost(biased, (v) => v * scale);
+}
 
 export function fusedChecks(): ConformanceCheck[] {
   return cases.map(fusedCheck);

@@ -67,7 +67,7 @@ export class AdamW implements Optimizer {
     const adamw = fusedOps(b).adamw;
     this.stepCount++;
     if (this.many) {
-      this.stepMany(this.many, params, grads, lr, skipIf);
+      this.update(params, grads, { lr, step: this.stepCount }, skipIf);
       return;
     }
     if (skipIf) throw new Error(`AdamW: skipIf needs an engine with a multi-tensor AdamW (adamwAll); ${b.engine} has none`);
@@ -84,16 +84,26 @@ export class AdamW implements Optimizer {
     });
   }
 
-  /** Engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per decay group. */
-  private stepMany(
-    many: MultiTensorAdamW,
-    params: Record<string, Tensor>,
-    grads: readonly Tensor[],
-    lr: number,
-    skipIf: Tensor | null,
-  ): void {
+  /** Whether update() works here: the engine updates every parameter in place with one call per group. */
+  get inPlace(): boolean {
+    return this.many !== null;
+  }
+
+  /** Whether every parameter steps at the schedule's rate (no muP multiplier): what a replayed step program assumes. */
+  get oneRate(): boolean {
+    return this.groups.every((g) => g.rate === 1);
+  }
+
+  /**
+   * The device part of step() on engines with an in-place multi-tensor AdamW (torch's adamwAll): one call per
+   * group at this rate (times the group's multiplier) and step count, stepCount untouched (a replayed step
+   * program repeats these calls with each step's rate and count; the caller counts the step).
+   */
+  update(params: Record<string, Tensor>, grads: readonly Tensor[], at: { lr: number; step: number }, skipIf: Tensor | null): void {
+    const many = this.many;
+    if (!many) throw new Error(`AdamW.update needs an engine with a multi-tensor AdamW (adamwAll); ${this.b.engine} has none`);
     for (const { decay, rate, idx, names } of this.groups) {
-      const hp: AdamWHyper = { ...this.options, lr: lr * rate, step: this.stepCount, weightDecay: decay ? this.options.weightDecay : 0 };
+      const hp: AdamWHyper = { ...this.options, lr: at.lr * rate, step: at.step, weightDecay: decay ? this.options.weightDecay : 0 };
       many(
         names.map((n) => params[n]!),
         idx.map((i) => grads[i]!),

@@ -1,13 +1,13 @@
 // The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
-// The model and its optimizer as one Stateful part: the current stage's weights on the backend, AdamW's
 // moments (under ZeRO only this rank's shard of them), the training step over them (gradients, the readback
-// of loss and norm, the update), a growth to the next stage (init's applyGrowth; AdamW's moments fresh or
-// carried by init's growMoments; muP's per-width rates), and the clone symmetry of the weights now. Its state
-// is the weights and moments (model.safetensors, optimizer.safetensors). Not the loop's order of events
-// (run/training-run.ts) and not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
+// of loss and norm, the update; replayed natively as one recorded program where the engine records steps,
+// step-replay.ts), a growth to the next stage (init's applyGrowth; AdamW's moments fresh or carried by init's
+// growMoments; muP's per-width rates), and the clone symmetry of the weights now. Its state is the weights and
+// moments (model.safetensors, optimizer.safetensors). Not the loop's order of events (run/training-run.ts) and
+// not the arithmetic of a step (train-step.ts) or of AdamW (adamw.ts).
 
-import type { Backend, CloneInfo, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
-import { axisSizes, disposeParams, downloadParams, hostTensor, paramSpec, uploadParams } from '@hyperclone/core';
+import type { Backend, CloneInfo, Logger, ModelConfig, ParamSpec, StateDict, Stateful, Tensor } from '@hyperclone/core';
+import { axisSizes, disposeParams, downloadParams, hostTensor, paramSpec, silentLogger, uploadParams } from '@hyperclone/core';
 import { applyGrowth, growMoments, symmetryReport } from '@hyperclone/init';
 import type { SymmetryScore } from '../metrics/events.js';
 import { ONE_PROCESS, type Ranks } from '../distributed/ranks.js';
@@ -15,6 +15,7 @@ import { AdamW, type AdamWOptions, type Optimizer } from './adamw.js';
 import { ShardedAdamW } from './sharded-adamw.js';
 import type { RunStage } from './grow-stages.js';
 import { DivergenceError, StepReadback } from './step-readback.js';
+import { StepReplay, type StepReplayMode } from './step-replay.js';
 import { computeGradients, type MicroBatch, type StepShape, type StepValues } from './train-step.js';
 
 /** What a checkpoint keeps of the part. Loading a state without weights keeps the ones the part was made with. */
@@ -36,6 +37,10 @@ export interface ModelPartOptions {
   shape: StepShape;
   /** The initial model's clone record (the first stage's symmetry), or null. */
   initClone: CloneInfo | null;
+  /** --step-replay (default 'on', the option's default; a data-parallel rank's step always runs eagerly). */
+  stepReplay?: StepReplayMode;
+  /** Where the replay's debug lines go (default: nowhere). */
+  log?: Logger;
 }
 
 export class ModelPart implements Stateful<ModelState> {
@@ -46,6 +51,8 @@ export class ModelPart implements Stateful<ModelState> {
   private params: Record<string, Tensor>;
   private optimizer: Optimizer;
   private readonly readback: StepReadback;
+  /** The step as one recorded program, replayed natively (engines that record steps), else null: eager. */
+  private readonly replay: StepReplay | null;
   private readonly shape: StepShape;
 
   constructor(
@@ -65,6 +72,8 @@ export class ModelPart implements Stateful<ModelState> {
       scatter && ranks.reduceShardedGradients
         ? { ...o.shape, reduceGradients: ranks.reduceShardedGradients, reduceMicroBatch: scatter }
         : o.shape;
+    // one process's step on an engine that records steps (a rank's collectives cannot be recorded)
+    this.replay = StepReplay.for(b, o.stepReplay ?? 'on', Boolean(this.shape.reduceGradients), o.log ?? silentLogger);
   }
 
   /** AdamW for stage k (with muP's per-width rates when it asks), or under ZeRO in a group the moments of this rank's shard only. */
@@ -93,6 +102,11 @@ export class ModelPart implements Stateful<ModelState> {
    */
   trainStep(step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
     const { b } = this;
+    // a recorded program replays every AdamW call at the schedule's rate: muP's per-width rates step eagerly
+    if (this.replay && this.optimizer instanceof AdamW && this.optimizer.oneRate) {
+      this.replayedStep(this.replay, step, batches, seeds, lr);
+      return;
+    }
     const { grads, stats } = computeGradients(b, this.model, this.params, this.names, batches, seeds, this.shape);
     const divergence = this.readback.record(step, stats);
     if (divergence) {
@@ -101,6 +115,27 @@ export class ModelPart implements Stateful<ModelState> {
     }
     this.optimizer.step(this.params, grads, lr, this.readback.skipIf);
     b.dispose(grads);
+  }
+
+  /**
+   * The step's device work as one program (step-replay.ts): gradients, clip, the guard and AdamW, recorded at
+   * the first step of a shape and replayed after it; AdamW's step count and the readback's bookkeeping stay here.
+   */
+  private replayedStep(replay: StepReplay, step: number, batches: readonly MicroBatch[], seeds: readonly number[], lr: number): void {
+    const { b, optimizer } = this;
+    if (!(optimizer instanceof AdamW))
+      throw new Error('a replayed step needs the whole AdamW (a ZeRO shard steps eagerly): a trainer bug, please report it');
+    const hyper = { lr, step: optimizer.stepCount + 1 };
+    const outputs = replay.run(batches, this.shape.batchSize, this.shape.seqLen, hyper, (inputs) => {
+      const onDevice = batches.map((_, i) => ({ inputs: inputs[2 * i]!, targets: inputs[2 * i + 1]! }));
+      const { grads, stats } = computeGradients(b, this.model, this.params, this.names, onDevice, seeds, this.shape);
+      this.readback.flag(stats);
+      optimizer.update(this.params, grads, hyper, this.readback.skipIf);
+      b.dispose(grads);
+      return [...stats.losses, stats.sumSq];
+    });
+    optimizer.stepCount = hyper.step;
+    this.readback.track(step, { losses: outputs.slice(0, -1), sumSq: outputs.at(-1)!, micro: batches.length });
   }
 
   /** Reads back the steps not yet looked at (waiting for the device); the latest step's values. Throws DivergenceError. */
@@ -123,6 +158,7 @@ export class ModelPart implements Stateful<ModelState> {
     if (JSON.stringify(grown.config) !== JSON.stringify(stage.model))
       throw new Error(`growth after step ${afterStep} made a model other than the planned one (a trainer bug: please report it)`);
     const carried = stage.moments === 'carry' ? this.grownMoments(stage.growth!) : null;
+    this.replay?.dispose(); // its program reads the parameters and moments about to be replaced
     disposeParams(b, this.params);
     this.optimizer.dispose();
     this.stage = next;
@@ -182,6 +218,7 @@ export class ModelPart implements Stateful<ModelState> {
   }
 
   loadStateDict(state: ModelState, source = 'the saved state'): void {
+    this.replay?.dispose(); // a recorded program would read the weights and moments being replaced
     if (state.weights) {
       const next = uploadParams(this.b, this.model, state.weights);
       disposeParams(this.b, this.params);
@@ -191,6 +228,7 @@ export class ModelPart implements Stateful<ModelState> {
   }
 
   dispose(): void {
+    this.replay?.dispose();
     this.readback.dispose();
     disposeParams(this.b, this.params);
     this.optimizer.dispose();

@@ -62,8 +62,8 @@ export class StepReadback {
   /** Takes a step's stats (and their ownership); returns its divergence when checked on the host at once. */
   record(step: number, stats: StepStats): Divergence | null {
     if (this.ops && this.guard) {
-      this.ops.flagNonFinite(this.guard, [stats.sumSq, ...stats.losses]); // on the device, nothing read
-      this.pending.push({ step, stats });
+      this.flag(stats);
+      this.track(step, stats);
       return null;
     }
     const values = readStepValues(this.b, stats);
@@ -71,6 +71,17 @@ export class StepReadback {
     if (!finite(values)) return { step, values, noticedAtStep: step };
     this.latest = { step, values };
     return null;
+  }
+
+  /** The device half of record(): sets the guard when the step's loss or norm is not finite (nothing read back). */
+  flag(stats: StepStats): void {
+    if (!this.ops || !this.guard) throw new Error('StepReadback.flag needs an engine with a device guard (flagNonFinite)');
+    this.ops.flagNonFinite(this.guard, [stats.sumSq, ...stats.losses]);
+  }
+
+  /** The host half of record(): keeps the flagged step's stats (and their ownership) until the next settle(). */
+  track(step: number, stats: StepStats): void {
+    this.pending.push({ step, stats });
   }
 
   /** Reads the steps since the last look back (waiting for the device) and says whether one diverged. */

@@ -14,6 +14,12 @@ export interface MicroBatch {
   targets: Int32Array;
 }
 
+/** A micro-batch already on the device (a recorded step's input buffers): (B, T) int32 each. */
+export interface DeviceBatch {
+  inputs: Tensor;
+  targets: Tensor;
+}
+
 /** One process's backward result, before any reduction across processes. */
 export interface LocalGradients {
   /** Gradients summed (not yet averaged) over this process's micro-batches, in parameter order. */
@@ -97,7 +103,7 @@ export function computeGradients(
   config: ModelConfig,
   params: Record<string, Tensor>,
   names: readonly string[],
-  batches: readonly MicroBatch[],
+  batches: readonly (MicroBatch | DeviceBatch)[],
   seeds: readonly number[],
   shape: StepShape,
 ): StepGradients {
@@ -113,7 +119,7 @@ function backward(
   config: ModelConfig,
   params: Record<string, Tensor>,
   names: readonly string[],
-  batches: readonly MicroBatch[],
+  batches: readonly (MicroBatch | DeviceBatch)[],
   seeds: readonly number[],
   { batchSize: B, seqLen: T, checkpointEvery = 0, reduceMicroBatch }: StepShape,
 ): LocalGradients {
@@ -122,8 +128,9 @@ function backward(
   batches.forEach((batch, micro) => {
     const previous: Tensor[] | null = sum;
     const result = b.tidy(() => {
-      const inputs = b.fromHost(hostTensor([B, T], batch.inputs)); // (B, T)
-      const targets = b.fromHost(hostTensor([B, T], batch.targets)); // (B, T)
+      const onDevice = !(batch.inputs instanceof Int32Array);
+      const inputs = onDevice ? (batch.inputs as Tensor) : b.fromHost(hostTensor([B, T], batch.inputs as Int32Array)); // (B, T)
+      const targets = onDevice ? (batch.targets as Tensor) : b.fromHost(hostTensor([B, T], batch.targets as Int32Array)); // (B, T)
       const own = lossAndGradients(b, config, params, names, inputs, targets, {
         train: true,
         dropoutSeed: seeds[micro]!,

@@ -310,6 +310,12 @@ export const TRAIN_OPTIONS = {
     recorded: 'none',
     help: "start even when the memory estimate (weights, AdamW, gradients, activations of the batch) exceeds the machine's available memory (docs/training.md); CUDA device memory is not checked",
   }),
+  stepReplay: option(choice(['on', 'off', 'graph'] as const), {
+    flag: 'step-replay',
+    default: 'on',
+    resume: 'kept',
+    help: 'run the step (forward, loss, backward, clip, AdamW) as one native program recorded at the first step and replayed with one call per step, on engines that record steps (torch; eager where the step cannot be recorded: dropout, data-parallel, a shape change, and again after growth); `graph` also captures it as a CUDA graph on cuda; `off`: every op called from JavaScript',
+  }),
   precision: option(choice(['fp32', 'tf32', 'bf16'] as const), {
     flag: 'precision',
     defaultText: 'from the engine',

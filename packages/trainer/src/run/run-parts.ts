@@ -87,6 +87,8 @@ export async function makeParts(o: ParsedTrainOptions, config: RunConfig, i: Par
       ...(ranks.reduceGradients ? { reduceGradients: ranks.reduceGradients } : {}),
     },
     initClone: config.init.clone,
+    stepReplay: config.stepReplay,
+    log,
   });
   const cost = new Accounting(config.stages[i.stage]!.flopsPerToken, config.backend.device.count, peak.flopsPerSec, {
     measured: peak.measured,
