@@ -54,6 +54,6 @@ export function categorize(stack: Frame[]): Part | null {
   if (has(stack, 'checkpoint', 'training-run.js') || has(stack, 'saveBest')) return 'checkpoint';
   if (has(stack, 'logStep') || has(stack, 'stepRow')) return 'logging (metrics.jsonl, log, progress)';
   if (has(stack, 'trainStep')) return stepPart(stack);
-  if (has(stack, 'loop', 'train-from.js')) return 'between steps';
+  if (has(stack, 'loop', 'training-run.js') || has(stack, 'loop', 'train-from.js')) return 'between steps';
   return null;
 }
