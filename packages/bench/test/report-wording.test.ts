@@ -44,16 +44,22 @@ describe('the speedup tables', () => {
 
   it('say "at the start" where the clone was above the target at step 0, and keep the figure that counts the small model', () => {
     const rows = budgetTableRows(result)!;
-    expect(rows[0]).toEqual(["random arm's budget (steps)", 'tokens', 'clone:noisy-symmetric: FLOPs speedup', 'counting the small model']);
-    expect(rows.slice(1).map((r) => r[2])).toEqual(['at the start', 'at the start', 'at the start']);
+    expect(rows[0]).toEqual([
+      "random arm's budget (steps)",
+      'tokens',
+      'tokens per parameter',
+      'clone:noisy-symmetric: FLOPs speedup, every phase',
+      'small model free',
+    ]);
+    expect(rows.slice(1).map((r) => r[4])).toEqual(['at the start', 'at the start', 'at the start']);
     // random reaches its own value at budget b at b; the clone's cost is the small model's alone: b·1e6 / 5e7
     expect(rows.slice(1).map((r) => r[3])).toEqual(['0.20 ± 0.00x', '0.40 ± 0.00x', '0.60 ± 0.00x']);
-    expect(speedupRows(result, false)[1]![2]).toBe('at the start');
+    expect(speedupRows(result, 'smallFree')[1]![2]).toBe('at the start');
     expect(rows.flat().join(' ')).not.toContain('∞');
   });
 
   it("print no p-value where neither arm's costs vary over seeds", () => {
-    const stats = result.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.speedupWithSmall!.flops;
+    const stats = result.byBudget!.at(-1)!.clones['clone:noisy-symmetric']!.everyPhase!.flops;
     expect(stats.std).toBe(0);
     expect(stats.p).toBeNull();
     expect(budgetTableRows(result)!.flat().join(' ')).not.toMatch(/p [<\d]/);
@@ -71,6 +77,6 @@ describe('the speedup tables', () => {
       target: { metric: 'valAcc', value: 0.4 },
       options: {},
     });
-    expect(speedupRows(varied, false)[1]![2]).toMatch(/^\d+\.\d\d ± \d+\.\d\dx \(p (< 1e-4|0\.\d{4})\)$/);
+    expect(speedupRows(varied, 'smallFree')[1]![2]).toMatch(/^\d+\.\d\d ± \d+\.\d\dx \(p (< 1e-4|0\.\d{4})\)$/);
   });
 });
