@@ -66,10 +66,11 @@ describe('hyperclone watch in Chromium, on a benchmark while it trains', () => {
     const data = join(root, 'data');
     await prepareDataset({ inputs: ['builtin:stories:0.25'], tokenizer: 'byte', out: data });
     // a constant rate keeps the runs short and their curves moving; one seed: the random arm, then one clone arm
+    // (--stages none: not the staged recipe the bench races beside the clone by default)
     benchRun = cli([
       'bench', 'clone-vs-random', '--data', data, '--small', 'tiny', '--small-steps', '10', '--width', '2', '--seeds', '1',
       '--budget', '40', '--batch-size', '2', '--seq-len', '32', '--eval-every', '5', '--eval-windows', '2',
-      '--schedule', 'constant', '--backend', 'tfjs', '--out', bench,
+      '--schedule', 'constant', '--stages', 'none', '--backend', 'tfjs', '--out', bench,
     ]); // prettier-ignore
     await until('the benchmark to open its folder', () => existsSync(join(bench, 'bench.json')), 120_000);
     watch = cli(['watch', bench, '--port', '0']);
