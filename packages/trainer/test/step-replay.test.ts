@@ -1,9 +1,10 @@
 // The training step replayed natively (stepReplay, on by default) against the eager step on torch (CPU):
 // the same loss and gradient norm at every step and the same bits in the final weights and moments, with
 // gradient accumulation and across a growth (recorded again for the grown model); eager where it must be
-// (dropout) and when asked (off). Not the engine's programs (backend-torch's step-programs.test.ts).
+// (dropout) and when asked (off); a step that turns non-finite inside the replay stops the run as the eager
+// one does. Not the engine's programs (backend-torch's step-programs.test.ts).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Logger } from '@hyperclone/core';
@@ -98,6 +99,32 @@ describeTorch('the training step replayed natively', () => {
     expect(replayed.map((e) => e['ops'] !== undefined)).toEqual([true, true]); // before and after the growth
     expect(rows(on)).toEqual(rows(off));
     expect(sameCheckpoints(on, off, 10)).toEqual([true, true]);
+  });
+
+  it('stops a run that diverges inside a replayed step as the eager step does: same step, same message, same last checkpoint', async () => {
+    // lr 300 blows the weights up until the loss is NaN at step 6, well after the step was recorded (step 1)
+    const diverging = { steps: 12, gradAccum: 1, lr: 300, warmup: 0, logEvery: 4, checkpointEvery: 4, evalEvery: 100 };
+    const [on, off] = [tempDir(), tempDir()];
+    const [replayed, eager] = [replayEvents(), replayEvents()];
+    const messages: string[] = [];
+    for (const [out, extra] of [
+      [on, { logger: replayed.logger }],
+      [off, { stepReplay: 'off' as const, logger: eager.logger }],
+    ] as const) {
+      const run = trainFrom(randomInit('tiny', { seed: 2 }), options(out, { ...diverging, ...extra }));
+      await expect(run).rejects.toThrowError(/^training diverged at step 6: loss NaN; stopped without applying the update or the 2 after it/);
+      messages.push(((await run.catch((e: unknown) => e)) as Error).message.replace(out, 'RUN'));
+    }
+    expect(replayed.events).toHaveLength(1); // recorded at step 1; the NaN came from a replayed step
+    expect(replayed.events[0]!['ops']).toBeGreaterThan(40);
+    expect(eager.events).toEqual([]);
+    expect(messages[0]).toBe(messages[1]);
+    expect(messages[0]).toMatch(/the last good checkpoint is RUN.*step-00000004 \(step 4\)/);
+    expect(rows(on)).toEqual(rows(off));
+    expect(rows(on).map((r) => r.step)).toEqual([4]);
+    expect(readdirSync(join(on, 'checkpoints'))).toEqual(['step-00000004']);
+    expect(sameCheckpoints(on, off, 4)).toEqual([true, true]);
+    expect(existsSync(join(on, 'summary.json'))).toBe(false);
   });
 
   it('runs eagerly where a step cannot be recorded (dropout), with the same results', async () => {
