@@ -1,6 +1,7 @@
 // AdamW (decoupled weight decay) updating parameter and moment tensors in place: one param or all at once.
 // Not schedules or state bookkeeping: the trainer owns learning rates, steps and which tensors are moments
 // (a replayed step program sets the rate and the step count of every AdamW call it holds).
+#include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <cmath>
 #include <iostream>
@@ -26,10 +27,48 @@ static std::vector<double> hyperArgs(const Napi::CallbackInfo& info, size_t firs
   return numbers;
 }
 
-/** p <- p·(1 - lr·wd) - lr · m̂ / (sqrt(v̂) + eps), with m, v updated first (the reference composition). */
+/** Whether the one-pass CPU loop takes this update: CPU float32 tensors, each dense. */
+static bool fusedOnCpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v) {
+  for (const at::Tensor* t : {&p, &g, &m, &v}) {
+    if (!t->device().is_cpu() || t->scalar_type() != at::kFloat || !t->is_contiguous()) return false;
+  }
+  return true;
+}
+
+/**
+ * p <- p·(1 - lr·wd) - lr · m̂ / (sqrt(v̂) + eps), with m, v updated first (the reference composition).
+ * On CPU one pass over the elements does what the composition's nine ops do, each product, sum, root and
+ * quotient rounded to float32 in the same order; it differs from ATen's kernels only where those fuse a
+ * multiply-add (add_'s alpha on AVX2 and AVX-512), by at most an ulp of m there. Elsewhere the composition.
+ */
 static void adamwInPlace(at::Tensor& p, const at::Tensor& g, at::Tensor& m, at::Tensor& v, const AdamWHyper& h) {
   const double bias1 = 1 - std::pow(h.beta1, h.step);
   const double bias2 = 1 - std::pow(h.beta2, h.step);
+  if (fusedOnCpu(p, g, m, v)) {
+    // the scalars as ATen rounds them for a float32 tensor
+    const float decay = static_cast<float>(1 - h.lr * h.weightDecay), b1 = static_cast<float>(h.beta1);
+    const float a1 = static_cast<float>(1 - h.beta1), b2 = static_cast<float>(h.beta2), a2 = static_cast<float>(1 - h.beta2);
+    const float rootBias2 = static_cast<float>(std::sqrt(bias2)), eps = static_cast<float>(h.eps);
+    const float stepSize = static_cast<float>(-h.lr / bias1);
+    const bool decays = h.weightDecay != 0;
+    float* pp = p.data_ptr<float>();
+    float* mp = m.data_ptr<float>();
+    float* vp = v.data_ptr<float>();
+    const float* gp = g.data_ptr<float>();
+    at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) {
+        const float gi = gp[i];
+        const float pi = decays ? pp[i] * decay : pp[i];
+        const float mi = mp[i] * b1 + a1 * gi;
+        const float vi = vp[i] * b2 + a2 * gi * gi;
+        const float denom = std::sqrt(vi) / rootBias2 + eps;
+        pp[i] = pi + stepSize * mi / denom;
+        mp[i] = mi;
+        vp[i] = vi;
+      }
+    });
+    return;
+  }
   if (h.weightDecay != 0) p.mul_(1 - h.lr * h.weightDecay);
   m.mul_(h.beta1).add_(g, 1 - h.beta1);
   v.mul_(h.beta2).addcmul_(g, g, 1 - h.beta2);

@@ -139,6 +139,36 @@ describeTorch('torch backend specifics', () => {
     });
   });
 
+  it("adamwAll's CPU pass gives every element the composition's float32 roundings, bit for bit, split across threads", () => {
+    const hp: AdamWHyper = { lr: 3e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, step: 7 };
+    const n = 70_001; // more than one thread's share, and not a multiple of any vector width
+    const f = Math.fround;
+    const at = (k: number, i: number) => f(Math.sin(i * 0.37 + k) * (k === 3 ? 1e-3 : 1) + (k === 3 ? 2e-3 : 0));
+    const [p0, g0, m0, v0] = [0, 1, 2, 3].map((k) => Float32Array.from({ length: n }, (_, i) => at(k, i)));
+    // each of the composition's ops rounded to float32, the scalars as ATen rounds them for a float32 tensor
+    const decay = f(1 - hp.lr * hp.weightDecay);
+    const [b1, a1, b2, a2] = [f(hp.beta1), f(1 - hp.beta1), f(hp.beta2), f(1 - hp.beta2)];
+    const rootBias2 = f(Math.sqrt(1 - hp.beta2 ** hp.step));
+    const stepSize = f(-hp.lr / (1 - hp.beta1 ** hp.step));
+    const want = { p: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    for (let i = 0; i < n; i++) {
+      const g = g0[i]!;
+      const m = f(f(m0[i]! * b1) + f(a1 * g));
+      const v = f(f(v0[i]! * b2) + f(f(a2 * g) * g));
+      const denom = f(f(f(Math.sqrt(v)) / rootBias2) + f(hp.eps));
+      want.p[i] = f(f(p0[i]! * decay) + f(f(stepSize * m) / denom));
+      want.m[i] = m;
+      want.v[i] = v;
+    }
+    b.tidy(() => {
+      const [p, g, m, v] = [p0, g0, m0, v0].map((d) => b.fromHost(float32([n], d))) as [Tensor, Tensor, Tensor, Tensor];
+      b.adamwAll([p], [g], [m], [v], hp);
+      expect(b.toHost(p).data).toEqual(want.p);
+      expect(b.toHost(m).data).toEqual(want.m);
+      expect(b.toHost(v).data).toEqual(want.v);
+    });
+  });
+
   it('rejects bad options and a closed backend with what to do', async () => {
     await expect(createTorchBackend({ device: 'cpu', autocast: 'bf16' })).rejects.toThrow(/needs device "cuda"/);
     await expect(createTorchBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
