@@ -1,4 +1,5 @@
-// Config fields several families share: the activation's name, the rotary settings, the dropout rates.
+// Config fields several families share: the width and its heads, the activation's name, the rotary settings
+// (and how many dimensions of a head they turn), the dropout rates.
 // Not one family's layout (families/*.ts) and not the field reader itself (hf-fields.ts).
 
 import type { Activation, RopeScaling } from '@hyperclone/core';
@@ -205,4 +206,24 @@ export function hfConfigJson(config: Record<string, unknown>): string {
 /** The largest of the dropout rates a family has: ours is one rate for embeddings, attention and residuals. */
 export function dropoutFrom(f: HfFields, fields: Readonly<Record<string, number>>): number {
   return Math.max(...Object.entries(fields).map(([name, fallback]) => f.num(name, fallback)));
+}
+
+/** The hidden size and the head count from their fields, refused unless the heads split it: C, H and D = C / H. */
+export function widthAndHeads(
+  f: HfFields,
+  hidden: readonly [field: string, fallback: number],
+  heads: readonly [field: string, fallback: number],
+): { C: number; H: number; D: number } {
+  const C = f.int(hidden[0], hidden[1]);
+  const H = f.int(heads[0], heads[1]);
+  if (H === 0 || C % H !== 0) f.refuse(heads[0], `must divide ${hidden[0]} ${C}`);
+  return { C, H, D: C / H };
+}
+
+/** The rotary dimensions of a head as transformers counts them, int(headDim · partial); refused unless even, 2+ and at most headDim. */
+export function partialRopeDims(f: HfFields, field: string, headDim: number, partial: number): number {
+  const dims = Math.floor(headDim * partial);
+  if (dims < 2 || dims % 2 !== 0 || dims > headDim)
+    f.refuse(field, `gives ${dims} rotary dimensions of ${headDim}; they must be even and at least 2`);
+  return dims;
 }

@@ -70,6 +70,13 @@ describe('readHuggingFace refuses, in one line, what it cannot compute exactly',
       ['gpt2-tied', (c) => (c['activation_function'] = 'quick_gelu'), /"activation_function" = "quick_gelu" is not an activation/],
       ['gpt2-tied', (c) => (c['scale_attn_by_inverse_layer_idx'] = true), /"scale_attn_by_inverse_layer_idx" = true must be false/],
       ['neox-pythia', (c) => (c['rotary_pct'] = 0.1), /"rotary_pct" = 0.1 gives 0 rotary dimensions of 8/],
+      ['gpt2-tied', (c) => (c['n_head'] = 3), /"n_head" = 3 must divide n_embd 8/],
+      ['opt-tied', (c) => (c['num_attention_heads'] = 0), /"num_attention_heads" = 0 must divide hidden_size 8/],
+      [
+        'phi4-mini-partial-bf16',
+        (c) => (c['partial_rotary_factor'] = 0.1),
+        /"partial_rotary_factor" = 0.1 gives 0 rotary dimensions of 8; they must be even/,
+      ],
     ];
     for (const [name, edit, message] of cases) {
       const dir = copyOf(name, edit);

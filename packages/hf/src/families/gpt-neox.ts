@@ -5,7 +5,16 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  dropoutFrom,
+  float,
+  partialRopeDims,
+  ropeFrom,
+  ropeScalingFields,
+  widthAndHeads,
+} from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 /** rotary_pct such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9). */
@@ -23,14 +32,9 @@ export const gptNeox: Family = {
   buffers: [/^layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)$/, /^rotary_emb\.inv_freq$/],
 
   toConfig(f) {
-    const C = f.int('hidden_size', 6144);
-    const H = f.int('num_attention_heads', 64);
-    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
-    const D = C / H;
+    const { C, H, D } = widthAndHeads(f, ['hidden_size', 6144], ['num_attention_heads', 64]);
     const rope = ropeFrom(f, 'rotary_emb_base', 10000, 'rotary_pct', 0.25);
-    const ropeDims = Math.floor(D * rope.partial); // transformers: int(head_size * rotary_pct)
-    if (ropeDims < 2 || ropeDims % 2 !== 0 || ropeDims > D)
-      f.refuse('rotary_pct', `gives ${ropeDims} rotary dimensions of ${D}; they must be even and at least 2`);
+    const ropeDims = partialRopeDims(f, 'rotary_pct', D, rope.partial);
     const attentionBias = f.bool('attention_bias', true);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 50432),

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, widthAndHeads } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 export const gpt2: Family = {
@@ -16,9 +16,7 @@ export const gpt2: Family = {
   buffers: [/^h\.\d+\.attn\.(bias|masked_bias)$/],
 
   toConfig(f) {
-    const C = f.int('n_embd', 768);
-    const H = f.int('n_head', 12);
-    if (H === 0 || C % H !== 0) f.refuse('n_head', `must divide n_embd ${C}`);
+    const { C, H } = widthAndHeads(f, ['n_embd', 768], ['n_head', 12]);
     f.require('scale_attn_weights', true, true, 'must be true (attention scores are always divided by sqrt(head_dim))');
     f.require('scale_attn_by_inverse_layer_idx', false, false, 'must be false (no per-layer score scaling)');
     f.require('add_cross_attention', false, false, 'must be false (decoder-only models)');

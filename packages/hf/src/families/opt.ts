@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float } from '../common-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, widthAndHeads } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
@@ -21,9 +21,7 @@ export const opt: Family = {
   buffers: [],
 
   toConfig(f) {
-    const C = f.int('hidden_size', 768);
-    const H = f.int('num_attention_heads', 12);
-    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
+    const { C, H } = widthAndHeads(f, ['hidden_size', 768], ['num_attention_heads', 12]);
     const preNorm = f.bool('do_layer_norm_before', true); // false: OPT-350M's post-LN blocks, and no final norm
     const embedDim = f.int('word_embed_proj_dim', C); // != hidden_size: project_in and project_out
     const affine = f.bool('layer_norm_elementwise_affine', true);

@@ -5,7 +5,16 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  dropoutFrom,
+  float,
+  partialRopeDims,
+  ropeFrom,
+  ropeScalingFields,
+  widthAndHeads,
+} from '../common-fields.js';
 import { rotaryPct } from './gpt-neox.js';
 import { llamaStyleBindings } from './llama-names.js';
 
@@ -17,15 +26,10 @@ export const phi: Family = {
   buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
 
   toConfig(f) {
-    const C = f.int('hidden_size', 2048);
-    const H = f.int('num_attention_heads', 32);
-    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
+    const { C, H, D } = widthAndHeads(f, ['hidden_size', 2048], ['num_attention_heads', 32]);
     f.require('qk_layernorm', false, false, 'must be false (per-head LayerNorms on q and k are not supported)');
-    const D = C / H;
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 0.5);
-    const ropeDims = Math.floor(D * rope.partial); // transformers: int(head_dim * partial_rotary_factor)
-    if (ropeDims < 2 || ropeDims % 2 !== 0 || ropeDims > D)
-      f.refuse('partial_rotary_factor', `gives ${ropeDims} rotary dimensions of ${D}; they must be even and at least 2`);
+    const ropeDims = partialRopeDims(f, 'partial_rotary_factor', D, rope.partial);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 51200),
       contextLength: f.int('max_position_embeddings', 2048),

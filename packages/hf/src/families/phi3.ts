@@ -5,7 +5,16 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  dropoutFrom,
+  float,
+  partialRopeDims,
+  ropeFrom,
+  ropeScalingFields,
+  widthAndHeads,
+} from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 import { rotaryPct } from './gpt-neox.js';
 import { llamaStyleBindings } from './llama-names.js';
@@ -24,15 +33,10 @@ export const phi3: Family = {
   buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
 
   toConfig(f) {
-    const C = f.int('hidden_size', 3072);
-    const H = f.int('num_attention_heads', 32);
-    if (H === 0 || C % H !== 0) f.refuse('num_attention_heads', `must divide hidden_size ${C}`);
-    const D = C / H;
+    const { C, H, D } = widthAndHeads(f, ['hidden_size', 3072], ['num_attention_heads', 32]);
     // Phi3Config reads "su" and "yarn" as longrope, and takes no other scaling
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 1, ['longrope'], { su: 'longrope', yarn: 'longrope' });
-    const ropeDims = Math.floor(D * rope.partial);
-    if (ropeDims < 2 || ropeDims % 2 !== 0 || ropeDims > D)
-      f.refuse('partial_rotary_factor', `gives ${ropeDims} rotary dimensions of ${D}; they must be even and at least 2`);
+    const ropeDims = partialRopeDims(f, 'partial_rotary_factor', D, rope.partial);
     const config: ModelConfig = {
       vocabSize: f.int('vocab_size', 32064),
       contextLength: f.int('max_position_embeddings', 4096),
