@@ -144,7 +144,12 @@ describeTorch('torch backend specifics', () => {
     const n = 70_001; // more than one thread's share, and not a multiple of any vector width
     const f = Math.fround;
     const at = (k: number, i: number) => f(Math.sin(i * 0.37 + k) * (k === 3 ? 1e-3 : 1) + (k === 3 ? 2e-3 : 0));
-    const [p0, g0, m0, v0] = [0, 1, 2, 3].map((k) => Float32Array.from({ length: n }, (_, i) => at(k, i)));
+    const [p0, g0, m0, v0] = [0, 1, 2, 3].map((k) => Float32Array.from({ length: n }, (_, i) => at(k, i))) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
     // each of the composition's ops rounded to float32, the scalars as ATen rounds them for a float32 tensor
     const decay = f(1 - hp.lr * hp.weightDecay);
     const [b1, a1, b2, a2] = [f(hp.beta1), f(1 - hp.beta1), f(hp.beta2), f(1 - hp.beta2)];

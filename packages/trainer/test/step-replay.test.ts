@@ -112,7 +112,9 @@ describeTorch('the training step replayed natively', () => {
       [off, { stepReplay: 'off' as const, logger: eager.logger }],
     ] as const) {
       const run = trainFrom(randomInit('tiny', { seed: 2 }), options(out, { ...diverging, ...extra }));
-      await expect(run).rejects.toThrowError(/^training diverged at step 6: loss NaN; stopped without applying the update or the 2 after it/);
+      await expect(run).rejects.toThrowError(
+        /^training diverged at step 6: loss NaN; stopped without applying the update or the 2 after it/,
+      );
       messages.push(((await run.catch((e: unknown) => e)) as Error).message.replace(out, 'RUN'));
     }
     expect(replayed.events).toHaveLength(1); // recorded at step 1; the NaN came from a replayed step
