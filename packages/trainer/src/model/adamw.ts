@@ -133,23 +133,13 @@ export class AdamW implements Optimizer {
 
   /** Restores moments saved by stateDict; throws naming the first missing or mis-shaped entry. */
   loadStateDict(sd: StateDict, source = 'the saved state'): void {
-    for (const s of this.specs) {
-      for (const key of [`m.${s.name}`, `v.${s.name}`]) {
-        const t = sd.get(key);
-        if (!t) throw new Error(`optimizer state in ${source} has no "${key}": it was saved for a different model`);
-        if (t.shape.join(',') !== s.shape.join(',')) {
-          throw new Error(`optimizer state in ${source}: "${key}" is [${t.shape.join(', ')}], the model needs [${s.shape.join(', ')}]`);
-        }
-      }
-    }
-    const step = sd.get('step');
-    if (!step) throw new Error(`optimizer state in ${source} has no "step"`);
+    const steps = savedSteps(sd, this.specs, source);
     this.dispose();
     for (const s of this.specs) {
       this.m.set(s.name, this.b.keep(this.b.fromHost(sd.get(`m.${s.name}`)!)));
       this.v.set(s.name, this.b.keep(this.b.fromHost(sd.get(`v.${s.name}`)!)));
     }
-    this.stepCount = step.data[0]!;
+    this.stepCount = steps;
   }
 
   dispose(): void {
@@ -157,6 +147,24 @@ export class AdamW implements Optimizer {
     this.m.clear();
     this.v.clear();
   }
+}
+
+/**
+ * The updates taken by a saved AdamW state (stateDict's format: `m.<param>`, `v.<param>`, `step`), after checking it
+ * holds both moments of every parameter at its shape; throws naming the first entry missing or mis-shaped.
+ */
+export function savedSteps(sd: StateDict, specs: readonly ParamSpec[], source: string): number {
+  for (const s of specs) {
+    for (const key of [`m.${s.name}`, `v.${s.name}`]) {
+      const t = sd.get(key);
+      if (!t) throw new Error(`optimizer state in ${source} has no "${key}": it was saved for a different model`);
+      if (t.shape.join(',') !== s.shape.join(','))
+        throw new Error(`optimizer state in ${source}: "${key}" is [${t.shape.join(', ')}], the model needs [${s.shape.join(', ')}]`);
+    }
+  }
+  const step = sd.get('step');
+  if (!step) throw new Error(`optimizer state in ${source} has no "step"`);
+  return step.data[0]!;
 }
 
 type MultiTensorAdamW = (params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], hp: AdamWHyper, skipIf?: Tensor | null) => void;

@@ -5,7 +5,7 @@
 
 import type { AdamWHyper, Backend, ParamSpec, ProcessGroup, ShardLayout, StateDict, Tensor } from '@hyperclone/core';
 import { hostTensor, multiTensorOps, shardLayout, type MultiTensorOps } from '@hyperclone/core';
-import type { AdamWOptions, Optimizer } from './adamw.js';
+import { savedSteps, type AdamWOptions, type Optimizer } from './adamw.js';
 
 /** One run of a parameter's elements that this rank owns, with its moments. */
 interface Owned {
@@ -131,16 +131,7 @@ export class ShardedAdamW implements Optimizer {
 
   /** Keeps this rank's runs of moments saved by any number of ranks (AdamW's format); throws naming what is missing. */
   loadStateDict(sd: StateDict, source = 'the saved state'): void {
-    for (const s of this.specs) {
-      for (const key of [`m.${s.name}`, `v.${s.name}`]) {
-        const t = sd.get(key);
-        if (!t) throw new Error(`optimizer state in ${source} has no "${key}": it was saved for a different model`);
-        if (t.shape.join(',') !== s.shape.join(','))
-          throw new Error(`optimizer state in ${source}: "${key}" is [${t.shape.join(', ')}], the model needs [${s.shape.join(', ')}]`);
-      }
-    }
-    const step = sd.get('step');
-    if (!step) throw new Error(`optimizer state in ${source} has no "step"`);
+    const steps = savedSteps(sd, this.specs, source);
     const slice = (key: string, o: Owned) =>
       this.b.keep(this.b.fromHost(hostTensor([o.length], (sd.get(key)!.data as Float32Array).slice(o.start, o.start + o.length))));
     for (const o of this.owned) {
@@ -149,7 +140,7 @@ export class ShardedAdamW implements Optimizer {
       o.m = m;
       o.v = v;
     }
-    this.stepCount = step.data[0]!;
+    this.stepCount = steps;
   }
 
   dispose(): void {
