@@ -10,7 +10,8 @@
 // the random run's validation accuracy at b (a constant learning rate makes that a b-step run's final accuracy),
 // and an arm's cost is its FLOPs (and tokens) from its step 0 to the first evaluation at the target, interpolated,
 // with no cap on its steps; an arm that never gets there is "missed" (its whole run enters the Welch test, a lower
-// bound on its cost). "Small free" subtracts what the arm spent before its last growth. The ceiling: the best a
+// bound on its cost). "Small free" subtracts what the arm spent before its last growth ("before growth" where the arm
+// reached the target before growing: there is nothing to count, and that seed leaves the test). The ceiling: the best a
 // growth after step g could do had the grown model gone on as the random one does from the same accuracy: the
 // random run's FLOPs to the small stage's accuracy at g, minus the small stage's own FLOPs; as a ratio at budget b,
 // random(b) / (random(b) - saved).
@@ -56,21 +57,24 @@ interface Cell {
   mean: number | null;
   std: number | null;
   p: number | null;
+  /** Seeds left out because the arm reached the target before its last growth (small free has nothing to count there). */
+  early: number;
 }
 
 /** The random runs' cost over the arm's, seed by seed; an arm that missed the target counts its whole run in the test. */
 function cell(randomCosts: number[], armCosts: (number | null)[], armBudgets: number[]): Cell {
-  const perSeed = armCosts.map((c, i) => (c === null ? null : randomCosts[i]! / c));
+  // a cost of 0 or less: the target was reached before the last growth, which small free cannot count
+  const early = armCosts.map((c) => c !== null && c <= 0);
+  const kept = (xs: number[]) => xs.filter((_, i) => !early[i]);
+  const perSeed = armCosts.map((c, i) => (c === null || early[i] ? null : randomCosts[i]! / c));
   const valid = perSeed.filter((v): v is number => v !== null);
-  const test = welchTTest(
-    randomCosts,
-    armCosts.map((c, i) => c ?? armBudgets[i]!),
-  );
+  const test = welchTTest(kept(randomCosts), kept(armCosts.map((c, i) => c ?? armBudgets[i]!)));
   return {
     perSeed,
     mean: valid.length ? mean(valid) : null,
     std: valid.length > 1 ? std(valid) : null,
     p: valid.length === 0 || Number.isNaN(test.p) ? null : test.p, // no p where every seed missed: there is no cost to test
+    early: early.filter(Boolean).length,
   };
 }
 
@@ -178,7 +182,9 @@ function main(): void {
   const pad = (s: string, n: number) => s.padEnd(n);
   const fmt = (c: Cell) =>
     c.mean === null
-      ? 'missed'
+      ? c.early > 0
+        ? 'before growth'
+        : 'missed'
       : `${c.mean.toFixed(2)}${c.std !== null ? `±${c.std.toFixed(2)}` : ''}${c.p !== null ? ` p${c.p.toFixed(3)}` : ''}`;
   const perParam = budgets.map((b) => (at(randoms[0]!, b).tokens / randoms[0]!.params).toFixed(1));
   process.stdout.write(
