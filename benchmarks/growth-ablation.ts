@@ -4,10 +4,10 @@
 // writes JSON with every curve it read (runs named by their folders), so the numbers can be checked without them.
 //
 //   npx tsx --conditions=@hyperclone/source benchmarks/growth-ablation.ts --random RUN[,RUN...] \
-//     --arm NAME=RUN[,RUN...] [--arm ...] --budgets 600,1000 [--out benchmarks/results/growth-ablation.json]
+//     --arm NAME=RUN[,RUN...] [--arm ...] --budgets 600,1000 [--metric valAcc|valLoss] [--out benchmarks/results/growth-ablation.json]
 //
 // Runs are matched by seed (config.json's `seed`). Budgets are the random runs' evaluation steps b: the target is
-// the random run's validation accuracy at b (a constant learning rate makes that a b-step run's final accuracy),
+// the random run's validation accuracy (or, with --metric valLoss, its validation loss) at b (a constant learning rate makes that a b-step run's final accuracy),
 // and an arm's cost is its FLOPs (and tokens) from its step 0 to the first evaluation at the target, interpolated,
 // with no cap on its steps; an arm that never gets there is "missed" (its whole run enters the Welch test, a lower
 // bound on its cost). "Small free" subtracts what the arm spent before its last growth ("before growth" where the arm
@@ -18,7 +18,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { costToTarget, mean, std, welchTTest, type Cost } from '@hyperclone/bench';
+import { costToTarget, mean, metricOf, std, welchTTest, type Cost, type TargetMetric } from '@hyperclone/bench';
 import type { EvalEvent, RunConfig } from '@hyperclone/trainer';
 
 interface Run {
@@ -102,6 +102,8 @@ function main(): void {
     .flatMap((v) => v.split(','))
     .map(readRun);
   const budgets = (values('budgets')[0] ?? '').split(',').filter(Boolean).map(Number);
+  const metric = (values('metric')[0] ?? 'valAcc') as TargetMetric;
+  if (metric !== 'valAcc' && metric !== 'valLoss') throw new Error(`--metric must be valAcc or valLoss (got ${metric})`);
   const arms = values('arm').map((v) => {
     const [name, dirs] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
     return { name, runs: dirs.split(',').map(readRun) };
@@ -124,21 +126,21 @@ function main(): void {
     // the small stage's own cost (what a grown model that went on as the random one does would save)
     const ceiling = runs.map((r) => {
       if (r.growthStep === null) return null;
-      const smallAcc = at(r, r.growthStep).val.acc;
-      const reach = costToTarget(randomOf(r.seed).evals, 'valAcc', smallAcc);
+      const smallValue = metricOf(at(r, r.growthStep), metric);
+      const reach = costToTarget(randomOf(r.seed).evals, metric, smallValue);
       return reach
-        ? { growthStep: r.growthStep, smallAcc, savedFlops: reach.flops - r.small.flops, savedTokens: reach.tokens - r.small.tokens }
+        ? { growthStep: r.growthStep, smallValue, savedFlops: reach.flops - r.small.flops, savedTokens: reach.tokens - r.small.tokens }
         : null;
     });
     const byBudget = budgets.map((b) => {
       const targets = runs.map((r) => at(randomOf(r.seed), b));
       const randomCosts = targets.map(costOf);
-      const costs = runs.map((r, i) => costToTarget(r.evals, 'valAcc', targets[i]!.val.acc));
+      const costs = runs.map((r, i) => costToTarget(r.evals, metric, metricOf(targets[i]!, metric)));
       const ends = runs.map((r) => costOf(r.evals.at(-1)!));
       const ceilings = ceiling.flatMap((c, i) => (c ? [randomCosts[i]!.flops / (randomCosts[i]!.flops - c.savedFlops)] : []));
       return {
         budget: b,
-        targetAcc: targets.map((t) => t.val.acc),
+        target: targets.map((t) => metricOf(t, metric)),
         randomFlops: randomCosts.map((c) => c.flops),
         armFlops: costs.map((c) => c?.flops ?? null),
         tokensPerParam: targets[0]!.tokens / randomOf(runs[0]!.seed).params,
@@ -161,10 +163,10 @@ function main(): void {
     // where the arm stopped: the random run's FLOPs to the arm's final accuracy over the arm's FLOPs (below 1: behind)
     const atEnd = runs.map((r) => {
       const end = r.evals.at(-1)!;
-      const reach = costToTarget(randomOf(r.seed).evals, 'valAcc', end.val.acc);
+      const reach = costToTarget(randomOf(r.seed).evals, metric, metricOf(end, metric));
       return {
         step: end.step,
-        acc: end.val.acc,
+        value: metricOf(end, metric),
         flops: end.flops,
         randomFlops: reach?.flops ?? null,
         ratio: reach ? reach.flops / end.flops : null,
@@ -188,14 +190,14 @@ function main(): void {
       : `${c.mean.toFixed(2)}${c.std !== null ? `±${c.std.toFixed(2)}` : ''}${c.p !== null ? ` p${c.p.toFixed(3)}` : ''}`;
   const perParam = budgets.map((b) => (at(randoms[0]!, b).tokens / randoms[0]!.params).toFixed(1));
   process.stdout.write(
-    `${pad('arm', 28)}${budgets.map((b, i) => pad(`b=${b} (${perParam[i]} tok/param): every phase | small free | ceiling`, 64)).join('')}${pad('ceiling (FLOPs saved at best)', 30)}at its end (acc at step: every phase)\n`,
+    `${pad('arm', 28)}${budgets.map((b, i) => pad(`b=${b} (${perParam[i]} tok/param): every phase | small free | ceiling`, 64)).join('')}${pad('ceiling (FLOPs saved at best)', 30)}at its end (${metric === 'valAcc' ? 'acc' : 'loss'} at step: every phase)\n`,
   );
   for (const r of results) {
     const cells = r.byBudget
       .map((x) => pad(`${fmt(x.everyPhase.flops)} | ${fmt(x.smallFree.flops)} | ${x.ceilingEveryPhase?.toFixed(2) ?? '-'}`, 64))
       .join('');
     const ceil = r.ceiling.map((c) => (c ? c.savedFlops.toExponential(2) : '-')).join(',');
-    const end = r.atEnd.map((e) => `${e.acc.toFixed(3)} at ${e.step}: ${e.ratio?.toFixed(2) ?? '-'}`).join(', ');
+    const end = r.atEnd.map((e) => `${e.value.toFixed(3)} at ${e.step}: ${e.ratio?.toFixed(2) ?? '-'}`).join(', ');
     process.stdout.write(`${pad(r.arm, 28)}${cells}${pad(ceil, 30)}${end}\n`);
   }
   const out = values('out')[0];
@@ -208,8 +210,11 @@ function main(): void {
     );
     writeFileSync(
       out,
-      JSON.stringify({ budgets, random: randoms.map((r) => ({ run: basename(r.dir), seed: r.seed })), arms: results, curves }, null, 1) +
-        '\n',
+      JSON.stringify(
+        { metric, budgets, random: randoms.map((r) => ({ run: basename(r.dir), seed: r.seed })), arms: results, curves },
+        null,
+        1,
+      ) + '\n',
     );
     process.stdout.write(`wrote ${out}\n`);
   }
