@@ -4,10 +4,12 @@
 // writes JSON with every curve it read (runs named by their folders), so the numbers can be checked without them.
 //
 //   npx tsx --conditions=@hyperclone/source benchmarks/growth-ablation.ts --random RUN[,RUN...] \
-//     --arm NAME=RUN[,RUN...] [--arm ...] --budgets 600,1000 [--metric valAcc|valLoss] [--out benchmarks/results/growth-ablation.json]
+//     --arm NAME=RUN[,RUN...] [--arm ...] --budgets 600,1000 [--metric valAcc|valLoss] [--smooth K] [--out benchmarks/results/growth-ablation.json]
 //
 // Runs are matched by seed (config.json's `seed`). Budgets are the random runs' evaluation steps b: the target is
-// the random run's validation accuracy (or, with --metric valLoss, its validation loss) at b (a constant learning rate makes that a b-step run's final accuracy),
+// the random run's validation accuracy (or, with --metric valLoss, its validation loss) at b, each curve first averaged
+// over K evaluations with --smooth K (the mean of each evaluation and the K - 1 before it, on every run alike; where a
+// curve is flat the first crossing of one noisy evaluation says little), (a constant learning rate makes that a b-step run's final accuracy),
 // and an arm's cost is its FLOPs (and tokens) from its step 0 to the first evaluation at the target, interpolated,
 // with no cap on its steps; an arm that never gets there is "missed" (its whole run enters the Welch test, a lower
 // bound on its cost). "Small free" subtracts what the arm spent before its last growth ("before growth" where the arm
@@ -37,12 +39,23 @@ interface Run {
 const NOTHING: Cost = { step: 0, tokens: 0, flops: 0, deviceHours: 0 };
 const costOf = (e: EvalEvent): Cost => ({ step: e.step, tokens: e.tokens, flops: e.flops, deviceHours: e.deviceHours });
 
-function readRun(dir: string): Run {
+/** Each evaluation's validation loss and accuracy as the mean over it and the k - 1 before it (k = 1: as they are). */
+function smoothed(evals: EvalEvent[], k: number): EvalEvent[] {
+  return evals.map((e, i) => {
+    const window = evals.slice(Math.max(0, i - k + 1), i + 1);
+    return { ...e, val: { ...e.val, loss: mean(window.map((w) => w.val.loss)), acc: mean(window.map((w) => w.val.acc)) } };
+  });
+}
+
+function readRun(dir: string, smooth: number): Run {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as RunConfig;
-  const evals = readFileSync(join(dir, 'eval.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as EvalEvent);
+  const evals = smoothed(
+    readFileSync(join(dir, 'eval.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EvalEvent),
+    smooth,
+  );
   const last = config.stages.at(-1)!;
   const growthStep = config.stages.length > 1 ? last.fromStep : null;
   const atGrowth = growthStep === null ? undefined : evals.find((e) => e.step === growthStep && (e.stage ?? 0) < config.stages.length - 1);
@@ -98,15 +111,17 @@ function counted(randoms: Cost[], arms: (Cost | null)[], armEnds: Cost[], before
 function main(): void {
   const args = process.argv.slice(2);
   const values = (name: string): string[] => args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]!] : []));
+  const smooth = Number(values('smooth')[0] ?? 1);
+  if (!Number.isInteger(smooth) || smooth < 1) throw new Error(`--smooth must be a positive integer (got ${values('smooth')[0]})`);
   const randoms = values('random')
     .flatMap((v) => v.split(','))
-    .map(readRun);
+    .map((dir) => readRun(dir, smooth));
   const budgets = (values('budgets')[0] ?? '').split(',').filter(Boolean).map(Number);
   const metric = (values('metric')[0] ?? 'valAcc') as TargetMetric;
   if (metric !== 'valAcc' && metric !== 'valLoss') throw new Error(`--metric must be valAcc or valLoss (got ${metric})`);
   const arms = values('arm').map((v) => {
     const [name, dirs] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
-    return { name, runs: dirs.split(',').map(readRun) };
+    return { name, runs: dirs.split(',').map((dir) => readRun(dir, smooth)) };
   });
   if (!randoms.length || !arms.length || !budgets.length)
     throw new Error('usage: --random RUN[,RUN...] --arm NAME=RUN[,RUN...] ... --budgets B,B');
@@ -211,7 +226,7 @@ function main(): void {
     writeFileSync(
       out,
       JSON.stringify(
-        { metric, budgets, random: randoms.map((r) => ({ run: basename(r.dir), seed: r.seed })), arms: results, curves },
+        { metric, smooth, budgets, random: randoms.map((r) => ({ run: basename(r.dir), seed: r.seed })), arms: results, curves },
         null,
         1,
       ) + '\n',
