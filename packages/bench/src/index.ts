@@ -34,6 +34,6 @@ export {
 } from './analyze.js';
 export { costToTarget, metricOf, readEvals, type Cost, type TargetMetric } from './time-to-target.js';
 export { budgetTableRows, curvePoints, seedRows, speedupRows, symmetryRows, writeReport, type Plot } from './report.js';
-export { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
+export { barSpec, budgetSpec, curveSpec, evalCurvePoint, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 export { mean, std, welchTTest, type WelchResult } from './stats.js';
 export { REPORT_CSS } from './report-style.js';

@@ -3,6 +3,7 @@
 
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import type { EvalEvent } from '@hyperclone/trainer';
 
 /** One evaluation of one arm and seed, the unit every curve is drawn from. */
 export interface CurvePoint {
@@ -18,6 +19,21 @@ export interface CurvePoint {
   symmetry: number | null;
   /** The training loss of a logged step (metrics.jsonl); absent on evaluations. */
   trainLoss?: number | null;
+}
+
+/** One row of a run's eval.jsonl as the curve point of its arm and seed (the bench's report and the watch page both draw these). */
+export function evalCurvePoint(arm: string, seed: number, e: EvalEvent): CurvePoint {
+  return {
+    arm,
+    seed,
+    step: e.step,
+    tokens: e.tokens,
+    flops: e.flops,
+    deviceHours: e.deviceHours,
+    valLoss: e.val.loss,
+    valAcc: e.val.acc,
+    symmetry: e.symmetry?.mean ?? null,
+  };
 }
 
 export type XAxis = 'step' | 'tokens' | 'flops' | 'deviceHours';

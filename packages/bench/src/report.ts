@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ArmSpeedups, BenchResult, BudgetRow, CloneArmResult, CostKey, SpeedupStats } from './analyze.js';
 import { readPath } from '@hyperclone/trainer';
 import { COST_KEYS } from './analyze.js';
-import { barSpec, budgetSpec, curveSpec, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
+import { barSpec, budgetSpec, curveSpec, evalCurvePoint, renderSvg, type CurvePoint, type CurveOptions } from './plots.js';
 import { readEvals } from './time-to-target.js';
 import { mean, std } from './stats.js';
 import { REPORT_CSS } from './report-style.js';
@@ -73,19 +73,7 @@ export function curvePoints(result: BenchResult, dir: string): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const [arm, outcomes] of Object.entries(result.arms)) {
     for (const o of outcomes) {
-      for (const e of readEvals(readPath(dir, o.runDir))) {
-        points.push({
-          arm,
-          seed: o.seed,
-          step: e.step,
-          tokens: e.tokens,
-          flops: e.flops,
-          deviceHours: e.deviceHours,
-          valLoss: e.val.loss,
-          valAcc: e.val.acc,
-          symmetry: e.symmetry?.mean ?? null,
-        });
-      }
+      for (const e of readEvals(readPath(dir, o.runDir))) points.push(evalCurvePoint(arm, o.seed, e));
     }
   }
   return points;

@@ -2,7 +2,7 @@
 // one for the training runs together, each with a status line per run and the report's Vega-Lite
 // curves rendered to SVG. Not the reading of the files (watched-folder.ts) or the page around it (watch-page.ts).
 
-import { curveSpec, renderSvg, type CurveOptions, type CurvePoint } from '@hyperclone/bench';
+import { curveSpec, evalCurvePoint, renderSvg, type CurveOptions, type CurvePoint } from '@hyperclone/bench';
 import { readBench, readRun, type RunState, type WatchedFolder } from './watched-folder.js';
 
 export interface Section {
@@ -103,16 +103,7 @@ function curvePointsOf(r: RunState): CurvePoint[] {
       symmetry: null,
       trainLoss: s.loss,
     })),
-    ...r.evals.map((e) => ({
-      ...base,
-      step: e.step,
-      tokens: e.tokens,
-      flops: e.flops,
-      deviceHours: e.deviceHours,
-      valLoss: e.val.loss,
-      valAcc: e.val.acc,
-      symmetry: e.symmetry?.mean ?? null,
-    })),
+    ...r.evals.map((e) => evalCurvePoint(r.arm, r.seed, e)),
   ];
 }
 
