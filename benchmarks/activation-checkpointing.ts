@@ -5,6 +5,8 @@
 //   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/activation-checkpointing.ts \
 //     [--model cpu-256] [--layers 8] [--batch 16] [--seq 256] [--threads 2] [--rounds 3] [--modes none,blocks,every-2] \
 //     [--out benchmarks/results/activation-checkpointing-cpu.json]
+//
+// --layers and --seq default to the preset's (cpu-256: 4 blocks, 256 positions).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,27 +23,28 @@ import {
   Rng,
   type ModelConfig,
 } from '@hyperclone/core';
-
-function flag(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? fallback : (args[i + 1] ?? fallback);
-}
+import { int, list, readFlags, string } from './flags.js';
 
 const args = process.argv.slice(2);
-const int = (name: string, fallback: number) => {
-  const v = Number(flag(args, name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-};
-const preset = flag(args, 'model', 'cpu-256');
+const f = readFlags('benchmarks/activation-checkpointing.ts', {
+  model: string('cpu-256'),
+  layers: int(), // default: the preset's
+  batch: int(16),
+  seq: int(), // default: the preset's context length
+  threads: int(2),
+  rounds: int(3),
+  modes: list('none,blocks,every-2'),
+  out: string('benchmarks/results/activation-checkpointing-cpu.json'),
+});
+const preset = f.model;
 const base = getPreset(preset);
-const config: ModelConfig = { ...base, nLayer: int('layers', base.nLayer), dropout: 0 };
-const B = int('batch', 16);
-const T = int('seq', base.contextLength);
-const threads = int('threads', 2);
-const rounds = int('rounds', 3);
-const modes = flag(args, 'modes', 'none,blocks,every-2').split(',');
-const out = resolve(flag(args, 'out', 'benchmarks/results/activation-checkpointing-cpu.json'));
+const config: ModelConfig = { ...base, nLayer: f.layers ?? base.nLayer, dropout: 0 };
+const B = f.batch;
+const T = f.seq ?? base.contextLength;
+const threads = f.threads;
+const rounds = f.rounds;
+const modes = f.modes;
+const out = resolve(f.out);
 modes.forEach((m) => checkpointEvery(m)); // refuse a bad mode before the work
 
 const b = await createTorchBackend({ threads });
