@@ -13,28 +13,29 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { createTorchBackend, type TorchBackend } from '@hyperclone/backend-torch';
 import type { Tensor } from '@hyperclone/core';
+import { int, readFlags, string } from './flags.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
-
+const flags = readFlags('benchmarks/attention-cpu.ts', {
+  batch: int(8),
+  heads: int(8),
+  seq: int(256),
+  'head-dim': int(32),
+  threads: int(Math.min(2, availableParallelism())),
+  iters: int(20),
+  rounds: int(5),
+  python: string('/usr/bin/python3'),
+  out: string('benchmarks/results/attention-cpu.json'),
+});
 const o = {
-  batch: positiveInt('batch', 8),
-  heads: positiveInt('heads', 8),
-  seq: positiveInt('seq', 256),
-  headDim: positiveInt('head-dim', 32),
-  threads: positiveInt('threads', Math.min(2, availableParallelism())),
-  iters: positiveInt('iters', 20),
-  rounds: positiveInt('rounds', 5),
-  python: flag('python', '/usr/bin/python3'),
-  out: resolve(flag('out', 'benchmarks/results/attention-cpu.json')),
+  batch: flags.batch,
+  heads: flags.heads,
+  seq: flags.seq,
+  headDim: flags['head-dim'],
+  threads: flags.threads,
+  iters: flags.iters,
+  rounds: flags.rounds,
+  python: flags.python,
+  out: resolve(flags.out),
 };
 const scale = 1 / Math.sqrt(o.headDim);
 
