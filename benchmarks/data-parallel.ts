@@ -14,26 +14,34 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
+import { int, readFlags, string } from './flags.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const CLI = join(REPO, 'packages/cli/dist/main.js');
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1]!;
-}
-
+const flags = readFlags('benchmarks/data-parallel.ts', {
+  preset: string('cpu-128'),
+  batch: int(8),
+  seq: int(256),
+  steps: int(12),
+  rounds: int(3),
+  nproc: int(2),
+  threads: int(2),
+  'sizes-mb': string('1,4,25,100'), // handed to the all-reduce workers as it is
+  reps: int(5),
+  out: string(join(REPO, 'benchmarks/results/data-parallel-cpu.json')),
+});
 const o = {
-  preset: flag('preset', 'cpu-128'),
-  batch: Number(flag('batch', '8')),
-  seq: Number(flag('seq', '256')),
-  steps: Number(flag('steps', '12')),
-  rounds: Number(flag('rounds', '3')),
-  nproc: Number(flag('nproc', '2')),
-  threads: Number(flag('threads', '2')),
-  sizesMb: flag('sizes-mb', '1,4,25,100'),
-  reps: Number(flag('reps', '5')),
-  out: resolve(flag('out', join(REPO, 'benchmarks/results/data-parallel-cpu.json'))),
+  preset: flags.preset,
+  batch: flags.batch,
+  seq: flags.seq,
+  steps: flags.steps,
+  rounds: flags.rounds,
+  nproc: flags.nproc,
+  threads: flags.threads,
+  sizesMb: flags['sizes-mb'],
+  reps: flags.reps,
+  out: resolve(flags.out),
 };
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
