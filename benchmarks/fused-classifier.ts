@@ -6,6 +6,8 @@
 //   npx tsx --conditions=@hyperclone/source benchmarks/fused-classifier.ts [--rows 2048] [--width 768] [--vocab 50257]
 //     [--rounds 3] [--threads 2] [--out benchmarks/results/fused-classifier-cpu.json]
 //
+// Each variant runs as this script again with --child unfused|fused and the shape flags (one process, one JSON line).
+//
 // Peak = VmHWM at the end minus VmRSS once the inputs exist; freed memory is kept by the torch backend's
 // retainHostMemory, so the high-water mark is the most the pass held at once.
 
@@ -16,8 +18,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fusedOps, hostTensor, Rng, type Tensor } from '@hyperclone/core';
 import { createTorchBackend } from '@hyperclone/backend-torch';
+import { int, oneOf, readFlags, string } from './flags.js';
 
-type Variant = 'unfused' | 'fused';
+const VARIANTS = ['unfused', 'fused'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 interface Measured {
   variant: Variant;
@@ -25,11 +29,6 @@ interface Measured {
   /** Forward + backward, the median of 3 after the measured first pass. */
   passMs: number;
   loss: number;
-}
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : (process.argv[i + 1] ?? fallback);
 }
 
 function kib(field: 'VmRSS' | 'VmHWM'): number {
@@ -77,16 +76,27 @@ async function measure(variant: Variant, rows: number, width: number, vocab: num
 }
 
 async function main(): Promise<void> {
-  const rows = Number(flag('rows', '2048'));
-  const width = Number(flag('width', '768'));
-  const vocab = Number(flag('vocab', '50257'));
-  const threads = Number(flag('threads', '2'));
-  const child = flag('child', '');
+  const {
+    rows,
+    width,
+    vocab,
+    threads,
+    rounds,
+    out: outFlag,
+    child,
+  } = readFlags('benchmarks/fused-classifier.ts', {
+    rows: int(2048),
+    width: int(768),
+    vocab: int(50257),
+    rounds: int(3),
+    threads: int(2),
+    out: string('benchmarks/results/fused-classifier-cpu.json'),
+    child: oneOf(VARIANTS), // the one-variant process this script spawns
+  });
   if (child) {
-    console.log(JSON.stringify(await measure(child as Variant, rows, width, vocab, threads)));
+    console.log(JSON.stringify(await measure(child, rows, width, vocab, threads)));
     return;
   }
-  const rounds = Number(flag('rounds', '3'));
   const self = fileURLToPath(import.meta.url);
   const runs: Measured[] = [];
   console.log(`LM head + cross-entropy, forward and backward: ${rows} rows x ${width} -> ${vocab} classes, ${threads} threads`);
@@ -128,7 +138,7 @@ async function main(): Promise<void> {
     `median peak: unfused ${(summary.medianPeakBytes.unfused / 2 ** 20).toFixed(0)} MiB, fused ${(summary.medianPeakBytes.fused / 2 ** 20).toFixed(0)} MiB ` +
       `(the float32 logits alone: ${(summary.logitsBytes / 2 ** 20).toFixed(0)} MiB); median pass: unfused ${summary.medianPassMs.unfused.toFixed(0)} ms, fused ${summary.medianPassMs.fused.toFixed(0)} ms`,
   );
-  const out = resolve(flag('out', 'benchmarks/results/fused-classifier-cpu.json'));
+  const out = resolve(outFlag);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
   console.log(`wrote ${out}`);
