@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { costToTarget, mean, metricOf, std, welchTTest, type Cost, type TargetMetric } from '@hyperclone/bench';
 import type { EvalEvent, RunConfig } from '@hyperclone/trainer';
+import { FlagError, int, ints, many, oneOf, readFlags, required, string } from './flags.js';
 
 interface Run {
   dir: string;
@@ -108,23 +109,25 @@ function counted(randoms: Cost[], arms: (Cost | null)[], armEnds: Cost[], before
   };
 }
 
+/** One --arm: NAME=RUN[,RUN...]. */
+function armOf(v: string): { name: string; dirs: string[] } {
+  const eq = v.indexOf('=');
+  if (eq < 1 || eq === v.length - 1) throw new FlagError(`--arm takes NAME=RUN[,RUN...] (got ${v})`);
+  return { name: v.slice(0, eq), dirs: v.slice(eq + 1).split(',') };
+}
+
 function main(): void {
-  const args = process.argv.slice(2);
-  const values = (name: string): string[] => args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]!] : []));
-  const smooth = Number(values('smooth')[0] ?? 1);
-  if (!Number.isInteger(smooth) || smooth < 1) throw new Error(`--smooth must be a positive integer (got ${values('smooth')[0]})`);
-  const randoms = values('random')
-    .flatMap((v) => v.split(','))
-    .map((dir) => readRun(dir, smooth));
-  const budgets = (values('budgets')[0] ?? '').split(',').filter(Boolean).map(Number);
-  const metric = (values('metric')[0] ?? 'valAcc') as TargetMetric;
-  if (metric !== 'valAcc' && metric !== 'valLoss') throw new Error(`--metric must be valAcc or valLoss (got ${metric})`);
-  const arms = values('arm').map((v) => {
-    const [name, dirs] = [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)];
-    return { name, runs: dirs.split(',').map((dir) => readRun(dir, smooth)) };
+  const f = readFlags('benchmarks/growth-ablation.ts', {
+    random: required(many(), 'RUN[,RUN...]'),
+    arm: required(many(armOf), 'NAME=RUN[,RUN...]'),
+    budgets: required(ints(), 'B[,B...]'),
+    metric: oneOf<TargetMetric>(['valAcc', 'valLoss'], 'valAcc'),
+    smooth: int(1),
+    out: string(),
   });
-  if (!randoms.length || !arms.length || !budgets.length)
-    throw new Error('usage: --random RUN[,RUN...] --arm NAME=RUN[,RUN...] ... --budgets B,B');
+  const { smooth, budgets, metric } = f;
+  const randoms = f.random.flatMap((v) => v.split(',')).map((dir) => readRun(dir, smooth));
+  const arms = f.arm.map(({ name, dirs }) => ({ name, runs: dirs.map((dir) => readRun(dir, smooth)) }));
   const randomOf = (seed: number): Run => {
     const r = randoms.find((x) => x.seed === seed);
     if (!r) throw new Error(`no random run of seed ${seed}`);
@@ -215,7 +218,7 @@ function main(): void {
     const end = r.atEnd.map((e) => `${e.value.toFixed(3)} at ${e.step}: ${e.ratio?.toFixed(2) ?? '-'}`).join(', ');
     process.stdout.write(`${pad(r.arm, 28)}${cells}${pad(ceil, 30)}${end}\n`);
   }
-  const out = values('out')[0];
+  const out = f.out;
   if (out) {
     const curves = Object.fromEntries(
       [...randoms, ...arms.flatMap((a) => a.runs)].map((r) => [
