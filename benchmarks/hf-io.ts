@@ -7,7 +7,8 @@
 // pytorch_model.bin by torch.save through /usr/bin/python3), import (HF -> our checkpoint: readHuggingFace +
 // saveCheckpoint; safetensors F32 and BF16, pytorch_model.bin F32), export (our checkpoint -> HF: loadCheckpoint +
 // writeHuggingFace, F32 and BF16), and idle (the same process loading the same modules and nothing else: the floor
-// under every RSS figure).
+// under every RSS figure). Each phase runs as this script again with --phase NAME --work DIR; --work keeps the files
+// (by default a temporary folder, removed at the end).
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { countParams, getPreset, loadCheckpoint, saveCheckpoint } from '@hyperclone/core';
 import { readHuggingFace, writeHuggingFace, type ExportDtype } from '@hyperclone/hf';
 import { randomInit } from '@hyperclone/init';
+import { readFlags, string } from './flags.js';
 
 interface PhaseResult {
   phase: string;
@@ -73,13 +75,13 @@ function runPhase(name: string, work: string): PhaseResult {
 const dirBytes = (dir: string): number => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const flag = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const work = flag('work') ?? mkdtempSync(join(tmpdir(), 'hf-io-'));
-  const name = flag('phase');
+  const f = readFlags('benchmarks/hf-io.ts', {
+    work: string(), // default: a fresh temporary folder, removed at the end
+    out: string('benchmarks/results/hf-io-cpu.json'),
+    phase: string(), // one phase, in the process this script spawns for it
+  });
+  const work = f.work ?? mkdtempSync(join(tmpdir(), 'hf-io-'));
+  const name = f.phase;
   if (name) {
     void phase(name, work);
     return;
@@ -108,7 +110,7 @@ function main(): void {
       `${r.phase.padEnd(20)} ${(r.wallMs / 1000).toFixed(2).padStart(6)}   ${mb > 0 ? mb.toFixed(0).padStart(11) : '          -'}   ${rate.padStart(4)}   ${r.peakRssMB.toFixed(0).padStart(11)}   ${((r.peakRssMB - idle) / weightsMB).toFixed(2)}`,
     );
   }
-  const out = resolve(flag('out') ?? 'benchmarks/results/hf-io-cpu.json');
+  const out = resolve(f.out);
   mkdirSync(dirname(out), { recursive: true });
   const record = {
     preset: PRESET,
@@ -122,7 +124,7 @@ function main(): void {
   };
   writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
   console.log(`wrote ${out}`);
-  if (!flag('work')) rmSync(work, { recursive: true, force: true });
+  if (!f.work) rmSync(work, { recursive: true, force: true });
 }
 
 main();
