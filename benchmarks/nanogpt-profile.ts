@@ -19,6 +19,7 @@ import { trainFrom } from '@hyperclone/trainer';
 import { babyConfig, BABY_GPT } from './nanogpt/baby-gpt.js';
 import { raceData, type RaceData } from './nanogpt/corpus.js';
 import { PARTS, partsPerStep, type Part, type ProfiledOp } from './nanogpt/profile-parts.js';
+import { int, readFlags, string } from './flags.js';
 
 const LOOP = fileURLToPath(new URL('reference/nanogpt-loop.py', import.meta.url));
 
@@ -29,14 +30,6 @@ interface SideProfile {
   profiledStepMs: number;
   parts: Record<Part, number>;
   topOps: { entry: string; name: string; calls: number; selfMsPerStep: number }[];
-}
-
-function flag(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
 }
 
 function side(label: string, ops: ProfiledOp[], wallUs: number, insideUs: number, steps: number, stepMs: number): SideProfile {
@@ -144,15 +137,22 @@ function profileReference(
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const data = await raceData({ corpus: flag(args, 'corpus'), dataset: flag(args, 'data') });
-  const steps = Number(flag(args, 'steps', '40'));
-  const warmup = Number(flag(args, 'warmup', '10'));
-  const threads = Number(flag(args, 'threads', '2'));
+  const f = readFlags('benchmarks/nanogpt-profile.ts', {
+    corpus: string(), // default (raceData's): builtin:shakespeare
+    data: string(),
+    steps: int(40),
+    warmup: int(10),
+    threads: int(2),
+    python: string('/usr/bin/python3'),
+    out: string('benchmarks/results/nanogpt-profile-cpu.json'),
+  });
+  const { steps, warmup, threads } = f;
+  const data = await raceData({ corpus: f.corpus, dataset: f.data });
   const b = await createTorchBackend({ device: 'cpu', threads });
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' };
   const sides: SideProfile[] = [];
   try {
-    sides.push(profileReference(data, flag(args, 'python', '/usr/bin/python3')!, env, threads, warmup, steps));
+    sides.push(profileReference(data, f.python, env, threads, warmup, steps));
     sides.push(await profileHyperclone(b, data, 'off', warmup, steps));
     sides.push(await profileHyperclone(b, data, 'on', warmup, steps));
   } finally {
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   console.log(`${'profiled step'.padEnd(width)}  ${sides.map((s) => s.profiledStepMs.toFixed(2).padStart(8)).join(' ')}`);
   console.log(`${'plain step (no profiler)'.padEnd(width)}  ${sides.map((s) => s.stepMs.toFixed(2).padStart(8)).join(' ')}`);
   sides.forEach((s, i) => console.log(`[${i + 1}] ${s.label}`));
-  const out = resolve(flag(args, 'out', 'benchmarks/results/nanogpt-profile-cpu.json')!);
+  const out = resolve(f.out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
