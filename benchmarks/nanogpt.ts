@@ -21,20 +21,7 @@ import { createTorchBackend } from '@hyperclone/backend-torch';
 import { babyConfig, BABY_GPT } from './nanogpt/baby-gpt.js';
 import { raceData } from './nanogpt/corpus.js';
 import { runHyperclone, runReference, type RunResult, type RunSettings } from './nanogpt/runs.js';
-
-function flag(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-}
-
-function positive(args: string[], name: string, fallback: number): number {
-  const value = Number(flag(args, name, String(fallback)));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${flag(args, name)})`);
-  return value;
-}
+import { int, readFlags, string } from './flags.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -42,25 +29,35 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const dash = process.argv.indexOf('--');
-  const args = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash);
-  const extra = dash < 0 ? [] : process.argv.slice(dash + 1);
-  const data = await raceData({ corpus: flag(args, 'corpus'), dataset: flag(args, 'data') });
-  const rounds = positive(args, 'rounds', 3);
-  const threads = positive(args, 'threads', 2);
+  const f = readFlags(
+    'benchmarks/nanogpt.ts',
+    {
+      corpus: string(), // default (raceData's): builtin:shakespeare
+      data: string(),
+      iters: int(BABY_GPT.iters),
+      rounds: int(3),
+      threads: int(2),
+      seed: int(1337),
+      python: string('/usr/bin/python3'),
+      out: string('benchmarks/results/nanogpt-cpu.json'),
+    },
+    { tail: 'extra hyperclone train flags' },
+  );
+  const { rounds, threads } = f;
+  const data = await raceData({ corpus: f.corpus, dataset: f.data });
   const evalBackend = await createTorchBackend({ device: 'cpu', threads });
   const referenceEnv: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' };
   const settings: RunSettings = {
     data,
     config: babyConfig(data.vocabSize),
-    iters: positive(args, 'iters', BABY_GPT.iters),
+    iters: f.iters,
     threads,
-    seed: positive(args, 'seed', 1337),
-    python: flag(args, 'python', '/usr/bin/python3')!,
+    seed: f.seed,
+    python: f.python,
     referenceEnv,
-    extra,
+    extra: f.tail,
   };
-  const out = resolve(flag(args, 'out', 'benchmarks/results/nanogpt-cpu.json')!);
+  const out = resolve(f.out);
   console.log(
     `nanoGPT's baby GPT on ${data.source} (vocabulary ${data.vocabSize}, ${data.trainTokens} train / ${data.valTokens} val tokens), ` +
       `${settings.iters} iterations, ${threads} threads, ${rounds} rounds; OPENBLAS_CORETYPE ${process.env['OPENBLAS_CORETYPE'] ?? 'unset'}`,
