@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { categorize, PARTS, type Frame } from './step-profile/categories.js';
+import { int, list, readFlags, required, string } from './flags.js';
 
 interface Options {
   data: string;
@@ -45,38 +46,40 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function flag(args: string[], name: string, fallback?: string): string {
-  const i = args.indexOf(`--${name}`);
-  const value = i < 0 ? fallback : args[i + 1];
-  if (value === undefined) throw new Error(`--${name} needs a value`);
-  return value;
-}
-
-function parseOptions(argv: string[]): Options {
-  const dash = argv.indexOf('--');
-  const args = dash < 0 ? argv : argv.slice(0, dash);
-  const int = (name: string, fallback: number) => {
-    const v = Number(flag(args, name, String(fallback)));
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-    return v;
-  };
+function parseOptions(): Options {
+  const f = readFlags(
+    'benchmarks/step-profile.ts',
+    {
+      data: required(string(), 'DIR'),
+      model: string('cpu-256'),
+      batch: int(8),
+      seq: int(256),
+      steps: int(30),
+      threads: int(2),
+      'log-every': int(1),
+      rounds: int(1),
+      variants: list(`current=${fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url))}`),
+      out: string('benchmarks/results/step-profile-cpu.json'),
+    },
+    { tail: 'extra hyperclone train flags' },
+  );
   return {
-    data: resolve(flag(args, 'data')),
-    model: flag(args, 'model', 'cpu-256'),
-    batch: int('batch', 8),
-    seq: int('seq', 256),
-    steps: int('steps', 30),
-    threads: int('threads', 2),
-    logEvery: int('log-every', 1),
-    rounds: int('rounds', 1),
-    variants: parseVariants(flag(args, 'variants', `current=${fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url))}`)),
-    out: resolve(flag(args, 'out', 'benchmarks/results/step-profile-cpu.json')),
-    extra: dash < 0 ? [] : argv.slice(dash + 1),
+    data: resolve(f.data),
+    model: f.model,
+    batch: f.batch,
+    seq: f.seq,
+    steps: f.steps,
+    threads: f.threads,
+    logEvery: f['log-every'],
+    rounds: f.rounds,
+    variants: parseVariants(f.variants),
+    out: resolve(f.out),
+    extra: f.tail,
   };
 }
 
-function parseVariants(raw: string): { label: string; cli: string }[] {
-  return raw.split(',').map((v) => {
+function parseVariants(variants: string[]): { label: string; cli: string }[] {
+  return variants.map((v) => {
     const [label, cli] = v.split('=');
     if (!label || !cli) throw new Error(`--variants takes LABEL=PATH/TO/cli/dist/main.js,... (got ${v})`);
     return { label, cli: resolve(cli) };
@@ -170,7 +173,7 @@ function medianOf(values: number[]): number {
 }
 
 function main(): void {
-  const o = parseOptions(process.argv.slice(2));
+  const o = parseOptions();
   const results: VariantResult[] = o.variants.map((v) => ({ ...v, perStepMs: {}, rounds: [] }));
   let argv: string[] = [];
   for (let round = 1; round <= o.rounds; round++) {
