@@ -1,7 +1,7 @@
 // Throughput of the tfjs engines on this machine: matmul GFLOP/s and tiny-preset training tokens/s.
 // Not a test (no assertions) and not the trainer: a bare forward + backward, the way a step does it.
 //
-//   npx tsx --conditions=@hyperclone/source benchmarks/tfjs-engines.ts [--engines wasm,cpu] [--steps N]
+//   npx tsx --conditions=@hyperclone/source benchmarks/tfjs-engines.ts [--engines wasm,cpu] [--steps 5]
 //
 // Each engine also runs the step with core's reference compositions in place of the backend's fused
 // ops (`referenceStepMs`), in the same process, so the two compare under the same machine load.
@@ -19,11 +19,7 @@ import {
   type StateDict,
 } from '@hyperclone/core';
 import { createTfjsBackend, type TfjsEngine } from '@hyperclone/backend-tfjs';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { int, list, readFlags } from './flags.js';
 
 function randomWeights(preset: string): { config: ReturnType<typeof resolveConfig>; weights: StateDict } {
   const config = resolveConfig(preset);
@@ -88,8 +84,10 @@ function trainTokensPerSec(
   return { tokensPerSec: (batch * seq) / (stepMs / 1000), stepMs };
 }
 
-const engines = flag('engines', 'wasm,cpu').split(',') as TfjsEngine[];
-const steps = Number(flag('steps', '5'));
+const { engines, steps } = readFlags('benchmarks/tfjs-engines.ts', {
+  engines: list<TfjsEngine | 'auto'>('wasm,cpu', ['tensorflow', 'wasm', 'cpu', 'auto']),
+  steps: int(5),
+});
 for (const engine of engines) {
   const b = await createTfjsBackend({ engine });
   const gflops512 = matmulGflops(b, 512);
