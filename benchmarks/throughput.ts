@@ -6,7 +6,8 @@
 //     [--presets cpu-128,cpu-256] [--batch 8] [--seq 256] [--steps 10] [--warmup 2] [--rounds 3]
 //     [--threads N] [--impls torch,train,train-eager,train-graph,tfjs,pytorch,pytorch-compile] [--tfjs-steps 3]
 //     [--grad-clip 1] [--data DIR] [--cli MAIN.js]
-//     [--device cpu|cuda] [--autocast bf16|none] [--python /usr/bin/python3] [--peak-tflops X] [--out FILE.json]
+//     [--device cpu|cuda] [--autocast bf16|none] [--python /usr/bin/python3] [--reference-dir DIR] [--peak-tflops X]
+//     [--out FILE.json]
 //
 // torch (the stripped step) = core forward + crossEntropyLoss under valueAndGrad + the global-norm clip +
 // fused AdamW (decay on 2-D weights), on one fixed random batch. train = `hyperclone train` on a prepared
@@ -29,6 +30,7 @@ import { runPytorchReference } from './throughput/pytorch-reference.js';
 import { formatPresetReport, median, pairedRatios, type Impl, type ImplResult, type PresetReport } from './throughput/report.js';
 import { prepareByteShakespeare, timeCliTrain } from './throughput/cli-train.js';
 import { timeTrainingSteps } from './throughput/train-loop.js';
+import { int, ints, list, number, oneOf, readFlags, string } from './flags.js';
 
 const IMPLS: readonly Impl[] = ['torch', 'train', 'train-eager', 'train-graph', 'tfjs', 'pytorch', 'pytorch-compile'];
 /** The --step-replay each `hyperclone train` impl runs with. */
@@ -57,54 +59,49 @@ interface Options {
   cli: string | undefined;
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = process.argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-}
-
-function intFlag(name: string, fallback: number): number {
-  const raw = flag(name);
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${raw})`);
-  return value;
-}
-
 function parseOptions(): Options {
-  const device = (flag('device') ?? 'cpu') as Options['device'];
-  if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda (got ${device})`);
-  const impls = (flag('impls') ?? 'torch,train,tfjs,pytorch').split(',') as Impl[];
-  for (const impl of impls) if (!IMPLS.includes(impl)) throw new Error(`--impls takes ${IMPLS.join(', ')} (got ${impl})`);
-  const autocast = (flag('autocast') ?? (device === 'cuda' ? 'bf16' : 'none')) === 'bf16';
+  const f = readFlags('benchmarks/throughput.ts', {
+    presets: list('cpu-128,cpu-256'),
+    batch: int(8),
+    seq: int(), // default: each preset's context length
+    steps: ints('10'),
+    warmup: int(2),
+    rounds: int(3),
+    threads: int(availableParallelism()),
+    impls: list('torch,train,tfjs,pytorch', IMPLS),
+    'tfjs-steps': int(3),
+    'grad-clip': number(1, { min: 0 }),
+    data: string(),
+    cli: string(),
+    device: oneOf(['cpu', 'cuda'], 'cpu'),
+    autocast: oneOf(['bf16', 'none']), // default: bf16 on cuda, none on cpu
+    python: string('/usr/bin/python3'),
+    'reference-dir': string(),
+    'peak-tflops': number(undefined, { above: 0 }),
+    out: string(), // default: benchmarks/results/throughput-DEVICE.json
+  });
+  const device = f.device;
+  const autocast = (f.autocast ?? (device === 'cuda' ? 'bf16' : 'none')) === 'bf16';
   if (autocast && device !== 'cuda') throw new Error('--autocast bf16 needs --device cuda');
-  const gradClip = Number(flag('grad-clip') ?? 1);
-  if (!(gradClip >= 0)) throw new Error(`--grad-clip must be a number >= 0 (got ${flag('grad-clip')})`);
-  const peak = flag('peak-tflops');
   return {
-    presets: (flag('presets') ?? 'cpu-128,cpu-256').split(','),
-    batch: intFlag('batch', 8),
-    seq: flag('seq') === undefined ? null : intFlag('seq', 1),
-    steps: (flag('steps') ?? '10').split(',').map((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--steps takes positive integers, one per preset (got ${v})`);
-      return n;
-    }),
-    warmup: intFlag('warmup', 2),
-    rounds: intFlag('rounds', 3),
-    threads: intFlag('threads', availableParallelism()),
-    impls,
-    tfjsSteps: intFlag('tfjs-steps', 3),
+    presets: f.presets,
+    batch: f.batch,
+    seq: f.seq ?? null,
+    steps: f.steps,
+    warmup: f.warmup,
+    rounds: f.rounds,
+    threads: f.threads,
+    impls: f.impls,
+    tfjsSteps: f['tfjs-steps'],
     device,
     autocast,
-    python: flag('python') ?? '/usr/bin/python3',
-    peakTflops: peak === undefined ? null : Number(peak),
-    out: resolve(flag('out') ?? `benchmarks/results/throughput-${device}.json`),
-    referenceDir: flag('reference-dir'),
-    gradClip,
-    data: flag('data'),
-    cli: flag('cli') === undefined ? undefined : resolve(flag('cli')!),
+    python: f.python,
+    peakTflops: f['peak-tflops'] ?? null,
+    out: resolve(f.out ?? `benchmarks/results/throughput-${device}.json`),
+    referenceDir: f['reference-dir'],
+    gradClip: f['grad-clip'],
+    data: f.data,
+    cli: f.cli === undefined ? undefined : resolve(f.cli),
   };
 }
 
