@@ -4,29 +4,35 @@
 // time per step. Results in benchmarks/results/zero-memory-cpu.json. Not a throughput benchmark.
 //
 //   npm run build && npx tsx --conditions=@hyperclone/source benchmarks/zero-memory.ts \
-//     [--model cpu-512] [--nproc 2,4] [--batch 8] [--seq 64] [--steps 4] [--checkpointing none,blocks] [--out FILE.json]
+//     [--model cpu-512] [--nproc 2,4] [--batch 8] [--seq 64] [--steps 4] [--checkpointing none] [--out FILE.json]
+//
+// --nproc and --checkpointing take comma lists (e.g. --checkpointing none,blocks): every pair runs stages 0, 1 and 2.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { countParams, getPreset, withVocab } from '@hyperclone/core';
+import { checkpointEvery, countParams, getPreset, withVocab } from '@hyperclone/core';
+import { int, ints, list, readFlags, string } from './flags.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const WORKER = join(REPO, 'benchmarks/zero-memory/rank-worker.ts');
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : (process.argv[i + 1] ?? fallback);
-}
-const model = flag('model', 'cpu-512');
-const nprocs = flag('nproc', '2,4').split(',').map(Number);
-const batch = Number(flag('batch', '8'));
-const seq = Number(flag('seq', '64'));
-const steps = Number(flag('steps', '4'));
-const checkpointings = flag('checkpointing', 'none').split(',');
-const out = resolve(flag('out', 'benchmarks/results/zero-memory-cpu.json'));
+const f = readFlags('benchmarks/zero-memory.ts', {
+  model: string('cpu-512'),
+  nproc: ints('2,4'),
+  batch: int(8),
+  seq: int(64),
+  steps: int(4),
+  checkpointing: list('none'),
+  out: string('benchmarks/results/zero-memory-cpu.json'),
+});
+const { model, batch, seq, steps } = f;
+const nprocs = f.nproc;
+const checkpointings = f.checkpointing;
+checkpointings.forEach((m) => checkpointEvery(m)); // refuse a bad mode before the ranks start
+const out = resolve(f.out);
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
