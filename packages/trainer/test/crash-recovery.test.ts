@@ -17,37 +17,17 @@ import {
   cpSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Logger } from '@hyperclone/core';
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '@hyperclone/core';
 import { loadCheckpoint } from '@hyperclone/core';
-import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomInit } from '@hyperclone/init';
 import { resumeInitializer, trainFrom, type TrainOptions } from '../src/index.js';
-import { shakespeareDataset, tempDir } from './fixtures.js';
+import { readJsonl, tempDir, tfjsRuns } from './fixtures.js';
 
-let b: Backend;
-let data: string;
-
-beforeAll(async () => {
-  b = await createTfjsBackend();
-  data = await shakespeareDataset();
-});
-afterAll(() => b.close());
+const runs = tfjsRuns();
 
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    data,
-    out,
-    backend: b,
-    steps: 8,
-    batchSize: 2,
-    seqLen: 16,
-    warmup: 1,
-    evalEvery: 2,
-    evalWindows: 2,
-    peakFlopsPerSec: 1e10,
-    ...extra,
-  };
+  return runs.options(out, { steps: 8, batchSize: 2, seqLen: 16, warmup: 1, evalEvery: 2, evalWindows: 2, ...extra });
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {
@@ -56,11 +36,7 @@ function recordingLogger(): Logger & { warnings: string[] } {
   return { warnings, debug: none, info: none, warn: (_o, msg) => void warnings.push(msg ?? ''), error: none };
 }
 
-const stepsOf = (file: string): number[] =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { step: number }).step);
+const stepsOf = (file: string): number[] => readJsonl<{ step: number }>(file).map((r) => r.step);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('torn and bad log lines', () => {

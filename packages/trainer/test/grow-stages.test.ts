@@ -2,36 +2,18 @@
 // tfjs: its models, FLOPs and re-warmup stage by stage, and an exact resume mid-stage and across a growth.
 // Not the growth transforms (packages/init/test) nor the CLI flag (packages/cli/test).
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '@hyperclone/core';
+import { describe, expect, it } from 'vitest';
 import { getPreset, loadCheckpoint, trainFlopsPerToken } from '@hyperclone/core';
-import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomInit, symmetryReport } from '@hyperclone/init';
 import { parseGrowStage, planStages, trainFrom, type EvalEvent, type StepEvent, type TrainOptions } from '../src/index.js';
-import { shakespeareDataset, tempDir } from './fixtures.js';
+import { readJsonl, tempDir, tfjsRuns } from './fixtures.js';
 
-let b: Backend;
-let data: string;
-beforeAll(async () => {
-  b = await createTfjsBackend();
-  data = await shakespeareDataset();
-});
-afterAll(() => b.close());
-
-const readJsonl = <T>(path: string): T[] =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as T);
+const runs = tfjsRuns();
 
 /** 12 steps of tiny on 2 x 16 tokens: 2x wide (noisy) after step 4, 2x deep after step 8, re-warmup 2 steps. */
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    data,
-    out,
-    backend: b,
+  return runs.options(out, {
     steps: 12,
     batchSize: 2,
     seqLen: 16,
@@ -42,13 +24,12 @@ function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
     evalWindows: 2,
     checkpointEvery: 2,
     keepLast: 10,
-    peakFlopsPerSec: 1e10,
     growAt: [
       { step: 4, width: 2, variant: 'noisy-symmetric' },
       { step: 8, depth: 2, placement: 'stack', warmup: 1 },
     ],
     ...extra,
-  };
+  });
 }
 
 describe('growAt: the flag and the plan', () => {

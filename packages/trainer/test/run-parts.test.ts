@@ -4,11 +4,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '@hyperclone/core';
+import { describe, expect, it } from 'vitest';
 import { getPreset, hostTensor } from '@hyperclone/core';
-import { createTfjsBackend } from '@hyperclone/backend-tfjs';
-import { prepareDataset } from '@hyperclone/data';
 import { hyperclone, randomInit } from '@hyperclone/init';
 import {
   ModelPart,
@@ -23,37 +20,12 @@ import {
   type TrainData,
   type TrainOptions,
 } from '../src/index.js';
-import { tempDir } from './fixtures.js';
+import { readJsonl, storiesDataset, tempDir, tfjsRuns } from './fixtures.js';
 
-let b: Backend;
-let data: string;
-beforeAll(async () => {
-  b = await createTfjsBackend();
-  data = join(tempDir('hc-data-'), 'stories');
-  await prepareDataset({ inputs: ['builtin:stories:0.25'], tokenizer: 'byte', out: data });
-}, 60_000);
-afterAll(() => b.close());
-
-const jsonl = <T>(file: string): T[] =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as T);
+const runs = tfjsRuns(storiesDataset, 60_000);
 
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    data,
-    out,
-    backend: b,
-    steps: 4,
-    batchSize: 2,
-    seqLen: 16,
-    lr: 2e-3,
-    warmup: 1,
-    evalWindows: 2,
-    peakFlopsPerSec: 1e10,
-    ...extra,
-  };
+  return runs.options(out, { steps: 4, batchSize: 2, seqLen: 16, lr: 2e-3, warmup: 1, evalWindows: 2, ...extra });
 }
 
 /** A sink that keeps every event (and whether it was closed). */
@@ -95,8 +67,8 @@ describe('a metrics sink of ones own', () => {
     expect(sink.closed).toBe(1);
     const of = <K extends RunEvent['kind']>(kind: K) => sink.events.filter((e): e is Extract<RunEvent, { kind: K }> => e.kind === kind);
     // the JSONL files hold the same rows: they are the first sink
-    expect(of('step').map((e) => e.row)).toEqual(jsonl<StepEvent>(join(out, 'metrics.jsonl')));
-    expect(of('eval').map((e) => e.row)).toEqual(jsonl<EvalEvent>(join(out, 'eval.jsonl')));
+    expect(of('step').map((e) => e.row)).toEqual(readJsonl<StepEvent>(join(out, 'metrics.jsonl')));
+    expect(of('eval').map((e) => e.row)).toEqual(readJsonl<EvalEvent>(join(out, 'eval.jsonl')));
     expect(of('tasks').map((e) => Object.keys(e.tasks))).toEqual([['pick'], ['pick']]);
     expect(of('symmetry').map((e) => e.step)).toEqual([2, 4]);
     const [start] = of('start');
@@ -155,7 +127,7 @@ describe('a data source of ones own', () => {
     const state = JSON.parse(readFileSync(join(split, 'checkpoints/step-00000003/trainer-state.json'), 'utf8'));
     expect(state.sampler).toEqual({ cursor: 6 }); // 3 steps of 2 rows
     await trainFrom(randomInit('tiny', { seed: 2 }), o(split, { resume: true }));
-    const trace = (dir: string) => jsonl<StepEvent>(join(dir, 'metrics.jsonl')).map((r) => [r.step, r.loss, r.gradNorm]);
+    const trace = (dir: string) => readJsonl<StepEvent>(join(dir, 'metrics.jsonl')).map((r) => [r.step, r.loss, r.gradNorm]);
     expect(trace(split)).toEqual(trace(straight));
     expect(source.opened).toBe(3);
     const config = JSON.parse(readFileSync(join(split, 'config.json'), 'utf8'));
@@ -168,7 +140,7 @@ describe('the model part', () => {
     const tiny = getPreset('tiny');
     const stages = planStages(tiny, [], { seed: 0, steps: 2, seqLen: 8, warmup: 0 });
     const make = async (seed: number) =>
-      new ModelPart(b, {
+      new ModelPart(runs.backend, {
         stages,
         stage: 0,
         weights: (await randomInit('tiny', { seed }).load()).weights,

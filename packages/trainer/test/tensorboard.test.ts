@@ -6,11 +6,8 @@
 
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '@hyperclone/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { lockDir } from '@hyperclone/core';
-import { createTfjsBackend } from '@hyperclone/backend-tfjs';
-import { prepareDataset } from '@hyperclone/data';
 import { randomInit } from '@hyperclone/init';
 import {
   TensorBoardSink,
@@ -21,34 +18,23 @@ import {
   type StepEvent,
   type TrainOptions,
 } from '../src/index.js';
-import { tempDir } from './fixtures.js';
+import { storiesDataset, tempDir, tfjsRuns } from './fixtures.js';
 import { crc32cOf, decodeEvent, decodeHParams, readRecordFile, type DecodedEvent } from './tensorboard-reader.js';
 
-let b: Backend;
-let data: string;
+const runs = tfjsRuns(storiesDataset);
 
-beforeAll(async () => {
-  b = await createTfjsBackend();
-  data = join(tempDir('hc-tb-data-'), 'stories');
-  await prepareDataset({ inputs: ['builtin:stories:0.25'], tokenizer: 'byte', out: data });
-});
-afterAll(() => b.close());
-
-const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
-  data,
-  out,
-  backend: b,
-  steps: 8,
-  batchSize: 2,
-  seqLen: 16,
-  lr: 3e-3,
-  warmup: 2,
-  evalEvery: 2,
-  evalWindows: 2,
-  peakFlopsPerSec: 1e10,
-  tensorboard: join(out, 'tensorboard'),
-  ...extra,
-});
+const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions =>
+  runs.options(out, {
+    steps: 8,
+    batchSize: 2,
+    seqLen: 16,
+    lr: 3e-3,
+    warmup: 2,
+    evalEvery: 2,
+    evalWindows: 2,
+    tensorboard: join(out, 'tensorboard'),
+    ...extra,
+  });
 
 const readJsonl = <T>(path: string): T[] =>
   readFileSync(path, 'utf8')

@@ -3,46 +3,18 @@
 
 import { cpSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backend, Initializer, Logger } from '@hyperclone/core';
 import { loadCheckpoint } from '@hyperclone/core';
-import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { randomInit } from '@hyperclone/init';
 import { readRunConfig, SUMMARY_FIELDS, trainFrom, type StepEvent, type TrainOptions } from '../src/index.js';
-import { shakespeareDataset, tempDir } from './fixtures.js';
+import { readJsonl, tempDir, tfjsRuns } from './fixtures.js';
 
-let b: Backend;
-let data: string;
-
-beforeAll(async () => {
-  b = await createTfjsBackend();
-  data = await shakespeareDataset();
-});
-afterAll(() => b.close());
+const runs = tfjsRuns();
 
 /** A small, fast setting: 4 × 32 tokens a step, evaluation on 4 windows. */
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    data,
-    out,
-    backend: b,
-    steps: 20,
-    batchSize: 4,
-    seqLen: 32,
-    lr: 3e-3,
-    warmup: 3,
-    evalEvery: 5,
-    evalWindows: 4,
-    peakFlopsPerSec: 1e10,
-    ...extra,
-  };
-}
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as T);
+  return runs.options(out, { steps: 20, batchSize: 4, seqLen: 32, lr: 3e-3, warmup: 3, evalEvery: 5, evalWindows: 4, ...extra });
 }
 
 function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
@@ -84,11 +56,11 @@ async function resumeTrace(backend: Backend, extra: Partial<TrainOptions> = {}):
 
 describe('trainFrom: exact resume', () => {
   it('tfjs: 20 steps straight and 10 + resume 10 give bit-identical losses and weights (with dropout)', async () => {
-    await resumeTrace(b);
+    await resumeTrace(runs.backend);
   });
 
   it('tfjs, epoch sampler (shuffled passes without replacement): the same bit-identical trace', async () => {
-    await resumeTrace(b, { sampler: 'epoch' });
+    await resumeTrace(runs.backend, { sampler: 'epoch' });
   });
 
   it('the epoch sampler is recorded in config.json and its cursor in the checkpoint', async () => {
@@ -101,7 +73,7 @@ describe('trainFrom: exact resume', () => {
 
   it('a run records its paths relative to itself: copied with its data, it resumes in the new place', async () => {
     const root = tempDir();
-    cpSync(data, join(root, 'data'), { recursive: true });
+    cpSync(runs.data, join(root, 'data'), { recursive: true });
     const out = join(root, 'runs', 'a');
     const local = { data: join(root, 'data'), steps: 6, evalEvery: 3 };
     await trainFrom(randomInit('tiny'), options(out, { ...local, stopAfter: 3, tasks: [] }));
@@ -171,7 +143,7 @@ describe('trainFrom: run directory', () => {
     for (const field of SUMMARY_FIELDS) expect(onDisk).toHaveProperty(field);
     expect(onDisk['init']).toBe('random');
     expect(onDisk['backend']).toBe('tfjs');
-    expect(onDisk['device']).toEqual(b.device);
+    expect(onDisk['device']).toEqual(runs.backend.device);
     expect(onDisk['params']).toBe(124_736);
     expect(onDisk['tokens']).toBe(12 * 4 * 32);
     expect(onDisk['flops']).toBe(
