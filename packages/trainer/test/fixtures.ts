@@ -1,6 +1,7 @@
 // Shared test fixtures: the byte datasets the runs train on (Tiny Shakespeare, or a quarter of the built-in
 // stories, prepared once per test file into a temp folder), a fresh temp directory per run, a tfjs backend
-// and dataset opened for a test file's runs, and a JSONL reader. Not a test file.
+// and dataset opened for a test file's runs, a JSONL reader, and a stand-in backend for the option checks
+// that train nothing. Not a test file.
 
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,3 +74,15 @@ export function readJsonl<T>(path: string): T[] {
     .split('\n')
     .map((l) => JSON.parse(l) as T);
 }
+
+/** Enough of a Backend for parseTrainOptions and resolveRunConfig, which only look at it: it trains nothing. */
+export const fakeBackend = {
+  name: 'fake',
+  engine: 'fake-engine',
+  device: { kind: 'cpu', name: 'test', count: 1 },
+  valueAndGrad() {},
+  matmul() {},
+} as unknown as Backend;
+
+/** A byte dataset's description as resolveRunConfig reads it (the files are never opened). */
+export const fakeDataset = { tokenizer: 'byte', vocabSize: 257, eotId: 256, trainTokens: 1000, valTokens: 100 };

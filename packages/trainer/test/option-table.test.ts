@@ -2,7 +2,6 @@
 // rules (which saved settings a resume carries, which must not change). Not the CLI's flags (cli tests).
 import { describe, expect, it } from 'vitest';
 import { getPreset } from '@hyperclone/core';
-import type { Backend } from '@hyperclone/core';
 import {
   parseTrainOptions,
   resolveRunConfig,
@@ -14,15 +13,8 @@ import {
   trajectoryMismatch,
   type RunConfig,
 } from '../src/index.js';
+import { fakeBackend, fakeDataset } from './fixtures.js';
 
-const fakeBackend = {
-  name: 'fake',
-  engine: 'fake-engine',
-  device: { kind: 'cpu', name: 'test', count: 1 },
-  valueAndGrad() {},
-  matmul() {},
-} as unknown as Backend;
-const dataset = { tokenizer: 'byte', vocabSize: 257, eotId: 256, trainTokens: 1000, valTokens: 100 };
 const configWith = (extra: Record<string, unknown>, dropout = 0): RunConfig =>
   resolveRunConfig({
     options: parseTrainOptions({ data: 'd', out: 'o', backend: fakeBackend, steps: 100, ...extra }),
@@ -31,7 +23,7 @@ const configWith = (extra: Record<string, unknown>, dropout = 0): RunConfig =>
     origin: {},
     clone: null,
     model: { ...getPreset('tiny'), dropout },
-    dataset,
+    dataset: fakeDataset,
   });
 
 describe('the option table', () => {

@@ -4,16 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainOptions, resolveRunConfig, trajectoryMismatch, type RunConfig } from '../src/index.js';
 import { getPreset } from '@hyperclone/core';
-import type { Backend } from '@hyperclone/core';
-
-const fakeBackend = {
-  name: 'fake',
-  engine: 'fake-engine',
-  device: { kind: 'cpu', name: 'test', count: 1 },
-  valueAndGrad() {},
-  matmul() {},
-} as unknown as Backend;
-const dataset = { tokenizer: 'byte', vocabSize: 257, eotId: 256, trainTokens: 1000, valTokens: 100 };
+import { fakeBackend, fakeDataset } from './fixtures.js';
 
 describe('parseTrainOptions', () => {
   it('fills defaults', () => {
@@ -52,7 +43,7 @@ describe('resolveRunConfig', () => {
       origin: {},
       clone: null,
       model: getPreset('tiny'),
-      dataset,
+      dataset: fakeDataset,
     });
 
   it('derives micro-batches from batchTokens and refuses a non-multiple', () => {
@@ -79,7 +70,7 @@ describe('resolveRunConfig', () => {
         origin: {},
         clone: null,
         model: getPreset('tiny'),
-        dataset: { ...dataset, vocabSize: 50257 },
+        dataset: { ...fakeDataset, vocabSize: 50257 },
       }),
     ).toThrowError(/vocabulary \(257\) is smaller than the dataset's \(50257\)/);
   });
