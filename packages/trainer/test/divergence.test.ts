@@ -2,16 +2,16 @@
 // good checkpoint: on torch the check waits on the device until the next logged or saved step, on tfjs it
 // is immediate. Not the guard's ops themselves (backend-torch's multi-tensor-ops.test.ts).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@hyperclone/core';
 import { createTfjsBackend } from '@hyperclone/backend-tfjs';
 import { createTorchBackend } from '@hyperclone/backend-torch';
 import { randomInit } from '@hyperclone/init';
-import { trainFrom, type StepEvent } from '../src/index.js';
+import { trainFrom, type StepEvent, type TrainOptions } from '../src/index.js';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
-import { shakespeareDataset, tempDir } from './fixtures.js';
+import { readJsonl, shakespeareDataset, tempDir } from './fixtures.js';
 
 let data: string;
 beforeAll(async () => {
@@ -32,6 +32,8 @@ function poisonedAt(b: Backend, at: number): Backend {
   } as Backend;
 }
 
+const loggedSteps = (out: string): number[] => readJsonl<StepEvent>(join(out, 'metrics.jsonl')).map((r) => r.step);
+
 function suite(makeBackend: () => Promise<Backend>, deferred: boolean): void {
   let b: Backend;
   beforeAll(async () => {
@@ -39,54 +41,42 @@ function suite(makeBackend: () => Promise<Backend>, deferred: boolean): void {
   });
   afterAll(() => b.close());
 
-  it('a NaN at step 6 stops the run naming step 6; nothing after the step-4 checkpoint is written', async () => {
-    const out = tempDir();
-    const run = trainFrom(randomInit('tiny', { seed: 5 }), {
+  /** trainFrom of tiny (seed 5) on 2 x 16 tokens a step, the `at`-th valueAndGrad poisoned, never evaluated (evalEvery 100). */
+  const poisonedRun = (out: string, at: number, settings: Partial<TrainOptions>) =>
+    trainFrom(randomInit('tiny', { seed: 5 }), {
       data,
       out,
-      backend: poisonedAt(b, 6),
+      backend: poisonedAt(b, at),
       stepReplay: 'off', // the poison wraps JavaScript's valueAndGrad, which a replayed step no longer calls
-      steps: 12,
       batchSize: 2,
       seqLen: 16,
-      lr: 3e-3,
-      logEvery: 4,
-      checkpointEvery: 4,
       evalEvery: 100,
       evalWindows: 2,
       peakFlopsPerSec: 1e10,
+      ...settings,
     });
+
+  it('a NaN at step 6 stops the run naming step 6; nothing after the step-4 checkpoint is written', async () => {
+    const out = tempDir();
+    const run = poisonedRun(out, 6, { steps: 12, lr: 3e-3, logEvery: 4, checkpointEvery: 4 });
     const later = deferred ? ' or the 2 after it \\(read back at step 8; the device skipped those updates\\)' : '';
     await expect(run).rejects.toThrowError(
       new RegExp(
         `^training diverged at step 6: loss NaN; stopped without applying the update${later}, and the last good checkpoint is .*step-00000004 \\(step 4\\)`,
       ),
     );
-    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(rows.map((l) => (JSON.parse(l) as StepEvent).step)).toEqual([4]);
+    expect(loggedSteps(out)).toEqual([4]);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-00000004']);
     expect(existsSync(join(out, 'summary.json'))).toBe(false);
   });
 
   it('logged every step, the run stops at the poisoned step itself', async () => {
     const out = tempDir();
-    const run = trainFrom(randomInit('tiny', { seed: 5 }), {
-      data,
-      out,
-      backend: poisonedAt(b, 3),
-      stepReplay: 'off', // the poison wraps JavaScript's valueAndGrad, which a replayed step no longer calls
-      steps: 6,
-      batchSize: 2,
-      seqLen: 16,
-      evalEvery: 100,
-      evalWindows: 2,
-      peakFlopsPerSec: 1e10,
-    });
+    const run = poisonedRun(out, 3, { steps: 6 });
     await expect(run).rejects.toThrowError(
       /^training diverged at step 3: loss NaN; stopped without applying the update, and no checkpoint was saved before it/,
     );
-    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(rows.map((l) => (JSON.parse(l) as StepEvent).step)).toEqual([1, 2]);
+    expect(loggedSteps(out)).toEqual([1, 2]);
   });
 }
 
