@@ -7,51 +7,25 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '@hyperclone/core';
-import { prepareDataset } from '@hyperclone/data';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
-import { hyperclone, type Child } from './run-cli.js';
+import { hyperclone } from './run-cli.js';
+import { ok, shakespeareData, torchTrain, trace, type TraceRow } from './train-runs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-dist-'));
-let data: string;
+const data = shakespeareData(root);
 
 /** Launchers of the long runs: killed at the end if a failed test left one (its workers follow it). */
 const started: number[] = [];
 afterAll(() => started.filter(alive).forEach((pid) => process.kill(pid, 'SIGKILL')));
 
-beforeAll(async () => {
-  data = join(root, 'ts');
-  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out: data });
-});
+/** 20 steps from seed 3, the traces compared here; `extra` after them. */
+const run = (out: string, extra: string[] = []) => torchTrain(data, out, ['--steps', '20', '--seed', '3', ...extra]);
 
-const run = (out: string, extra: string[] = []) => [
-  'train',
-  ...['--data', data, '--out', out, '--model', 'tiny', '--backend', 'torch', '--threads', '1', '--steps', '20'],
-  ...['--batch-size', '4', '--seq-len', '32', '--eval-every', '10', '--eval-windows', '8', '--peak-tflops', '0.01', '--seed', '3'],
-  ...extra,
-];
-
-interface Row {
-  step: number;
-  loss: number;
-  gradNorm: number;
-}
-
-function trace(out: string): Row[] {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Row);
-}
-
-function expectSameTrace(got: Row[], want: Row[]): void {
+function expectSameTrace(got: TraceRow[], want: TraceRow[]): void {
   expect(got.map((r) => r.step)).toEqual(want.map((r) => r.step));
   const worst = Math.max(...got.map((r, i) => Math.max(Math.abs(r.loss - want[i]!.loss), Math.abs(r.gradNorm - want[i]!.gradNorm))));
   expect(worst).toBeLessThan(1e-5);
-}
-
-function ok(r: Child): void {
-  expect(r.code, r.stderr).toBe(0);
 }
 
 function freePort(): Promise<number> {

@@ -7,47 +7,22 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@hyperclone/core';
-import { prepareDataset } from '@hyperclone/data';
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
-import { hyperclone, type Child } from './run-cli.js';
+import { hyperclone } from './run-cli.js';
+import { ok, shakespeareData, torchTrain, trace, type TraceRow } from './train-runs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-zero-'));
-let data: string;
+const data = shakespeareData(root);
 
-beforeAll(async () => {
-  data = join(root, 'ts');
-  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out: data });
-});
-
-const run = (out: string, extra: string[] = []) => [
-  'train',
-  ...['--data', data, '--out', out, '--model', 'tiny', '--backend', 'torch', '--threads', '1', '--steps', '20'],
-  ...['--batch-size', '4', '--seq-len', '32', '--eval-every', '10', '--eval-windows', '8', '--peak-tflops', '0.01', '--seed', '3'],
-  ...['--checkpoint-every', '10', '--keep-last', '2'],
-  ...extra,
-];
-
-interface Row {
-  step: number;
-  loss: number;
-  gradNorm: number;
-}
-
-const trace = (out: string): Row[] =>
-  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Row);
+/** 20 steps from seed 3, the traces compared here, checkpointed at 10 and 20; `extra` after them. */
+const run = (out: string, extra: string[] = []) =>
+  torchTrain(data, out, ['--steps', '20', '--seed', '3', '--checkpoint-every', '10', '--keep-last', '2', ...extra]);
 
 /** The largest difference of loss or gradient norm over the steps (the steps must match). */
-function worst(got: Row[], want: Row[]): number {
+function worst(got: TraceRow[], want: TraceRow[]): number {
   expect(got.map((r) => r.step)).toEqual(want.map((r) => r.step));
   return Math.max(...got.map((r, i) => Math.max(Math.abs(r.loss - want[i]!.loss), Math.abs(r.gradNorm - want[i]!.gradNorm))));
-}
-
-function ok(r: Child): void {
-  expect(r.code, r.stderr).toBe(0);
 }
 
 /** Every tensor of a checkpoint's optimizer.safetensors, by name. */
