@@ -10,7 +10,7 @@ import { loadCheckpoint } from '@hyperclone/core';
 import { afterAll, expect, it } from 'vitest';
 import { describeTorch } from '../../backend-torch/test/torch-ready.js';
 import { hyperclone } from './run-cli.js';
-import { ok, shakespeareData, torchTrain, trace, type TraceRow } from './train-runs.js';
+import { latestCheckpoint, ok, shakespeareData, torchTrain, trace, type TraceRow } from './train-runs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-dist-'));
 const data = shakespeareData(root);
@@ -120,8 +120,7 @@ describeTorch('hyperclone train on 2 processes (Gloo)', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('hyperclone: error: rank 1 of 2 was killed by SIGKILL; the other ranks were stopped');
     expect(alive(survivor)).toBe(false);
-    const steps = readdirSync(join(out, 'checkpoints')).filter((n) => n.startsWith('step-'));
-    const ckpt = await loadCheckpoint(join(out, 'checkpoints', steps.sort().at(-1)!));
+    const ckpt = await loadCheckpoint(latestCheckpoint(out));
     expect(ckpt.weights.size).toBeGreaterThan(0);
   });
 

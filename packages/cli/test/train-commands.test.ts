@@ -3,21 +3,17 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareDataset } from '@hyperclone/data';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src/command.js';
 import { hyperclone } from './run-cli.js';
+import { latestCheckpoint, shakespeareData } from './train-runs.js';
 import { evalCommand } from '../src/commands/eval.js';
 import { sampleCommand } from '../src/commands/sample.js';
 import { trainCommand } from '../src/commands/train.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hc-cli-train-'));
-let data: string;
+const data = shakespeareData(root);
 
-beforeAll(async () => {
-  data = join(root, 'ts');
-  await prepareDataset({ inputs: ['builtin:shakespeare'], tokenizer: 'byte', out: data });
-});
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -151,14 +147,7 @@ describe('hyperclone train / eval / sample', () => {
   });
 
   it("eval --task prints loss, ppl, acc, tokens and the task's acc and accNorm as JSON", async () => {
-    const ckpt = join(
-      run,
-      'checkpoints',
-      readdirSync(join(run, 'checkpoints'))
-        .filter((n) => n.startsWith('step-'))
-        .sort()
-        .at(-1)!,
-    );
+    const ckpt = latestCheckpoint(run);
     const { code, stdout } = await capture(() =>
       evalCommand.run([
         '--checkpoint',
@@ -189,14 +178,7 @@ describe('hyperclone train / eval / sample', () => {
   });
 
   it('sample continues a prompt with the tokenizer recorded at training time', async () => {
-    const ckpt = join(
-      run,
-      'checkpoints',
-      readdirSync(join(run, 'checkpoints'))
-        .filter((n) => n.startsWith('step-'))
-        .sort()
-        .at(-1)!,
-    );
+    const ckpt = latestCheckpoint(run);
     const sample = (seed: string) =>
       capture(() => sampleCommand.run(['--checkpoint', ckpt, '--prompt', 'ROMEO:', '--tokens', '20', '--seed', seed, '--backend', 'tfjs']));
     const a = await sample('1');

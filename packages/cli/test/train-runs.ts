@@ -1,7 +1,7 @@
 // Test helpers for `hyperclone train` runs: Tiny Shakespeare prepared for a test file, the torch run the
-// distributed tests start from, and the loss trace a run leaves. Not a test itself.
+// distributed tests start from, and what a run leaves (its loss trace, its newest checkpoint). Not a test itself.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '@hyperclone/data';
 import { beforeAll, expect } from 'vitest';
@@ -45,4 +45,10 @@ export function trace(out: string): TraceRow[] {
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as TraceRow);
+}
+
+/** The run's newest step checkpoint (checkpoints/step-NNNNNNNN, the last by name). */
+export function latestCheckpoint(out: string): string {
+  const steps = readdirSync(join(out, 'checkpoints')).filter((n) => n.startsWith('step-'));
+  return join(out, 'checkpoints', steps.sort().at(-1)!);
 }
