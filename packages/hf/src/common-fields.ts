@@ -227,3 +227,13 @@ export function partialRopeDims(f: HfFields, field: string, headDim: number, par
     f.refuse(field, `gives ${dims} rotary dimensions of ${headDim}; they must be even and at least 2`);
   return dims;
 }
+
+/**
+ * GPT-NeoX's rotary_pct, Phi's and Phi-3's partial_rotary_factor, for `dims` rotary dimensions of a head: partialRopeDims
+ * the other way, such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9).
+ */
+export function rotaryPct(dims: number, headDim: number): number {
+  let pct = dims / headDim;
+  while (Math.floor(headDim * pct) < dims) pct += Number.EPSILON * pct;
+  return pct;
+}

@@ -6,7 +6,7 @@ export * from './hf-weights.js';
 export * from './tokenizer-files.js';
 export * from './import-model.js';
 export * from './export-model.js';
-export { rotaryPct } from './families/gpt-neox.js';
+export { rotaryPct } from './common-fields.js';
 export { OPT_POSITION_OFFSET } from './families/opt.js';
 export { TorchCheckpoint, TorchCheckpointError, type TorchTensorInfo } from './torch-save/torch-checkpoint.js';
 export type { TorchDtype } from './torch-save/torch-pickle-rules.js';

@@ -12,17 +12,11 @@ import {
   float,
   partialRopeDims,
   ropeFrom,
+  rotaryPct,
   ropeScalingFields,
   widthAndHeads,
 } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
-
-/** rotary_pct such that Python's int(head_size * pct) gives exactly `dims` (10/24 alone would give 9). */
-export function rotaryPct(dims: number, headDim: number): number {
-  let pct = dims / headDim;
-  while (Math.floor(headDim * pct) < dims) pct += Number.EPSILON * pct;
-  return pct;
-}
 
 export const gptNeox: Family = {
   name: 'gpt_neox',

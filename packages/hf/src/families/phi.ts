@@ -13,9 +13,9 @@ import {
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
+  rotaryPct,
   widthAndHeads,
 } from '../common-fields.js';
-import { rotaryPct } from './gpt-neox.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 export const phi: Family = {

@@ -13,10 +13,10 @@ import {
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
+  rotaryPct,
   widthAndHeads,
 } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
-import { rotaryPct } from './gpt-neox.js';
 import { llamaStyleBindings } from './llama-names.js';
 
 /** Phi3Config's longrope attention factor: sqrt(1 + ln(s) / ln(original)) for s = max / original > 1, else 1. */
