@@ -7,7 +7,7 @@ import type { Family } from '../family.js';
 import type { HfFields } from '../hf-fields.js';
 import { missingPiece } from '../model-pieces.js';
 import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
-import { llamaStyleBindings } from './llama-names.js';
+import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 type Kind = 'GemmaForCausalLM' | 'Gemma2ForCausalLM';
 
@@ -48,8 +48,7 @@ export const gemma: Family = {
   name: 'gemma',
   label: 'Gemma',
   architectures: { GemmaForCausalLM: 'gemma', Gemma2ForCausalLM: 'gemma2' },
-  prefixes: ['model.', ''],
-  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+  ...LLAMA_STYLE_FILES,
 
   toConfig(f, architecture) {
     const kind = architecture as Kind;

@@ -1,9 +1,16 @@
-// The Llama-style tensor names Llama, Mistral, Qwen2, Gemma 1-2, OLMo 1-2, Phi and Phi-3 share: one binding per parameter
-// of our spec, renamed. Not a family: each family names its norms (and any linear or final norm it calls otherwise).
+// The Llama-style tensor names Llama, Mistral, Qwen2, Gemma 1-2, OLMo 1-2, Phi and Phi-3 share: the model. prefix and rotary buffers,
+// one binding per parameter of our spec, renamed. Not a family: each names its norms (and any linear or final norm it calls otherwise).
 
 import type { ModelConfig } from '@hyperclone/core';
 import { paramSpec } from '@hyperclone/core';
+import type { Family } from '../family.js';
 import type { TensorBinding } from '../tensor-binding.js';
+
+/** Where Llama-style files keep the base model (`model.`, or no prefix) and the rotary buffers older saves hold beside it. */
+export const LLAMA_STYLE_FILES: Pick<Family, 'prefixes' | 'buffers'> = {
+  prefixes: ['model.', ''],
+  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+};
 
 /**
  * A block's norms by our name (norm1, post_attn_norm, norm2, post_mlp_norm, attn.q_norm, attn.k_norm) -> the family's,

@@ -7,7 +7,7 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
 import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
-import { llamaStyleBindings } from './llama-names.js';
+import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */
 const KINDS = {
@@ -52,8 +52,7 @@ export const llama: Family = {
   name: 'llama',
   label: 'Llama',
   architectures: { LlamaForCausalLM: 'llama', MistralForCausalLM: 'mistral', Qwen2ForCausalLM: 'qwen2' },
-  prefixes: ['model.', ''],
-  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+  ...LLAMA_STYLE_FILES,
 
   toConfig(f, architecture) {
     const kind = architecture as Kind;

@@ -6,7 +6,7 @@ import { activationOf, hasBias, normPlacementOf, ropeDimsOf } from '@hyperclone/
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
-import { llamaStyleBindings } from './llama-names.js';
+import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 /** OlmoLayerNorm's eps: fixed, no field sets it. */
 const OLMO_NORM_EPS = 1e-5;
@@ -15,8 +15,7 @@ export const olmo: Family = {
   name: 'olmo',
   label: 'OLMo',
   architectures: { OlmoForCausalLM: 'olmo', Olmo2ForCausalLM: 'olmo2' },
-  prefixes: ['model.', ''],
-  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+  ...LLAMA_STYLE_FILES,
 
   toConfig(f, architecture) {
     const olmo2 = architecture === 'Olmo2ForCausalLM';

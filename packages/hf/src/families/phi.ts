@@ -16,14 +16,13 @@ import {
   rotaryPct,
   widthAndHeads,
 } from '../common-fields.js';
-import { llamaStyleBindings } from './llama-names.js';
+import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 export const phi: Family = {
   name: 'phi',
   label: 'Phi',
   architectures: { PhiForCausalLM: 'phi' },
-  prefixes: ['model.', ''],
-  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+  ...LLAMA_STYLE_FILES,
 
   toConfig(f) {
     const { C, H, D } = widthAndHeads(f, ['hidden_size', 2048], ['num_attention_heads', 32]);

@@ -17,7 +17,7 @@ import {
   widthAndHeads,
 } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
-import { llamaStyleBindings } from './llama-names.js';
+import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 /** Phi3Config's longrope attention factor: sqrt(1 + ln(s) / ln(original)) for s = max / original > 1, else 1. */
 function derivedAttentionFactor(contextLength: number, original: number): number {
@@ -29,8 +29,7 @@ export const phi3: Family = {
   name: 'phi3',
   label: 'Phi-3',
   architectures: { Phi3ForCausalLM: 'phi3' },
-  prefixes: ['model.', ''],
-  buffers: [/^layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/, /^rotary_emb\.inv_freq$/],
+  ...LLAMA_STYLE_FILES,
 
   toConfig(f) {
     const { C, H, D } = widthAndHeads(f, ['hidden_size', 3072], ['num_attention_heads', 32]);
