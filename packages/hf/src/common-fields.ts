@@ -1,8 +1,9 @@
 // Config fields several families share: the width and its heads, the activation's name, the rotary settings
-// (and how many dimensions of a head they turn), the dropout rates.
+// (and how many dimensions of a head they turn), the dropout rates; on export, the Llama-style sizes and the closing fields.
 // Not one family's layout (families/*.ts) and not the field reader itself (hf-fields.ts).
 
-import type { Activation, RopeScaling } from '@hyperclone/core';
+import type { Activation, ModelConfig, RopeScaling } from '@hyperclone/core';
+import type { ExportContext } from './family.js';
 import type { HfFields } from './hf-fields.js';
 
 /** Hugging Face's ACT2FN names we compute exactly. gelu_fast is the tanh form written differently. */
@@ -206,6 +207,29 @@ export function hfConfigJson(config: Record<string, unknown>): string {
 /** The largest of the dropout rates a family has: ours is one rate for embeddings, attention and residuals. */
 export function dropoutFrom(f: HfFields, fields: Readonly<Record<string, number>>): number {
   return Math.max(...Object.entries(fields).map(([name, fallback]) => f.num(name, fallback)));
+}
+
+/**
+ * The sizes LlamaConfig, GemmaConfig, OlmoConfig, PhiConfig and Phi3Config name alike, as export writes them, in this order:
+ * vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads.
+ */
+export function llamaStyleSizeFields(c: ModelConfig): Record<string, unknown> {
+  return {
+    vocab_size: c.vocabSize,
+    hidden_size: c.dModel,
+    intermediate_size: c.dFF,
+    num_hidden_layers: c.nLayer,
+    num_attention_heads: c.nHead,
+    num_key_value_heads: c.nKvHead,
+  };
+}
+
+/**
+ * What every family but GPT-2 (use_cache first) writes after its own fields, in this order: tie_word_embeddings, use_cache
+ * and the token ids an import carried. An architecture's extras may follow (Llama's attention_bias, Gemma 2's soft-caps).
+ */
+export function tieAndTokenFields(c: ModelConfig, context: ExportContext): Record<string, unknown> {
+  return { tie_word_embeddings: c.tieEmbeddings, use_cache: true, ...context.tokenIds };
 }
 
 /** The hidden size and the head count from their fields, refused unless the heads split it: C, H and D = C / H. */

@@ -6,7 +6,15 @@ import { activationOf, attnScaleOf, hasBias, normPlacementOf, ropeDimsOf } from 
 import type { Family } from '../family.js';
 import type { HfFields } from '../hf-fields.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  float,
+  llamaStyleSizeFields,
+  ropeFrom,
+  ropeScalingFields,
+  tieAndTokenFields,
+} from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 type Kind = 'GemmaForCausalLM' | 'Gemma2ForCausalLM';
@@ -129,12 +137,7 @@ export const gemma: Family = {
     const gemma2 = normPlacementOf(c) === 'sandwich';
     const activation = activationOf(c) === 'gelu-tanh' ? 'gelu_pytorch_tanh' : ACTIVATION_NAMES[activationOf(c)];
     const fields: Record<string, unknown> = {
-      vocab_size: c.vocabSize,
-      hidden_size: c.dModel,
-      intermediate_size: c.dFF,
-      num_hidden_layers: c.nLayer,
-      num_attention_heads: c.nHead,
-      num_key_value_heads: c.nKvHead,
+      ...llamaStyleSizeFields(c),
       head_dim: c.headDim,
       hidden_act: activation,
       hidden_activation: activation,
@@ -143,9 +146,7 @@ export const gemma: Family = {
       ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_bias: hasBias(c, 'qkv'),
       attention_dropout: float(c.dropout),
-      tie_word_embeddings: c.tieEmbeddings,
-      use_cache: true,
-      ...context.tokenIds,
+      ...tieAndTokenFields(c, context),
     };
     if (gemma2)
       Object.assign(fields, {

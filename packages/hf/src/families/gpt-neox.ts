@@ -12,8 +12,9 @@ import {
   float,
   partialRopeDims,
   ropeFrom,
-  rotaryPct,
   ropeScalingFields,
+  rotaryPct,
+  tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
@@ -91,9 +92,7 @@ export const gptNeox: Family = {
         attention_bias: hasBias(c, 'qkv'),
         hidden_dropout: float(c.dropout),
         attention_dropout: float(c.dropout),
-        tie_word_embeddings: c.tieEmbeddings,
-        use_cache: true,
-        ...context.tokenIds,
+        ...tieAndTokenFields(c, context),
       },
     };
   },

@@ -6,7 +6,15 @@ import { activationOf, hasBias, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  float,
+  llamaStyleSizeFields,
+  ropeFrom,
+  ropeScalingFields,
+  tieAndTokenFields,
+} from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 /** Per architecture: which biases it has, and its default max_position_embeddings. */
@@ -114,21 +122,14 @@ export const llama: Family = {
     const mistral = c.slidingWindow !== undefined || (wanted === 'MistralForCausalLM' && !q && !m);
     const architecture: Kind = qwen ? 'Qwen2ForCausalLM' : mistral ? 'MistralForCausalLM' : 'LlamaForCausalLM';
     const fields: Record<string, unknown> = {
-      vocab_size: c.vocabSize,
-      hidden_size: c.dModel,
-      intermediate_size: c.dFF,
-      num_hidden_layers: c.nLayer,
-      num_attention_heads: c.nHead,
-      num_key_value_heads: c.nKvHead,
+      ...llamaStyleSizeFields(c),
       head_dim: c.headDim,
       hidden_act: ACTIVATION_NAMES[activationOf(c)],
       max_position_embeddings: c.contextLength,
       rms_norm_eps: float(c.normEps),
       ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_dropout: float(c.dropout),
-      tie_word_embeddings: c.tieEmbeddings,
-      use_cache: true,
-      ...context.tokenIds,
+      ...tieAndTokenFields(c, context),
     };
     if (architecture === 'LlamaForCausalLM') Object.assign(fields, { attention_bias: q, mlp_bias: m, pretraining_tp: 1 });
     if (architecture === 'MistralForCausalLM') fields['sliding_window'] = c.slidingWindow ?? null;

@@ -5,7 +5,15 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, ropeDimsOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, float, ropeFrom, ropeScalingFields } from '../common-fields.js';
+import {
+  ACTIVATION_NAMES,
+  activationFrom,
+  float,
+  llamaStyleSizeFields,
+  ropeFrom,
+  ropeScalingFields,
+  tieAndTokenFields,
+} from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
 
 /** OlmoLayerNorm's eps: fixed, no field sets it. */
@@ -77,20 +85,13 @@ export const olmo: Family = {
   fromConfig(c, context) {
     const olmo2 = normPlacementOf(c) === 'after';
     const fields: Record<string, unknown> = {
-      vocab_size: c.vocabSize,
-      hidden_size: c.dModel,
-      intermediate_size: c.dFF,
-      num_hidden_layers: c.nLayer,
-      num_attention_heads: c.nHead,
-      num_key_value_heads: c.nKvHead,
+      ...llamaStyleSizeFields(c),
       hidden_act: ACTIVATION_NAMES[activationOf(c)],
       max_position_embeddings: c.contextLength,
       ...ropeScalingFields(c.ropeTheta, c.ropeScaling),
       attention_bias: hasBias(c, 'qkv'),
       attention_dropout: float(c.dropout),
-      tie_word_embeddings: c.tieEmbeddings,
-      use_cache: true,
-      ...context.tokenIds,
+      ...tieAndTokenFields(c, context),
     };
     if (olmo2) fields['rms_norm_eps'] = float(c.normEps);
     else fields['clip_qkv'] = c.qkvClip === undefined ? null : float(c.qkvClip);

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, widthAndHeads } from '../common-fields.js';
+import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, tieAndTokenFields, widthAndHeads } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
@@ -95,9 +95,7 @@ export const opt: Family = {
         attention_dropout: float(c.dropout),
         layerdrop: float(0),
         init_std: float(0.02),
-        tie_word_embeddings: c.tieEmbeddings,
-        use_cache: true,
-        ...context.tokenIds,
+        ...tieAndTokenFields(c, context),
       },
     };
   },

@@ -10,10 +10,12 @@ import {
   activationFrom,
   dropoutFrom,
   float,
+  llamaStyleSizeFields,
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
   rotaryPct,
+  tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
@@ -76,12 +78,7 @@ export const phi: Family = {
     return {
       architecture: 'PhiForCausalLM',
       fields: {
-        vocab_size: c.vocabSize,
-        hidden_size: c.dModel,
-        intermediate_size: c.dFF,
-        num_hidden_layers: c.nLayer,
-        num_attention_heads: c.nHead,
-        num_key_value_heads: c.nKvHead,
+        ...llamaStyleSizeFields(c),
         hidden_act: ACTIVATION_NAMES[activationOf(c)],
         max_position_embeddings: c.contextLength,
         layer_norm_eps: float(c.normEps),
@@ -91,9 +88,7 @@ export const phi: Family = {
         resid_pdrop: float(c.dropout),
         embd_pdrop: float(c.dropout),
         attention_dropout: float(c.dropout),
-        tie_word_embeddings: c.tieEmbeddings,
-        use_cache: true,
-        ...context.tokenIds,
+        ...tieAndTokenFields(c, context),
       },
     };
   },

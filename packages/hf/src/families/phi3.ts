@@ -10,10 +10,12 @@ import {
   activationFrom,
   dropoutFrom,
   float,
+  llamaStyleSizeFields,
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
   rotaryPct,
+  tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
@@ -91,12 +93,7 @@ export const phi3: Family = {
     return {
       architecture: 'Phi3ForCausalLM',
       fields: {
-        vocab_size: c.vocabSize,
-        hidden_size: c.dModel,
-        intermediate_size: c.dFF,
-        num_hidden_layers: c.nLayer,
-        num_attention_heads: c.nHead,
-        num_key_value_heads: c.nKvHead,
+        ...llamaStyleSizeFields(c),
         hidden_act: ACTIVATION_NAMES[activationOf(c)],
         max_position_embeddings: c.contextLength,
         original_max_position_embeddings: s?.type === 'longrope' ? s.originalContextLength : c.contextLength,
@@ -108,9 +105,7 @@ export const phi3: Family = {
         resid_pdrop: float(c.dropout),
         embd_pdrop: float(c.dropout),
         attention_dropout: float(c.dropout),
-        tie_word_embeddings: c.tieEmbeddings,
-        use_cache: true,
-        ...context.tokenIds,
+        ...tieAndTokenFields(c, context),
       },
     };
   },
