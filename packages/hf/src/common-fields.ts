@@ -3,6 +3,7 @@
 // Not one family's layout (families/*.ts) and not the field reader itself (hf-fields.ts).
 
 import type { Activation, ModelConfig, RopeScaling } from '@hyperclone/core';
+import { activationOf } from '@hyperclone/core';
 import type { ExportContext } from './family.js';
 import type { HfFields } from './hf-fields.js';
 
@@ -31,6 +32,15 @@ export function activationFrom(f: HfFields, field: string, fallback: string): Ac
   const a = ACTIVATIONS[name];
   if (!a) f.refuse(field, `is not an activation hyperclone computes (it does ${Object.keys(ACTIVATIONS).join(', ')})`);
   return a;
+}
+
+/**
+ * The activation from `field` onto `config`, left out where it is what core assumes for the config's MLP (activationOf:
+ * silu for a gated one, gelu-tanh otherwise). For a config that does not set an activation yet.
+ */
+export function setActivation(config: ModelConfig, f: HfFields, field: string, fallback: string): void {
+  const activation = activationFrom(f, field, fallback);
+  if (activation !== activationOf(config)) config.activation = activation;
 }
 
 export interface RopeSettings {

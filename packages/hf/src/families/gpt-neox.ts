@@ -7,13 +7,13 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
-  activationFrom,
   dropoutFrom,
   float,
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
   rotaryPct,
+  setActivation,
   tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
@@ -49,9 +49,8 @@ export const gptNeox: Family = {
       tieEmbeddings: f.bool('tie_word_embeddings', false),
       logitScale: 1,
       dropout: dropoutFrom(f, { hidden_dropout: 0, attention_dropout: 0 }),
-      activation: activationFrom(f, 'hidden_act', 'gelu'),
     };
-    if (config.activation === 'gelu-tanh') delete config.activation;
+    setActivation(config, f, 'hidden_act', 'gelu');
     if (ropeDims !== D) config.ropeDims = ropeDims;
     if (f.bool('use_parallel_residual', true)) config.parallelResidual = true;
     if (!attentionBias) Object.assign(config, { qkvBias: false, oBias: false });

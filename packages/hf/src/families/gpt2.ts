@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, widthAndHeads } from '../common-fields.js';
+import { ACTIVATION_NAMES, dropoutFrom, float, setActivation, widthAndHeads } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
 
 export const gpt2: Family = {
@@ -39,8 +39,7 @@ export const gpt2: Family = {
       logitScale: 1,
       dropout: dropoutFrom(f, { resid_pdrop: 0.1, embd_pdrop: 0.1, attn_pdrop: 0.1 }),
     };
-    const activation = activationFrom(f, 'activation_function', 'gelu_new');
-    if (activation !== 'gelu-tanh') config.activation = activation;
+    setActivation(config, f, 'activation_function', 'gelu_new');
     return { config, notes: [] };
   },
 

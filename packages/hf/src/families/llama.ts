@@ -8,11 +8,11 @@ import { missingPiece } from '../model-pieces.js';
 import type { HfFields } from '../hf-fields.js';
 import {
   ACTIVATION_NAMES,
-  activationFrom,
   float,
   llamaStyleSizeFields,
   ropeFrom,
   ropeScalingFields,
+  setActivation,
   tieAndTokenFields,
 } from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
@@ -90,8 +90,7 @@ export const llama: Family = {
       logitScale: 1,
       dropout: f.num('attention_dropout', 0),
     };
-    const activation = activationFrom(f, 'hidden_act', 'silu');
-    if (activation !== 'silu') config.activation = activation;
+    setActivation(config, f, 'hidden_act', 'silu');
     if (qkvBias) config.qkvBias = true;
     if (oBias) config.oBias = true;
     if (mlpBias) config.mlpBias = true;

@@ -7,11 +7,11 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
-  activationFrom,
   float,
   llamaStyleSizeFields,
   ropeFrom,
   ropeScalingFields,
+  setActivation,
   tieAndTokenFields,
 } from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
@@ -50,8 +50,7 @@ export const olmo: Family = {
       logitScale: 1,
       dropout: f.num('attention_dropout', 0),
     };
-    const activation = activationFrom(f, 'hidden_act', 'silu');
-    if (activation !== 'silu') config.activation = activation;
+    setActivation(config, f, 'hidden_act', 'silu');
     if (attentionBias) Object.assign(config, { qkvBias: true, oBias: true });
     if (rope.scaling) config.ropeScaling = rope.scaling;
     if (olmo2) Object.assign(config, { normPlacement: 'after', qkNorm: true });

@@ -5,7 +5,7 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, activationFrom, dropoutFrom, float, tieAndTokenFields, widthAndHeads } from '../common-fields.js';
+import { ACTIVATION_NAMES, dropoutFrom, float, setActivation, tieAndTokenFields, widthAndHeads } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
@@ -46,9 +46,8 @@ export const opt: Family = {
       tieEmbeddings: f.bool('tie_word_embeddings', true),
       logitScale: 1,
       dropout: dropoutFrom(f, { dropout: 0.1, attention_dropout: 0 }),
-      activation: activationFrom(f, 'activation_function', 'relu'),
     };
-    if (config.activation === 'gelu-tanh') delete config.activation;
+    setActivation(config, f, 'activation_function', 'relu');
     if (!enableBias) Object.assign(config, { qkvBias: false, oBias: false, mlpBias: false });
     if (!preNorm) config.normPlacement = 'post';
     if (!finalNorm) config.finalNorm = false;

@@ -7,7 +7,6 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
-  activationFrom,
   dropoutFrom,
   float,
   llamaStyleSizeFields,
@@ -15,6 +14,7 @@ import {
   ropeFrom,
   ropeScalingFields,
   rotaryPct,
+  setActivation,
   tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
@@ -53,8 +53,7 @@ export const phi: Family = {
       parallelSharedNorm: true,
       headBias: true,
     };
-    const activation = activationFrom(f, 'hidden_act', 'gelu_new');
-    if (activation !== 'gelu-tanh') config.activation = activation;
+    setActivation(config, f, 'hidden_act', 'gelu_new');
     if (ropeDims !== D) config.ropeDims = ropeDims;
     if (rope.scaling) config.ropeScaling = rope.scaling;
     return { config, notes: [] };

@@ -7,7 +7,6 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
-  activationFrom,
   dropoutFrom,
   float,
   llamaStyleSizeFields,
@@ -15,6 +14,7 @@ import {
   ropeFrom,
   ropeScalingFields,
   rotaryPct,
+  setActivation,
   tieAndTokenFields,
   widthAndHeads,
 } from '../common-fields.js';
@@ -57,8 +57,7 @@ export const phi3: Family = {
       logitScale: 1,
       dropout: dropoutFrom(f, { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 }),
     };
-    const activation = activationFrom(f, 'hidden_act', 'silu');
-    if (activation !== 'silu') config.activation = activation;
+    setActivation(config, f, 'hidden_act', 'silu');
     if (ropeDims !== D) config.ropeDims = ropeDims;
     if (rope.scaling) config.ropeScaling = rope.scaling;
     const window = f.intOrNull('sliding_window');
