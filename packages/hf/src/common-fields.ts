@@ -1,5 +1,5 @@
-// Config fields several families share: the width and its heads, the activation's name, the rotary settings
-// (and how many dimensions of a head they turn), the dropout rates; on export, the Llama-style sizes and the closing fields.
+// Config fields several families share, read and written: the width and its heads, the sizes Llama-style configs name alike,
+// the activation, the rotary settings (and how many dimensions of a head they turn), the dropout rates, export's closing fields.
 // Not one family's layout (families/*.ts) and not the field reader itself (hf-fields.ts).
 
 import type { Activation, ModelConfig, RopeScaling } from '@hyperclone/core';
@@ -217,6 +217,36 @@ export function hfConfigJson(config: Record<string, unknown>): string {
 /** The largest of the dropout rates a family has: ours is one rate for embeddings, attention and residuals. */
 export function dropoutFrom(f: HfFields, fields: Readonly<Record<string, number>>): number {
   return Math.max(...Object.entries(fields).map(([name, fallback]) => f.num(name, fallback)));
+}
+
+/** The defaults of the sizes llamaStyleSizes reads: its config class's. */
+export interface SizeDefaults {
+  vocab: number;
+  positions: number;
+  layers: number;
+  ffn: number;
+}
+
+/**
+ * Our config's sizes from the fields LlamaConfig, OlmoConfig, PhiConfig and Phi3Config name alike, read in our keys' order:
+ * vocab_size, max_position_embeddings, num_hidden_layers, num_key_value_heads (absent: H, every head its own k and v),
+ * head_dim where `D` says so (absent: C / H rounded down), intermediate_size. C, H and any other D as the family read them.
+ */
+export function llamaStyleSizes(
+  f: HfFields,
+  { C, H, D }: { C: number; H: number; D: number | 'head_dim' },
+  d: SizeDefaults,
+): Pick<ModelConfig, 'vocabSize' | 'contextLength' | 'nLayer' | 'dModel' | 'nHead' | 'nKvHead' | 'headDim' | 'dFF'> {
+  return {
+    vocabSize: f.int('vocab_size', d.vocab),
+    contextLength: f.int('max_position_embeddings', d.positions),
+    nLayer: f.int('num_hidden_layers', d.layers),
+    dModel: C,
+    nHead: H,
+    nKvHead: f.intOrNull('num_key_value_heads') ?? H,
+    headDim: D === 'head_dim' ? (f.intOrNull('head_dim') ?? Math.floor(C / H)) : D,
+    dFF: f.int('intermediate_size', d.ffn),
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   ACTIVATION_NAMES,
   float,
   llamaStyleSizeFields,
+  llamaStyleSizes,
   ropeFrom,
   ropeScalingFields,
   setActivation,
@@ -72,14 +73,7 @@ export const llama: Family = {
     const window = slidingWindowOf(f, kind, contextLength);
     const [qkvBias, oBias, mlpBias] = biasesOf(f, kind);
     const config: ModelConfig = {
-      vocabSize: f.int('vocab_size', 32000),
-      contextLength,
-      nLayer: f.int('num_hidden_layers', 32),
-      dModel: C,
-      nHead: H,
-      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
-      headDim: f.intOrNull('head_dim') ?? Math.floor(C / H),
-      dFF: f.int('intermediate_size', 11008),
+      ...llamaStyleSizes(f, { C, H, D: 'head_dim' }, { vocab: 32000, positions: contextLength, layers: 32, ffn: 11008 }),
       norm: 'rmsnorm',
       normEps: f.num('rms_norm_eps', 1e-6),
       position: 'rope',

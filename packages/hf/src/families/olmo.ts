@@ -9,6 +9,7 @@ import {
   ACTIVATION_NAMES,
   float,
   llamaStyleSizeFields,
+  llamaStyleSizes,
   ropeFrom,
   ropeScalingFields,
   setActivation,
@@ -32,14 +33,7 @@ export const olmo: Family = {
     const rope = ropeFrom(f, 'rope_theta', 10000, null);
     const attentionBias = f.bool('attention_bias', false);
     const config: ModelConfig = {
-      vocabSize: f.int('vocab_size', 50304),
-      contextLength: f.int('max_position_embeddings', 2048),
-      nLayer: f.int('num_hidden_layers', 32),
-      dModel: C,
-      nHead: H,
-      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
-      headDim: Math.floor(C / H),
-      dFF: f.int('intermediate_size', 11008),
+      ...llamaStyleSizes(f, { C, H, D: Math.floor(C / H) }, { vocab: 50304, positions: 2048, layers: 32, ffn: 11008 }),
       norm: olmo2 ? 'rmsnorm' : 'layernorm',
       normEps: olmo2 ? f.num('rms_norm_eps', 1e-5) : OLMO_NORM_EPS,
       position: 'rope',

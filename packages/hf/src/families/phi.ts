@@ -10,6 +10,7 @@ import {
   dropoutFrom,
   float,
   llamaStyleSizeFields,
+  llamaStyleSizes,
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
@@ -32,14 +33,7 @@ export const phi: Family = {
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 0.5);
     const ropeDims = partialRopeDims(f, 'partial_rotary_factor', D, rope.partial);
     const config: ModelConfig = {
-      vocabSize: f.int('vocab_size', 51200),
-      contextLength: f.int('max_position_embeddings', 2048),
-      nLayer: f.int('num_hidden_layers', 24),
-      dModel: C,
-      nHead: H,
-      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
-      headDim: D,
-      dFF: f.int('intermediate_size', 8192),
+      ...llamaStyleSizes(f, { C, H, D }, { vocab: 51200, positions: 2048, layers: 24, ffn: 8192 }),
       norm: 'layernorm',
       normEps: f.num('layer_norm_eps', 1e-5),
       position: 'rope',

@@ -10,6 +10,7 @@ import {
   dropoutFrom,
   float,
   llamaStyleSizeFields,
+  llamaStyleSizes,
   partialRopeDims,
   ropeFrom,
   ropeScalingFields,
@@ -39,14 +40,7 @@ export const phi3: Family = {
     const rope = ropeFrom(f, 'rope_theta', 10000, 'partial_rotary_factor', 1, ['longrope'], { su: 'longrope', yarn: 'longrope' });
     const ropeDims = partialRopeDims(f, 'partial_rotary_factor', D, rope.partial);
     const config: ModelConfig = {
-      vocabSize: f.int('vocab_size', 32064),
-      contextLength: f.int('max_position_embeddings', 4096),
-      nLayer: f.int('num_hidden_layers', 32),
-      dModel: C,
-      nHead: H,
-      nKvHead: f.intOrNull('num_key_value_heads') ?? H,
-      headDim: D,
-      dFF: f.int('intermediate_size', 8192),
+      ...llamaStyleSizes(f, { C, H, D }, { vocab: 32064, positions: 4096, layers: 32, ffn: 8192 }),
       norm: 'rmsnorm',
       normEps: f.num('rms_norm_eps', 1e-5),
       position: 'rope',
