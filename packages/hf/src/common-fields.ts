@@ -219,6 +219,11 @@ export function dropoutFrom(f: HfFields, fields: Readonly<Record<string, number>
   return Math.max(...Object.entries(fields).map(([name, fallback]) => f.num(name, fallback)));
 }
 
+/** Export's side of dropoutFrom: our one rate written to each of the family's dropout fields, in their order. */
+export function dropoutFields(fields: Readonly<Record<string, number>>, rate: number): Record<string, HfFloat> {
+  return Object.fromEntries(Object.keys(fields).map((name) => [name, float(rate)]));
+}
+
 /** The defaults of the sizes llamaStyleSizes reads: its config class's. */
 export interface SizeDefaults {
   vocab: number;

@@ -7,6 +7,7 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
+  dropoutFields,
   dropoutFrom,
   float,
   partialRopeDims,
@@ -18,6 +19,9 @@ import {
   widthAndHeads,
 } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
+
+/** GPTNeoXConfig's dropout rates and their defaults: import takes the largest, export writes ours to each. */
+const DROPOUTS = { hidden_dropout: 0, attention_dropout: 0 };
 
 export const gptNeox: Family = {
   name: 'gpt_neox',
@@ -48,7 +52,7 @@ export const gptNeox: Family = {
       bias: true,
       tieEmbeddings: f.bool('tie_word_embeddings', false),
       logitScale: 1,
-      dropout: dropoutFrom(f, { hidden_dropout: 0, attention_dropout: 0 }),
+      dropout: dropoutFrom(f, DROPOUTS),
     };
     setActivation(config, f, 'hidden_act', 'gelu');
     if (ropeDims !== D) config.ropeDims = ropeDims;
@@ -89,8 +93,7 @@ export const gptNeox: Family = {
         layer_norm_eps: float(c.normEps),
         use_parallel_residual: c.parallelResidual === true,
         attention_bias: hasBias(c, 'qkv'),
-        hidden_dropout: float(c.dropout),
-        attention_dropout: float(c.dropout),
+        ...dropoutFields(DROPOUTS, c.dropout),
         ...tieAndTokenFields(c, context),
       },
     };

@@ -5,8 +5,11 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, dropoutFrom, float, setActivation, widthAndHeads } from '../common-fields.js';
+import { ACTIVATION_NAMES, dropoutFields, dropoutFrom, float, setActivation, widthAndHeads } from '../common-fields.js';
 import type { Layout, TensorBinding } from '../tensor-binding.js';
+
+/** GPT2Config's dropout rates and their defaults: import takes the largest, export writes ours to each. */
+const DROPOUTS = { resid_pdrop: 0.1, embd_pdrop: 0.1, attn_pdrop: 0.1 };
 
 export const gpt2: Family = {
   name: 'gpt2',
@@ -37,7 +40,7 @@ export const gpt2: Family = {
       bias: true,
       tieEmbeddings: f.bool('tie_word_embeddings', true),
       logitScale: 1,
-      dropout: dropoutFrom(f, { resid_pdrop: 0.1, embd_pdrop: 0.1, attn_pdrop: 0.1 }),
+      dropout: dropoutFrom(f, DROPOUTS),
     };
     setActivation(config, f, 'activation_function', 'gelu_new');
     return { config, notes: [] };
@@ -70,9 +73,7 @@ export const gpt2: Family = {
         n_inner: c.dFF,
         activation_function: ACTIVATION_NAMES[activationOf(c)],
         layer_norm_epsilon: float(c.normEps),
-        resid_pdrop: float(c.dropout),
-        embd_pdrop: float(c.dropout),
-        attn_pdrop: float(c.dropout),
+        ...dropoutFields(DROPOUTS, c.dropout),
         initializer_range: float(0.02),
         scale_attn_weights: true,
         use_cache: true,

@@ -5,13 +5,16 @@ import type { ModelConfig } from '@hyperclone/core';
 import { activationOf, hasBias, normPlacementOf, positionOffsetOf } from '@hyperclone/core';
 import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
-import { ACTIVATION_NAMES, dropoutFrom, float, setActivation, tieAndTokenFields, widthAndHeads } from '../common-fields.js';
+import { ACTIVATION_NAMES, dropoutFields, dropoutFrom, float, setActivation, tieAndTokenFields, widthAndHeads } from '../common-fields.js';
 import type { TensorBinding } from '../tensor-binding.js';
 
 /** OPTLearnedPositionalEmbedding's offset: position t reads row t + 2. */
 export const OPT_POSITION_OFFSET = 2;
 /** nn.LayerNorm's default eps: OPT has no field for it. */
 const OPT_NORM_EPS = 1e-5;
+
+/** OPTConfig's dropout rates and their defaults: import takes the largest, export writes ours to each. */
+const DROPOUTS = { dropout: 0.1, attention_dropout: 0 };
 
 export const opt: Family = {
   name: 'opt',
@@ -45,7 +48,7 @@ export const opt: Family = {
       bias: true,
       tieEmbeddings: f.bool('tie_word_embeddings', true),
       logitScale: 1,
-      dropout: dropoutFrom(f, { dropout: 0.1, attention_dropout: 0 }),
+      dropout: dropoutFrom(f, DROPOUTS),
     };
     setActivation(config, f, 'activation_function', 'relu');
     if (!enableBias) Object.assign(config, { qkvBias: false, oBias: false, mlpBias: false });
@@ -90,8 +93,7 @@ export const opt: Family = {
         layer_norm_elementwise_affine: c.normAffine !== false,
         enable_bias: hasBias(c, 'qkv'),
         activation_function: ACTIVATION_NAMES[activationOf(c)],
-        dropout: float(c.dropout),
-        attention_dropout: float(c.dropout),
+        ...dropoutFields(DROPOUTS, c.dropout),
         layerdrop: float(0),
         init_std: float(0.02),
         ...tieAndTokenFields(c, context),

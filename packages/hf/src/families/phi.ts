@@ -7,6 +7,7 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
+  dropoutFields,
   dropoutFrom,
   float,
   llamaStyleSizeFields,
@@ -20,6 +21,9 @@ import {
   widthAndHeads,
 } from '../common-fields.js';
 import { LLAMA_STYLE_FILES, llamaStyleBindings } from './llama-names.js';
+
+/** PhiConfig's dropout rates and their defaults: import takes the largest, export writes ours to each. */
+const DROPOUTS = { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 };
 
 export const phi: Family = {
   name: 'phi',
@@ -42,7 +46,7 @@ export const phi: Family = {
       bias: true,
       tieEmbeddings: f.bool('tie_word_embeddings', false),
       logitScale: 1,
-      dropout: dropoutFrom(f, { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 }),
+      dropout: dropoutFrom(f, DROPOUTS),
       parallelResidual: true,
       parallelSharedNorm: true,
       headBias: true,
@@ -78,9 +82,7 @@ export const phi: Family = {
         partial_rotary_factor: float(pct),
         ...ropeScalingFields(c.ropeTheta, c.ropeScaling, { partial_rotary_factor: float(pct) }),
         qk_layernorm: false,
-        resid_pdrop: float(c.dropout),
-        embd_pdrop: float(c.dropout),
-        attention_dropout: float(c.dropout),
+        ...dropoutFields(DROPOUTS, c.dropout),
         ...tieAndTokenFields(c, context),
       },
     };

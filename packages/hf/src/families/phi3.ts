@@ -7,6 +7,7 @@ import type { Family } from '../family.js';
 import { missingPiece } from '../model-pieces.js';
 import {
   ACTIVATION_NAMES,
+  dropoutFields,
   dropoutFrom,
   float,
   llamaStyleSizeFields,
@@ -27,6 +28,9 @@ function derivedAttentionFactor(contextLength: number, original: number): number
   const s = contextLength / original;
   return s <= 1 ? 1 : Math.sqrt(1 + Math.log(s) / Math.log(original));
 }
+
+/** Phi3Config's dropout rates and their defaults: import takes the largest, export writes ours to each. */
+const DROPOUTS = { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 };
 
 export const phi3: Family = {
   name: 'phi3',
@@ -49,7 +53,7 @@ export const phi3: Family = {
       bias: false,
       tieEmbeddings: f.bool('tie_word_embeddings', false),
       logitScale: 1,
-      dropout: dropoutFrom(f, { resid_pdrop: 0, embd_pdrop: 0, attention_dropout: 0 }),
+      dropout: dropoutFrom(f, DROPOUTS),
     };
     setActivation(config, f, 'hidden_act', 'silu');
     if (ropeDims !== D) config.ropeDims = ropeDims;
@@ -95,9 +99,7 @@ export const phi3: Family = {
         rope_scaling, // Phi3Config takes exactly type, short_factor and long_factor
         partial_rotary_factor: float(pct),
         sliding_window: c.slidingWindow ?? null,
-        resid_pdrop: float(c.dropout),
-        embd_pdrop: float(c.dropout),
-        attention_dropout: float(c.dropout),
+        ...dropoutFields(DROPOUTS, c.dropout),
         ...tieAndTokenFields(c, context),
       },
     };
