@@ -11,22 +11,20 @@ import { Rng } from '../rng.js';
 import { assertTrue, type ConformanceCheck } from './assert.js';
 import { checkGradients } from './finite-difference.js';
 
+/** What every tiny model here shares: 11 tokens, a context of 8, two blocks. */
+const TINY_SHAPE = { vocabSize: 11, contextLength: 8, nLayer: 2 } as const;
+/** The widths most of them have (d 8, two heads, an MLP of 16); the others state their own. */
+const TINY_SIZES = { ...TINY_SHAPE, dModel: 8, nHead: 2, dFF: 16 } as const;
+
 /** GPT-2 style: layernorm with bias, learned positions, GELU, tied embeddings, a logit scale. */
 export const TINY_GPT: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
-  dModel: 8,
-  nHead: 2,
-  dFF: 16,
+  ...TINY_SIZES,
   logitScale: 0.5,
 });
 
 /** Llama style: RMSNorm, rope, SwiGLU, grouped-query attention (4 query heads on 2 kv heads), untied head. */
 export const TINY_LLAMA: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
+  ...TINY_SHAPE,
   dModel: 16,
   nHead: 4,
   nKvHead: 2,
@@ -40,12 +38,7 @@ export const TINY_LLAMA: ModelConfig = resolveConfig({
 
 /** GPT-NeoX style: parallel residual, partial rotary (2 of 4 dims), exact GELU, no attention-output bias, untied. */
 export const TINY_NEOX: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
-  dModel: 8,
-  nHead: 2,
-  dFF: 16,
+  ...TINY_SIZES,
   position: 'rope',
   ropeDims: 2,
   norm: 'layernorm',
@@ -59,9 +52,7 @@ export const TINY_NEOX: ModelConfig = resolveConfig({
 
 /** OPT style: learned positions from row 2, MQA, no MLP biases, tied (silu, not OPT's relu: finite differences trip on relu's kink). */
 export const TINY_OPT: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
+  ...TINY_SHAPE,
   dModel: 8,
   nHead: 2,
   nKvHead: 1,
@@ -73,12 +64,7 @@ export const TINY_OPT: ModelConfig = resolveConfig({
 
 /** OPT-350M style: post-norm blocks, no final norm, a 6-wide embedding projected in and out, tied. */
 export const TINY_OPT_POST: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
-  dModel: 8,
-  nHead: 2,
-  dFF: 16,
+  ...TINY_SIZES,
   positionOffset: 2,
   activation: 'silu',
   normPlacement: 'post',
@@ -92,9 +78,7 @@ export const TINY_OPT_POST: ModelConfig = resolveConfig({
  * logits soft-capped at 3, a sliding window of 3 on the first layer only, YaRN rope scaling, tied.
  */
 export const TINY_GEMMA2: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
+  ...TINY_SHAPE,
   dModel: 12,
   nHead: 4,
   nKvHead: 2,
@@ -119,12 +103,7 @@ export const TINY_GEMMA2: ModelConfig = resolveConfig({
 
 /** OLMo style: parameter-free LayerNorm, q/k/v clipped at 1.5 (some entries beyond it), SwiGLU, untied. */
 export const TINY_OLMO: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
-  dModel: 8,
-  nHead: 2,
-  dFF: 16,
+  ...TINY_SIZES,
   norm: 'layernorm',
   normAffine: false,
   position: 'rope',
@@ -136,9 +115,7 @@ export const TINY_OLMO: ModelConfig = resolveConfig({
 
 /** OLMo 2 style: norms after each branch, RMSNorms over the whole q and k projections, GQA, llama3 rope scaling. */
 export const TINY_OLMO2: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
+  ...TINY_SHAPE,
   dModel: 8,
   nHead: 4,
   nKvHead: 2,
@@ -155,12 +132,7 @@ export const TINY_OLMO2: ModelConfig = resolveConfig({
 
 /** Phi style: a parallel block on one LayerNorm, rotary on half of each head, a biased head, untied. */
 export const TINY_PHI: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
-  dModel: 8,
-  nHead: 2,
-  dFF: 16,
+  ...TINY_SIZES,
   position: 'rope',
   ropeDims: 2,
   parallelResidual: true,
@@ -171,9 +143,7 @@ export const TINY_PHI: ModelConfig = resolveConfig({
 
 /** Phi-3 style: Llama's block, a sliding window of 3 on every layer, longrope scaling (6 tokens > 4: the long factors). */
 export const TINY_PHI3: ModelConfig = resolveConfig({
-  vocabSize: 11,
-  contextLength: 8,
-  nLayer: 2,
+  ...TINY_SHAPE,
   dModel: 8,
   nHead: 2,
   dFF: 12,
