@@ -81,6 +81,11 @@ describe('growAt: the flag and the plan', () => {
     ).toThrow(/stage steps must increase/);
     expect(() => planStages(tiny, [{ step: 100, width: 2 }], run)).toThrow(/leaves nothing to train/);
     expect(() => planStages(tiny, [{ step: 5, width: 2, rotate: true, tie: 'keep' }], run)).toThrow(/after step 5: .*rotate unties/);
+    // Carried moments through a rotation are refused here, before the first step, not at the growth.
+    expect(() => planStages(tiny, [{ step: 5, width: 2, rotate: true, moments: 'carry' }], run)).toThrow(
+      /after step 5: AdamW's moments cannot be carried through the rotate step/,
+    );
+    expect(planStages(tiny, [{ step: 5, width: 2, moments: 'carry' }], run)[1]!.moments).toBe('carry');
   });
 });
 

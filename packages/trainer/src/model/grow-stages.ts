@@ -7,6 +7,7 @@
 import type { CloneInfo, ModelConfig } from '@hyperclone/core';
 import { countParams, trainFlopsPerToken } from '@hyperclone/core';
 import {
+  momentsCarryRefusal,
   parseGrowthText,
   planGrowth,
   resolveGrowth,
@@ -200,7 +201,8 @@ export interface RunStage {
  * Every stage's model, planned from the initial model by init's planGrowth: stage k > 0 grows stage k-1's
  * model with its options, seeded by the run's seed + k (unless it names a seed) so two stages and two
  * seeds draw differently; a stage given as a share of the run grows after that share of `steps`. Throws
- * when the steps do not increase, leave no step to train, or a growth cannot be made.
+ * when the steps do not increase, leave no step to train, a growth cannot be made, or a stage carries AdamW's
+ * moments through a growth that cannot carry them (a rotation).
  */
 export function planStages(
   model: ModelConfig,
@@ -224,6 +226,8 @@ export function planStages(
     } catch (e) {
       throw new Error(`growAt: the growth after step ${step}: ${(e as Error).message}`);
     }
+    const refusal = s.moments === 'carry' ? momentsCarryRefusal(planned) : null;
+    if (refusal) throw new Error(`growAt: the growth after step ${step}: ${refusal}`);
     out.push({
       ...stage(step, planned.config, planned.clone, planned.spec, seqLen, s.warmup ?? run.warmup),
       moments: s.moments ?? 'zero',
