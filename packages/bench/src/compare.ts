@@ -35,12 +35,17 @@ export async function compareCloneVsRandom(o: CompareOptions): Promise<BenchResu
 async function pipeline(o: CompareOptions, log: Logger, ranks: Ranks): Promise<BenchResult> {
   const inputs = await readBenchInputs(o);
   const arms = benchArms(o, inputs, log);
-  const mode = openBenchFolder(o.out, inputs.record);
+  // rank 0 looks at the folder and the others take its word: a rank that looked after rank 0 began writing
+  // would see a folder that is neither empty nor a benchmark yet
+  const mode = ranks.decide(() => openBenchFolder(o.out, inputs.record));
   await ranks.onMain(() => writeBenchRecord(o.out, inputs.record, false));
   if (mode === 'resume') log.info({ event: 'bench-resume', out: o.out }, `continuing the benchmark in ${o.out}`);
   o.onStart?.();
-  const done = await trainBenchRuns(o, inputs, arms, log);
-  const result = analyze({ runs: done.runs, small: done.small?.summary ?? null, target: o.target ?? null, options: inputs.described });
+  const done = await trainBenchRuns(o, inputs, arms, log, ranks);
+  // rank 0 read the evaluations; every rank returns its analysis
+  const result = ranks.decide(() =>
+    analyze({ runs: done.runs, small: done.small?.summary ?? null, target: o.target ?? null, options: inputs.described }),
+  );
   await ranks.onMain(async () => {
     await writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
     o.onReport?.();

@@ -23,6 +23,8 @@ export interface LaunchOptions {
 
 const LAST_LINES = 20;
 const ERROR_LINE = /^hyperclone: error: /;
+/** A collective that failed because another rank left (backend-torch's process group says so): not a cause. */
+const PEER_LOST = /a peer rank may have died or stopped calling collectives/;
 
 interface Worker {
   rank: number;
@@ -144,7 +146,7 @@ function superviseUntilAllExit(workers: Worker[], graceMs: number): Promise<void
   });
 }
 
-/** One line for a bad input every rank refused alike; else the rank that failed first, and its last lines. */
+/** One line for a bad input every rank refused alike; else the rank that caused the failure, and its last lines. */
 function report(workers: Worker[], forwarded: NodeJS.Signals | null, err: NodeJS.WritableStream): number {
   // after a forwarded Ctrl-C, a rank that died of it (still starting, no handler yet) was interrupted too
   const interrupted = (w: Worker) => w.exit!.code === 130 || (forwarded !== null && w.exit!.signal !== null && !w.stoppedByUs);
@@ -152,7 +154,13 @@ function report(workers: Worker[], forwarded: NodeJS.Signals | null, err: NodeJS
   if (failed.length === 0) return workers.some(interrupted) || forwarded ? 130 : 0;
   const alike = failed.length === workers.length && workers.every((w) => w.errorLine !== null && w.errorLine === workers[0]!.errorLine);
   if (alike) return workers[0]!.exit!.code ?? 1; // rank 0 already printed the line
-  const cause = failed.find((w) => w.exit!.signal !== null && !w.stoppedByUs) ?? failed.find((w) => !w.stoppedByUs) ?? failed[0]!;
+  // a rank that died, else one that failed on its own (the ranks it left fail too, often first, saying a peer left)
+  const ownError = (w: Worker) => w.errorLine !== null && !PEER_LOST.test(w.errorLine);
+  const cause =
+    failed.find((w) => w.exit!.signal !== null && !w.stoppedByUs) ??
+    failed.find(ownError) ??
+    failed.find((w) => !w.stoppedByUs) ??
+    failed[0]!;
   const how = cause.exit!.signal ? `was killed by ${cause.exit!.signal}` : `exited with code ${cause.exit!.code}`;
   const lines = cause.lines.length ? cause.lines.map((l) => `  ${l}`).join('\n') : '  (no output)';
   err.write(`hyperclone: error: rank ${cause.rank} of ${workers.length} ${how}; the other ranks were stopped. Its last lines:\n${lines}\n`);

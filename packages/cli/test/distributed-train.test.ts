@@ -1,8 +1,9 @@
 // `hyperclone train` on 2 processes (Gloo, 1 thread each): --nproc 2 and a torchrun-style launch by
 // environment give the 1-process loss trace, resume 2 -> 1 and 1 -> 2 continue it, kill -9 of a rank and
-// Ctrl-C end the run as promised, and bad input is one line. Not the c10d binding (backend-torch's tests).
+// Ctrl-C end the run as promised, bad input is one line, and the benchmark on 2 processes trains, reuses and
+// refuses as on one. Not the c10d binding (backend-torch's tests).
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,36 @@ describeTorch('hyperclone train on 2 processes (Gloo)', () => {
     expect(r.stderr).toMatch(/interrupted after step (\d+); continue with/);
     expect(readdirSync(join(out, 'checkpoints'))).toHaveLength(1);
     expect(ranks.filter(alive)).toEqual([]);
+  });
+
+  it('bench --nproc 2 trains each run once, a second call reuses every run, a folder of something else is one line', async () => {
+    const bench = (out: string) => [
+      ...['bench', 'clone-vs-random', '--data', data, '--out', out, '--small', 'tiny', '--width', '2', '--seeds', '1'],
+      ...['--small-steps', '4', '--budget', '4', '--eval-every', '2', '--eval-windows', '2', '--batch-size', '4', '--seq-len', '32'],
+      ...['--backend', 'torch', '--threads', '1', '--nproc', '2'],
+    ];
+    const out = join(root, 'bench');
+    const first = await hyperclone(bench(out));
+    ok(first);
+    const runs = ['small', ...['random', 'clone-noisy-symmetric', 'stages'].map((arm) => join('runs', `${arm}-seed0`))];
+    const finished = () => runs.map((dir) => statSync(join(out, dir, 'summary.json')).mtimeMs);
+    const before = finished();
+    const again = await hyperclone(bench(out));
+    ok(again);
+    expect(finished()).toEqual(before);
+    expect(readFileSync(join(out, 'bench.log'), 'utf8').match(/reusing the finished run/g)).toHaveLength(4);
+    const table = (stdout: string) => stdout.slice(stdout.indexOf('counting every phase'));
+    expect(table(again.stdout)).toBe(table(first.stdout));
+
+    const other = join(root, 'not-a-bench');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine\n');
+    const refused = await hyperclone(bench(other));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n'), refused.stderr).toEqual([
+      `hyperclone: error: ${other} is not empty and holds no benchmark (no bench.json); choose a new or empty folder`,
+    ]);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
   });
 
   it('bad input is one line and leaves nothing behind', async () => {

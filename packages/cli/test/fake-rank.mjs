@@ -1,5 +1,5 @@
 // Test helper: a stand-in worker for launcher.test.ts that behaves as FAKE_<RANK> says (ok, fail,
-// die, wait, bad-input) and prints a few lines. Not hyperclone: it trains nothing.
+// fail-later, peer-lost, die, wait, bad-input) and prints a few lines. Not hyperclone: it trains nothing.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,6 +26,18 @@ if (mode === 'fail') {
   process.stderr.write(`hyperclone: error: something broke on rank ${rank}\n`);
   process.exit(1);
 }
+if (mode === 'peer-lost') {
+  // what a rank says when a collective fails because another rank left (backend-torch's process group)
+  process.stderr.write(
+    `hyperclone: error: c10d gloo allReduce failed on rank ${rank} of 2 (timeout 1800.0 s): Connection closed by peer; a peer rank may have died or stopped calling collectives\n`,
+  );
+  process.exit(1);
+}
+if (mode === 'fail-later')
+  setTimeout(() => {
+    process.stderr.write(`hyperclone: error: something broke on rank ${rank}\n`);
+    process.exit(1);
+  }, 300);
 if (mode === 'die') {
   process.stdout.write('about to die\n');
   const poll = setInterval(() => existsSync(ready(0)) && (clearInterval(poll), process.kill(process.pid, 'SIGKILL')), 50);

@@ -60,6 +60,14 @@ describe('launchLocal (--nproc)', () => {
     expect(r.err).toContain('  hyperclone: error: something broke on rank 1');
   });
 
+  it('the rank that failed on its own is named, not the one that exited first because its peer left', async () => {
+    const r = await launch({ 0: 'peer-lost', 1: 'fail-later' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('hyperclone: error: rank 1 of 2 exited with code 1; the other ranks were stopped. Its last lines:');
+    expect(r.err).toContain('  hyperclone: error: something broke on rank 1');
+    expect(r.err).not.toContain('rank 0 of 2 exited');
+  });
+
   it('a bad input every rank refuses alike is one line (rank 0 prints it) and keeps its exit code', async () => {
     const r = await launch({ 0: 'bad-input', 1: 'bad-input' });
     expect(r.code).toBe(2);

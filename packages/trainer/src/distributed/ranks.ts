@@ -15,7 +15,10 @@ export interface Ranks {
   readonly worldSize: number;
   /** Rank 0, or the only process: the one that decides and writes. */
   readonly main: boolean;
-  /** Rank 0's `decide()` on every rank (the others wait for it). Call in the same order on every rank. */
+  /**
+   * Rank 0's `decide()` on every rank (the others wait for it; its value must survive JSON). When it throws on
+   * rank 0, every rank throws its message. Call in the same order on every rank.
+   */
   decide<T>(decide: () => T): T;
   /** Runs `write` on rank 0 alone (the others never write the run directory); undefined elsewhere. */
   onMain<T>(write: () => Promise<T>): Promise<T | undefined>;
@@ -112,15 +115,23 @@ class GroupRanks implements Ranks {
     return `rank ${this.rank} of ${this.worldSize}`;
   }
 
-  /** Through the store: rank 0 sets the value, the others wait for it. */
+  /** Through the store: rank 0 sets the value (or its error), the others wait for it. */
   decide<T>(decide: () => T): T {
     const key = `${this.prefix}share/${this.decided++}`;
     if (this.main) {
-      const v = decide();
-      this.group.store.set(key, JSON.stringify(v));
-      return v;
+      let value: T;
+      try {
+        value = decide();
+      } catch (e) {
+        this.group.store.set(key, JSON.stringify({ error: (e as Error).message }));
+        throw e;
+      }
+      this.group.store.set(key, JSON.stringify({ value }));
+      return value;
     }
-    return JSON.parse(this.group.store.get(key)) as T;
+    const decided = JSON.parse(this.group.store.get(key)) as { value: T } | { error: string };
+    if ('error' in decided) throw new Error(decided.error);
+    return decided.value;
   }
 
   async onMain<T>(write: () => Promise<T>): Promise<T | undefined> {
