@@ -1,7 +1,7 @@
 // FLOPs per token for training (forward + backward), from the parameter spec alone, so runs compare exactly.
 // Not a profiler: it counts the model's matrix multiplies, not what a kernel actually executes.
 
-import type { ModelConfig } from './config.js';
+import { slidingWindowOf, type ModelConfig } from './config.js';
 import { numel } from './host-tensor.js';
 import { axisSizes, headWeightName, paramSpec } from './param-spec.js';
 
@@ -18,9 +18,12 @@ export function matmulParams(c: ModelConfig): number {
 
 /**
  * Training FLOPs per token at sequence length T: 6·N for the matmuls (2 forward, 4 backward) plus
- * 12·L·(nHead·headDim)·T for attention scores and weighted values (the PaLM / nanoGPT convention,
- * counting the full T×T score matrix even though half is masked).
+ * 12·(nHead·headDim)·K per layer for attention scores and weighted values, K the keys a query is counted
+ * against: T for full attention (the PaLM / nanoGPT convention, counting the full T×T score matrix even
+ * though half is masked), min(T, window) for a sliding-window layer (its band, counted the same way).
  */
 export function trainFlopsPerToken(c: ModelConfig, seqLen: number = c.contextLength): number {
-  return 6 * matmulParams(c) + 12 * c.nLayer * axisSizes(c).q * seqLen;
+  let keys = 0;
+  for (let layer = 0; layer < c.nLayer; layer++) keys += Math.min(seqLen, slidingWindowOf(c, layer) ?? seqLen);
+  return 6 * matmulParams(c) + 12 * axisSizes(c).q * keys;
 }

@@ -236,4 +236,13 @@ describe('model config', () => {
     // nanoGPT-style: 6·(85M block weights + 38.6M head) + 12·12·768·1024
     expect(trainFlopsPerToken(c, 1024)).toBe(6 * (12 * (4 * 768 * 768 + 2 * 768 * 3072) + 50257 * 768) + 12 * 12 * 768 * 1024);
   });
+
+  it('counts a sliding-window layer against its window, a full layer against T', () => {
+    const c = getPreset('tiny-llama');
+    const matmuls = 6 * matmulParams(c);
+    const q = c.nHead * c.headDim;
+    expect(trainFlopsPerToken({ ...c, slidingWindow: 16 }, 64)).toBe(matmuls + 12 * q * (16 + 16));
+    expect(trainFlopsPerToken({ ...c, slidingWindow: 16, layerTypes: ['sliding', 'full'] }, 64)).toBe(matmuls + 12 * q * (16 + 64));
+    expect(trainFlopsPerToken({ ...c, slidingWindow: 128 }, 64)).toBe(trainFlopsPerToken(c, 64)); // wider than T: no saving
+  });
 });
