@@ -10,11 +10,10 @@
 
 import { parseArgs } from 'node:util';
 
-type Raw = string | boolean | (string | boolean)[] | undefined;
+type Raw = string | string[] | undefined;
 
-/** One declared flag: how parseArgs reads it and how its raw value becomes a T. */
+/** One declared flag (every one takes a value): whether it repeats, and how its raw value becomes a T. */
 export interface Flag<T> {
-  readonly type: 'string' | 'boolean';
   readonly multiple: boolean;
   read(raw: Raw, name: string): T;
 }
@@ -30,7 +29,6 @@ export type Flags<S extends FlagSpec> = { -readonly [K in keyof S]: S[K] extends
 /** A flag taking one value: the default where not given, else the raw string parsed (never an empty one). */
 function single<T>(fallback: T | ((name: string) => T), parse: (raw: string, name: string) => T): Flag<T> {
   return {
-    type: 'string',
     multiple: false,
     read: (raw, name) => {
       if (raw === undefined) return typeof fallback === 'function' ? (fallback as (name: string) => T)(name) : fallback;
@@ -128,7 +126,6 @@ export function many(): Flag<string[]>;
 export function many<T>(parse: (raw: string, name: string) => T): Flag<T[]>;
 export function many<T>(parse?: (raw: string, name: string) => T): Flag<(T | string)[]> {
   return {
-    type: 'string',
     multiple: true,
     read: (raw, name) =>
       ((raw as string[] | undefined) ?? []).map((x) => {
@@ -136,11 +133,6 @@ export function many<T>(parse?: (raw: string, name: string) => T): Flag<(T | str
         return parse ? parse(x, name) : x;
       }),
   };
-}
-
-/** A switch: true where given (it takes no value). */
-export function bool(): Flag<boolean> {
-  return { type: 'boolean', multiple: false, read: (raw) => raw === true };
 }
 
 /** `flag`, which must be given (`--NAME VALUE is required`, VALUE as `value` says). */
@@ -162,7 +154,7 @@ export interface FlagOptions {
 
 /** parseArgs's options for `spec`. */
 const optionsOf = (spec: FlagSpec) =>
-  Object.fromEntries(Object.entries(spec).map(([name, f]) => [name, { type: f.type, multiple: f.multiple }]));
+  Object.fromEntries(Object.entries(spec).map(([name, f]) => [name, { type: 'string' as const, multiple: f.multiple }]));
 
 /** How the errors list a script's flags. */
 function known(spec: FlagSpec, o: FlagOptions): string {
@@ -179,9 +171,8 @@ function problem(args: string[], spec: FlagSpec, o: FlagOptions): string | null 
     if (t.kind === 'positional') return `unexpected argument '${t.value}' (${known(spec, o)})`;
     const f = spec[t.name];
     if (!f || !Object.hasOwn(spec, t.name)) return `unknown flag ${t.rawName} (${known(spec, o)})`;
-    if (f.type === 'boolean' && t.value !== undefined) return `${t.rawName} takes no value (got ${t.rawName}=${t.value})`;
-    if (f.type === 'string' && t.value === undefined) return `${t.rawName} needs a value`;
-    if (f.type === 'string' && !t.inlineValue && t.value!.startsWith('-'))
+    if (t.value === undefined) return `${t.rawName} needs a value`;
+    if (!t.inlineValue && t.value.startsWith('-'))
       return `${t.rawName} needs a value (got ${t.value}, which reads as a flag; write ${t.rawName}=${t.value} if it is the value)`;
     if (!f.multiple && seen.has(t.name)) return `${t.rawName} is given more than once`;
     seen.add(t.name);

@@ -3,7 +3,7 @@
 // with an unknown flag, to see it stop before its work).
 
 import { describe, expect, it } from 'vitest';
-import { bool, FlagError, int, ints, list, many, number, oneOf, parseFlags, required, string } from '../../benchmarks/flags.js';
+import { FlagError, int, ints, list, many, number, oneOf, parseFlags, required, string } from '../../benchmarks/flags.js';
 
 const spec = {
   model: string('cpu-256'),
@@ -16,7 +16,6 @@ const spec = {
   impls: list('torch', ['torch', 'pytorch']),
   nproc: ints('2,4'),
   arm: many(),
-  quiet: bool(),
 };
 
 const parse = (...argv: string[]) => parseFlags(argv, spec, { tail: 'extra hyperclone train flags' });
@@ -43,7 +42,6 @@ describe('parseFlags', () => {
       impls: ['torch'],
       nproc: [2, 4],
       arm: [],
-      quiet: false,
       tail: [],
     });
   });
@@ -51,9 +49,9 @@ describe('parseFlags', () => {
   it('reads each kind of flag, as --name value and as --name=value', () => {
     const f = parse(
       ...['--model', 'tiny', '--data=/tmp/d', '--iters', '300', '--seq', '64', '--grad-clip', '0', '--metric', 'valLoss'],
-      ...['--modes', 'none,every-2', '--impls=pytorch,torch', '--nproc', '1,3', '--arm', 'a=r1,r2', '--arm', 'b=r3', '--quiet'],
+      ...['--modes', 'none,every-2', '--impls=pytorch,torch', '--nproc', '1,3', '--arm', 'a=r1,r2', '--arm', 'b=r3'],
     );
-    expect(f).toMatchObject({ model: 'tiny', data: '/tmp/d', iters: 300, seq: 64, 'grad-clip': 0, metric: 'valLoss', quiet: true });
+    expect(f).toMatchObject({ model: 'tiny', data: '/tmp/d', iters: 300, seq: 64, 'grad-clip': 0, metric: 'valLoss' });
     expect(f.modes).toEqual(['none', 'every-2']);
     expect(f.impls).toEqual(['pytorch', 'torch']);
     expect(f.nproc).toEqual([1, 3]);
@@ -81,7 +79,6 @@ describe('parseFlags', () => {
     expect(refusal(['--iters', '--seq', '3'])).toMatch(/^--iters needs a value \(got --seq, which reads as a flag/);
     expect(refusal(['--model='])).toBe('--model needs a value');
     expect(refusal(['--arm'])).toBe('--arm needs a value');
-    expect(refusal(['--quiet=yes'])).toBe('--quiet takes no value (got --quiet=yes)');
   });
 
   it('checks positive integers and numbers in one place', () => {
