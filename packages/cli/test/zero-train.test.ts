@@ -51,12 +51,14 @@ describeTorch('hyperclone train --zero-stage (Gloo)', () => {
     for (const [name, data] of a) expect(Buffer.from(data.buffer).equals(Buffer.from(b.get(name)!.buffer)), name).toBe(true);
   });
 
-  it('ZeRO-2 on 4 processes gives the data-parallel trace within 1e-5', async () => {
+  it('ZeRO-1 and ZeRO-2 on 4 processes give the data-parallel trace within 1e-5', async () => {
     const dp = join(root, 'dp2-a1');
     ok(await hyperclone(run(dp, ['--nproc', '2'])));
-    const four = join(root, 'zero2-x4');
-    ok(await hyperclone(run(four, ['--nproc', '4', '--zero-stage', '2'])));
-    expect(worst(trace(four), trace(dp))).toBeLessThan(1e-5);
+    for (const stage of ['1', '2']) {
+      const four = join(root, `zero${stage}-x4`);
+      ok(await hyperclone(run(four, ['--nproc', '4', '--zero-stage', stage])));
+      expect(worst(trace(four), trace(dp)), `ZeRO-${stage}`).toBeLessThan(1e-5);
+    }
   });
 
   it('a ZeRO-2 checkpoint of 2 ranks resumes on 4 and on 1 with the uninterrupted trace', async () => {
